@@ -1,0 +1,23 @@
+/**
+ * The contract every module relies on for activations (DESIGN §5). Implemented by src/activations/index.ts.
+ */
+export interface Activation {
+  /** Canonical name: 'tanh', 'leaky_relu(0.1)', or 'z/(1+exp(-z))' for an expression. */
+  readonly name: string;
+  /**
+   * 'smooth': σ is C^∞ and derivative(k) is exact for k ≤ maxOrder.
+   * 'piecewise-linear': σ(z) = slopePos·z for z > 0, slopeNeg·z for z < 0 (kink at 0). derivative(0) and
+   * derivative(1) are pointwise (σ' is a step; its value at 0 is the average of the two slopes); for k ≥ 2,
+   * σ^(k) = (slopePos − slopeNeg)·δ^(k−2)(z) is a distribution: derivative(k) throws, and Gaussian
+   * expectations reduce it analytically (src/gaussian).
+   */
+  readonly kind: 'smooth' | 'piecewise-linear';
+  readonly f: (z: number) => number;
+  derivative(k: number): (z: number) => number;
+  /** Highest derivative order available for smooth activations (≥ 6). */
+  readonly maxOrder: number;
+  readonly pl?: { readonly slopeNeg: number; readonly slopePos: number };
+  /** σ as an expression in z (mathjs/nerdamer syntax) and as LaTeX. */
+  readonly expression: string;
+  readonly latex: string;
+}

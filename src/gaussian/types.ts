@@ -1,0 +1,20 @@
+/** Contracts of src/gaussian (DESIGN §2, §5). */
+
+/** One factor σ^(order)(z_input) of a product integrand; input indexes the rows of K. */
+export interface DerivFactor {
+  readonly input: number;
+  readonly order: number;
+}
+
+export interface GaussOptions {
+  /** Nodes per dimension for tensor Gauss–Hermite (the implementation picks a safe default). */
+  order?: number;
+  /** Relative tolerance of eigenvalues treated as zero when K is singular. */
+  rankTol?: number;
+}
+
+export interface GaussResult {
+  value: number;
+  /** |value(order) − value(lower order)|: a quadrature error estimate. */
+  error: number;
+}

@@ -1,0 +1,194 @@
+/**
+ * Gaussian expectations ⟨f(z)⟩ over N(0, K) in 1–4 dimensions (DESIGN §2, §5).
+ *
+ * - gaussHermite(n): probabilists' Gauss–Hermite rules to double precision.
+ * - validateKernel(K): square, finite, symmetric, PSD (beyond rounding) or NnftInputError.
+ * - gaussExpect(f, K): general integrands, eigen-decomposition (integrates over K's range only),
+ *   tensor Gauss–Hermite, error = |value(n) − value(n')|.
+ * - expectActivationProduct(act, K, factors): ⟨Π σ^(k_i)(z_{a_i})⟩. Smooth σ: nested quadrature in
+ *   pivoted-Cholesky coordinates of the distinct inputs (dimension = rank of the sub-kernel).
+ *   Piecewise-linear σ: exact analytic reduction (src/gaussian/piecewise.ts), δ-terms included.
+ * - makeLayerExpectation(act, K): validated once, memoised by the sorted factor list.
+ */
+import { NnftInputError } from '../errors.ts';
+import type { Activation } from '../activations/types.ts';
+import type { DerivFactor, GaussOptions, GaussResult } from './types.ts';
+import { gaussHermite } from './hermite.ts';
+import { pivotedCholesky, symmetricEigen, validateKernel } from './linalg.ts';
+import { expectPl, plAtoms, type PlFactor } from './piecewise.ts';
+import { productExpectation } from './quadrature.ts';
+
+export type { DerivFactor, GaussOptions, GaussResult } from './types.ts';
+export { gaussHermite } from './hermite.ts';
+export { validateKernel, pivotedCholesky, symmetricEigen } from './linalg.ts';
+export { orthant } from './piecewise.ts';
+
+const DEFAULT_ORDER_BY_DIM = [0, 64, 48, 24, 16];
+
+/** ⟨f(z)⟩ over z ~ N(0, K), K of size 1..4 (PSD, possibly singular). */
+export function gaussExpect(f: (z: Float64Array) => number, K: number[][], opts: GaussOptions = {}): GaussResult {
+  const C = validateKernel(K, 'K');
+  const k = C.length;
+  if (k > 4) throw new NnftInputError('K', `gaussExpect supports 1–4 dimensions, got ${k}`);
+  const { values, vectors } = symmetricEigen(C);
+  const lmax = Math.max(0, ...values);
+  const tol = (opts.rankTol ?? 1e-12) * lmax;
+  const dirs: number[][] = [];
+  for (let j = 0; j < k; j++) {
+    if (values[j]! > tol) dirs.push(vectors.map((row) => row[j]! * Math.sqrt(values[j]!)));
+  }
+  const r = dirs.length;
+  const z = new Float64Array(k);
+  if (r === 0) return { value: f(z), error: 0 };
+  const n = opts.order ?? DEFAULT_ORDER_BY_DIM[r]!;
+  const run = (order: number): number => {
+    const { nodes, weights } = gaussHermite(order);
+    const idx = new Array(r).fill(0);
+    let sum = 0;
+    const total = Math.pow(order, r);
+    for (let t = 0; t < total; t++) {
+      let rem = t;
+      let w = 1;
+      z.fill(0);
+      for (let d = 0; d < r; d++) {
+        idx[d] = rem % order;
+        rem = Math.floor(rem / order);
+        const u = nodes[idx[d]]!;
+        w *= weights[idx[d]]!;
+        const dir = dirs[d]!;
+        for (let i = 0; i < k; i++) z[i] = z[i]! + dir[i]! * u;
+      }
+      sum += w * f(z);
+    }
+    return sum;
+  };
+  const value = run(n);
+  const lower = Math.max(1, Math.round((n * 3) / 4));
+  const error = Math.abs(value - run(lower));
+  return { value, error };
+}
+
+function checkFactors(act: Activation, m: number, factors: readonly DerivFactor[]): void {
+  if (!Array.isArray(factors)) throw new NnftInputError('factors', 'expected an array of {input, order}');
+  for (const [i, f] of factors.entries()) {
+    if (!f || !Number.isInteger(f.input) || f.input < 0 || f.input >= m) {
+      throw new NnftInputError(`factors[${i}].input`, `must be an integer in 0..${m - 1}, got ${String(f?.input)}`);
+    }
+    if (!Number.isInteger(f.order) || f.order < 0) {
+      throw new NnftInputError(`factors[${i}].order`, `must be an integer ≥ 0, got ${String(f.order)}`);
+    }
+    if (act.kind === 'smooth' && f.order > act.maxOrder) {
+      throw new NnftInputError(`factors[${i}].order`, `${f.order} exceeds the maximum derivative order ${act.maxOrder} of ${act.name}`);
+    }
+  }
+}
+
+/** Group factors by input: sorted distinct inputs and, for each, its sorted list of orders. */
+function groupFactors(factors: readonly DerivFactor[]): { inputs: number[]; orders: number[][] } {
+  const map = new Map<number, number[]>();
+  for (const f of factors) {
+    let l = map.get(f.input);
+    if (!l) map.set(f.input, (l = []));
+    l.push(f.order);
+  }
+  const inputs = [...map.keys()].sort((a, b) => a - b);
+  return { inputs, orders: inputs.map((a) => map.get(a)!.sort((x, y) => x - y)) };
+}
+
+function smoothProductFn(act: Activation, orders: number[]): (z: number) => number {
+  const fs = orders.map((k) => act.derivative(k));
+  if (fs.length === 1) return fs[0]!;
+  if (fs.length === 2) {
+    const [f0, f1] = fs as [(z: number) => number, (z: number) => number];
+    return (z) => f0(z) * f1(z);
+  }
+  return (z) => {
+    let p = 1;
+    for (const f of fs) p *= f(z);
+    return p;
+  };
+}
+
+interface Prepared {
+  C: number[][];
+  scale: number;
+}
+
+function subKernel(C: number[][], inputs: number[]): number[][] {
+  return inputs.map((a) => inputs.map((b) => C[a]![b]!));
+}
+
+function evalProduct(act: Activation, prep: Prepared, factors: readonly DerivFactor[], opts: GaussOptions): number {
+  if (factors.length === 0) return 1;
+  const { inputs, orders } = groupFactors(factors);
+  const Csub = subKernel(prep.C, inputs);
+  if (act.kind === 'piecewise-linear') {
+    const { slopeNeg, slopePos } = act.pl!;
+    // per-coordinate combined factor: sum of atoms
+    const coordAtoms: [number, PlFactor][][] = orders.map((ol) => {
+      let atoms: [number, PlFactor][] = [[1, { p: 0, ind: 0, dj: -1 }]];
+      for (const k of ol) {
+        const next: [number, PlFactor][] = [];
+        for (const a of atoms) for (const b of plAtoms(k, slopeNeg, slopePos)) next.push(...mulAtomsPublic(a, b));
+        atoms = next;
+      }
+      return atoms;
+    });
+    let total = 0;
+    const pick: PlFactor[] = new Array(inputs.length);
+    const rec = (i: number, coef: number) => {
+      if (coef === 0) return;
+      if (i === inputs.length) {
+        total += coef * expectPl(pick, Csub, prep.scale);
+        return;
+      }
+      for (const [c, f] of coordAtoms[i]!) {
+        pick[i] = f;
+        rec(i + 1, coef * c);
+      }
+    };
+    rec(0, 1);
+    return total;
+  }
+  const gs0 = orders.map((ol) => smoothProductFn(act, ol));
+  const { L, perm, rank } = pivotedCholesky(Csub, opts.rankTol ?? 1e-13);
+  const gs = perm.map((p) => gs0[p]!);
+  const n = opts.order ?? DEFAULT_ORDER_BY_DIM[Math.max(1, rank)]!;
+  return productExpectation(gs, L, rank, n);
+}
+
+import { mulAtomsPublic } from './piecewise.ts';
+
+function prepare(K: number[][], argumentName: string): Prepared {
+  const C = validateKernel(K, argumentName);
+  let scale = 0;
+  for (let i = 0; i < C.length; i++) scale = Math.max(scale, C[i]![i]!);
+  return { C, scale: scale > 0 ? scale : 1 };
+}
+
+/** ⟨Π_i σ^(order_i)(z_{input_i})⟩ over z ~ N(0, K). */
+export function expectActivationProduct(act: Activation, K: number[][], factors: readonly DerivFactor[], opts: GaussOptions = {}): number {
+  const prep = prepare(K, 'K');
+  checkFactors(act, prep.C.length, factors);
+  const { inputs } = groupFactors(factors);
+  if (inputs.length > 4) throw new NnftInputError('factors', `at most 4 distinct inputs are supported, got ${inputs.length}`);
+  return evalProduct(act, prep, factors, opts);
+}
+
+/** A memoised evaluator of ⟨Π σ^(k)(z_a)⟩ for one layer kernel K (validated once). */
+export function makeLayerExpectation(act: Activation, K: number[][], opts: GaussOptions = {}): (factors: readonly DerivFactor[]) => number {
+  const prep = prepare(K, 'K');
+  const memo = new Map<string, number>();
+  return (factors: readonly DerivFactor[]) => {
+    const sorted = [...factors].sort((x, y) => x.input - y.input || x.order - y.order);
+    const key = sorted.map((f) => `${f.input}:${f.order}`).join(',');
+    const hit = memo.get(key);
+    if (hit !== undefined) return hit;
+    checkFactors(act, prep.C.length, sorted);
+    const { inputs } = groupFactors(sorted);
+    if (inputs.length > 4) throw new NnftInputError('factors', `at most 4 distinct inputs are supported, got ${inputs.length}`);
+    const v = evalProduct(act, prep, sorted, opts);
+    memo.set(key, v);
+    return v;
+  };
+}

@@ -1,0 +1,516 @@
+/**
+ * Feynman diagrams of the EFT S = S_GP + ∫dᵈy Σ_k g_k f(y)^k (seed 003; DESIGN §4) for the n-point
+ * function G⁽ⁿ⁾(x1..xn), to a given total order in the couplings.
+ *
+ * Method (as qgraf / feyngen): for each multiset of vertex degrees at order N (Σ_k n_k = N), enumerate
+ * the degree-constrained symmetric multiplicity matrices m (externals degree 1, a vertex of coupling g_k
+ * degree k, m_vv = self-loops) — never the individual matchings of half-edges — keep the canonical
+ * representative of each class under relabelling of internal vertices (canonical.ts), drop graphs with a
+ * component free of external points (vacuum bubbles cancel against the normalisation, linked-cluster
+ * theorem), and weigh the class by the number of Wick contractions that realise it:
+ *
+ *   e^{−S_int} ⊃ (−1)^N Π_k g_k^{n_k} / n_k! (∫f^k)^{n_k}      (the 1/N! of the exponential times the
+ *                                                            multinomial N!/Π n_k!)
+ *   # contractions with labelled vertices giving matrix m:  W(m) = Π_v k_v! / (Π_{a<b} m_ab! Π_v 2^{l_v} l_v!)
+ *   # labelled matrices in the class:                        Π_k n_k! / |Aut(m)|
+ *   ⇒ coefficient = (−1)^N · W / |Aut|     (times the monomial Π g_k^{n_k})
+ *
+ * e.g. G⁽⁴⁾, one g4 vertex, all four externals on it: W = 4! = 24, |Aut| = 1 ⇒ −24·g4 (seed 003).
+ */
+import { MultiUndirectedGraph } from 'graphology';
+import { NnftInputError } from '../src/errors.ts';
+import { Rational, factorialBig } from './rational.ts';
+import { buildCodeMaps, canonicalAut, codeOf, degreePreservingPermutations } from './canonical.ts';
+
+export interface FeynmanSpec {
+  /** number of labelled external points x1..xn */
+  points: number;
+  /** vertex degrees present in the action, each in 3..MAX_DEGREE; coupling of degree k is named g{k} (λ = g4, κ = g6) */
+  couplings: number[];
+  /** highest total order in the couplings (number of vertices); orders 0..order are returned */
+  order: number;
+}
+
+export const MIN_DEGREE = 3;
+export const MAX_DEGREE = 8;
+export const MAX_ORDER = 6;
+export const MAX_POINTS = 16;
+
+export interface DiagramNode {
+  id: string;
+  kind: 'external' | 'vertex';
+  /** 0-based external index (externals) */
+  index?: number;
+  /** degree (vertices) */
+  degree?: number;
+  /** coupling name g{k} (vertices) */
+  coupling?: string;
+}
+
+export interface DiagramEdge {
+  source: string;
+  target: string;
+}
+
+export interface DiagramGraphJSON {
+  nodes: DiagramNode[];
+  edges: DiagramEdge[];
+}
+
+/** One labelled class (external labels fixed) with its exact coefficient. */
+export interface Diagram {
+  /** total order N = number of vertices */
+  order: number;
+  /** internal vertex degrees, canonical order (ascending) */
+  vertexDegrees: number[];
+  /** coupling powers, e.g. { g4: 2, g6: 1 } */
+  powers: Record<string, number>;
+  /** "g4^2*g6", or "1" at order 0 */
+  monomial: string;
+  /** exact coefficient of the monomial, sign and 1/N! included */
+  coefficient: Rational;
+  /** W: number of Wick contractions (labelled vertices) realising one labelled matrix of the class */
+  weight: bigint;
+  /** automorphisms of the class: internal-vertex permutations fixing the externals and the graph */
+  automorphisms: number;
+  /** all points and vertices in one component */
+  connected: boolean;
+  /** canonical description with external labels forgotten (the by-topology key) */
+  topology: string;
+  /** number of external points */
+  points: number;
+  /** symmetric multiplicity matrix over nodes x1..xp, then vertices (row-major, (p+N)²) */
+  adjacency: Int32Array;
+  /** canonical code (upper triangle of the adjacency) — a unique key of the labelled class */
+  key: string;
+}
+
+export interface TopologyGroup {
+  topology: string;
+  order: number;
+  monomial: string;
+  powers: Record<string, number>;
+  connected: boolean;
+  /** number of labelled classes in the group */
+  classes: number;
+  /** sum of the labelled classes' coefficients */
+  coefficient: Rational;
+}
+
+export interface FeynmanResult {
+  spec: FeynmanSpec;
+  diagrams: Diagram[];
+}
+
+// ——— validation ———
+
+export function validateFeynmanSpec(spec: unknown): FeynmanSpec {
+  if (spec === null || typeof spec !== 'object') throw new NnftInputError('spec', 'expected {points, couplings, order}', 'e.g. {points: 4, couplings: [4, 6], order: 1}');
+  const s = spec as Record<string, unknown>;
+  const points = s.points;
+  if (typeof points !== 'number' || !Number.isInteger(points) || points < 1) {
+    throw new NnftInputError('points', `expected an integer ≥ 1, got ${String(points)}`, 'e.g. --points 4');
+  }
+  if (points > MAX_POINTS) throw new NnftInputError('points', `${points} external points is beyond this enumerator (max ${MAX_POINTS})`);
+  const order = s.order;
+  if (typeof order !== 'number' || !Number.isInteger(order) || order < 0) {
+    throw new NnftInputError('order', `expected an integer ≥ 0, got ${String(order)}`, 'e.g. --order 2');
+  }
+  if (order > MAX_ORDER) throw new NnftInputError('order', `order ${order} is beyond this enumerator (max ${MAX_ORDER})`);
+  const cs = s.couplings;
+  if (!Array.isArray(cs)) throw new NnftInputError('couplings', 'expected an array of vertex degrees', 'e.g. [4, 6] for λ f⁴ + κ f⁶');
+  const seen = new Set<number>();
+  for (const k of cs) {
+    if (typeof k !== 'number' || !Number.isInteger(k)) throw new NnftInputError('couplings', `degree ${String(k)} is not an integer`, 'pass degrees such as 3,4,5,6');
+    if (k < MIN_DEGREE) throw new NnftInputError('couplings', `degree ${k} < ${MIN_DEGREE}: f¹ and f² terms are a source and a mass term, not interactions`, `use degrees ${MIN_DEGREE}..${MAX_DEGREE}`);
+    if (k > MAX_DEGREE) throw new NnftInputError('couplings', `degree ${k} > ${MAX_DEGREE} is not supported`, `use degrees ${MIN_DEGREE}..${MAX_DEGREE}`);
+    if (seen.has(k)) throw new NnftInputError('couplings', `degree ${k} listed twice`, 'list each coupling once');
+    seen.add(k);
+  }
+  const couplings = [...seen].sort((a, b) => a - b);
+  if (points % 2 === 1 && !couplings.some((k) => k % 2 === 1)) {
+    throw new NnftInputError('points', `${points} is odd but every coupling has even degree: all odd correlators vanish`, 'use an even number of points, or add an odd coupling (3 or 5)');
+  }
+  return { points, couplings, order };
+}
+
+/** Name of the coupling of degree k. */
+export function couplingName(k: number): string {
+  return `g${k}`;
+}
+
+/** "g4^2*g6" from degrees [4,4,6]; "1" for none. */
+export function monomialOf(degrees: readonly number[]): { monomial: string; powers: Record<string, number> } {
+  const powers: Record<string, number> = {};
+  for (const k of degrees) powers[couplingName(k)] = (powers[couplingName(k)] ?? 0) + 1;
+  const names = Object.keys(powers).sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)));
+  const monomial = names.length === 0 ? '1' : names.map((g) => (powers[g] === 1 ? g : `${g}^${powers[g]}`)).join('*');
+  return { monomial, powers };
+}
+
+/** Multisets of size N from sorted degrees (non-decreasing tuples). */
+function degreeMultisets(couplings: number[], N: number): number[][] {
+  const out: number[][] = [];
+  const cur: number[] = [];
+  const rec = (start: number) => {
+    if (cur.length === N) {
+      out.push(cur.slice());
+      return;
+    }
+    for (let i = start; i < couplings.length; i++) {
+      cur.push(couplings[i]);
+      rec(i);
+      cur.pop();
+    }
+  };
+  rec(0);
+  return out;
+}
+
+// ——— enumeration ———
+
+/**
+ * All labelled classes for one vertex-degree multiset (sorted ascending), p externals.
+ * Calls `emit` with a fresh copy of the canonical matrix, |Aut| and connectivity.
+ */
+export function enumerateClasses(
+  p: number,
+  degrees: readonly number[],
+  emit: (m: Int32Array, aut: number, connected: boolean) => void,
+): void {
+  const N = degrees.length;
+  const T = p + N;
+  const deg = new Int32Array(T);
+  for (let i = 0; i < T; i++) deg[i] = i < p ? 1 : degrees[i - p];
+  let total = 0;
+  for (let i = 0; i < T; i++) total += deg[i];
+  if (total % 2 === 1) return;
+  const rem = Int32Array.from(deg);
+  const m = new Int32Array(T * T);
+  const maps = buildCodeMaps(p, degreePreservingPermutations(degrees));
+  // union-find scratch
+  const parent = new Int32Array(T);
+  const find = (a: number): number => {
+    while (parent[a] !== a) {
+      parent[a] = parent[parent[a]];
+      a = parent[a];
+    }
+    return a;
+  };
+
+  const leaf = () => {
+    for (let i = 0; i < T; i++) parent[i] = i;
+    for (let a = 0; a < T; a++) {
+      for (let b = a + 1; b < T; b++) {
+        if (m[a * T + b] > 0) {
+          const ra = find(a);
+          const rb = find(b);
+          if (ra !== rb) parent[ra] = rb;
+        }
+      }
+    }
+    // vacuum bubble: a component without an external point
+    const extRoots = new Set<number>();
+    for (let a = 0; a < p; a++) extRoots.add(find(a));
+    for (let v = p; v < T; v++) if (!extRoots.has(find(v))) return;
+    const aut = canonicalAut(m, maps);
+    if (aut === 0) return;
+    emit(m.slice(), aut, extRoots.size === 1);
+  };
+
+  // Fill row i from column j (j ≥ i). Entries below the diagonal mirror earlier rows.
+  const step = (i: number, j: number): void => {
+    if (i === T) {
+      leaf();
+      return;
+    }
+    if (rem[i] === 0) {
+      step(i + 1, i + 1);
+      return;
+    }
+    if (j === T) return; // degree of i not exhausted
+    if (j === i) {
+      if (i < p) {
+        step(i, i + 1);
+        return;
+      }
+      for (let l = rem[i] >> 1; l >= 0; l--) {
+        m[i * T + i] = l;
+        rem[i] -= 2 * l;
+        step(i, i + 1);
+        rem[i] += 2 * l;
+      }
+      m[i * T + i] = 0;
+      return;
+    }
+    // capacity of columns after j
+    let capAfter = 0;
+    for (let t = j + 1; t < T; t++) capAfter += rem[t];
+    const hi = Math.min(rem[i], rem[j]);
+    const lo = Math.max(0, rem[i] - capAfter);
+    for (let v = hi; v >= lo; v--) {
+      m[i * T + j] = v;
+      m[j * T + i] = v;
+      rem[i] -= v;
+      rem[j] -= v;
+      step(i, j + 1);
+      rem[i] += v;
+      rem[j] += v;
+    }
+    m[i * T + j] = 0;
+    m[j * T + i] = 0;
+  };
+  step(0, 0);
+}
+
+/** W = Π_v k_v! / (Π_{a<b} m_ab! · Π_v 2^{l_v} l_v!) for a matrix over T = p + N nodes. */
+export function matchingWeight(m: Int32Array, p: number, degrees: readonly number[]): bigint {
+  const T = p + degrees.length;
+  let num = 1n;
+  for (const k of degrees) num *= factorialBig(k);
+  let den = 1n;
+  for (let a = 0; a < T; a++) {
+    const l = m[a * T + a];
+    if (l > 0) den *= (1n << BigInt(l)) * factorialBig(l);
+    for (let b = a + 1; b < T; b++) {
+      const x = m[a * T + b];
+      if (x > 1) den *= factorialBig(x);
+    }
+  }
+  return num / den;
+}
+
+/** Topology key: the class with external labels forgotten (canonical over internal relabellings). */
+export function topologyOf(m: Int32Array, p: number, degrees: readonly number[]): string {
+  const N = degrees.length;
+  const T = p + N;
+  let freeProps = 0;
+  for (let a = 0; a < p; a++) for (let b = a + 1; b < p; b++) freeProps += m[a * T + b];
+  const ext = new Array(N).fill(0);
+  const loops = new Array(N).fill(0);
+  for (let v = 0; v < N; v++) {
+    for (let a = 0; a < p; a++) ext[v] += m[a * T + p + v];
+    loops[v] = m[(p + v) * T + p + v];
+  }
+  let best: number[] | null = null;
+  let bestPerm: number[] = [];
+  for (const perm of degreePreservingPermutations(degrees)) {
+    const inv = new Array(N);
+    for (let i = 0; i < N; i++) inv[perm[i]] = i;
+    const code: number[] = [];
+    for (let v = 0; v < N; v++) code.push(ext[inv[v]], loops[inv[v]]);
+    for (let v = 0; v < N; v++) for (let w = v + 1; w < N; w++) code.push(m[(p + inv[v]) * T + p + inv[w]]);
+    if (best === null || lexGreater(code, best)) {
+      best = code;
+      bestPerm = inv;
+    }
+  }
+  const parts: string[] = [];
+  if (freeProps > 0) parts.push(freeProps === 1 ? 'K(x,x)' : `K(x,x)^${freeProps}`);
+  const inv = bestPerm;
+  for (let v = 0; v < N; v++) {
+    const attrs: string[] = [];
+    if (ext[inv[v]] > 0) attrs.push(`x${ext[inv[v]]}`);
+    if (loops[inv[v]] > 0) attrs.push(`o${loops[inv[v]]}`);
+    parts.push(`v${v + 1}:g${degrees[inv[v]]}(${attrs.join(',')})`);
+  }
+  for (let v = 0; v < N; v++) {
+    for (let w = v + 1; w < N; w++) {
+      const x = m[(p + inv[v]) * T + p + inv[w]];
+      if (x > 0) parts.push(x === 1 ? `v${v + 1}-v${w + 1}` : `v${v + 1}-v${w + 1}^${x}`);
+    }
+  }
+  return parts.join(' ');
+}
+
+function lexGreater(a: number[], b: number[]): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] > b[i];
+  return false;
+}
+
+/**
+ * All labelled diagram classes of G⁽ⁿ⁾ to the given order, with exact coefficients. Order-0 (free,
+ * Wick) terms are included with order 0 and coefficient 1.
+ */
+export function feynmanDiagrams(specIn: FeynmanSpec): FeynmanResult {
+  const spec = validateFeynmanSpec(specIn);
+  const p = spec.points;
+  const diagrams: Diagram[] = [];
+  for (let N = 0; N <= spec.order; N++) {
+    for (const degrees of degreeMultisets(spec.couplings, N)) {
+      const { monomial, powers } = monomialOf(degrees);
+      const sign = N % 2 === 0 ? 1n : -1n;
+      const group: Array<{ d: Diagram; code: number[] }> = [];
+      const maps = buildCodeMaps(p, degreePreservingPermutations(degrees));
+      enumerateClasses(p, degrees, (m, aut, connected) => {
+        const W = matchingWeight(m, p, degrees);
+        const code = codeOf(m, maps);
+        group.push({
+          code,
+          d: {
+            order: N,
+            vertexDegrees: degrees.slice(),
+            powers,
+            monomial,
+            coefficient: Rational.of(sign * W, BigInt(aut)),
+            weight: W,
+            automorphisms: aut,
+            connected,
+            topology: topologyOf(m, p, degrees),
+            points: p,
+            adjacency: m,
+            key: code.join(''),
+          },
+        });
+      });
+      // connected first, then by topology, then by code (descending) — deterministic
+      group.sort((a, b) => {
+        if (a.d.connected !== b.d.connected) return a.d.connected ? -1 : 1;
+        if (a.d.topology !== b.d.topology) return a.d.topology < b.d.topology ? -1 : 1;
+        return lexGreater(a.code, b.code) ? -1 : lexGreater(b.code, a.code) ? 1 : 0;
+      });
+      for (const g of group) diagrams.push(g.d);
+    }
+  }
+  return { spec, diagrams };
+}
+
+/** Sum labelled classes by (order, monomial, topology). */
+export function groupByTopology(diagrams: readonly Diagram[]): TopologyGroup[] {
+  const map = new Map<string, TopologyGroup>();
+  for (const d of diagrams) {
+    const key = `${d.order}|${d.monomial}|${d.topology}`;
+    const g = map.get(key);
+    if (g) {
+      g.classes++;
+      g.coefficient = g.coefficient.add(d.coefficient);
+    } else {
+      map.set(key, { topology: d.topology, order: d.order, monomial: d.monomial, powers: d.powers, connected: d.connected, classes: 1, coefficient: d.coefficient });
+    }
+  }
+  return [...map.values()];
+}
+
+// ——— names, expressions ———
+
+const VERTEX_NAMES = ['y', 'z', 'w', 'u', 'v', 't'];
+
+/** Name of internal vertex v (0-based): y, z, w, u, v, t, then y7, y8, … */
+export function vertexName(v: number): string {
+  return v < VERTEX_NAMES.length ? VERTEX_NAMES[v] : `y${v + 1}`;
+}
+
+export function nodeName(d: Diagram, a: number): string {
+  return a < d.points ? `x${a + 1}` : vertexName(a - d.points);
+}
+
+/** Propagators as [a, b, multiplicity] with a ≤ b (node indices), in reading order. */
+export function propagators(d: Diagram): Array<[number, number, number]> {
+  const T = d.points + d.order;
+  const out: Array<[number, number, number]> = [];
+  for (let a = 0; a < T; a++) {
+    for (let b = a; b < T; b++) {
+      const x = d.adjacency[a * T + b];
+      if (x > 0) out.push([a, b, x]);
+    }
+  }
+  return out;
+}
+
+function prefix(d: Diagram, latex: boolean): string {
+  const c = d.coefficient;
+  const mono = d.monomial === '1' ? '' : d.monomial;
+  if (!latex) {
+    const cs = c.toString();
+    const head = mono === '' ? (cs === '1' ? '' : `${cs}*`) : cs === '1' ? `${mono}*` : cs === '-1' ? `-${mono}*` : `${cs}*${mono}*`;
+    return head;
+  }
+  const monoTex = Object.entries(d.powers)
+    .sort((a, b) => Number(a[0].slice(1)) - Number(b[0].slice(1)))
+    .map(([g, e]) => `g_{${g.slice(1)}}${e === 1 ? '' : `^{${e}}`}`)
+    .join(' ');
+  const cs = c.toLatex();
+  if (monoTex === '') return cs === '1' ? '' : `${cs}\\,`;
+  if (cs === '1') return `${monoTex}\\,`;
+  if (cs === '-1') return `-${monoTex}\\,`;
+  return `${cs}\\,${monoTex}\\,`;
+}
+
+/** Text expression, e.g. `-24*g4*∫dy K(x1,y)K(x2,y)K(x3,y)K(x4,y)`. */
+export function diagramExpression(d: Diagram): string {
+  const ints = Array.from({ length: d.order }, (_, v) => `∫d${vertexName(v)}`).join('');
+  const factors = propagators(d)
+    .map(([a, b, x]) => `K(${nodeName(d, a)},${nodeName(d, b)})${x === 1 ? '' : `^${x}`}`)
+    .join('');
+  return `${prefix(d, false)}${ints}${ints ? ' ' : ''}${factors}`;
+}
+
+function texNode(d: Diagram, a: number): string {
+  return a < d.points ? `x_{${a + 1}}` : vertexName(a - d.points).replace(/^y(\d+)$/, 'y_{$1}');
+}
+
+/** LaTeX expression, e.g. `-24\,g_{4}\int dy\,K(x_{1},y)…`. */
+export function diagramLatex(d: Diagram): string {
+  const ints = Array.from({ length: d.order }, (_, v) => `\\int d${texNode(d, d.points + v)}\\,`).join('');
+  const factors = propagators(d)
+    .map(([a, b, x]) => `K(${texNode(d, a)},${texNode(d, b)})${x === 1 ? '' : `^{${x}}`}`)
+    .join('');
+  return `${prefix(d, true)}${ints}${factors}`;
+}
+
+/** Plain graph JSON: nodes x1..xp then vertices; one edge per propagator (self-loops: source = target). */
+export function diagramGraphJSON(d: Diagram): DiagramGraphJSON {
+  const nodes: DiagramNode[] = [];
+  for (let a = 0; a < d.points; a++) nodes.push({ id: `x${a + 1}`, kind: 'external', index: a });
+  d.vertexDegrees.forEach((k, v) => nodes.push({ id: vertexName(v), kind: 'vertex', degree: k, coupling: couplingName(k) }));
+  const edges: DiagramEdge[] = [];
+  for (const [a, b, x] of propagators(d)) for (let r = 0; r < x; r++) edges.push({ source: nodeName(d, a), target: nodeName(d, b) });
+  return { nodes, edges };
+}
+
+/** The diagram as a graphology multigraph with self-loops (node/edge attributes as in diagramGraphJSON). */
+export function diagramToGraph(d: Diagram): MultiUndirectedGraph {
+  const g = new MultiUndirectedGraph({ allowSelfLoops: true });
+  const j = diagramGraphJSON(d);
+  for (const n of j.nodes) {
+    const { id, ...attrs } = n;
+    g.addNode(id, attrs);
+  }
+  for (const e of j.edges) g.addEdge(e.source, e.target, { propagator: 'K' });
+  return g;
+}
+
+/** Does the diagram contain a self-loop K(y,y)? */
+export function hasSelfLoop(d: Diagram): boolean {
+  const T = d.points + d.order;
+  for (let v = d.points; v < T; v++) if (d.adjacency[v * T + v] > 0) return true;
+  return false;
+}
+
+/** The JSON entry of the CLI / API: one object per labelled class. */
+export function diagramToJSON(d: Diagram) {
+  return {
+    order: d.order,
+    monomial: d.monomial,
+    coefficient: d.coefficient.toString(),
+    connected: d.connected,
+    topology: d.topology,
+    expression: diagramExpression(d),
+    latex: diagramLatex(d),
+    symmetry: { weight: d.weight.toString(), automorphisms: d.automorphisms },
+    graph: diagramGraphJSON(d),
+  };
+}
+
+/**
+ * Relabel external points: point a becomes point perm[a] (a permutation of 0..p−1). Returns the
+ * diagram's key in the relabelled labelling (used by tests of permutation invariance).
+ */
+export function relabelExternals(d: Diagram, perm: readonly number[]): Int32Array {
+  const p = d.points;
+  const T = p + d.order;
+  const out = new Int32Array(T * T);
+  const map = (a: number) => (a < p ? perm[a] : a);
+  for (let a = 0; a < T; a++) for (let b = 0; b < T; b++) out[map(a) * T + map(b)] = d.adjacency[a * T + b];
+  return out;
+}

@@ -1,0 +1,58 @@
+/**
+ * diagrams/ — Wick contractions, EFT Feynman diagrams (canonical classes with exact coefficients),
+ * printers (text, LaTeX, JSON, SVG), evaluation on spaces, and the NN-QFT λ workflow of seed 003.
+ * Conventions: DESIGN §4.
+ */
+export { Rational } from './rational.ts';
+export {
+  wickContractions,
+  wickContractionsOfPoints,
+  forEachWickContraction,
+  enumerateWickCount,
+  countWickContractions,
+  countWickContractionsOfPoints,
+  contractionToGraph,
+  pairsFromBuffer,
+  nngpCorrelator,
+  nngpCorrelatorTensor,
+  nngpCorrelatorExpression,
+  MAX_WICK_PAIRS,
+} from './wick.ts';
+export type { Contraction, NngpTermFormat } from './wick.ts';
+export {
+  feynmanDiagrams,
+  validateFeynmanSpec,
+  groupByTopology,
+  diagramExpression,
+  diagramLatex,
+  diagramGraphJSON,
+  diagramToGraph,
+  diagramToJSON,
+  hasSelfLoop,
+  propagators,
+  relabelExternals,
+  couplingName,
+  monomialOf,
+  vertexName,
+  enumerateClasses,
+  matchingWeight,
+  topologyOf,
+} from './feynman.ts';
+export type { FeynmanSpec, FeynmanResult, Diagram, TopologyGroup, DiagramGraphJSON } from './feynman.ts';
+export { degreePreservingPermutations, canonicalAut } from './canonical.ts';
+export {
+  diagramIntegral,
+  evaluateDiagram,
+  evaluateCorrelator,
+  seriesOnSpace,
+  zeroDimensionalSeries,
+  seriesToJSON,
+  monomialValue,
+  gaussLegendre,
+  spaceNodes,
+} from './evaluate.ts';
+export type { Space, Kernel, Point, EvalContext } from './evaluate.ts';
+export { diagramSVG, diagramsSVG } from './svg.ts';
+export type { SvgOptions } from './svg.ts';
+export { estimateLambda, predictG6, nnqftLambdaWorkflow, gpCorrelator } from './nnqft.ts';
+export type { LambdaEstimate, NnqftWorkflowInput, NnqftWorkflowResult } from './nnqft.ts';

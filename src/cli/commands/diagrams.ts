@@ -1,0 +1,131 @@
+import type { Command } from 'commander';
+import { writeFileSync } from 'node:fs';
+import { NnftInputError } from '../../errors.ts';
+
+interface DiagramsOptions {
+  points: string;
+  couplings: string;
+  order: string;
+  json?: boolean;
+  latex?: boolean;
+  svg?: string;
+  space?: string;
+  connected?: boolean;
+}
+
+function parseInteger(name: string, s: string): number {
+  if (!/^\s*-?\d+\s*$/.test(String(s))) throw new NnftInputError(name, `'${s}' is not an integer`);
+  return Number(s);
+}
+
+/** "4,6", "g4,g6", "lambda,kappa" → degrees. */
+export function parseCouplings(s: string): number[] {
+  const names: Record<string, number> = { lambda: 4, λ: 4, kappa: 6, κ: 6, g: 3, alpha: 5, α: 5 };
+  const parts = String(s)
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t !== '');
+  if (parts.length === 0) throw new NnftInputError('--couplings', 'empty list', 'e.g. --couplings 4,6 (λ f⁴ + κ f⁶)');
+  return parts.map((t) => {
+    const key = t.toLowerCase();
+    if (key in names) return names[key];
+    const m = /^g?(-?\d+)$/.exec(key);
+    if (!m) throw new NnftInputError('--couplings', `'${t}' is neither a degree nor a coupling name`, 'use degrees such as 3,4,5,6 or names g4, lambda, kappa');
+    return Number(m[1]);
+  });
+}
+
+/** `nnft diagrams`: EFT Feynman diagrams of G⁽ⁿ⁾ with exact coefficients (DESIGN §4, seed 003). */
+export function register(program: Command): void {
+  program
+    .command('diagrams')
+    .description('Feynman diagrams of the n-point function in the EFT S = S_GP + ∫dy Σ_k g_k f(y)^k, to a given order: labelled classes with exact coefficients, topologies, expressions, SVG')
+    .requiredOption('--points <n>', 'number of labelled external points x1..xn')
+    .option('--couplings <list>', 'vertex degrees in the action, e.g. 4,6 for λ f⁴ + κ f⁶ (names g4,g6 / lambda,kappa also accepted)', '4')
+    .option('--order <N>', 'highest total order in the couplings (orders 0..N are listed)', '1')
+    .option('--json', 'print {"diagrams":[…],"topologies":[…]} (plus "series" with --space zero)')
+    .option('--latex', 'print the expansion in LaTeX')
+    .option('--svg <file>', 'also write the diagrams as an SVG picture to <file>')
+    .option('--space <space>', "evaluate on a space: 'zero' (K ≡ 1, ∫ ≡ 1) adds the exact series of ⟨x^n⟩")
+    .option('--connected', 'only connected diagrams')
+    .addHelpText(
+      'after',
+      `
+Coefficients include the sign and the 1/N! of expanding e^{−S_int}; g4 = λ, g6 = κ of seed 003.
+Examples:
+  $ nnft diagrams --points 4 --couplings 4,6 --order 1
+  $ nnft diagrams --points 4 --couplings 4,6 --order 1 --json
+  $ nnft diagrams --points 2 --couplings 4,6 --order 2 --space zero --json   # "series": {"1":"1","g4":"-12",…}
+  $ nnft diagrams --points 6 --couplings 6 --order 1 --latex --svg g6.svg`,
+    )
+    .action(async (opts: DiagramsOptions) => {
+      const D = await import('../../../diagrams/index.ts');
+      const spec = {
+        points: parseInteger('--points', opts.points),
+        couplings: parseCouplings(opts.couplings),
+        order: parseInteger('--order', opts.order),
+      };
+      if (opts.space !== undefined && opts.space !== 'zero') {
+        throw new NnftInputError('--space', `'${opts.space}' is not available from the command line`, "use --space zero, or the library's evaluateDiagram for point sets and intervals");
+      }
+      const result = D.feynmanDiagrams(spec);
+      const ds = opts.connected ? result.diagrams.filter((d) => d.connected) : result.diagrams;
+      const topologies = D.groupByTopology(ds);
+      const series = opts.space === 'zero' ? D.zeroDimensionalSeries(ds) : null;
+      if (opts.svg) {
+        writeFileSync(opts.svg, D.diagramsSVG(ds));
+        process.stderr.write(`wrote ${ds.length} diagrams to ${opts.svg}\n`);
+      }
+      if (opts.json) {
+        const out: Record<string, unknown> = {
+          spec: result.spec,
+          diagrams: ds.map(D.diagramToJSON),
+          topologies: topologies.map((t) => ({ order: t.order, monomial: t.monomial, coefficient: t.coefficient.toString(), connected: t.connected, classes: t.classes, topology: t.topology })),
+        };
+        if (series) {
+          out.space = 'zero';
+          out.series = D.seriesToJSON(series);
+        }
+        process.stdout.write(`${JSON.stringify(out)}\n`);
+        return;
+      }
+      const p = result.spec.points;
+      const args = Array.from({ length: p }, (_, a) => `x${a + 1}`);
+      if (opts.latex) {
+        const lines = ds.map((d, i) => {
+          const t = D.diagramLatex(d);
+          return i === 0 ? `  ${t}` : t.startsWith('-') ? `  ${t}` : `  + ${t}`;
+        });
+        const lhs = `G^{(${p})}(${args.map((x) => x.replace(/(\d+)/, '_{$1}')).join(',')})`;
+        process.stdout.write(`${lhs} =\n${lines.join('\n')}\n  + \\mathcal{O}(g^{${result.spec.order + 1}})\n`);
+        if (series) process.stdout.write(`% zero-dimensional: \\langle x^{${p}}\\rangle = ${seriesText(series)}\n`);
+        return;
+      }
+      const names = result.spec.couplings.map((k) => `g${k}`).join(', ');
+      process.stdout.write(`G(${p})(${args.join(',')}) to order ${result.spec.order} in ${names}: ${ds.length} labelled classes, ${topologies.length} topologies\n`);
+      let lastOrder = -1;
+      for (const d of ds) {
+        if (d.order !== lastOrder) {
+          process.stdout.write(`order ${d.order}\n`);
+          lastOrder = d.order;
+        }
+        process.stdout.write(`  ${D.diagramExpression(d)}${d.connected ? '' : '   [disconnected]'}\n`);
+      }
+      process.stdout.write('by topology (external labels forgotten):\n');
+      for (const t of topologies) {
+        process.stdout.write(`  order ${t.order}  ${t.monomial.padEnd(8)} ${t.coefficient.toString().padStart(10)}  ${String(t.classes).padStart(4)} classes  ${t.connected ? 'connected   ' : 'disconnected'}  ${t.topology}\n`);
+      }
+      if (series) process.stdout.write(`zero-dimensional series: <x^${p}> = ${seriesText(series)} + O(g^${result.spec.order + 1})\n`);
+    });
+}
+
+function seriesText(series: Map<string, { toString(): string; isZero(): boolean }>): string {
+  const terms: string[] = [];
+  for (const [mono, c] of series) {
+    if (c.isZero()) continue;
+    const cs = c.toString();
+    const t = mono === '1' ? cs : cs === '1' ? mono : cs === '-1' ? `-${mono}` : `${cs}*${mono}`;
+    terms.push(terms.length === 0 ? t : t.startsWith('-') ? `- ${t.slice(1)}` : `+ ${t}`);
+  }
+  return terms.length ? terms.join(' ') : '0';
+}

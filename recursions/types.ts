@@ -23,6 +23,16 @@ export interface LayerTensors {
   F?: Float64Array;
 }
 
+/**
+ * A group of factors at one input with a derivative acting on their whole product:
+ * (d/dz)^deriv [ Π_{k ∈ orders} σ^(k)(z) ] at z = z_input. (Added for issue 3: see RecursionContext.expectGroups.)
+ */
+export interface DerivGroup {
+  input: number;
+  orders: readonly number[];
+  deriv: number;
+}
+
 /** Everything an evaluator needs to produce layer ℓ+1's tensor from layer ℓ's. */
 export interface RecursionContext {
   m: number;
@@ -40,6 +50,14 @@ export interface RecursionContext {
    * freely; distributions (δ terms of piecewise-linear σ) are reduced analytically by src/gaussian.
    */
   expect(factors: readonly DerivFactor[]): number;
+  /**
+   * ⟨Π_g ∂^{deriv_g}[Π_{k ∈ orders_g} σ^(k)](z_{input_g})⟩ over N(0, K^(ℓ)), groups at distinct inputs, cached per
+   * layer. Use it for IBP terms ⟨∂δ1…∂δk O⟩: collect O's factors by input and let the derivatives act on each
+   * input's whole product. For smooth σ this equals the product-rule expansion through `expect`; for
+   * piecewise-linear σ it is the only well-defined form when two factors share an input (e.g. a = b in S_ab:
+   * (σ²)'''' = 2δ' for ReLU, while its product-rule terms σ''σ'' = δ² are undefined).
+   */
+  expectGroups(groups: readonly DerivGroup[]): number;
 }
 
 /** Computes one quantity of layer ℓ+1 (a flat tensor, layout above). */

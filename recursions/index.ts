@@ -1,0 +1,229 @@
+/**
+ * The recursion solver: K, Θ and the O(1/n) quantities V4, K¹, Θ¹, A, B, D, F of a deep MLP on m inputs,
+ * layer by layer (DESIGN §3 conventions, §4 equations, §6 output shape).
+ *
+ *   layer 1:   K⁽¹⁾ = C_b + (C_W/n0) x·x,  Θ⁽¹⁾ = λ_b + (λ_W/n0) x·x,  all finite-width quantities 0 (exactly Gaussian);
+ *   ℓ → ℓ+1:   each quantity by its evaluator (recursions/evaluators.ts) from layer ℓ's tensors, with the
+ *              expectations ⟨Π σ^(k)(z_a)⟩ over N(0, K⁽ℓ⁾) from src/gaussian (memoized per layer) and
+ *              r = n_ℓ/n_{ℓ−1} (n_0 = the input dimension; at layer 2 it multiplies V⁽¹⁾ = 0).
+ *
+ * Finite-width quantities are reported WITHOUT the 1/n_{ℓ−1} factor. No inverse kernel is used anywhere,
+ * so duplicate or collinear inputs give the same numbers as the de-duplicated set.
+ */
+import { NnftInputError } from '../src/errors.ts';
+import { normalizeSpec, type ArchitectureSpec } from '../src/spec.ts';
+import { getActivation } from '../src/activations/index.ts';
+import { makeLayerExpectations } from './expectation.ts';
+import type { LayerTensors, QuantityName, RecursionContext } from './types.ts';
+import { getEvaluator } from './evaluators.ts';
+
+export type { QuantityName } from './types.ts';
+export { evaluatorSource } from './evaluators.ts';
+
+export const ALL_QUANTITIES: readonly QuantityName[] = ['K', 'Theta', 'V4', 'K1', 'Theta1', 'A', 'B', 'D', 'F'];
+/** Computed when `quantities` is not given. */
+export const DEFAULT_QUANTITIES: readonly QuantityName[] = ['K', 'Theta', 'V4', 'K1'];
+
+/** What each quantity's recursion reads from the layer below (besides K, which every layer needs). */
+const DEPENDS: Record<QuantityName, QuantityName[]> = {
+  K: [],
+  Theta: [],
+  V4: [],
+  K1: ['V4'],
+  D: ['Theta', 'V4'],
+  F: ['Theta'],
+  B: ['Theta'],
+  A: ['Theta', 'V4', 'D'],
+  Theta1: ['Theta', 'V4', 'K1', 'D', 'F'],
+};
+/** Evaluation order within a layer (any order works, each reads only layer ℓ; this one is fixed for reproducibility). */
+const ORDER: readonly QuantityName[] = ALL_QUANTITIES;
+const RANK4 = new Set<QuantityName>(['V4', 'A', 'B', 'D', 'F']);
+
+export interface RecursionSpec extends ArchitectureSpec {
+  /** Which quantities to report (default K, Theta, V4, K1). Their dependencies are computed internally. */
+  quantities?: readonly QuantityName[];
+}
+
+/** One layer of the result (DESIGN §6): only the requested quantities are present. */
+export interface LayerResult {
+  layer: number;
+  width: number;
+  K?: number[][];
+  Theta?: number[][];
+  V4?: number[][][][];
+  K1?: number[][];
+  Theta1?: number[][];
+  A?: number[][][][];
+  B?: number[][][][];
+  D?: number[][][][];
+  F?: number[][][][];
+}
+
+export interface RecursionResult {
+  layers: LayerResult[];
+}
+
+/** Options for callers that want the raw tensors or timings (the CLI and the benchmark). */
+export interface SolveOptions {
+  /** Called after each layer with its flat tensors (layout of recursions/types.ts). */
+  onLayer?: (layer: number, tensors: LayerTensors) => void;
+  /** Accumulates wall time per quantity (ms), expectations included, when given. */
+  timings?: Partial<Record<QuantityName, number>>;
+  /**
+   * Solve on the distinct inputs and copy entries back (default true). Exact duplicates then agree exactly;
+   * the IBP forms need no inverse kernel either way, and tests switch this off to exercise singular K.
+   */
+  dedupe?: boolean;
+}
+
+/** Validate a quantity list (names are case-sensitive as in DESIGN §6; 'Θ' spellings are accepted). */
+export function parseQuantities(q: readonly string[] | undefined): QuantityName[] {
+  if (q === undefined) return [...DEFAULT_QUANTITIES];
+  if (!Array.isArray(q) || q.length === 0) {
+    throw new NnftInputError('quantities', 'expected a non-empty list', `choose from ${ALL_QUANTITIES.join(',')}`);
+  }
+  const alias: Record<string, QuantityName> = { 'Θ': 'Theta', 'Θ1': 'Theta1', 'Θ¹': 'Theta1', 'K¹': 'K1', V: 'V4' };
+  const out: QuantityName[] = [];
+  for (const raw of q) {
+    const name = (alias[String(raw).trim()] ?? String(raw).trim()) as QuantityName;
+    if (!ALL_QUANTITIES.includes(name)) {
+      throw new NnftInputError('quantities', `unknown quantity '${raw}'`, `choose from ${ALL_QUANTITIES.join(',')}`);
+    }
+    if (!out.includes(name)) out.push(name);
+  }
+  return out;
+}
+
+/** The requested quantities plus everything their recursions need. */
+export function closure(requested: readonly QuantityName[]): Set<QuantityName> {
+  const need = new Set<QuantityName>(['K']);
+  const visit = (q: QuantityName): void => {
+    if (need.has(q) && q !== 'K') return;
+    need.add(q);
+    DEPENDS[q].forEach(visit);
+  };
+  requested.forEach(visit);
+  return need;
+}
+
+function toNested2(t: Float64Array, m: number): number[][] {
+  const out: number[][] = [];
+  for (let a = 0; a < m; a++) out.push(Array.from(t.subarray(a * m, a * m + m)));
+  return out;
+}
+function toNested4(t: Float64Array, m: number): number[][][][] {
+  const out: number[][][][] = [];
+  for (let a = 0; a < m; a++) {
+    const A: number[][][] = [];
+    for (let b = 0; b < m; b++) {
+      const B: number[][] = [];
+      for (let c = 0; c < m; c++) {
+        const o = ((a * m + b) * m + c) * m;
+        B.push(Array.from(t.subarray(o, o + m)));
+      }
+      A.push(B);
+    }
+    out.push(A);
+  }
+  return out;
+}
+
+/** Re-index a layer's tensors from the distinct inputs to the original list (map: original → distinct). */
+function expandLayer(l: LayerResult, map: number[]): LayerResult {
+  const out: LayerResult = { layer: l.layer, width: l.width };
+  for (const q of ALL_QUANTITIES) {
+    const t = l[q];
+    if (!t) continue;
+    (out as unknown as Record<string, unknown>)[q] = RANK4.has(q)
+      ? map.map((a) => map.map((b) => map.map((c) => map.map((d) => (t as number[][][][])[a][b][c][d]))))
+      : map.map((a) => map.map((b) => (t as number[][])[a][b]));
+  }
+  return out;
+}
+
+function checkFinite(q: QuantityName, layer: number, t: Float64Array): void {
+  for (let i = 0; i < t.length; i++) {
+    if (!Number.isFinite(t[i])) {
+      throw new Error(`recursion produced a non-finite ${q} at layer ${layer} (entry ${i}): ${t[i]}`);
+    }
+  }
+}
+
+/** Solve the recursions for spec; see the module comment. */
+export function solveRecursions(spec: RecursionSpec, opts: SolveOptions = {}): RecursionResult {
+  const requested = parseQuantities(spec?.quantities as string[] | undefined);
+  const ns = normalizeSpec(spec);
+  if (opts.dedupe !== false) {
+    const uniq: number[][] = [];
+    const map = ns.inputs.map((x) => {
+      let i = uniq.findIndex((u) => u.every((v, j) => v === x[j]));
+      if (i < 0) i = uniq.push(x) - 1;
+      return i;
+    });
+    if (uniq.length < ns.m) {
+      if (opts.onLayer) throw new Error('solveRecursions: onLayer with duplicate inputs is not supported; pass dedupe: false');
+      const inner = solveRecursions({ ...spec, inputs: uniq, quantities: requested }, { ...opts, dedupe: false });
+      return { layers: inner.layers.map((l) => expandLayer(l, map)) };
+    }
+  }
+  const act = getActivation(ns.activation);
+  const { m, n0, L, inputs } = ns;
+  const need = closure(requested);
+  const timings = opts.timings;
+  const now = (): number => performance.now();
+
+  // Layer 1 (exactly Gaussian).
+  const dot = new Float64Array(m * m);
+  for (let a = 0; a < m; a++) {
+    for (let b = 0; b < m; b++) {
+      let s = 0;
+      for (let j = 0; j < n0; j++) s += inputs[a][j] * inputs[b][j];
+      dot[a * m + b] = s;
+    }
+  }
+  let cur: LayerTensors = { K: dot.map((x) => ns.cb[0] + (ns.cw[0] / n0) * x) };
+  if (need.has('Theta')) cur.Theta = dot.map((x) => ns.lambdaB[0] + (ns.lambdaW[0] / n0) * x);
+  for (const q of ORDER) if (q !== 'K' && q !== 'Theta' && need.has(q)) cur[q] = new Float64Array(RANK4.has(q) ? m ** 4 : m * m);
+
+  const layers: LayerResult[] = [];
+  const emit = (layer: number, t: LayerTensors): void => {
+    const row: LayerResult = { layer, width: ns.widths[layer - 1] };
+    for (const q of requested) {
+      const v = t[q]!;
+      (row as unknown as Record<string, unknown>)[q] = RANK4.has(q) ? toNested4(v, m) : toNested2(v, m);
+    }
+    layers.push(row);
+    opts.onLayer?.(layer, t);
+  };
+  emit(1, cur);
+
+  for (let l = 1; l < L; l++) {
+    // Building layer l+1 from layer l; per-layer arrays are indexed by layer − 1.
+    const nPrev = l === 1 ? n0 : ns.widths[l - 2];
+    const { expect, expectGroups } = makeLayerExpectations(act, toNested2(cur.K, m));
+    const ctx: RecursionContext = {
+      m,
+      cb: ns.cb[l],
+      cw: ns.cw[l],
+      lambdaB: ns.lambdaB[l],
+      lambdaW: ns.lambdaW[l],
+      r: ns.widths[l - 1] / nPrev,
+      prev: cur,
+      expect,
+      expectGroups,
+    };
+    const next: LayerTensors = { K: cur.K };
+    for (const q of ORDER) {
+      if (!need.has(q)) continue;
+      const t0 = timings ? now() : 0;
+      const t = getEvaluator(q)(ctx);
+      if (timings) timings[q] = (timings[q] ?? 0) + now() - t0;
+      checkFinite(q, l + 1, t);
+      next[q] = t;
+    }
+    cur = next;
+    emit(l + 1, cur);
+  }
+  return { layers };
+}

@@ -1,0 +1,78 @@
+import type { Command } from 'commander';
+import { addArchitectureOptions, parseArchitecture } from '../architecture.ts';
+
+const EXAMPLE = `
+Quantities (DESIGN §3; finite-width ones reported WITHOUT the 1/n_{ℓ−1} factor):
+  K       infinite-width kernel K⁽ℓ⁾ (m×m)             Theta   infinite-width NTK Θ⁽ℓ⁾ (m×m)
+  V4      four-point vertex V_(α1α2)(α3α4) (m⁴)        K1      1/n correction to the two-point function (m×m)
+  Theta1  1/n correction to the mean NTK (m×m)         A, B    NTK variance (m⁴)
+  D, F    NTK–preactivation cross-correlations (m⁴)
+Default: K,Theta,V4,K1. The table shows K, Θ and V/(n K²) (with n = n_{ℓ−1}) on the diagonal.
+
+Example:
+  nnft recursions --activation tanh --cb 0 --cw 1 --widths 64,64,64 \\
+      --inputs '[[1,0.5],[0.2,-0.9]]' --quantities K,Theta,V4,K1 --json
+`;
+
+/** `nnft recursions`: K, Θ and the O(1/n) quantities layer by layer (recursions/). */
+export function register(program: Command): void {
+  const cmd = program
+    .command('recursions')
+    .description('infinite-width kernel and NTK, and their 1/n corrections, layer by layer (DESIGN §4)');
+  addArchitectureOptions(cmd)
+    .option('--quantities <list>', 'comma list of K,Theta,V4,K1,Theta1,A,B,D,F', 'K,Theta,V4,K1')
+    .option('--json', 'print the DESIGN §6 JSON instead of the table')
+    .addHelpText('after', EXAMPLE)
+    .action(async (opts: Record<string, string>) => {
+      const { solveRecursions, parseQuantities } = await import('../../../recursions/index.ts');
+      const spec = parseArchitecture(opts);
+      const quantities = parseQuantities(String(opts.quantities).split(',').map((s) => s.trim()).filter((s) => s !== ''));
+      // the table normalises V by K², so it always shows K
+      if (!opts.json && !quantities.includes('K')) quantities.unshift('K');
+      const res = solveRecursions({ ...spec, quantities });
+      if (opts.json) {
+        process.stdout.write(JSON.stringify(res) + '\n');
+        return;
+      }
+      process.stdout.write(formatTable(res.layers, spec.inputs[0].length) + '\n');
+    });
+}
+
+type Row = Awaited<ReturnType<typeof import('../../../recursions/index.ts').solveRecursions>>['layers'][number];
+
+function fmt(x: number): string {
+  if (x === 0) return '0';
+  const a = Math.abs(x);
+  return a >= 1e-3 && a < 1e5 ? x.toPrecision(6) : x.toExponential(4);
+}
+
+/** A readable per-layer table: one row per layer and input α, diagonal entries only. */
+export function formatTable(layers: Row[], n0: number): string {
+  const cols = ['layer', 'width', 'α'];
+  const has = (k: keyof Row): boolean => layers.some((l) => l[k] !== undefined);
+  if (has('K')) cols.push('K_αα');
+  if (has('Theta')) cols.push('Θ_αα');
+  if (has('V4')) cols.push('V_αααα/(n K²)');
+  if (has('K1')) cols.push('K¹_αα');
+  if (has('Theta1')) cols.push('Θ¹_αα');
+  for (const q of ['A', 'B', 'D', 'F'] as const) if (has(q)) cols.push(`${q}_αααα`);
+  const rows: string[][] = [];
+  for (let i = 0; i < layers.length; i++) {
+    const l = layers[i];
+    const nPrev = i === 0 ? n0 : layers[i - 1].width;
+    const m = (l.K ?? l.Theta ?? l.K1 ?? l.Theta1 ?? [[]]).length || (l.V4 ?? l.A ?? l.B ?? l.D ?? l.F ?? []).length;
+    for (let a = 0; a < m; a++) {
+      const r = [String(l.layer), String(l.width), String(a)];
+      if (has('K')) r.push(fmt(l.K![a][a]));
+      if (has('Theta')) r.push(fmt(l.Theta![a][a]));
+      if (has('V4')) r.push(fmt(l.V4![a][a][a][a] / (nPrev * l.K![a][a] ** 2)));
+      if (has('K1')) r.push(fmt(l.K1![a][a]));
+      if (has('Theta1')) r.push(fmt(l.Theta1![a][a]));
+      for (const q of ['A', 'B', 'D', 'F'] as const) if (has(q)) r.push(fmt(l[q]![a][a][a][a]));
+      rows.push(r);
+    }
+  }
+  const w = cols.map((c, j) => Math.max(c.length, ...rows.map((r) => r[j].length)));
+  const line = (r: string[]): string => r.map((s, j) => s.padStart(w[j])).join('  ');
+  return [line(cols), line(w.map((x) => '-'.repeat(x))), ...rows.map(line)].join('\n');
+}

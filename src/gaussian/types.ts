@@ -11,6 +11,12 @@ export interface GaussOptions {
   order?: number;
   /** Relative tolerance of eigenvalues treated as zero when K is singular. */
   rankTol?: number;
+  /**
+   * Target relative accuracy of smooth-activation products (default 1e-13): sets the calibrated
+   * trapezoid step and truncation of src/gaussian/smooth.ts. Ignored when `order` is given (then a
+   * tensor Gauss–Hermite rule of that order is used). (Added by the gaussian module.)
+   */
+  tol?: number;
 }
 
 export interface GaussResult {

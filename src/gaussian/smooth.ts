@@ -1,0 +1,410 @@
+/**
+ * Fast, accurate Gaussian expectations of products Π_a g_a(z_a) of smooth functions over N(0, C), C of
+ * size ≤ 4 (possibly singular), used by expectActivationProduct / makeLayerExpectation.
+ *
+ * Method.
+ * - z = L u with L from pivoted Cholesky (rank r; only the range of C is integrated). Coordinate i (pivot
+ *   order) depends on u_0..u_{min(i, r−1)}, so g_i is evaluated once per prefix of the nested loops.
+ * - Each u_j is integrated by the truncated trapezoid rule Σ_i h φ(ih) F(ih), which converges
+ *   geometrically, e^{−2πd/h}, for integrands analytic in a strip |Im u| < d — much faster than
+ *   Gauss–Hermite for saturating activations at large variance (tanh, erf at K ≳ 1). The step h_j for
+ *   direction j is calibrated per activation and scale (1-D test integrands against a very fine reference),
+ *   and the nodes are truncated to a ball |u| ≤ R, R also calibrated (it follows the integrand's growth).
+ * - When only one coordinate depends on the last direction (full-rank sub-kernel, r ≥ 3), the innermost
+ *   integral E[g(c + s u)] is a smooth (entire) function of c: it is tabulated once on a uniform grid and
+ *   evaluated by 10-point Lagrange interpolation (checked against direct evaluation, grid refined until
+ *   it agrees), which removes one dimension from the loop (3-D cost for a 4-D expectation).
+ */
+import type { Activation } from '../activations/types.ts';
+
+const INV_SQRT_2PI = 0.3989422804014327;
+
+export interface StepChoice {
+  h: number;
+  R: number;
+}
+
+/** Per-activation calibration of trapezoid step and truncation radius as a function of the scale s. */
+export class Calibration {
+  private readonly bySBucket = new Map<number, StepChoice>();
+  constructor(
+    private readonly act: Activation,
+    private readonly tol: number,
+  ) {}
+
+  /** Step and radius for a direction whose coordinates have |dz/du| ≤ s. */
+  choose(s: number): StepChoice {
+    if (!(s > 0)) return { h: 1, R: 9 };
+    const bucket = Math.ceil(Math.log(s) / Math.log(1.1));
+    let c = this.bySBucket.get(bucket);
+    if (!c) {
+      c = this.calibrate(Math.pow(1.1, bucket));
+      this.bySBucket.set(bucket, c);
+    }
+    return c;
+  }
+
+  private calibrate(s: number): StepChoice {
+    const act = this.act;
+    const maxK = Math.min(2, act.maxOrder);
+    const tests: ((u: number) => number)[] = [];
+    for (let k = 0; k <= maxK; k++) {
+      const g = act.derivative(k);
+      for (const c of [0, 0.37 * s, 1.3 * s]) {
+        tests.push((u) => {
+          const v = g(s * u + c);
+          return v * v;
+        });
+        tests.push((u) => g(s * u + c));
+      }
+    }
+    const hRef = 0.01;
+    const Umax = 40;
+    let R = 6;
+    const refs: number[] = [];
+    const mags: number[] = [];
+    for (const f of tests) {
+      let sum = 0;
+      let mag = 0;
+      const N = Math.ceil(Umax / hRef);
+      const contrib = new Float64Array(2 * N + 1);
+      for (let i = -N; i <= N; i++) {
+        const u = i * hRef;
+        const w = hRef * INV_SQRT_2PI * Math.exp(-0.5 * u * u);
+        if (w === 0) continue;
+        const v = f(u) * w;
+        if (!Number.isFinite(v)) continue;
+        contrib[i + N] = v;
+        sum += v;
+        mag += Math.abs(v);
+      }
+      refs.push(sum);
+      mags.push(mag);
+      // truncation radius: tail beyond U below tol·mag
+      let tail = 0;
+      let U = Umax;
+      for (let i = N; i >= 1; i--) {
+        tail += Math.abs(contrib[N + i]!) + Math.abs(contrib[N - i]!);
+        if (tail > 0.1 * this.tol * mag) {
+          U = (i + 1) * hRef;
+          break;
+        }
+      }
+      if (mag > 0) R = Math.max(R, U);
+    }
+    // largest step on a ladder that reproduces every reference within tol·mag
+    let h = 1.0;
+    const ratio = Math.SQRT1_2 * 1.2; // ≈ 0.85
+    for (; h > 0.004; h *= ratio) {
+      let ok = true;
+      for (let t = 0; t < tests.length && ok; t++) {
+        const f = tests[t]!;
+        const N = Math.ceil(R / h);
+        let sum = 0;
+        for (let i = -N; i <= N; i++) {
+          const u = i * h;
+          const v = f(u) * h * INV_SQRT_2PI * Math.exp(-0.5 * u * u);
+          if (Number.isFinite(v)) sum += v;
+        }
+        if (Math.abs(sum - refs[t]!) > this.tol * mags[t]!) ok = false;
+      }
+      if (ok) break;
+    }
+    return { h: h * 0.9, R };
+  }
+}
+
+/** Weights h φ(i h) for i = 0..N. */
+const weightTables = new Map<number, Float64Array>();
+function weightTable(h: number, N: number): Float64Array {
+  const key = h * 1e6 + N; // h values come from a discrete ladder
+  let t = weightTables.get(key);
+  if (!t) {
+    t = new Float64Array(N + 1);
+    for (let i = 0; i <= N; i++) t[i] = h * INV_SQRT_2PI * Math.exp(-0.5 * (i * h) * (i * h));
+    if (weightTables.size > 4096) weightTables.clear();
+    weightTables.set(key, t);
+  }
+  return t;
+}
+
+/** Tabulated c ↦ E[g(c + s u)] with 10-point Lagrange interpolation on a uniform grid. */
+class SmoothedInterpolant {
+  readonly c0: number;
+  readonly dx: number;
+  readonly vals: Float64Array;
+  constructor(g: (z: number) => number, s: number, cmax: number, step: StepChoice, dx: number) {
+    const M = Math.ceil((2 * cmax) / dx) + 10;
+    this.dx = dx;
+    this.c0 = -cmax - 5 * dx;
+    this.vals = new Float64Array(M);
+    const N = Math.ceil(step.R / step.h);
+    const w = weightTable(step.h, N);
+    for (let j = 0; j < M; j++) {
+      const c = this.c0 + j * dx;
+      let sum = w[0]! * g(c);
+      for (let i = 1; i <= N; i++) {
+        const u = i * step.h * s;
+        sum += w[i]! * (g(c + u) + g(c - u));
+      }
+      this.vals[j] = sum;
+    }
+  }
+  eval(x: number): number {
+    const t0 = (x - this.c0) / this.dx;
+    let j0 = Math.floor(t0) - 4;
+    const M = this.vals.length;
+    if (j0 < 0) j0 = 0;
+    else if (j0 > M - 10) j0 = M - 10;
+    const t = t0 - j0;
+    const v = this.vals;
+    // Lagrange basis by prefix/suffix products (no divisions): L_j = λ_j Π_{m≠j} (t − m)
+    const d0 = t, d1 = t - 1, d2 = t - 2, d3 = t - 3, d4 = t - 4, d5 = t - 5, d6 = t - 6, d7 = t - 7, d8 = t - 8, d9 = t - 9;
+    const p1 = d0, p2 = p1 * d1, p3 = p2 * d2, p4 = p3 * d3, p5 = p4 * d4, p6 = p5 * d5, p7 = p6 * d6, p8 = p7 * d7, p9 = p8 * d8;
+    const s8 = d9, s7 = s8 * d8, s6 = s7 * d7, s5 = s6 * d6, s4 = s5 * d5, s3 = s4 * d4, s2 = s3 * d3, s1 = s2 * d2, s0 = s1 * d1;
+    const b = j0;
+    return (
+      LAMBDA[0]! * s0 * v[b]! +
+      LAMBDA[1]! * p1 * s1 * v[b + 1]! +
+      LAMBDA[2]! * p2 * s2 * v[b + 2]! +
+      LAMBDA[3]! * p3 * s3 * v[b + 3]! +
+      LAMBDA[4]! * p4 * s4 * v[b + 4]! +
+      LAMBDA[5]! * p5 * s5 * v[b + 5]! +
+      LAMBDA[6]! * p6 * s6 * v[b + 6]! +
+      LAMBDA[7]! * p7 * s7 * v[b + 7]! +
+      LAMBDA[8]! * p8 * s8 * v[b + 8]! +
+      LAMBDA[9]! * p9 * v[b + 9]!
+    );
+  }
+}
+// λ_j = 1 / Π_{m≠j} (j − m) for nodes 0..9
+const LAMBDA = Array.from({ length: 10 }, (_, j) => {
+  let p = 1;
+  for (let m = 0; m < 10; m++) if (m !== j) p *= j - m;
+  return 1 / p;
+});
+
+export interface SmoothProblem {
+  gs: ((z: number) => number)[];
+  L: number[][];
+  rank: number;
+}
+
+/**
+ * E[Π_i gs[i](z_i)], z = L u, u ~ N(0, I_rank); L lower-trapezoidal (pivot order).
+ */
+export function smoothProduct(p: SmoothProblem, cal: Calibration, tol: number): number {
+  const { gs, L, rank } = p;
+  const k = gs.length;
+  if (rank === 0) {
+    let v = 1;
+    for (const g of gs) v *= g(0);
+    return v;
+  }
+  // per-direction steps
+  const hs: number[] = [];
+  let R = 0;
+  for (let d = 0; d < rank; d++) {
+    let s = 0;
+    for (let i = d; i < k; i++) s = Math.max(s, Math.abs(L[i]![d]!));
+    const st = cal.choose(s);
+    hs.push(st.h);
+    R = Math.max(R, st.R);
+  }
+  R += 0.3 * (rank - 1);
+  if (rank === 1) return rank1(gs, L, hs[0]!, R);
+  if (rank === 2 && k === 2) return rank2(gs[0]!, gs[1]!, L, hs, R);
+  if (rank >= 3 && k === rank) {
+    const last = k - 1;
+    const sIn = L[last]![rank - 1]!;
+    let rowNorm = 0;
+    for (let d = 0; d < rank - 1; d++) rowNorm += L[last]![d]! * L[last]![d]!;
+    const cmax = R * Math.sqrt(rowNorm) + 1e-12;
+    const it = buildInterpolant(gs[last]!, sIn, cmax, cal, tol);
+    if (rank === 3) return rank3i(gs[0]!, gs[1]!, it, L, hs, R);
+    if (rank === 4) return rank4i(gs[0]!, gs[1]!, gs[2]!, it, L, hs, R);
+  }
+  return generic(gs, L, rank, hs, R);
+}
+
+function rank1(gs: ((z: number) => number)[], L: number[][], h: number, R: number): number {
+  const N = Math.floor(R / h);
+  const w = weightTable(h, N);
+  const k = gs.length;
+  let sum = 0;
+  for (let q = -N; q <= N; q++) {
+    const u = q * h;
+    let p = w[q < 0 ? -q : q]!;
+    for (let i = 0; i < k; i++) p *= gs[i]!(L[i]![0]! * u);
+    sum += p;
+  }
+  return sum;
+}
+
+function rank2(g0: (z: number) => number, g1: (z: number) => number, L: number[][], hs: number[], R: number): number {
+  const h0 = hs[0]!;
+  const h1 = hs[1]!;
+  const N0 = Math.floor(R / h0);
+  const w0 = weightTable(h0, N0);
+  const w1 = weightTable(h1, Math.floor(R / h1));
+  const L00 = L[0]![0]!;
+  const L10 = L[1]![0]!;
+  const L11 = L[1]![1]!;
+  const R2 = R * R;
+  let sum = 0;
+  for (let a = -N0; a <= N0; a++) {
+    const u0 = a * h0;
+    const wa = w0[a < 0 ? -a : a]! * g0(L00 * u0);
+    if (wa === 0) continue;
+    const c1 = L10 * u0;
+    const N1 = Math.floor(Math.sqrt(R2 - u0 * u0) / h1);
+    let sb = 0;
+    for (let b = -N1; b <= N1; b++) sb += w1[b < 0 ? -b : b]! * g1(c1 + L11 * (b * h1));
+    sum += wa * sb;
+  }
+  return sum;
+}
+
+function rank3i(g0: (z: number) => number, g1: (z: number) => number, it: SmoothedInterpolant, L: number[][], hs: number[], R: number): number {
+  const h0 = hs[0]!;
+  const h1 = hs[1]!;
+  const N0 = Math.floor(R / h0);
+  const w0 = weightTable(h0, N0);
+  const w1 = weightTable(h1, Math.floor(R / h1));
+  const L00 = L[0]![0]!;
+  const L10 = L[1]![0]!;
+  const L11 = L[1]![1]!;
+  const L20 = L[2]![0]!;
+  const L21 = L[2]![1]!;
+  const R2 = R * R;
+  let sum = 0;
+  for (let a = -N0; a <= N0; a++) {
+    const u0 = a * h0;
+    const wa = w0[a < 0 ? -a : a]! * g0(L00 * u0);
+    if (wa === 0) continue;
+    const c1 = L10 * u0;
+    const c2 = L20 * u0;
+    const N1 = Math.floor(Math.sqrt(R2 - u0 * u0) / h1);
+    let sb = 0;
+    for (let b = -N1; b <= N1; b++) {
+      const u1 = b * h1;
+      sb += w1[b < 0 ? -b : b]! * g1(c1 + L11 * u1) * it.eval(c2 + L21 * u1);
+    }
+    sum += wa * sb;
+  }
+  return sum;
+}
+
+function rank4i(
+  g0: (z: number) => number,
+  g1: (z: number) => number,
+  g2: (z: number) => number,
+  it: SmoothedInterpolant,
+  L: number[][],
+  hs: number[],
+  R: number,
+): number {
+  const h0 = hs[0]!;
+  const h1 = hs[1]!;
+  const h2 = hs[2]!;
+  const N0 = Math.floor(R / h0);
+  const w0 = weightTable(h0, N0);
+  const w1 = weightTable(h1, Math.floor(R / h1));
+  const w2 = weightTable(h2, Math.floor(R / h2));
+  const L00 = L[0]![0]!;
+  const L10 = L[1]![0]!;
+  const L11 = L[1]![1]!;
+  const L20 = L[2]![0]!;
+  const L21 = L[2]![1]!;
+  const L22 = L[2]![2]!;
+  const L30 = L[3]![0]!;
+  const L31 = L[3]![1]!;
+  const L32 = L[3]![2]!;
+  const R2 = R * R;
+  let sum = 0;
+  for (let a = -N0; a <= N0; a++) {
+    const u0 = a * h0;
+    const wa = w0[a < 0 ? -a : a]! * g0(L00 * u0);
+    if (wa === 0) continue;
+    const c1 = L10 * u0;
+    const c2 = L20 * u0;
+    const c3 = L30 * u0;
+    const r0 = R2 - u0 * u0;
+    const N1 = Math.floor(Math.sqrt(r0) / h1);
+    let sb = 0;
+    for (let b = -N1; b <= N1; b++) {
+      const u1 = b * h1;
+      const wb = w1[b < 0 ? -b : b]! * g1(c1 + L11 * u1);
+      if (wb === 0) continue;
+      const d2 = c2 + L21 * u1;
+      const d3 = c3 + L31 * u1;
+      const N2 = Math.floor(Math.sqrt(Math.max(0, r0 - u1 * u1)) / h2);
+      let sc = 0;
+      for (let c = -N2; c <= N2; c++) {
+        const u2 = c * h2;
+        sc += w2[c < 0 ? -c : c]! * g2(d2 + L22 * u2) * it.eval(d3 + L32 * u2);
+      }
+      sb += wb * sc;
+    }
+    sum += wa * sb;
+  }
+  return sum;
+}
+
+/** Any rank and number of coordinates (rank-deficient sub-kernels with more coordinates than rank). */
+function generic(gs: ((z: number) => number)[], L: number[][], rank: number, hs: number[], R: number): number {
+  const k = gs.length;
+  const finish: number[][] = Array.from({ length: rank }, () => []);
+  for (let i = 0; i < k; i++) finish[Math.min(i, rank - 1)]!.push(i);
+  const partial: Float64Array[] = Array.from({ length: rank + 1 }, () => new Float64Array(k));
+  const rec = (d: number, r2: number): number => {
+    const prev = partial[d]!;
+    const cur = partial[d + 1]!;
+    const fin = finish[d]!;
+    const h = hs[d]!;
+    const N = Math.floor(Math.sqrt(Math.max(0, r2)) / h);
+    const w = weightTable(h, Math.floor(R / h));
+    let sum = 0;
+    for (let q = -N; q <= N; q++) {
+      const u = q * h;
+      for (let i = d; i < k; i++) cur[i] = prev[i]! + L[i]![d]! * u;
+      let pr = w[q < 0 ? -q : q]!;
+      for (let t = 0; t < fin.length; t++) {
+        const i = fin[t]!;
+        pr *= gs[i]!(cur[i]!);
+      }
+      if (pr === 0) continue;
+      sum += d === rank - 1 ? pr : pr * rec(d + 1, r2 - u * u);
+    }
+    return sum;
+  };
+  return rec(0, R * R);
+}
+
+function buildInterpolant(g: (z: number) => number, s: number, cmax: number, cal: Calibration, tol: number): SmoothedInterpolant {
+  const step = cal.choose(s);
+  // grid spacing: a fraction of the step that resolves g at unit scale, refined until checks pass
+  let dx = Math.min(cal.choose(1).h * 0.3, Math.max(0.05, s) * 0.5);
+  for (let attempt = 0; attempt < 6; attempt++) {
+    const it = new SmoothedInterpolant(g, s, cmax, step, dx);
+    // verify at off-grid points against direct evaluation
+    const N = Math.ceil(step.R / step.h);
+    const w = weightTable(step.h, N);
+    let worst = 0;
+    let mag = 0;
+    for (let j = 0; j < it.vals.length; j++) mag = Math.max(mag, Math.abs(it.vals[j]!));
+    for (const frac of [0.137, 0.5, 0.731, -0.29, -0.917, 0.02, 0.33]) {
+      const x = frac * cmax + 0.37 * dx;
+      let direct = w[0]! * g(x);
+      for (let i = 1; i <= N; i++) {
+        const u = i * step.h * s;
+        direct += w[i]! * (g(x + u) + g(x - u));
+      }
+      worst = Math.max(worst, Math.abs(it.eval(x) - direct));
+    }
+    if (process.env.NNFT_DEBUG) console.log("interp", JSON.stringify({ s, cmax, dx, M: it.vals.length, worst, mag }));
+    if (worst <= tol * Math.max(mag, 1e-300)) return it;
+    dx *= 0.5;
+  }
+  return new SmoothedInterpolant(g, s, cmax, step, dx);
+}

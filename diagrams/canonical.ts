@@ -41,7 +41,19 @@ export function permutations(n: number): number[][] {
  * degree class is a contiguous block): the direct product of the symmetric groups of the blocks.
  * Each entry maps old internal index → new internal index. The identity comes first.
  */
+const permCache = new Map<string, number[][]>();
+
 export function degreePreservingPermutations(degrees: readonly number[]): number[][] {
+  const key = degrees.join(',');
+  let hit = permCache.get(key);
+  if (!hit) {
+    hit = buildDegreePreservingPermutations(degrees);
+    permCache.set(key, hit);
+  }
+  return hit;
+}
+
+function buildDegreePreservingPermutations(degrees: readonly number[]): number[][] {
   const blocks: Array<[number, number]> = [];
   for (let i = 0; i < degrees.length; ) {
     let j = i;
@@ -127,7 +139,13 @@ export function canonicalAut(m: Int32Array, maps: CodeMaps): number {
   return aut;
 }
 
-/** The code of m under the identity labelling (for sorting and keys). */
-export function codeOf(m: Int32Array, maps: CodeMaps): number[] {
-  return Array.from(maps.identity, (i) => m[i]);
+/**
+ * The code of m under the identity labelling as a string of char codes (entries are small
+ * multiplicities): a unique key of the labelled class whose string order is the code's lexicographic order.
+ */
+export function codeKey(m: Int32Array, maps: CodeMaps): string {
+  const id = maps.identity;
+  let s = '';
+  for (let q = 0; q < id.length; q++) s += String.fromCharCode(48 + m[id[q]]);
+  return s;
 }

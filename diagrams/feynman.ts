@@ -20,7 +20,7 @@
 import { MultiUndirectedGraph } from 'graphology';
 import { NnftInputError } from '../src/errors.ts';
 import { Rational, factorialBig } from './rational.ts';
-import { buildCodeMaps, canonicalAut, codeOf, degreePreservingPermutations } from './canonical.ts';
+import { buildCodeMaps, canonicalAut, codeKey, degreePreservingPermutations } from './canonical.ts';
 
 export interface FeynmanSpec {
   /** number of labelled external points x1..xn */
@@ -188,34 +188,39 @@ export function enumerateClasses(
   const rem = Int32Array.from(deg);
   const m = new Int32Array(T * T);
   const maps = buildCodeMaps(p, degreePreservingPermutations(degrees));
-  // union-find scratch
-  const parent = new Int32Array(T);
-  const find = (a: number): number => {
-    while (parent[a] !== a) {
-      parent[a] = parent[parent[a]];
-      a = parent[a];
-    }
-    return a;
-  };
+  const nbr = new Int32Array(T);
+  const extMask = p >= 31 ? -1 : (1 << p) - 1;
+  const allMask = T >= 31 ? -1 : (1 << T) - 1;
 
   const leaf = () => {
-    for (let i = 0; i < T; i++) parent[i] = i;
+    // neighbour bit masks, then grow the set reachable from the externals
     for (let a = 0; a < T; a++) {
-      for (let b = a + 1; b < T; b++) {
-        if (m[a * T + b] > 0) {
-          const ra = find(a);
-          const rb = find(b);
-          if (ra !== rb) parent[ra] = rb;
-        }
-      }
+      let b = 0;
+      const row = a * T;
+      for (let c = 0; c < T; c++) if (c !== a && m[row + c] > 0) b |= 1 << c;
+      nbr[a] = b;
     }
-    // vacuum bubble: a component without an external point
-    const extRoots = new Set<number>();
-    for (let a = 0; a < p; a++) extRoots.add(find(a));
-    for (let v = p; v < T; v++) if (!extRoots.has(find(v))) return;
+    // the component of x1; if it is not everything, grow from all externals to detect vacuum bubbles
+    let r1 = 1;
+    for (;;) {
+      let next = r1;
+      for (let a = 0; a < T; a++) if (r1 & (1 << a)) next |= nbr[a];
+      if (next === r1) break;
+      r1 = next;
+    }
+    if (r1 !== allMask) {
+      let reach = extMask | r1;
+      for (;;) {
+        let next = reach;
+        for (let a = 0; a < T; a++) if (reach & (1 << a)) next |= nbr[a];
+        if (next === reach) break;
+        reach = next;
+      }
+      if (reach !== allMask) return; // a vacuum bubble: a component without an external point
+    }
     const aut = canonicalAut(m, maps);
     if (aut === 0) return;
-    emit(m.slice(), aut, extRoots.size === 1);
+    emit(m.slice(), aut, r1 === allMask);
   };
 
   // Fill row i from column j (j ≥ i). Entries below the diagonal mirror earlier rows.
@@ -260,12 +265,63 @@ export function enumerateClasses(
     m[i * T + j] = 0;
     m[j * T + i] = 0;
   };
-  step(0, 0);
+
+  // Externals first (degree 1: each picks one partner), with the cheap half of isomorph rejection:
+  // vertices of equal degree not yet touched by an external are interchangeable, so a new external
+  // attaches only to the first untouched one of its block (otherwise swapping the two gives a larger
+  // code and the matrix is not canonical). The full check at the leaf stays in force.
+  const blockStart = new Int32Array(T);
+  for (let v = p; v < T; v++) blockStart[v] = v > p && deg[v] === deg[v - 1] ? blockStart[v - 1] : v;
+  const touched = new Int32Array(T);
+  const extStep = (i: number): void => {
+    if (i === p) {
+      step(p, p);
+      return;
+    }
+    if (rem[i] === 0) {
+      extStep(i + 1);
+      return;
+    }
+    for (let j = i + 1; j < T; j++) {
+      if (rem[j] === 0) continue;
+      if (j >= p && touched[j] === 0 && j !== blockStart[j] && touched[j - 1] === 0) continue;
+      m[i * T + j] = 1;
+      m[j * T + i] = 1;
+      rem[i]--;
+      rem[j]--;
+      touched[j]++;
+      extStep(i + 1);
+      touched[j]--;
+      rem[i]++;
+      rem[j]++;
+      m[i * T + j] = 0;
+      m[j * T + i] = 0;
+    }
+  };
+  extStep(0);
 }
+
+const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const FACT = [1, 1, 2, 6, 24, 120, 720, 5040, 40320, 362880, 3628800, 39916800, 479001600];
 
 /** W = Π_v k_v! / (Π_{a<b} m_ab! · Π_v 2^{l_v} l_v!) for a matrix over T = p + N nodes. */
 export function matchingWeight(m: Int32Array, p: number, degrees: readonly number[]): bigint {
   const T = p + degrees.length;
+  let numF = 1;
+  for (const k of degrees) numF *= FACT[k];
+  if (numF < 2 ** 53) {
+    // exact in doubles: every partial product divides numF
+    let denF = 1;
+    for (let a = 0; a < T; a++) {
+      const l = m[a * T + a];
+      if (l > 0) denF *= 2 ** l * FACT[l];
+      for (let b = a + 1; b < T; b++) {
+        const x = m[a * T + b];
+        if (x > 1) denF *= FACT[x];
+      }
+    }
+    return BigInt(numF / denF);
+  }
   let num = 1n;
   for (const k of degrees) num *= factorialBig(k);
   let den = 1n;
@@ -281,6 +337,8 @@ export function matchingWeight(m: Int32Array, p: number, degrees: readonly numbe
 }
 
 /** Topology key: the class with external labels forgotten (canonical over internal relabellings). */
+const topologyMemo = new Map<string, string>();
+
 export function topologyOf(m: Int32Array, p: number, degrees: readonly number[]): string {
   const N = degrees.length;
   const T = p + N;
@@ -292,6 +350,21 @@ export function topologyOf(m: Int32Array, p: number, degrees: readonly number[])
     for (let a = 0; a < p; a++) ext[v] += m[a * T + p + v];
     loops[v] = m[(p + v) * T + p + v];
   }
+  // memo on the label-free data (degrees, free propagators, ext/loops per vertex, vertex–vertex block)
+  let memoKey = String.fromCharCode(48 + freeProps);
+  for (let v = 0; v < N; v++) memoKey += String.fromCharCode(48 + degrees[v], 48 + ext[v], 48 + loops[v]);
+  for (let v = 0; v < N; v++) for (let w = v + 1; w < N; w++) memoKey += String.fromCharCode(48 + m[(p + v) * T + p + w]);
+  const hit = topologyMemo.get(memoKey);
+  if (hit !== undefined) return hit;
+  const result = topologyUncached(m, p, degrees, freeProps, ext, loops);
+  if (topologyMemo.size > 100_000) topologyMemo.clear();
+  topologyMemo.set(memoKey, result);
+  return result;
+}
+
+function topologyUncached(m: Int32Array, p: number, degrees: readonly number[], freeProps: number, ext: number[], loops: number[]): string {
+  const N = degrees.length;
+  const T = p + N;
   let best: number[] | null = null;
   let bestPerm: number[] = [];
   for (const perm of degreePreservingPermutations(degrees)) {
@@ -339,37 +412,35 @@ export function feynmanDiagrams(specIn: FeynmanSpec): FeynmanResult {
   for (let N = 0; N <= spec.order; N++) {
     for (const degrees of degreeMultisets(spec.couplings, N)) {
       const { monomial, powers } = monomialOf(degrees);
-      const sign = N % 2 === 0 ? 1n : -1n;
-      const group: Array<{ d: Diagram; code: number[] }> = [];
+      const sign = N % 2 === 0 ? 1 : -1;
       const maps = buildCodeMaps(p, degreePreservingPermutations(degrees));
+      const shared = degrees.slice();
+      // bucket by (connected, topology): connected first, topologies in string order, classes within a
+      // bucket in enumeration order (deterministic) — cheaper than a comparison sort of all classes
+      const buckets = new Map<string, Diagram[]>();
       enumerateClasses(p, degrees, (m, aut, connected) => {
         const W = matchingWeight(m, p, degrees);
-        const code = codeOf(m, maps);
-        group.push({
-          code,
-          d: {
-            order: N,
-            vertexDegrees: degrees.slice(),
-            powers,
-            monomial,
-            coefficient: Rational.of(sign * W, BigInt(aut)),
-            weight: W,
-            automorphisms: aut,
-            connected,
-            topology: topologyOf(m, p, degrees),
-            points: p,
-            adjacency: m,
-            key: code.join(''),
-          },
-        });
+        const topology = topologyOf(m, p, degrees);
+        const d: Diagram = {
+          order: N,
+          vertexDegrees: shared,
+          powers,
+          monomial,
+          coefficient: W <= SAFE ? Rational.ofSmall(sign * Number(W), aut) : Rational.of(BigInt(sign) * W, BigInt(aut)),
+          weight: W,
+          automorphisms: aut,
+          connected,
+          topology,
+          points: p,
+          adjacency: m,
+          key: codeKey(m, maps),
+        };
+        const bk = (connected ? '0' : '1') + topology;
+        const b = buckets.get(bk);
+        if (b) b.push(d);
+        else buckets.set(bk, [d]);
       });
-      // connected first, then by topology, then by code (descending) — deterministic
-      group.sort((a, b) => {
-        if (a.d.connected !== b.d.connected) return a.d.connected ? -1 : 1;
-        if (a.d.topology !== b.d.topology) return a.d.topology < b.d.topology ? -1 : 1;
-        return lexGreater(a.code, b.code) ? -1 : lexGreater(b.code, a.code) ? 1 : 0;
-      });
-      for (const g of group) diagrams.push(g.d);
+      for (const bk of [...buckets.keys()].sort()) for (const d of buckets.get(bk)!) diagrams.push(d);
     }
   }
   return { spec, diagrams };

@@ -23,6 +23,24 @@ export class Rational {
     return g === 1n ? new Rational(n, d) : new Rational(n / g, d / g);
   }
 
+  /** From small integers (|n|, d < 2^53), reduced with a Number gcd before going to BigInt. */
+  static ofSmall(n: number, d: number): Rational {
+    if (!Number.isSafeInteger(n) || !Number.isSafeInteger(d) || d === 0) return Rational.of(BigInt(n), BigInt(d));
+    if (d < 0) {
+      n = -n;
+      d = -d;
+    }
+    let a = Math.abs(n);
+    let b = d;
+    while (b !== 0) {
+      const t = a % b;
+      a = b;
+      b = t;
+    }
+    const g = a === 0 ? d : a;
+    return new Rational(BigInt(n / g), BigInt(d / g));
+  }
+
   /** Parse "a", "-a", "a/b". */
   static parse(s: string): Rational {
     const m = /^\s*(-?\d+)\s*(?:\/\s*(\d+))?\s*$/.exec(s);

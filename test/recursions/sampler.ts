@@ -40,17 +40,22 @@ export class Rng {
   uniform(): number {
     return ((this.u32() >>> 5) * 67108864 + (this.u32() >>> 6) + 0.5) / 9007199254740992;
   }
+  /** standard normal (Marsaglia's polar method) */
   normal(): number {
     if (this.spare !== null) {
       const v = this.spare;
       this.spare = null;
       return v;
     }
-    const u = this.uniform();
-    const v = this.uniform();
-    const r = Math.sqrt(-2 * Math.log(u));
-    this.spare = r * Math.sin(2 * Math.PI * v);
-    return r * Math.cos(2 * Math.PI * v);
+    for (;;) {
+      const u = this.u32() * 4.656612873077393e-10 - 1;
+      const v = this.u32() * 4.656612873077393e-10 - 1;
+      const s = u * u + v * v;
+      if (s >= 1 || s === 0) continue;
+      const f = Math.sqrt((-2 * Math.log(s)) / s);
+      this.spare = v * f;
+      return u * f;
+    }
   }
 }
 

@@ -1,0 +1,110 @@
+/**
+ * Benchmark of the recursion solver (issues 3 and 9), run by `npm run bench -- recursions`.
+ *
+ * 1. tanh (C_b = 0, C_W = 1), two inputs, 100 layers, K, Θ, V4, K¹: solver compute time (cold = first call in
+ *    this process, warm = best of 3), the whole `node bin/nnft.js recursions … --json` process, and side by side
+ *    the plain NumPy implementation of the ORIGINAL form (bench/recursions_reference.py: inverse kernels,
+ *    brute-force 2-D Gauss–Hermite; 64 nodes per dimension, the smallest count accurate to 1e-8 here — checked
+ *    against 128 nodes in the same run), with the agreement of the two results.
+ * 2. tanh, 8 inputs, 20 layers, K, Θ, V4, K¹ (target < 10 s).
+ * 3. tanh, two inputs, 50 layers, all of K, Θ, V4, K¹, Θ¹, A, B, D, F (target < 2 s), time per quantity.
+ * Targets (issue 3): < 0.5 s compute, < 1 s process, ≥ 10× faster than NumPy (goal); issue 9: < 2 s.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { solveRecursions, evaluatorSource, ALL_QUANTITIES, type QuantityName, type RecursionResult } from '../recursions/index.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..');
+
+const INPUTS2 = [
+  [1, 0.5],
+  [0.2, -0.9],
+];
+const SPEC100 = { activation: 'tanh', inputs: INPUTS2, widths: new Array(100).fill(64), cb: 0, cw: 1, lambdaB: 1, lambdaW: 1 };
+
+function time<T>(f: () => T): [T, number] {
+  const t0 = performance.now();
+  const v = f();
+  return [v, (performance.now() - t0) / 1000];
+}
+
+function maxRelDiff(a: RecursionResult['layers'], b: { K: unknown; Theta: unknown; V4: unknown; K1: unknown }[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const q of ['K', 'Theta', 'V4', 'K1'] as const) {
+    let worst = 0;
+    a.forEach((layer, i) => {
+      const x = (layer[q] as unknown as number[]).flat(3) as number[];
+      const y = (b[i][q] as number[]).flat(3) as number[];
+      const scale = Math.max(...y.map(Math.abs), 1e-300);
+      x.forEach((v, k) => (worst = Math.max(worst, Math.abs(v - y[k]) / scale)));
+    });
+    out[q] = worst;
+  }
+  return out;
+}
+
+function python(spec: object, nodes: number): { seconds: number; wall: number; layers: { K: unknown; Theta: unknown; V4: unknown; K1: unknown }[] } | null {
+  const t0 = performance.now();
+  const r = spawnSync('python3', [join(here, 'recursions_reference.py'), JSON.stringify(spec), String(nodes)], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const wall = (performance.now() - t0) / 1000;
+  if (r.status !== 0) {
+    console.log(`(python reference unavailable: ${(r.stderr || r.error?.message || '').split('\n').slice(-2).join(' ')})`);
+    return null;
+  }
+  return { ...JSON.parse(r.stdout), wall };
+}
+
+export async function main(): Promise<void> {
+  const rows: [string, string, string, string][] = [];
+  const fmt = (s: number): string => (s < 1 ? `${(s * 1000).toFixed(1)} ms` : `${s.toFixed(2)} s`);
+  const q4: QuantityName[] = ['K', 'Theta', 'V4', 'K1'];
+  console.log(`evaluators: ${ALL_QUANTITIES.map((q) => `${q}=${evaluatorSource(q)}`).join(' ')}`);
+
+  // 1. two inputs, 100 layers
+  const [res, cold] = time(() => solveRecursions({ ...SPEC100, quantities: q4 }));
+  let warm = Infinity;
+  for (let i = 0; i < 3; i++) warm = Math.min(warm, time(() => solveRecursions({ ...SPEC100, quantities: q4 }))[1]);
+  const args = ['bin/nnft.js', 'recursions', '--activation', 'tanh', '--cb', '0', '--cw', '1', '--widths', SPEC100.widths.join(','), '--inputs', JSON.stringify(INPUTS2), '--quantities', 'K,Theta,V4,K1', '--json'];
+  let proc = Infinity;
+  for (let i = 0; i < 2; i++) {
+    const t0 = performance.now();
+    execFileSync(process.execPath, args, { cwd: root, maxBuffer: 1 << 28 });
+    proc = Math.min(proc, (performance.now() - t0) / 1000);
+  }
+  rows.push(['tanh m=2 L=100 K,Θ,V4,K¹', 'nnft solver (compute, warm / cold)', `${fmt(warm)} / ${fmt(cold)}`, warm < 0.5 ? 'ok (< 0.5 s)' : 'OVER 0.5 s']);
+  rows.push(['', 'nnft recursions process', fmt(proc), proc < 1 ? 'ok (< 1 s)' : 'OVER 1 s']);
+  const py = python(SPEC100, 64);
+  if (py) {
+    const py128 = python(SPEC100, 128);
+    rows.push(['', 'NumPy original form, 64 nodes (compute / process)', `${fmt(py.seconds)} / ${fmt(py.wall)}`, `speed-up ${(py.seconds / warm).toFixed(1)}× compute, ${(py.wall / proc).toFixed(1)}× process (goal ≥ 10×)`]);
+    const acc = py128 ? maxRelDiff(res.layers, py128.layers) : {};
+    const self = py128 ? maxRelDiff(py.layers.map((l) => l) as never, py128.layers) : {};
+    const f = (o: Record<string, number>): string => Object.entries(o).map(([k, v]) => `${k} ${v.toExponential(1)}`).join(', ');
+    rows.push(['', 'NumPy 64 vs 128 nodes (max rel. diff)', '', f(self)]);
+    rows.push(['', 'nnft vs NumPy 128 nodes (max rel. diff)', '', f(acc)]);
+  }
+
+  // 2. eight inputs, 20 layers
+  const X8 = Array.from({ length: 8 }, (_, i) => [Math.cos(i), Math.sin(1.3 * i), 0.5 - i / 8]);
+  const tq: Partial<Record<QuantityName, number>> = {};
+  const [, t8] = time(() => solveRecursions({ activation: 'tanh', inputs: X8, widths: new Array(20).fill(64), cb: 0.1, cw: 1.2, quantities: q4 }, { timings: tq }));
+  rows.push(['tanh m=8 L=20 K,Θ,V4,K¹', 'nnft solver', fmt(t8), `${t8 < 10 ? 'ok (< 10 s)' : 'OVER 10 s'}; ${Object.entries(tq).map(([k, v]) => `${k} ${fmt(v! / 1000)}`).join(', ')}`]);
+
+  // 3. all quantities, two inputs, 50 layers
+  const spec50 = { ...SPEC100, widths: new Array(50).fill(64), quantities: [...ALL_QUANTITIES] };
+  solveRecursions(spec50); // warm-up (compilation of evaluators)
+  const tq9: Partial<Record<QuantityName, number>> = {};
+  const [, t50] = time(() => solveRecursions(spec50, { timings: tq9 }));
+  rows.push(['tanh m=2 L=50 all nine', 'nnft solver (warm)', fmt(t50), t50 < 2 ? 'ok (< 2 s)' : 'OVER 2 s']);
+  rows.push(['', 'per quantity (first use of a cached expectation is charged to it)', '', Object.entries(tq9).map(([k, v]) => `${k} ${fmt(v! / 1000)}`).join(', ')]);
+
+  const w = [0, 1, 2, 3].map((j) => Math.max(...rows.map((r) => r[j].length), ['case', 'what', 'time', 'note'][j].length));
+  const line = (r: string[]): string => r.map((s, j) => s.padEnd(w[j])).join(' | ');
+  console.log(line(['case', 'what', 'time', 'note']));
+  console.log(w.map((x) => '-'.repeat(x)).join('-|-'));
+  for (const r of rows) console.log(line(r));
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();

@@ -17,7 +17,7 @@ import { gaussHermite } from './hermite.ts';
 import { pivotedCholesky, symmetricEigen, validateKernel } from './linalg.ts';
 import { expectPl, plAtoms, type PlFactor } from './piecewise.ts';
 import { productExpectation } from './quadrature.ts';
-import { Calibration, smoothProduct } from './smooth.ts';
+import { Calibration, SmoothLayerContext } from './smooth.ts';
 
 export type { DerivFactor, GaussOptions, GaussResult } from './types.ts';
 export { gaussHermite } from './hermite.ts';
@@ -113,6 +113,7 @@ function smoothProductFn(act: Activation, orders: number[]): (z: number) => numb
 interface Prepared {
   C: number[][];
   scale: number;
+  smooth?: SmoothLayerContext;
 }
 
 function subKernel(C: number[][], inputs: number[]): number[][] {
@@ -151,12 +152,13 @@ function evalProduct(act: Activation, prep: Prepared, factors: readonly DerivFac
     rec(0, 1);
     return total;
   }
-  const gs0 = orders.map((ol) => smoothProductFn(act, ol));
-  const { L, perm, rank } = pivotedCholesky(Csub, opts.rankTol ?? 1e-13);
-  const gs = perm.map((p) => gs0[p]!);
-  if (opts.order !== undefined) return productExpectation(gs, L, rank, opts.order);
-  const tol = opts.tol ?? DEFAULT_TOL_BY_RANK[rank]!;
-  return smoothProduct({ gs, L, rank }, calibrationFor(act, tol), tol);
+  const gs = orders.map((ol) => smoothProductFn(act, ol));
+  if (opts.order !== undefined) {
+    const { L, perm, rank } = pivotedCholesky(Csub, opts.rankTol ?? 1e-13);
+    return productExpectation(perm.map((p) => gs[p]!), L, rank, opts.order);
+  }
+  prep.smooth ??= new SmoothLayerContext(act, prep.C, opts.rankTol ?? 1e-13, (t) => calibrationFor(act, t), DEFAULT_TOL_BY_RANK);
+  return prep.smooth.expect(inputs, orders, gs, opts.tol);
 }
 
 /**

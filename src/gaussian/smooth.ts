@@ -16,6 +16,7 @@
  *   it agrees), which removes one dimension from the loop (3-D cost for a 4-D expectation).
  */
 import type { Activation } from '../activations/types.ts';
+import { pivotedCholesky } from './linalg.ts';
 
 const INV_SQRT_2PI = 0.3989422804014327;
 
@@ -46,71 +47,64 @@ export class Calibration {
 
   private calibrate(s: number): StepChoice {
     const act = this.act;
+    const tol = this.tol;
     const maxK = Math.min(2, act.maxOrder);
-    const tests: ((u: number) => number)[] = [];
+    const streams: ((u: number) => number)[] = [];
     for (let k = 0; k <= maxK; k++) {
       const g = act.derivative(k);
-      for (const c of [0, 0.37 * s, 1.3 * s]) {
-        tests.push((u) => {
-          const v = g(s * u + c);
-          return v * v;
-        });
-        tests.push((u) => g(s * u + c));
-      }
+      for (const c of [0, 0.37 * s, 1.3 * s]) streams.push((u) => g(s * u + c));
     }
-    const hRef = 0.01;
-    const Umax = 40;
-    let R = 6;
-    const refs: number[] = [];
-    const mags: number[] = [];
-    for (const f of tests) {
-      let sum = 0;
-      let mag = 0;
-      const N = Math.ceil(Umax / hRef);
-      const contrib = new Float64Array(2 * N + 1);
-      for (let i = -N; i <= N; i++) {
-        const u = i * hRef;
-        const w = hRef * INV_SQRT_2PI * Math.exp(-0.5 * u * u);
-        if (w === 0) continue;
-        const v = f(u) * w;
-        if (!Number.isFinite(v)) continue;
-        contrib[i + N] = v;
-        sum += v;
-        mag += Math.abs(v);
-      }
-      refs.push(sum);
-      mags.push(mag);
-      // truncation radius: tail beyond U below tol·mag
-      let tail = 0;
-      let U = Umax;
-      for (let i = N; i >= 1; i--) {
-        tail += Math.abs(contrib[N + i]!) + Math.abs(contrib[N - i]!);
-        if (tail > 0.1 * this.tol * mag) {
-          U = (i + 1) * hRef;
-          break;
+    const nS = streams.length;
+    // trapezoid sums of v and v² for every stream, nodes out to where contributions are negligible
+    const run = (h: number): { t1: Float64Array; t2: Float64Array; m1: Float64Array; m2: Float64Array; U: number } => {
+      const t1 = new Float64Array(nS);
+      const t2 = new Float64Array(nS);
+      const m1 = new Float64Array(nS);
+      const m2 = new Float64Array(nS);
+      const tails: { u: number; c: number }[] = [];
+      let quiet = 0;
+      for (let i = 0; ; i++) {
+        const u = i * h;
+        const w = (i === 0 ? 1 : 1) * h * INV_SQRT_2PI * Math.exp(-0.5 * u * u);
+        let biggest = 0;
+        for (let j = 0; j < nS; j++) {
+          const f = streams[j]!;
+          for (const uu of i === 0 ? [0] : [u, -u]) {
+            const v = f(uu);
+            if (!Number.isFinite(v)) continue;
+            const c1 = v * w;
+            const c2 = v * c1;
+            t1[j] = t1[j]! + c1;
+            t2[j] = t2[j]! + c2;
+            m1[j] = m1[j]! + Math.abs(c1);
+            m2[j] = m2[j]! + c2;
+            biggest = Math.max(biggest, Math.abs(c1) / (m1[j]! || 1e-300), c2 / (m2[j]! || 1e-300));
+          }
         }
+        tails.push({ u, c: biggest });
+        if (u > 6 && biggest < 1e-4 * tol) quiet++;
+        else quiet = 0;
+        if (quiet >= 3 || u > 40 || w === 0) break;
       }
-      if (mag > 0) R = Math.max(R, U);
-    }
-    // largest step on a ladder that reproduces every reference within tol·mag
+      // truncation radius: last node whose relative contribution exceeds 1e-2·tol
+      let U = 6;
+      for (const t of tails) if (t.c > 1e-2 * tol) U = Math.max(U, t.u + h);
+      return { t1, t2, m1, m2, U };
+    };
+    const ratio = 0.85;
     let h = 1.0;
-    const ratio = Math.SQRT1_2 * 1.2; // ≈ 0.85
-    for (; h > 0.004; h *= ratio) {
+    let cur = run(h);
+    for (; h > 0.003; h *= ratio) {
+      const finer = run(h * ratio * ratio);
       let ok = true;
-      for (let t = 0; t < tests.length && ok; t++) {
-        const f = tests[t]!;
-        const N = Math.ceil(R / h);
-        let sum = 0;
-        for (let i = -N; i <= N; i++) {
-          const u = i * h;
-          const v = f(u) * h * INV_SQRT_2PI * Math.exp(-0.5 * u * u);
-          if (Number.isFinite(v)) sum += v;
-        }
-        if (Math.abs(sum - refs[t]!) > this.tol * mags[t]!) ok = false;
+      for (let j = 0; j < nS && ok; j++) {
+        if (Math.abs(cur.t1[j]! - finer.t1[j]!) > 0.5 * tol * finer.m1[j]!) ok = false;
+        if (Math.abs(cur.t2[j]! - finer.t2[j]!) > 0.5 * tol * finer.m2[j]!) ok = false;
       }
       if (ok) break;
+      cur = run(h * ratio);
     }
-    return { h: h * 0.9, R };
+    return { h: h * 0.9, R: cur.U };
   }
 }
 
@@ -407,4 +401,130 @@ function buildInterpolant(g: (z: number) => number, s: number, cmax: number, cal
     dx *= 0.5;
   }
   return new SmoothedInterpolant(g, s, cmax, step, dx);
+}
+
+interface SubsetInfo {
+  L: number[][];
+  perm: number[];
+  rank: number;
+  /** rank ≤ 2: explicit nodes (weights and the z of every coordinate, pivot order) */
+  w?: Float64Array;
+  z?: Float64Array[];
+}
+
+/**
+ * Per-kernel state for smooth activations: pivoted Cholesky per subset of inputs, and for subsets of rank
+ * ≤ 2 the quadrature nodes and the values of each coordinate's product function at them, so that the many
+ * 1-D/2-D expectations of a layer cost one dot product each.
+ */
+export class SmoothLayerContext {
+  private readonly subsets = new Map<string, SubsetInfo>();
+  private readonly values = new Map<string, Float64Array>();
+  constructor(
+    private readonly act: Activation,
+    private readonly C: number[][],
+    private readonly rankTol: number,
+    private readonly calFor: (tol: number) => Calibration,
+    private readonly tolByRank: readonly number[],
+  ) {}
+
+  private subset(inputs: number[], tol: number | undefined): SubsetInfo {
+    const key = inputs.join(',') + (tol === undefined ? '' : `|${tol}`);
+    let s = this.subsets.get(key);
+    if (!s) {
+      const Csub = inputs.map((a) => inputs.map((b) => this.C[a]![b]!));
+      const { L, perm, rank } = pivotedCholesky(Csub, this.rankTol);
+      s = { L, perm, rank };
+      if (rank >= 1 && rank <= 2) {
+        const t = tol ?? this.tolByRank[rank]!;
+        const cal = this.calFor(t);
+        const k = inputs.length;
+        const hs: number[] = [];
+        let R = 0;
+        for (let d = 0; d < rank; d++) {
+          let sc = 0;
+          for (let i = d; i < k; i++) sc = Math.max(sc, Math.abs(L[i]![d]!));
+          const st = cal.choose(sc);
+          hs.push(st.h);
+          R = Math.max(R, st.R);
+        }
+        R += 0.3 * (rank - 1);
+        const ws: number[] = [];
+        const us: [number, number][] = [];
+        const h0 = hs[0]!;
+        const N0 = Math.floor(R / h0);
+        for (let a = -N0; a <= N0; a++) {
+          const u0 = a * h0;
+          const w0 = h0 * INV_SQRT_2PI * Math.exp(-0.5 * u0 * u0);
+          if (rank === 1) {
+            ws.push(w0);
+            us.push([u0, 0]);
+            continue;
+          }
+          const h1 = hs[1]!;
+          const N1 = Math.floor(Math.sqrt(R * R - u0 * u0) / h1);
+          for (let b = -N1; b <= N1; b++) {
+            const u1 = b * h1;
+            ws.push(w0 * h1 * INV_SQRT_2PI * Math.exp(-0.5 * u1 * u1));
+            us.push([u0, u1]);
+          }
+        }
+        s.w = Float64Array.from(ws);
+        s.z = L.map((row) => {
+          const z = new Float64Array(us.length);
+          for (let p = 0; p < us.length; p++) z[p] = row[0]! * us[p]![0] + (rank > 1 ? row[1]! * us[p]![1] : 0);
+          return z;
+        });
+      }
+      this.subsets.set(key, s);
+    }
+    return s;
+  }
+
+  /** E[Π_i Π_{k ∈ orders[i]} σ^(k)(z_{inputs[i]})], inputs sorted and distinct. */
+  expect(inputs: number[], orders: number[][], gs: ((z: number) => number)[], tol: number | undefined): number {
+    const sub = this.subset(inputs, tol);
+    const { L, perm, rank } = sub;
+    if (rank === 0) {
+      let v = 1;
+      for (const g of gs) v *= g(0);
+      return v;
+    }
+    if (sub.w && sub.z) {
+      const w = sub.w;
+      const n = w.length;
+      const arrays: Float64Array[] = [];
+      for (let i = 0; i < perm.length; i++) {
+        const orig = perm[i]!;
+        const vkey = `${inputs.join(',')}|${tol ?? ''}|${i}|${orders[orig]!.join('.')}`;
+        let v = this.values.get(vkey);
+        if (!v) {
+          v = new Float64Array(n);
+          const z = sub.z[i]!;
+          const g = gs[orig]!;
+          for (let p = 0; p < n; p++) v[p] = g(z[p]!);
+          this.values.set(vkey, v);
+        }
+        arrays.push(v);
+      }
+      let sum = 0;
+      if (arrays.length === 1) {
+        const a0 = arrays[0]!;
+        for (let p = 0; p < n; p++) sum += w[p]! * a0[p]!;
+      } else if (arrays.length === 2) {
+        const a0 = arrays[0]!;
+        const a1 = arrays[1]!;
+        for (let p = 0; p < n; p++) sum += w[p]! * a0[p]! * a1[p]!;
+      } else {
+        for (let p = 0; p < n; p++) {
+          let pr = w[p]!;
+          for (const a of arrays) pr *= a[p]!;
+          sum += pr;
+        }
+      }
+      return sum;
+    }
+    const t = tol ?? this.tolByRank[rank]!;
+    return smoothProduct({ gs: perm.map((p) => gs[p]!), L, rank }, this.calFor(t), t);
+  }
 }

@@ -3,35 +3,42 @@
  *
  * - K and Θ are direct (DESIGN §4): K' = C_b + C_W⟨σσ⟩, Θ' = λ_b + λ_W⟨σσ⟩ + C_W⟨σ'σ'⟩Θ.
  * - The O(1/n) quantities come from the symbolic engine's compiled evaluators (src/symbolic
- *   `compileRecursion(name)`, derived by Gaussian integration by parts) for every name in FROM_SYMBOLIC;
- *   a quantity not listed there falls back to the hand-typed DESIGN §4 form in recursions/reference.ts,
+ *   `compileRecursion(name)`, derived by Gaussian integration by parts) for every name in FROM_SYMBOLIC.
+ *   A quantity not listed there falls back to the hand-typed DESIGN §4 form in recursions/reference.ts,
  *   which otherwise serves only as the tests' independent oracle.
+ * - SYMBOLIC_HANDLES_PIECEWISE: the compiled evaluators expand ⟨∂δ1…∂δk O⟩ by the product rule into
+ *   ctx.expect calls; for piecewise-linear σ that yields δ·δ products at one input (a = b), which are
+ *   undefined, so until they use ctx.expectGroups the hand-typed forms serve piecewise-linear σ.
  */
 import type { LayerEvaluator, QuantityName } from './types.ts';
 import { referenceEvaluators } from './reference.ts';
+import { compileRecursion } from '../src/symbolic/index.ts';
 
 export type FiniteQuantity = Exclude<QuantityName, 'K' | 'Theta'>;
 export type EvaluatorSource = 'direct' | 'symbolic' | 'reference';
+export type ActivationKind = 'smooth' | 'piecewise-linear';
 
 /** Quantities taken from src/symbolic's compiled evaluators (the switch). */
-const FROM_SYMBOLIC: readonly FiniteQuantity[] = [];
+const FROM_SYMBOLIC: readonly FiniteQuantity[] = ['V4', 'K1', 'Theta1', 'A', 'B', 'D', 'F'];
+/** Whether the compiled evaluators are well defined for piecewise-linear σ (see the module comment). */
+const SYMBOLIC_HANDLES_PIECEWISE = false;
 
-type Compile = (name: FiniteQuantity) => LayerEvaluator;
-const compile: Compile | null = null;
+const cache = new Map<string, LayerEvaluator>();
 
-const cache = new Map<QuantityName, LayerEvaluator>();
-
-export function evaluatorSource(q: QuantityName): EvaluatorSource {
+export function evaluatorSource(q: QuantityName, kind: ActivationKind = 'smooth'): EvaluatorSource {
   if (q === 'K' || q === 'Theta') return 'direct';
-  return compile && FROM_SYMBOLIC.includes(q) ? 'symbolic' : 'reference';
+  if (!FROM_SYMBOLIC.includes(q)) return 'reference';
+  return kind === 'smooth' || SYMBOLIC_HANDLES_PIECEWISE ? 'symbolic' : 'reference';
 }
 
-/** The evaluator the solver uses for quantity q (compiled once, then cached). */
-export function getEvaluator(q: QuantityName): LayerEvaluator {
-  let ev = cache.get(q);
+/** The evaluator the solver uses for quantity q and an activation of the given kind (compiled once, cached). */
+export function getEvaluator(q: QuantityName, kind: ActivationKind = 'smooth'): LayerEvaluator {
+  const src = evaluatorSource(q, kind);
+  const key = `${q}:${src}`;
+  let ev = cache.get(key);
   if (!ev) {
-    ev = evaluatorSource(q) === 'symbolic' ? compile!(q as FiniteQuantity) : referenceEvaluators[q];
-    cache.set(q, ev);
+    ev = src === 'symbolic' ? compileRecursion(q) : referenceEvaluators[q];
+    cache.set(key, ev);
   }
   return ev;
 }

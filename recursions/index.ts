@@ -14,7 +14,7 @@ import { NnftInputError } from '../src/errors.ts';
 import { normalizeSpec, type ArchitectureSpec } from '../src/spec.ts';
 import { getActivation } from '../src/activations/index.ts';
 import { makeLayerExpectations } from './expectation.ts';
-import type { LayerTensors, QuantityName, RecursionContext } from './types.ts';
+import type { LayerEvaluator, LayerTensors, QuantityName, RecursionContext } from './types.ts';
 import { getEvaluator } from './evaluators.ts';
 
 export type { QuantityName } from './types.ts';
@@ -75,6 +75,8 @@ export interface SolveOptions {
    * the IBP forms need no inverse kernel either way, and tests switch this off to exercise singular K.
    */
   dedupe?: boolean;
+  /** Replace the registry's evaluators for some quantities (tests: the hand-typed oracle of reference.ts). */
+  evaluators?: Partial<Record<QuantityName, LayerEvaluator>>;
 }
 
 /** Validate a quantity list (names are case-sensitive as in DESIGN §6; 'Θ' spellings are accepted). */
@@ -217,7 +219,7 @@ export function solveRecursions(spec: RecursionSpec, opts: SolveOptions = {}): R
     for (const q of ORDER) {
       if (!need.has(q)) continue;
       const t0 = timings ? now() : 0;
-      const t = getEvaluator(q)(ctx);
+      const t = (opts.evaluators?.[q] ?? getEvaluator(q, act.kind))(ctx);
       if (timings) timings[q] = (timings[q] ?? 0) + now() - t0;
       checkFinite(q, l + 1, t);
       next[q] = t;

@@ -1,0 +1,97 @@
+import type { Command } from 'commander';
+import { NnftInputError } from '../../errors.ts';
+
+const EXAMPLE = `
+Cases (seed 000): so-output, so-output-quartic, so-input, su-output, sp-output, translation,
+  broken-mean, ntk-so-output, ntk-so-input; broken controls broken-input, broken-translation.
+Each network of the ensemble is compared with its own transform (paired differences), so the verdict
+"invariant"/"broken" is a z-test at family-wise significance α over all correlator entries (Bonferroni);
+M_n = |G′ − G| is averaged as in seed 000 App. C (mean, sigma across experiments, bound δM of eq. 45).
+--dim is the dimension the group acts on: D (outputs) for output cases, d (inputs) for input cases.
+
+Example:
+  nnft symmetry --case so-output --dim 3 --width 32 --nets 20000 --seed 1 --json
+prints {"case":"so-output","verdict":"invariant","maxZ":…,"M":{"1":{…},"2":{"mean":…,"sigma":…,"bound":…},"4":{…}},…}
+`;
+
+function int(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const x = Number(v);
+  if (!Number.isInteger(x)) throw new NnftInputError(`--${name}`, `expected an integer, got '${v}'`);
+  return x;
+}
+
+/** `nnft symmetry`: invariance checks of correlators and of the mean NTK (src/symmetry). */
+export function register(program: Command): void {
+  program
+    .command('symmetry')
+    .description('symmetry-via-duality checks: are the ensemble correlators / mean NTK invariant under a group? (seed 000)')
+    .requiredOption('--case <name>', 'which case (see below)')
+    .option('--dim <D>', 'dimension the group acts on (outputs D or inputs d)')
+    .option('--width <n>', 'hidden width n', '32')
+    .option('--nets <N>', 'number of networks (default per case)')
+    .option('--seed <S>', 'random seed (non-negative integer)', '1')
+    .option('--activation <name>', 'activation (default per case: tanh; relu for broken-mean)')
+    .option('--orders <list>', "correlator orders and/or 'ntk', e.g. 1,2,4,6 (default per case)")
+    .option('--elements <B>', 'number of random group elements / translations', '3')
+    .option('--experiments <E>', 'experiments for μ_M ± σ_M (App. C)', '5')
+    .option('--significance <alpha>', 'family-wise significance of the verdict', '0.001')
+    .option('--json', 'print JSON')
+    .addHelpText('after', EXAMPLE)
+    .action(async (opts: Record<string, string | boolean | undefined>) => {
+      const { checkSymmetry } = await import('../../symmetry/index.ts');
+      const orders = typeof opts.orders === 'string'
+        ? opts.orders.split(',').map((s) => s.trim()).filter((s) => s).map((s) => (s === 'ntk' ? 'ntk' : Number(s))) as (number | 'ntk')[]
+        : undefined;
+      if (orders?.some((o) => o !== 'ntk' && !Number.isInteger(o))) throw new NnftInputError('--orders', `'${opts.orders}' is not a list of integers / ntk`);
+      const significance = Number(opts.significance);
+      let bar: { start(t: number, v: number): void; update(v: number): void; stop(): void } | null = null;
+      if (process.stderr.isTTY) {
+        const { SingleBar, Presets } = await import('cli-progress');
+        bar = new SingleBar({ stream: process.stderr, format: 'networks [{bar}] {value}/{total}', hideCursor: true }, Presets.shades_classic);
+      }
+      let started = false;
+      const res = checkSymmetry({
+        case: String(opts.case),
+        dim: int('dim', opts.dim as string | undefined),
+        width: int('width', opts.width as string | undefined),
+        nets: int('nets', opts.nets as string | undefined),
+        seed: int('seed', opts.seed as string | undefined),
+        activation: opts.activation as string | undefined,
+        orders,
+        elements: int('elements', opts.elements as string | undefined),
+        experiments: int('experiments', opts.experiments as string | undefined),
+        significance,
+        onProgress: bar
+          ? (done, total) => {
+              if (!started) {
+                bar!.start(total, done);
+                started = true;
+              } else bar!.update(done);
+            }
+          : undefined,
+      });
+      if (bar && started) bar.stop();
+      if (opts.json) {
+        process.stdout.write(JSON.stringify(res) + '\n');
+        return;
+      }
+      const lines = [
+        `case        ${res.case}: ${res.description}`,
+        `group       ${res.group}`,
+        `ensemble    width ${res.width}, ${res.nets} networks, activation ${res.activation}, seed ${res.seed}`,
+        `verdict     ${res.verdict.toUpperCase()}  (max |z| = ${res.maxZ.toFixed(2)} vs threshold ${res.threshold.toFixed(2)} for α = ${res.significance} over ${res.tests} tests; p = ${res.pValue.toExponential(2)})`,
+      ];
+      if (res.where) {
+        const w = res.where;
+        lines.push(`largest     order ${w.order}, ${w.transform}, inputs [${w.inputs.join(',')}], outputs [${w.outputs.join(',')}]: G′−G = ${w.diff.toExponential(3)} ± ${w.stderr.toExponential(2)}`);
+      }
+      if (res.subgroup) lines.push(`subgroup    ${res.subgroup.group}: ${res.subgroup.verdict.toUpperCase()} (max |z| = ${res.subgroup.maxZ.toFixed(2)}, threshold ${res.subgroup.threshold.toFixed(2)})`);
+      lines.push('', '  order    μ_M          σ_M          δM (bound)   max |z|');
+      for (const [k, v] of Object.entries(res.measures)) {
+        lines.push(`  ${k.padEnd(6)}  ${v.mean.toExponential(3).padEnd(11)}  ${v.sigma.toExponential(3).padEnd(11)}  ${v.bound.toExponential(3).padEnd(11)}  ${v.maxZ.toFixed(2)}`);
+      }
+      lines.push('', `group elements: max |RᵀR − I| = ${res.elementError.orthogonality.toExponential(2)}, δR = ${res.elementError.deltaR.toExponential(2)}; ${res.seconds.toFixed(1)} s`);
+      process.stdout.write(lines.join('\n') + '\n');
+    });
+}

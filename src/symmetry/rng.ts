@@ -1,0 +1,54 @@
+/**
+ * Seeded random numbers for the symmetry checks, on the Monte Carlo module's counter-based generator
+ * (Philox4x32-10, src/montecarlo/rng.ts): `new Rng(seed, stream)` is stream `stream` of `seed`, the same
+ * numbers wherever it runs. Networks use streams 0, 1, 2, … (one per network); group elements, fixed
+ * hyper-parameters (T-layer weights) and translation vectors use streams from `STREAM_*` far above them.
+ */
+import { NetStream } from '../montecarlo/rng.ts';
+import { NnftInputError } from '../errors.ts';
+
+export const STREAM_GROUP = 2 ** 40;
+export const STREAM_FIXED = 2 ** 41;
+
+export class Rng {
+  private readonly s: NetStream;
+
+  constructor(seed: number, stream = 0) {
+    if (!Number.isSafeInteger(seed) || seed < 0) throw new NnftInputError('seed', `expected a non-negative integer, got ${String(seed)}`);
+    this.s = new NetStream(seed).reset(stream);
+  }
+
+  /** restart at position 0 of stream `stream` (same seed) */
+  reset(stream: number): this {
+    this.s.reset(stream);
+    return this;
+  }
+
+  /** uniform on [0, 1) */
+  uniform(): number {
+    return this.s.uniform();
+  }
+
+  /** standard normal */
+  normal(): number {
+    return this.s.normal();
+  }
+
+  /** Gamma(shape, 1) by Marsaglia–Tsang (shape ≥ 1; boosted for shape < 1). */
+  gamma(shape: number): number {
+    if (shape < 1) return this.gamma(shape + 1) * Math.pow(this.uniform() || Number.MIN_VALUE, 1 / shape);
+    const d = shape - 1 / 3;
+    const c = 1 / Math.sqrt(9 * d);
+    for (;;) {
+      let x: number, v: number;
+      do {
+        x = this.normal();
+        v = 1 + c * x;
+      } while (v <= 0);
+      v = v * v * v;
+      const u = this.uniform();
+      if (u < 1 - 0.0331 * x * x * x * x) return d * v;
+      if (Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) return d * v;
+    }
+  }
+}

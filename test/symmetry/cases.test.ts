@@ -1,0 +1,69 @@
+/**
+ * Every symmetric case of seed 000 must be judged invariant and every broken control broken, at the
+ * default ensemble sizes: 20 000 networks of width 32 for the correlator cases (orders 1, 2, 4), 4 000 for
+ * the NTK cases; 3 random group elements / translations; family-wise significance α = 10⁻³ (Bonferroni over
+ * all entries). Seeds are fixed, so each verdict is deterministic; a 20-seed calibration of so-output and of
+ * the broken-mean subgroup gave no false alarm (max |z| 2.3–4.0 against thresholds 4.7).
+ */
+import { describe, expect, it } from 'vitest';
+import { NnftInputError } from '../../src/errors.ts';
+import { CASE_NAMES, EXPECTED, checkSymmetry, type CaseName } from '../../src/symmetry/cases.ts';
+import { runPaired } from '../../src/symmetry/engine.ts';
+import { haarSO } from '../../src/symmetry/groups.ts';
+import { makeSampler } from '../../src/symmetry/networks.ts';
+import { Rng } from '../../src/symmetry/rng.ts';
+
+describe('symmetry cases (seed 000)', () => {
+  it.each(CASE_NAMES.map((c) => [c]))('%s', (name) => {
+    const r = checkSymmetry({ case: name as CaseName });
+    expect(r.verdict).toBe(EXPECTED[name as CaseName]);
+    expect(r.seconds).toBeLessThan(60);
+    expect(Object.keys(r.M).length).toBeGreaterThan(0);
+    if (!r.case.startsWith('ntk')) expect(r.M['2'] && r.M['4']).toBeTruthy();
+    const ratios = Object.values(r.M).map((m) => m.mean / m.bound);
+    if (EXPECTED[name as CaseName] === 'invariant') {
+      // App. C: the deviation lies within its error bound (E|M| = √(2/π)·se(d) < δM for paired differences)
+      for (const x of ratios) expect(x).toBeLessThan(1);
+      expect(r.maxZ).toBeLessThan(r.threshold);
+    } else {
+      expect(Math.max(...ratios)).toBeGreaterThan(1);
+      expect(r.pValue).toBeLessThan(1e-3);
+    }
+    if (name === 'broken-mean') {
+      // SO(D) mixing the first k rows is broken; SO(D−k) on the remaining rows is not
+      expect(r.where!.outputs.length).toBeGreaterThan(0);
+      expect(r.subgroup!.verdict).toBe('invariant');
+    }
+  });
+
+  it('JSON shape of the CLI: case, verdict, maxZ, M.{2,4}.{mean,sigma,bound}', () => {
+    const r = JSON.parse(JSON.stringify(checkSymmetry({ case: 'so-output', nets: 2000, orders: [2, 4] })));
+    expect(r.case).toBe('so-output');
+    expect(['invariant', 'broken']).toContain(r.verdict);
+    for (const k of ['2', '4']) for (const f of ['mean', 'sigma', 'bound']) expect(Number.isFinite(r.M[k][f])).toBe(true);
+  });
+
+  it('order 6 and the paper scheme exp(Σ α_i T^i) work too (so-output, D = 3)', () => {
+    const r = checkSymmetry({ case: 'so-output', nets: 5000, orders: [6], soMethod: 'exp' });
+    expect(r.verdict).toBe('invariant');
+    expect(r.M['6'].mean).toBeLessThan(r.M['6'].bound);
+  });
+
+  it('bad input → NnftInputError: unknown case, D < 2, dimension mismatch, bad counts', () => {
+    expect(() => checkSymmetry({ case: 'so-outptu' })).toThrow(NnftInputError);
+    expect(() => checkSymmetry({ case: 'so-output', dim: 1 })).toThrow(/D ≥ 2/);
+    expect(() => checkSymmetry({ case: 'so-input', dim: 0 })).toThrow(NnftInputError);
+    expect(() => checkSymmetry({ case: 'so-output', nets: 1 })).toThrow(NnftInputError);
+    expect(() => checkSymmetry({ case: 'so-output', width: 0 })).toThrow(NnftInputError);
+    expect(() => checkSymmetry({ case: 'broken-mean', dim: 2 })).toThrow(/k/);
+    const sampler = makeSampler({ inputDim: 2, hidden: [8], outputDim: 3, activation: 'tanh' });
+    const inputs = [[1, 0]];
+    // an SO(4) element on a network with 3 outputs
+    expect(() => runPaired({ sampler, inputs, orders: [2], nets: 10, transforms: [{ kind: 'output', label: 'SO(4)', element: haarSO(4, new Rng(1)) }] })).toThrow(/3/);
+    // an input rotation of the wrong dimension
+    const R3 = haarSO(3, new Rng(1)).real;
+    expect(() => runPaired({ sampler, inputs, orders: [2], nets: 10, transforms: [{ kind: 'input', label: 'SO(3)', map: (x) => R3.map((r) => r.reduce((s, v, k) => s + v * (x[k] ?? 0), 0)) }] })).toThrow(NnftInputError);
+    expect(() => runPaired({ sampler, inputs: [[1, 0, 0]], orders: [2], nets: 10, transforms: [{ kind: 'output', label: 'SO(3)', element: haarSO(3, new Rng(1)) }] })).toThrow(/dimension/);
+    expect(() => runPaired({ sampler, inputs, orders: [2], nets: 10, transforms: [] })).toThrow(NnftInputError);
+  });
+});

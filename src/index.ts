@@ -5,3 +5,7 @@
 export { NnftInputError } from './errors.ts';
 export type { ArchitectureSpec, NormalizedSpec, ActivationSpec } from './spec.ts';
 export { normalizeSpec } from './spec.ts';
+export { checkSymmetry, CASE_NAMES as SYMMETRY_CASES, runPaired, randomElement, rotateOutputIndices } from './symmetry/index.ts';
+export type { SymmetrySpec, SymmetryResult } from './symmetry/index.ts';
+export { lineErrorPlot, writePlot, gridPlot, writeGridPlot } from './plot/index.ts';
+export type { LinePlotSpec, PlotSeries, PlotPoint, GridPlotSpec } from './plot/index.ts';

@@ -266,8 +266,6 @@ export function getActivation(spec: ActivationSpec): Activation {
 }
 
 function expressionActivation(src: string): Activation {
-  const tree = parse(src); // syntax errors are reported by parseExpression below
-  void tree;
   parseExpression(src); // validates (throws NnftInputError naming the problem)
   const canon = parse(src).toString();
   const hit = cache.get(canon);

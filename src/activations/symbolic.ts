@@ -166,10 +166,11 @@ export function derivative(e: Expr): Expr {
     case 'neg': return neg(derivative(e.a));
     case 'mul': return add(mul(derivative(e.a), e.b), mul(e.a, derivative(e.b)));
     case 'div': {
+      // a/b = a·b^(−1): powers of b then grow linearly with the order (the quotient rule squares b
+      // at every step and overflows b^(2^k) at high order)
       const da = derivative(e.a);
       const db = derivative(e.b);
-      // (a/b)' = a'/b − a b'/b²
-      return sub(div(da, e.b), div(mul(e.a, db), pow(e.b, num(2))));
+      return sub(div(da, e.b), mul(mul(e.a, db), pow(e.b, num(-2))));
     }
     case 'pow': {
       const da = derivative(e.a);
@@ -249,6 +250,7 @@ export function compile(e: Expr): (z: number) => number {
         if (x.b.t === 'num' && x.b.v === 2) code = `${a} * ${a}`;
         else if (x.b.t === 'num' && x.b.v === 3) code = `${a} * ${a} * ${a}`;
         else if (x.b.t === 'num' && x.b.v === -1) code = `1 / ${a}`;
+        else if (x.b.t === 'num' && x.b.v === -2) code = `1 / (${a} * ${a})`;
         else code = `Math.pow(${a}, ${emit(x.b)})`;
         break;
       }

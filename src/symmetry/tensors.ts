@@ -121,6 +121,19 @@ export function rotateOutputIndices(G: ArrayLike<number>, R: Mat, n: number, m =
 }
 
 /**
+ * Output rotation of a mean NTK given as D×D matrices per input pair: Θ′(x, x′) = R Θ(x, x′) Rᵀ
+ * (seed 000 §3: f ↦ R f acts on both output indices of Θ_{i1i2}).
+ */
+export function rotateNtk(theta: number[][], R: Mat): number[][] {
+  const D = R.length;
+  if (theta.length !== D || theta.some((r) => r.length !== D)) {
+    throw new NnftInputError('NTK', `is ${theta.length}×${theta[0]?.length} but the rotation is ${D}×${D}`, 'the rotation must have the dimension of the network output');
+  }
+  const tmp = R.map((Ri) => theta[0].map((_, j) => Ri.reduce((s, r, k) => s + r * theta[k][j], 0)));
+  return tmp.map((row) => R.map((Rj) => row.reduce((s, v, k) => s + v * Rj[k], 0)));
+}
+
+/**
  * Eq. 45 of seed 000 for one group element, per entry of G′ = R^{⊗n} G (m = 1 layout):
  * δG′_I² = Σ_{t=1}^{n} (Σ_P |R_{i1p1}|⋯δR⋯|R_{inpn}| |G_P|)² + Σ_P (R_{i1p1}⋯R_{inpn})² δG_P²,
  * i.e. the δR term with slot t's matrix replaced by the uniform error δR, and the δG term propagated in

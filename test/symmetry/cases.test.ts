@@ -67,3 +67,51 @@ describe('symmetry cases (seed 000)', () => {
     expect(() => runPaired({ sampler, inputs, orders: [2], nets: 10, transforms: [] })).toThrow(NnftInputError);
   });
 });
+
+describe('the NTK checks have power', () => {
+  // 4 000 networks of width 32, one hidden layer, 3 group elements, α = 1e-3 (as the ntk-* cases)
+  const rot = (D: number, seed: number) => Array.from({ length: 3 }, (_, b) => haarSO(D, new Rng(seed, b)));
+  it('mean NTK with μ_W on the first output row is not SO(3)-invariant', () => {
+    const sampler = makeSampler({ inputDim: 2, hidden: [32], outputDim: 3, activation: 'tanh', cb: 0.1, last: { kind: 'mean-rows', mu: 0.3, rows: 1 } });
+    const r = runPaired({ sampler, inputs: [[0.8, -0.3], [0.1, 0.9]], orders: ['ntk'], nets: 4000, transforms: rot(3, 1).map((g, b) => ({ kind: 'output' as const, label: `#${b}`, element: g })) });
+    expect(r.verdict).toBe('broken');
+  });
+  it('mean NTK with an anisotropic first layer is not SO(3)-invariant under input rotations', () => {
+    const sampler = makeSampler({ inputDim: 3, hidden: [32], outputDim: 2, activation: 'tanh', cb: 0.1, first: { kind: 'anisotropic', scales: [1.5, 0.5, 1] } });
+    const r = runPaired({ sampler, inputs: [[0.8, -0.3, 0.2], [0.1, 0.9, -0.5]], orders: ['ntk'], nets: 4000, transforms: rot(3, 2).map((g, b) => ({ kind: 'input' as const, label: `#${b}`, element: g, map: (x: number[]) => g.real.map((row) => row.reduce((s, v, k) => s + v * x[k], 0)) })) });
+    expect(r.verdict).toBe('broken');
+  });
+  it('the empirical NTK of a one-hidden-layer ReLU net averages to the infinite-width Θ (4 s.e.)', () => {
+    // DESIGN §4: Θ⁽²⁾ = λ_b + λ_W⟨σ²⟩ + C_W⟨σ'²⟩Θ⁽¹⁾; ReLU, C_b = 0, C_W = 2: K⁽¹⁾ = 2|x|²/2, ⟨σ²⟩ = K/2,
+    // ⟨σ'²⟩ = ½, Θ⁽¹⁾ = λ_b + λ_W|x|²/n0
+    const sampler = makeSampler({ inputDim: 2, hidden: [64], outputDim: 1, activation: 'relu', cb: 0, cw: 2 });
+    const x = [1, 0.5];
+    const K = (2 * 1.25) / 2, theta1 = 1 + 1.25 / 2;
+    const expected = 1 + K / 2 + 2 * 0.5 * theta1; // λ_b + λ_W K/2 + C_W·½·Θ¹
+    const th = new Float64Array(1);
+    const xs: number[] = [];
+    for (let t = 0; t < 4000; t++) {
+      sampler.draw(3, t).ntk(x, x, th);
+      xs.push(th[0]);
+    }
+    const mu = xs.reduce((a, b) => a + b, 0) / xs.length;
+    const se = Math.sqrt(xs.reduce((a, b) => a + (b - mu) ** 2, 0) / (xs.length - 1) / xs.length);
+    expect(Math.abs(mu - expected)).toBeLessThan(4 * se);
+  });
+});
+
+describe('nnft symmetry CLI', () => {
+  it('prints the JSON of issue 6 and rejects an unknown case with exit code 2', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const ok = spawnSync(process.execPath, ['bin/nnft.js', 'symmetry', '--case', 'so-output', '--nets', '2000', '--seed', '3', '--json'], { encoding: 'utf8' });
+    expect(ok.status).toBe(0);
+    const r = JSON.parse(ok.stdout);
+    expect(r.case).toBe('so-output');
+    expect(r.verdict).toBe('invariant');
+    expect(typeof r.maxZ).toBe('number');
+    for (const k of ['2', '4']) expect(Object.keys(r.M[k]).sort()).toEqual(['bound', 'mean', 'sigma']);
+    const bad = spawnSync(process.execPath, ['bin/nnft.js', 'symmetry', '--case', 'so-outptu', '--json'], { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/unknown case/);
+  });
+});

@@ -83,3 +83,17 @@ describe('correlator tensors', () => {
     expect(() => multisets(3, 0)).toThrow(NnftInputError);
   });
 });
+
+describe('mean NTK transformations', () => {
+  it('Θ ↦ R Θ Rᵀ leaves δ_ij Θ invariant and moves a non-isotropic Θ', async () => {
+    const { rotateNtk } = await import('../../src/symmetry/tensors.ts');
+    const R = haarSO(3, new Rng(4)).real;
+    const iso = [[2, 0, 0], [0, 2, 0], [0, 0, 2]];
+    const out = rotateNtk(iso, R);
+    out.forEach((r, i) => r.forEach((v, j) => expect(v).toBeCloseTo(iso[i][j], 14)));
+    const aniso = [[3, 0, 0], [0, 2, 0], [0, 0, 2]];
+    const out2 = rotateNtk(aniso, R);
+    expect(Math.max(...out2.flatMap((r, i) => r.map((v, j) => Math.abs(v - aniso[i][j]))))).toBeGreaterThan(1e-3);
+    expect(() => rotateNtk([[1, 0], [0, 1]], R)).toThrow(NnftInputError);
+  });
+});

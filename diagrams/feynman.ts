@@ -421,20 +421,20 @@ export function feynmanDiagrams(specIn: FeynmanSpec): FeynmanResult {
       enumerateClasses(p, degrees, (m, aut, connected) => {
         const W = matchingWeight(m, p, degrees);
         const topology = topologyOf(m, p, degrees);
-        const d: Diagram = {
-          order: N,
-          vertexDegrees: shared,
+        const d: Diagram = new DiagramRecord(
+          N,
+          shared,
           powers,
           monomial,
-          coefficient: W <= SAFE ? Rational.ofSmall(sign * Number(W), aut) : Rational.of(BigInt(sign) * W, BigInt(aut)),
-          weight: W,
-          automorphisms: aut,
+          W <= SAFE ? Rational.ofSmall(sign * Number(W), aut) : Rational.of(BigInt(sign) * W, BigInt(aut)),
+          W,
+          aut,
           connected,
           topology,
-          points: p,
-          adjacency: m,
-          key: codeKey(m, maps),
-        };
+          p,
+          m,
+          codeKey(m, maps),
+        );
         const bk = (connected ? '0' : '1') + topology;
         const b = buckets.get(bk);
         if (b) b.push(d);
@@ -443,7 +443,39 @@ export function feynmanDiagrams(specIn: FeynmanSpec): FeynmanResult {
       for (const bk of [...buckets.keys()].sort()) for (const d of buckets.get(bk)!) diagrams.push(d);
     }
   }
-  return { spec, diagrams };
+  const result: FeynmanResult = { spec, diagrams };
+  // JSON.stringify(result) gives the CLI's shape (DESIGN §6: plain data that serialises to the JSON)
+  Object.defineProperty(result, 'toJSON', {
+    enumerable: false,
+    value: () => ({ spec, diagrams: diagrams.map(diagramToJSON), topologies: groupByTopology(diagrams).map(topologyToJSON) }),
+  });
+  return result;
+}
+
+/** A labelled class; JSON.stringify gives the CLI entry (diagramToJSON). */
+class DiagramRecord implements Diagram {
+  constructor(
+    public order: number,
+    public vertexDegrees: number[],
+    public powers: Record<string, number>,
+    public monomial: string,
+    public coefficient: Rational,
+    public weight: bigint,
+    public automorphisms: number,
+    public connected: boolean,
+    public topology: string,
+    public points: number,
+    public adjacency: Int32Array,
+    public key: string,
+  ) {}
+  toJSON() {
+    return diagramToJSON(this);
+  }
+}
+
+/** The JSON entry of a topology group. */
+export function topologyToJSON(t: TopologyGroup) {
+  return { order: t.order, monomial: t.monomial, coefficient: t.coefficient.toString(), connected: t.connected, classes: t.classes, topology: t.topology };
 }
 
 /** Sum labelled classes by (order, monomial, topology). */

@@ -28,6 +28,7 @@ export {
   diagramGraphJSON,
   diagramToGraph,
   diagramToJSON,
+  topologyToJSON,
   hasSelfLoop,
   propagators,
   relabelExternals,

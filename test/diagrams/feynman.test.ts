@@ -234,3 +234,13 @@ describe('bad input', () => {
     expect(() => feynmanDiagrams(null as never)).toThrow(NnftInputError);
   });
 });
+
+describe('plain data', () => {
+  it('JSON.stringify(feynmanDiagrams(…)) gives the CLI shape', () => {
+    const r = feynmanDiagrams({ points: 2, couplings: [4], order: 1 });
+    const j = JSON.parse(JSON.stringify(r));
+    expect(Object.keys(j)).toEqual(['spec', 'diagrams', 'topologies']);
+    expect(j.diagrams[1]).toMatchObject({ order: 1, monomial: 'g4', coefficient: '-12', connected: true, expression: '-12*g4*∫dy K(x1,y)K(x2,y)K(y,y)' });
+    expect(JSON.parse(JSON.stringify(r.diagrams[1])).coefficient).toBe('-12');
+  });
+});

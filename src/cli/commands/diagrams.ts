@@ -80,7 +80,7 @@ Examples:
         const out: Record<string, unknown> = {
           spec: result.spec,
           diagrams: ds.map(D.diagramToJSON),
-          topologies: topologies.map((t) => ({ order: t.order, monomial: t.monomial, coefficient: t.coefficient.toString(), connected: t.connected, classes: t.classes, topology: t.topology })),
+          topologies: topologies.map(D.topologyToJSON),
         };
         if (series) {
           out.space = 'zero';

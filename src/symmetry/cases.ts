@@ -76,7 +76,7 @@ export interface SymmetrySpec {
   significance?: number;
   /** 'haar' (default) or 'exp' (the paper's R = exp(Σ α_i T^i)) for SO elements */
   soMethod?: 'haar' | 'exp';
-  /** broken-mean: μ_W (default 1/width) and k (default 1); quartic: λ (default 0.1) */
+  /** broken-mean: μ_W (default 1/width) and k (default 1); quartic: λ (default 0.5) */
   muW?: number;
   k?: number;
   lambda?: number;
@@ -179,7 +179,7 @@ function plan(spec: SymmetrySpec, name: CaseName): CasePlan {
     }
     case 'so-output-quartic': {
       const D = dimOr(3);
-      const lambda = spec.lambda ?? 0.1;
+      const lambda = spec.lambda ?? 0.5;
       return { ...base, group: `SO(${D}) on outputs`, description: `output layer from the correlated quartic density of eq. 16 (λ = ${lambda})`, dim: D, inputDim: 2, outputDim: D, last: { kind: 'quartic', lambda }, nets: 20000, transforms: outputRotations('SO', D, count, method) };
     }
     case 'su-output': {

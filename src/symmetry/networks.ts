@@ -16,9 +16,9 @@
  *   N(0, s²) mod 1 ('gaussian', the broken control);
  * - last layer 'gaussian', 'mean-rows' (eq. 14: mean μ_W on the first k rows), 'quartic' (eq. 16:
  *   P ∝ exp(−Tr WᵀW/2σ_W² − λ(Tr WᵀW)²), same for b with σ_b² = C_b; W = r·u with u uniform on the
- *   sphere and r² by rejection from the Gamma(M/2, 2σ²) proposal with acceptance e^{−λ r⁴}), 'complex'
- *   (App. A.2: Re, Im ~ N(0, C_W/(2n)), E|W|² = C_W/n) or 'quaternionic' (App. A.5: 4 components
- *   ~ N(0, C_W/(4n))).
+ *   sphere and r² by rejection from a mode-matched Gamma proposal, `sampleQuartic`), 'complex'
+ *   (App. A.2: Re, Im ~ N(0, C_W/n) each) or 'quaternionic' (App. A.5: 4 components ~ N(0, C_W/n) each),
+ *   biases likewise with C_b (the convention of src/montecarlo's DistributionSpec).
  * - activation: a registry name (getActivation), or 'gauss-net' (seed 000 App. C / seed 003: one hidden
  *   layer, σ_α = exp(z_α − K_αα) with K_αα = C_b + C_W |x_α|²/n0).
  */
@@ -153,11 +153,9 @@ export function makeSampler(specIn: SymNetSpec): SymNetSampler {
       if (isLast && last.kind === 'quartic') {
         sampleQuartic(rng, W, spec.cw / nIn, last.lambda);
         if (spec.cb > 0) sampleQuartic(rng, b, spec.cb, last.lambdaBias ?? last.lambda);
-      } else if (isLast && kc > 1) {
-        const sw = Math.sqrt(spec.cw / nIn / kc), sb = Math.sqrt(spec.cb / kc);
-        for (let i = 0; i < W.length; i++) W[i] = sw * rng.normal();
-        for (let i = 0; i < b.length; i++) b[i] = sb * rng.normal();
       } else {
+        // complex / quaternionic outputs: every real component N(0, C_W/n) (bias N(0, C_b)), as App. A.2/A.5
+        // and src/montecarlo's DistributionSpec; with real g this is a real layer of 2D / 4D outputs
         const sb = Math.sqrt(spec.cb);
         if (l === 0 && first.kind === 'anisotropic') {
           for (let j = 0; j < nOut; j++) for (let k = 0; k < nIn; k++) W[j * nIn + k] = Math.sqrt(spec.cw / nIn) * first.scales[k] * rng.normal();
@@ -282,15 +280,27 @@ export function makeSampler(specIn: SymNetSpec): SymNetSampler {
   return { spec, realOutputDim: Dr, draw };
 }
 
-/** Fill x (length M) from P ∝ exp(−|x|²/2σ² − λ|x|⁴): radius² by rejection from Gamma(M/2, 2σ²), direction uniform. */
+/**
+ * Fill x (length M) from P ∝ exp(−|x|²/2σ² − λ|x|⁴): direction uniform on the sphere, s = |x|² from the
+ * density ∝ s^{a} e^{−s/2σ² − λs²} (a = M/2 − 1) by rejection from a Gamma(M/2, θ) proposal whose mode
+ * matches the target's mode s_m (2λ s_m² + s_m/2σ² = a, θ = s_m/a): acceptance e^{−λ(s − s_m)²}.
+ */
 function sampleQuartic(rng: Rng, x: Float64Array, sigma2: number, lambda: number): void {
   const M = x.length;
   if (!(lambda >= 0)) throw new NnftInputError('lambda', `the quartic coupling must be ≥ 0, got ${lambda}`);
+  const a = M / 2 - 1;
   let s: number;
-  for (let tries = 0; ; tries++) {
-    s = 2 * sigma2 * rng.gamma(M / 2);
-    if (rng.uniform() < Math.exp(-lambda * s * s)) break;
-    if (tries > 1e6) throw new NnftInputError('lambda', `quartic rejection sampler stuck (λ = ${lambda} too large for this layer)`);
+  if (lambda === 0) s = 2 * sigma2 * rng.gamma(M / 2);
+  else {
+    const inv = 1 / (2 * sigma2);
+    const sm = a > 0 ? (-inv + Math.sqrt(inv * inv + 8 * lambda * a)) / (4 * lambda) : 0;
+    const theta = a > 0 ? sm / a : 2 * sigma2; // a ≤ 0 (M ≤ 2): plain proposal, acceptance e^{−λs²}
+    for (let tries = 0; ; tries++) {
+      s = theta * rng.gamma(M / 2);
+      const logAcc = a > 0 ? -lambda * (s - sm) ** 2 : -lambda * s * s;
+      if (Math.log(rng.uniform()) < logAcc) break;
+      if (tries > 1e6) throw new NnftInputError('lambda', `quartic rejection sampler stuck (λ = ${lambda})`);
+    }
   }
   let nn = 0;
   for (let i = 0; i < M; i++) {

@@ -1,0 +1,57 @@
+import type { Command } from 'commander';
+
+const HELP = `
+Derives a layer-to-layer recursion by symbolic Gaussian integration by parts (src/symbolic), starting
+from its original form (inverse kernels, Hermite polynomials), and prints it.
+Names: V4 (full: Gaussian part + χ-term), K1, Theta1, A, B, D, F (also K, Theta). Indices a1..a4 are the
+output slots (V4[a1][a2][a3][a4] = V_(α1α2)(α3α4)); d1.. are summed input indices.
+
+Output:
+  (default)   the seed-004 text form: GaussExpec(Derivative(sig(z[a1]), z[a1])*…)*V[…] + …
+  --grouped   DESIGN §4's form, derivatives kept on whole products: GaussExpec(Derivative(sig(z[a1])*sig(z[a2]), z[d1], z[d2]))
+  --latex     LaTeX of the chosen form
+  --json      {"name","terms","text","latex"} (+ "grouped": {"terms","text","latex"}, "parts": per-part term counts)
+  --svg FILE  one diagram per term of the grouped form (vertices: layer expectations; edges: K¹, Θ, V, … propagators)
+
+Example:
+  nnft derive Theta1 --grouped
+  nnft derive V4 --json
+  nnft derive Theta1 --svg theta1.svg
+`;
+
+/** `nnft derive <name>`: the symbolic IBP engine's derivation of one recursion (issue 4, issue 9 diagrams). */
+export function register(program: Command): void {
+  program
+    .command('derive')
+    .description('derive a 1/n recursion (V4, K1, Theta1, A, B, D, F) by symbolic Gaussian integration by parts')
+    .argument('<name>', 'V4 | K1 | Theta1 | A | B | D | F | K | Theta')
+    .option('--latex', 'print LaTeX')
+    .option('--json', 'print JSON {"name","terms","text","latex"}')
+    .option('--grouped', "print DESIGN §4's grouped form ⟨∂δ…(Π σ)⟩ instead of the expanded product-rule form")
+    .option('--svg <file>', 'write the term diagrams as SVG to FILE')
+    .addHelpText('after', HELP)
+    .action(async (name: string, opts: { latex?: boolean; json?: boolean; grouped?: boolean; svg?: string }) => {
+      const { deriveRecursion, diagramsSvg } = await import('../../symbolic/index.ts');
+      const d = deriveRecursion(name);
+      if (opts.svg) {
+        const { writeFileSync } = await import('node:fs');
+        writeFileSync(opts.svg, diagramsSvg(name));
+        process.stderr.write(`nnft derive: wrote ${d.groupedTerms} diagrams to ${opts.svg}\n`);
+      }
+      if (opts.json) {
+        const out = {
+          name: d.name,
+          terms: d.terms,
+          text: d.text,
+          latex: d.latex,
+          grouped: { terms: d.groupedTerms, text: d.groupedText, latex: d.groupedLatex },
+          parts: d.parts.map((p) => ({ label: p.label, terms: p.terms, groupedTerms: p.groupedTerms, ibp: p.ibp, matchesDesign: p.matchesDesign && p.matchesDesignGrouped })),
+        };
+        process.stdout.write(JSON.stringify(out) + '\n');
+        return;
+      }
+      if (opts.svg && !opts.latex && !opts.grouped) return;
+      const text = opts.grouped ? (opts.latex ? d.groupedLatex : d.groupedText) : opts.latex ? d.latex : d.text;
+      process.stdout.write(text + '\n');
+    });
+}

@@ -1,0 +1,31 @@
+import type { Command } from 'commander';
+import { NnftInputError } from '../../errors.ts';
+
+/** `nnft merge`: combine `nnft mc --shard k/N --out FILE` states exactly (bit for bit the single-run result). */
+export function register(program: Command): void {
+  program
+    .command('merge')
+    .description('merge Monte Carlo shard files (from `nnft mc --shard k/N --out FILE`) into one result, exactly')
+    .argument('<files...>', 'shard state files')
+    .option('--json', 'print JSON instead of the table')
+    .option('--out <file>', 'also write the merged state (it can be merged again)')
+    .action(async (files: string[], opts: { json?: boolean; out?: string }) => {
+      const { readFileSync, writeFileSync, existsSync } = await import('node:fs');
+      const states = files.map((f) => {
+        if (!existsSync(f)) throw new NnftInputError('files', `no such file: ${f}`);
+        try {
+          return JSON.parse(readFileSync(f, 'utf8'));
+        } catch {
+          throw new NnftInputError('files', `${f} is not JSON`, 'pass files written by `nnft mc --out`');
+        }
+      });
+      const mc = await import('../../montecarlo/index.ts');
+      const merged = mc.mergeStates(states);
+      const covered = merged.counts.reduce((a: number, b: number) => a + b, 0);
+      if (covered !== merged.nets) process.stderr.write(`nnft merge: warning: the files cover ${covered} of ${merged.nets} networks\n`);
+      if (opts.out) writeFileSync(opts.out, JSON.stringify(merged));
+      const res = await mc.finishState(merged);
+      const { formatResult } = await import('./mc.ts');
+      process.stdout.write((opts.json ? JSON.stringify(res) : formatResult(res)) + '\n');
+    });
+}

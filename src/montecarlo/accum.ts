@@ -1,0 +1,151 @@
+/**
+ * Exact, order-independent accumulation of Monte Carlo sums (DESIGN §7).
+ *
+ * Networks are processed in fixed blocks of consecutive indices [bB, (b+1)B). Within a block the per-network
+ * statistics are summed in network order in plain doubles; the block sums are then added to the EXACT
+ * accumulator of jackknife group g = b mod G. An exact accumulator keeps the sum as non-overlapping partials
+ * (Shewchuk's algorithm, as in Python's math.fsum) and its value is the correctly rounded exact sum, so the
+ * result does not depend on the order in which blocks arrive — workers, shards and `nnft merge` all give the
+ * single-run numbers bit for bit. Memory: G × (number of statistics) partial lists, independent of the
+ * number of networks.
+ */
+
+/** Add x to the partials list p (exact; p stays non-overlapping with increasing magnitude). */
+export function fsumAdd(p: number[], x: number): void {
+  let i = 0;
+  for (let j = 0; j < p.length; j++) {
+    let y = p[j];
+    if (Math.abs(x) < Math.abs(y)) {
+      const t = x;
+      x = y;
+      y = t;
+    }
+    const hi = x + y;
+    const lo = y - (hi - x);
+    if (lo !== 0) p[i++] = lo;
+    x = hi;
+  }
+  p.length = i;
+  p.push(x);
+}
+
+/** The correctly rounded value of the exact sum held in the partials (CPython math_fsum's final step). */
+export function fsumValue(p: readonly number[]): number {
+  let n = p.length;
+  if (n === 0) return 0;
+  let hi = p[--n];
+  let lo = 0;
+  while (n > 0) {
+    const x = hi;
+    const y = p[--n];
+    hi = x + y;
+    const yr = hi - x;
+    lo = y - yr;
+    if (lo !== 0) break;
+  }
+  if (n > 0 && ((lo < 0 && p[n - 1] < 0) || (lo > 0 && p[n - 1] > 0))) {
+    const y = lo * 2;
+    const x = hi + y;
+    const yr = x - hi;
+    if (y === yr) hi = x;
+  }
+  return hi;
+}
+
+/** G groups × S statistics of exact sums, plus network counts per group. */
+export interface GroupState {
+  groups: number;
+  stats: number;
+  /** counts[g] networks in group g. */
+  counts: number[];
+  /** partials[g][s]: partials of the exact sum of statistic s over group g. */
+  partials: number[][][];
+}
+
+export function newGroupState(groups: number, stats: number): GroupState {
+  const partials: number[][][] = [];
+  for (let g = 0; g < groups; g++) {
+    const row: number[][] = [];
+    for (let s = 0; s < stats; s++) row.push([]);
+    partials.push(row);
+  }
+  return { groups, stats, counts: new Array(groups).fill(0), partials };
+}
+
+/** Add one block's plain sums (over `count` networks) to group g. */
+export function addBlock(state: GroupState, g: number, sums: Float64Array, count: number): void {
+  const row = state.partials[g];
+  for (let s = 0; s < state.stats; s++) {
+    const x = sums[s];
+    if (x !== 0) fsumAdd(row[s], x);
+  }
+  state.counts[g] += count;
+}
+
+/** Merge `other` into `into` (exact). */
+export function mergeGroupState(into: GroupState, other: GroupState): void {
+  if (into.groups !== other.groups || into.stats !== other.stats) throw new Error('mergeGroupState: incompatible layouts');
+  for (let g = 0; g < into.groups; g++) {
+    into.counts[g] += other.counts[g];
+    const a = into.partials[g];
+    const b = other.partials[g];
+    for (let s = 0; s < into.stats; s++) for (const x of b[s]) fsumAdd(a[s], x);
+  }
+}
+
+/** Group sums (rounded) and the grand total (rounded exact sum over all groups). */
+export function groupSums(state: GroupState): { sums: Float64Array[]; total: Float64Array; counts: number[]; n: number } {
+  const sums: Float64Array[] = [];
+  const total = new Float64Array(state.stats);
+  for (let g = 0; g < state.groups; g++) {
+    const v = new Float64Array(state.stats);
+    for (let s = 0; s < state.stats; s++) v[s] = fsumValue(state.partials[g][s]);
+    sums.push(v);
+  }
+  for (let s = 0; s < state.stats; s++) {
+    const p: number[] = [];
+    for (let g = 0; g < state.groups; g++) for (const x of state.partials[g][s]) fsumAdd(p, x);
+    total[s] = fsumValue(p);
+  }
+  const n = state.counts.reduce((a, b) => a + b, 0);
+  return { sums, total, counts: state.counts.slice(), n };
+}
+
+/**
+ * Grouped (delete-one-group) jackknife of a smooth function f of the vector of means.
+ * Networks are i.i.d., the groups partition them, so the G leave-one-group-out estimates give a consistent
+ * standard error for any smooth f (linear f: it reduces to the batch-means standard error), including
+ * products of means such as V4 = n(E[GG] − E[G]E[G]). Returns the full-sample value, the standard error, and
+ * the leave-one-out means (for callers who combine several moments themselves).
+ */
+export function jackknife(
+  state: GroupState,
+  f: (mean: Float64Array) => Float64Array,
+): { value: Float64Array; stderr: Float64Array; replicates: Float64Array[] } {
+  const { sums, total, counts, n } = groupSums(state);
+  const S = state.stats;
+  const mean = new Float64Array(S);
+  for (let s = 0; s < S; s++) mean[s] = total[s] / n;
+  const value = f(mean);
+  const reps: Float64Array[] = [];
+  for (let g = 0; g < state.groups; g++) {
+    if (counts[g] === 0 || counts[g] === n) continue;
+    const mg = new Float64Array(S);
+    const ng = n - counts[g];
+    for (let s = 0; s < S; s++) mg[s] = (total[s] - sums[g][s]) / ng;
+    reps.push(f(mg));
+  }
+  const k = reps.length;
+  const stderr = new Float64Array(value.length);
+  if (k >= 2) {
+    for (let q = 0; q < value.length; q++) {
+      let mu = 0;
+      for (const r of reps) mu += r[q];
+      mu /= k;
+      let ss = 0;
+      for (const r of reps) ss += (r[q] - mu) * (r[q] - mu);
+      stderr[q] = Math.sqrt(((k - 1) / k) * ss);
+    }
+  } else stderr.fill(NaN);
+  return { value, stderr, replicates: reps };
+}

@@ -1,0 +1,169 @@
+/**
+ * The block/group engine: runs networks [0, nets) in fixed blocks, accumulates exact group sums, optionally
+ * on worker threads and for one shard only. Results depend only on (spec, nets, seed, groups, blockSize).
+ */
+import { availableParallelism } from 'node:os';
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import { NnftInputError } from '../errors.ts';
+import { addBlock, mergeGroupState, newGroupState, type GroupState } from './accum.ts';
+import { NetStream } from './rng.ts';
+import { buildPlan, makeBuffers, simulateNetwork, type NpointRequest, type Plan } from './sampler.ts';
+import type { EnsembleSpec } from './types.ts';
+
+export interface RunLayout {
+  nets: number;
+  seed: number;
+  groups: number;
+  blockSize: number;
+  nBlocks: number;
+  /** this run's block range [b0, b1) */
+  b0: number;
+  b1: number;
+  shard: { index: number; count: number } | null;
+}
+
+export const DEFAULT_GROUPS = 64;
+
+export function runLayout(spec: EnsembleSpec): RunLayout {
+  const nets = spec.nets;
+  if (typeof nets !== 'number' || !Number.isSafeInteger(nets) || nets < 1) {
+    throw new NnftInputError('nets', `expected an integer ≥ 1, got ${String(nets)}`, 'pass the number of networks to sample, e.g. 100000');
+  }
+  const seed = spec.seed ?? 0;
+  if (typeof seed !== 'number' || !Number.isSafeInteger(seed) || seed < 0) throw new NnftInputError('seed', `expected a non-negative integer, got ${String(seed)}`);
+  const groups = spec.groups ?? DEFAULT_GROUPS;
+  if (!Number.isInteger(groups) || groups < 2 || groups > 4096) throw new NnftInputError('groups', `expected an integer in [2, 4096], got ${String(groups)}`);
+  const blockSize = spec.blockSize ?? Math.max(1, Math.min(256, Math.floor(nets / (4 * groups))));
+  if (!Number.isInteger(blockSize) || blockSize < 1) throw new NnftInputError('blockSize', `expected an integer ≥ 1, got ${String(blockSize)}`);
+  const nBlocks = Math.ceil(nets / blockSize);
+  let b0 = 0;
+  let b1 = nBlocks;
+  let shard: RunLayout['shard'] = null;
+  if (spec.shard) {
+    const { index, count } = spec.shard;
+    if (!Number.isInteger(count) || count < 1) throw new NnftInputError('shard', `count must be an integer ≥ 1, got ${String(count)}`);
+    if (!Number.isInteger(index) || index < 0 || index >= count) {
+      throw new NnftInputError('shard', `index must be an integer in [0, ${count - 1}], got ${String(index)}`, 'shards are numbered from 0 (SLURM_ARRAY_TASK_ID with --array=0-(N-1))');
+    }
+    b0 = Math.floor((index * nBlocks) / count);
+    b1 = Math.floor(((index + 1) * nBlocks) / count);
+    shard = { index, count };
+  }
+  return { nets, seed, groups, blockSize, nBlocks, b0, b1, shard };
+}
+
+/** Networks covered by blocks [b0, b1). */
+export function netsIn(lay: RunLayout, b0: number, b1: number): number {
+  return Math.max(0, Math.min(lay.nets, b1 * lay.blockSize) - Math.min(lay.nets, b0 * lay.blockSize));
+}
+
+/** Run blocks [b0, b1) on this thread. */
+export function runBlocks(plan: Plan, lay: RunLayout, b0: number, b1: number, progress?: (nets: number) => void): GroupState {
+  const state = newGroupState(lay.groups, plan.S);
+  const buf = makeBuffers(plan);
+  const rng = new NetStream(lay.seed);
+  const one = new Float64Array(plan.S);
+  const sums = new Float64Array(plan.S);
+  for (let b = b0; b < b1; b++) {
+    const start = b * lay.blockSize;
+    const end = Math.min(lay.nets, start + lay.blockSize);
+    sums.fill(0);
+    for (let net = start; net < end; net++) {
+      simulateNetwork(plan, buf, rng, net, one);
+      for (let s = 0; s < plan.S; s++) sums[s] += one[s];
+    }
+    addBlock(state, b % lay.groups, sums, end - start);
+    progress?.(end - start);
+  }
+  return state;
+}
+
+export interface WorkerJob {
+  spec: EnsembleSpec; // serialisable (no callbacks)
+  npoint?: NpointRequest;
+  b0: number;
+  b1: number;
+}
+
+/** Worker entry: a .mjs bootstrap that registers tsx and imports worker.ts (null if tsx cannot be resolved). */
+const workerEntry = (() => {
+  try {
+    createRequire(import.meta.url).resolve('tsx');
+    return new URL('./worker-boot.mjs', import.meta.url);
+  } catch {
+    return null;
+  }
+})();
+
+/** Strip non-serialisable fields. */
+export function serialisableSpec(spec: EnsembleSpec): EnsembleSpec {
+  const { onProgress: _p, workers: _w, shard: _s, ...rest } = spec;
+  return JSON.parse(JSON.stringify(rest)) as EnsembleSpec;
+}
+
+export function defaultWorkers(plan: Plan, lay: RunLayout): number {
+  const nets = netsIn(lay, lay.b0, lay.b1);
+  let cost = 0;
+  for (let l = 0; l < plan.L; l++) {
+    const n = plan.widths[l];
+    const nPrev = l === 0 ? plan.n0 : plan.widths[l - 1];
+    cost += plan.layerFast[l] ? n * plan.m * 20 : n * nPrev * (plan.m + 20);
+    if (plan.needTheta[l] && l > 0) cost += 2 * n * nPrev * nPrev * plan.m * plan.m;
+  }
+  cost += plan.S * 2;
+  // ≈ 1 ns per unit: use all cores above ~1.5 s of single-thread work
+  return nets * cost > 1.5e9 ? availableParallelism() : 1;
+}
+
+/** Run this layout's blocks with `workers` threads (1: inline). Exact merge, so the count never changes results. */
+export async function runAll(
+  spec: EnsembleSpec,
+  plan: Plan,
+  lay: RunLayout,
+  workers: number,
+  npoint?: NpointRequest,
+): Promise<GroupState> {
+  const total = netsIn(lay, lay.b0, lay.b1);
+  let done = 0;
+  const onProgress = spec.onProgress;
+  const tick = (k: number) => {
+    done += k;
+    onProgress?.(done, total);
+  };
+  const nb = lay.b1 - lay.b0;
+  workers = Math.max(1, Math.min(workers, nb));
+  if (workers === 1 || workerEntry === null) return runBlocks(plan, lay, lay.b0, lay.b1, tick);
+  const sspec = serialisableSpec(spec);
+  const jobs: Promise<GroupState>[] = [];
+  for (let w = 0; w < workers; w++) {
+    const b0 = lay.b0 + Math.floor((w * nb) / workers);
+    const b1 = lay.b0 + Math.floor(((w + 1) * nb) / workers);
+    const job: WorkerJob = { spec: { ...sspec, nets: lay.nets, seed: lay.seed, groups: lay.groups, blockSize: lay.blockSize }, npoint, b0, b1 };
+    jobs.push(
+      new Promise<GroupState>((resolve, reject) => {
+        const worker = new Worker(workerEntry, { workerData: job });
+        worker.on('message', (msg: { progress?: number; state?: GroupState; error?: string }) => {
+          if (msg.progress !== undefined) tick(msg.progress);
+          if (msg.state) resolve(msg.state);
+          if (msg.error) reject(new Error(msg.error));
+        });
+        worker.on('error', reject);
+        worker.on('exit', (code) => {
+          if (code !== 0) reject(new Error(`montecarlo worker exited with code ${code}`));
+        });
+      }),
+    );
+  }
+  const states = await Promise.all(jobs);
+  const state = newGroupState(lay.groups, plan.S);
+  for (const s of states) mergeGroupState(state, s);
+  return state;
+}
+
+/** Used by the worker: rebuild plan and run. */
+export function workerRun(job: WorkerJob, progress: (k: number) => void): GroupState {
+  const plan = buildPlan(job.spec, job.npoint);
+  const lay = runLayout(job.spec);
+  return runBlocks(plan, lay, job.b0, job.b1, progress);
+}

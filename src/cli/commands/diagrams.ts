@@ -59,6 +59,7 @@ Examples:
   $ nnft diagrams --points 6 --couplings 6 --order 1 --latex --svg g6.svg`,
     )
     .action(async (opts: DiagramsOptions) => {
+      quietOnClosedPipe();
       const D = await import('../../../diagrams/index.ts');
       const spec = {
         points: parseInteger('--points', opts.points),
@@ -128,4 +129,12 @@ function seriesText(series: Map<string, { toString(): string; isZero(): boolean 
     terms.push(terms.length === 0 ? t : t.startsWith('-') ? `- ${t.slice(1)}` : `+ ${t}`);
   }
   return terms.length ? terms.join(' ') : '0';
+}
+
+/** `nnft … | head`: stop quietly when the reader closes the pipe instead of crashing on EPIPE. */
+function quietOnClosedPipe(): void {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
 }

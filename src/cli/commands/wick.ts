@@ -21,6 +21,7 @@ Examples:
   $ nnft wick 4               (x1 x2)(x3 x4) …, one contraction per line`,
     )
     .action(async (pointsArg: string, opts: { json?: boolean; count?: boolean }) => {
+      quietOnClosedPipe();
       const { countWickContractionsOfPoints, wickContractions, forEachWickContraction } = await import('../../../diagrams/wick.ts');
       const points = Number(pointsArg);
       if (!/^\s*\d+\s*$/.test(pointsArg) || !Number.isInteger(points)) {
@@ -70,4 +71,12 @@ Examples:
 
 function bigintJSON(x: bigint): number | string {
   return x <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(x) : x.toString();
+}
+
+/** `nnft … | head`: stop quietly when the reader closes the pipe instead of crashing on EPIPE. */
+function quietOnClosedPipe(): void {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
 }

@@ -13,10 +13,11 @@
  * The exact finite-width G⁽⁴⁾ of this network, G⁽⁴⁾ = GP + (3σ_a⁴ H4 − GP)/N with
  * H4 = E[σ(x1)σ(x2)σ(x3)σ(x4)] = exp(4σ_b² + σ_W²[(Σx)²/2 − Σx²]), checks the sampler.
  *
- * Sampler: self-contained (seeded xoshiro128** + Box–Muller, below); see the closing note of issue 8
- * for whether src/montecarlo's sampler replaced it.
+ * Sampler: src/montecarlo's sampleCorrelators (network 'gauss-net', widths [N, 1], C_b = [σ_b², 0],
+ * C_W = [σ_W², σ_a²]; moments with grouped-jackknife standard errors) by default; `--sampler builtin` uses
+ * the small self-contained sampler below (seeded xoshiro128** + Box–Muller) as an independent cross-check.
  *
- * Run: node bin/run-ts.js examples/nnqft-lambda.ts [--nets 1000000] [--width 8] [--seed 1] [--json]
+ * Run: node bin/run-ts.js examples/nnqft-lambda.ts [--nets 1000000] [--width 8] [--seed 1] [--sampler mc|builtin] [--json]
  */
 import { estimateLambda, nnqftLambdaWorkflow, gpCorrelator } from '../diagrams/index.ts';
 import type { Space } from '../diagrams/index.ts';
@@ -26,11 +27,12 @@ interface Options {
   nets: number;
   width: number;
   seed: number;
+  sampler: 'mc' | 'builtin';
   json: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { nets: 1_000_000, width: 8, seed: 1, json: false };
+  const o: Options = { nets: 1_000_000, width: 8, seed: 1, sampler: 'mc', json: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => {
@@ -42,7 +44,11 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--width') o.width = Math.floor(next());
     else if (a === '--seed') o.seed = Math.floor(next());
     else if (a === '--json') o.json = true;
-    else throw new Error(`unknown argument ${a} (use --nets, --width, --seed, --json)`);
+    else if (a === '--sampler') {
+      const v = argv[++i];
+      if (v !== 'mc' && v !== 'builtin') throw new Error(`--sampler must be 'mc' or 'builtin', got ${v}`);
+      o.sampler = v;
+    } else throw new Error(`unknown argument ${a} (use --nets, --width, --seed, --sampler, --json)`);
   }
   return o;
 }
@@ -95,8 +101,33 @@ interface Measured {
   stderr: Map<string, number>;
 }
 
-/** Monte Carlo: moments E[f(x_t1)…f(x_tk)] for the given index tuples, with standard errors. */
-function sample(opts: Options, tuples: number[][]): Measured {
+/** Moments E[f(x_t1)…f(x_tk)] (non-decreasing index tuples) with standard errors from src/montecarlo. */
+async function sampleMonteCarlo(opts: Options, orders: number[]): Promise<Measured> {
+  const { sampleCorrelators } = await import('../src/montecarlo/index.ts');
+  const r = await sampleCorrelators({
+    activation: 'linear', // unused by the gauss-net
+    network: 'gauss-net',
+    inputs: inputs.map((x) => [x]),
+    widths: [opts.width, 1],
+    cb: [sigmaB ** 2, 0],
+    cw: [sigmaW ** 2, sigmaA ** 2],
+    nets: opts.nets,
+    seed: opts.seed,
+    orders,
+    outputs: [0],
+  });
+  const mean = new Map<string, number>();
+  const stderr = new Map<string, number>();
+  for (const e of r.entries) {
+    const key = e.points.map(([, a]) => a).sort((x, y) => x - y).join(',');
+    mean.set(key, e.moment.mean);
+    stderr.set(key, e.moment.stderr);
+  }
+  return { mean, stderr };
+}
+
+/** Self-contained Monte Carlo: moments E[f(x_t1)…f(x_tk)] for the given index tuples, with standard errors. */
+function sampleBuiltin(opts: Options, tuples: number[][]): Measured {
   const rng = makeRng(opts.seed);
   const m = inputs.length;
   const N = opts.width;
@@ -163,7 +194,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   const t4 = sortedTuples(m, 4);
   const t6 = sortedTuples(m, 6);
   const t0 = performance.now();
-  const meas = sample(opts, [...t4, ...t6]);
+  const meas = opts.sampler === 'mc' ? await sampleMonteCarlo(opts, [4, 6]) : sampleBuiltin(opts, [...t4, ...t6]);
   const seconds = (performance.now() - t0) / 1000;
   const get = (map: Map<string, number>) => (...idx: number[]) => map.get([...idx].sort((a, b) => a - b).join(','))!;
   const G4 = get(meas.mean);
@@ -183,7 +214,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   const lamExact = wfExact.lambda;
 
   const report = {
-    network: { kind: 'gauss-net, one hidden layer', width: opts.width, sigmaA, sigmaW, sigmaB, inputs, nets: opts.nets, seed: opts.seed, sampler: 'self-contained (examples/nnqft-lambda.ts)', seconds },
+    network: { kind: 'gauss-net, one hidden layer', width: opts.width, sigmaA, sigmaW, sigmaB, inputs, nets: opts.nets, seed: opts.seed, sampler: opts.sampler === 'mc' ? 'src/montecarlo sampleCorrelators' : 'self-contained (examples/nnqft-lambda.ts)', seconds },
     samplerCheck: { maxAbsZ_G4_vs_exact: maxZ4, maxAbsZ_G6_vs_exact: maxZ6 },
     lambda: { mean: lam.mean, spread: lam.spread, leastSquares: lam.leastSquares, fromExactG4: { mean: lamExact.mean, spread: lamExact.spread }, tuples: lam.perTuple.length },
     g6: { tuples: wf.g6.length, residual: wf.residual, residualExactCorrelators: wfExact.residual },
@@ -192,7 +223,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     console.log(JSON.stringify(report, null, 2));
     return;
   }
-  console.log(`Gauss-net, width ${opts.width}, ${opts.nets.toLocaleString('en')} networks (seed ${opts.seed}), inputs ${JSON.stringify(inputs)}; sampled in ${seconds.toFixed(1)} s`);
+  console.log(`Gauss-net, width ${opts.width}, ${opts.nets.toLocaleString('en')} networks (seed ${opts.seed}), inputs ${JSON.stringify(inputs)}; sampled in ${seconds.toFixed(1)} s by ${report.network.sampler}`);
   console.log(`sampler check: max |G_MC − G_exact| / stderr = ${maxZ4.toFixed(2)} over ${t4.length} G4 tuples, ${maxZ6.toFixed(2)} over ${t6.length} G6 tuples`);
   console.log(`λ per 4-tuple: mean ${lam.mean.toExponential(3)} (spread over tuples ${lam.spread.toExponential(2)}), least squares ${lam.leastSquares.toExponential(3)}`);
   console.log(`λ from the exact G4: mean ${lamExact.mean.toExponential(3)} (spread ${lamExact.spread.toExponential(2)})`);

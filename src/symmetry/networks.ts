@@ -35,8 +35,10 @@ export type LastLayerSpec =
   | { kind: 'gaussian' }
   | { kind: 'mean-rows'; mu: number; rows: number }
   | { kind: 'quartic'; lambda: number; lambdaBias?: number }
-  | { kind: 'complex' }
-  | { kind: 'quaternionic' };
+  /** componentScales: per real component c a factor on its standard deviation (default all 1; unequal
+   *  scales break SU(D) / Sp(D) — the broken controls of the tests) */
+  | { kind: 'complex'; componentScales?: number[] }
+  | { kind: 'quaternionic'; componentScales?: number[] };
 
 export interface SymNetSpec {
   /** input dimension d (n0) */
@@ -164,6 +166,15 @@ export function makeSampler(specIn: SymNetSpec): SymNetSampler {
           for (let i = 0; i < W.length; i++) W[i] = sw * rng.normal();
         }
         for (let i = 0; i < b.length; i++) b[i] = sb * rng.normal();
+        if (isLast && (last.kind === 'complex' || last.kind === 'quaternionic') && last.componentScales) {
+          const cs = last.componentScales;
+          if (cs.length !== kc) throw new NnftInputError('componentScales', `need ${kc} scales, got ${cs.length}`);
+          for (let r = 0; r < nOut; r++) {
+            const f = cs[r % kc];
+            for (let j = 0; j < nIn; j++) W[r * nIn + j] *= f;
+            b[r] *= f;
+          }
+        }
         if (isLast && last.kind === 'mean-rows') for (let i = 0; i < last.rows; i++) for (let j = 0; j < nIn; j++) W[i * nIn + j] += last.mu;
       }
       Ws.push(W);

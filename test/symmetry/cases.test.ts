@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { NnftInputError } from '../../src/errors.ts';
 import { CASE_NAMES, EXPECTED, checkSymmetry, type CaseName } from '../../src/symmetry/cases.ts';
 import { runPaired } from '../../src/symmetry/engine.ts';
-import { haarSO } from '../../src/symmetry/groups.ts';
+import { haarSO, randomElement } from '../../src/symmetry/groups.ts';
 import { makeSampler } from '../../src/symmetry/networks.ts';
 import { Rng } from '../../src/symmetry/rng.ts';
 
@@ -113,5 +113,22 @@ describe('nnft symmetry CLI', () => {
     const bad = spawnSync(process.execPath, ['bin/nnft.js', 'symmetry', '--case', 'so-outptu', '--json'], { encoding: 'utf8' });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/unknown case/);
+  });
+});
+
+describe('the SU(D) and Sp(D) checks have power beyond SO', () => {
+  // 20 000 networks, width 32, one input, orders 1, 2, 4, 3 Haar elements, α = 1e-3
+  const run = (group: 'SU' | 'Sp', scales: number[]) => {
+    const sampler = makeSampler({ inputDim: 2, hidden: [32], outputDim: 2, activation: 'tanh', cb: 0.1, last: { kind: group === 'SU' ? 'complex' : 'quaternionic', componentScales: scales } });
+    const rng = new Rng(1, 77);
+    const transforms = Array.from({ length: 3 }, (_, b) => ({ kind: 'output' as const, label: `${group} #${b}`, element: randomElement(group, 2, rng) }));
+    return runPaired({ sampler, inputs: [[0.8, -0.3]], orders: [1, 2, 4], nets: 20000, transforms, seed: 3 });
+  };
+  it('complex layer with Var Re W ≠ Var Im W: E[f f] ≠ 0, SU(2) broken', () => {
+    expect(run('SU', [1, 0.5]).verdict).toBe('broken');
+    expect(run('SU', [1, 1]).verdict).toBe('invariant');
+  });
+  it('quaternionic layer with unequal component variances: Sp(2) broken', () => {
+    expect(run('Sp', [1, 1, 1, 0.5]).verdict).toBe('broken');
   });
 });

@@ -193,14 +193,19 @@ export function enumerateClasses(
   const allMask = T >= 31 ? -1 : (1 << T) - 1;
 
   const leaf = () => {
-    // neighbour bit masks, then grow the set reachable from the externals
+    const aut = canonicalAut(m, maps); // cheapest rejection first
+    if (aut === 0) return;
+    // neighbour bit masks from the upper triangle, then the component of x1
+    nbr.fill(0);
     for (let a = 0; a < T; a++) {
-      let b = 0;
       const row = a * T;
-      for (let c = 0; c < T; c++) if (c !== a && m[row + c] > 0) b |= 1 << c;
-      nbr[a] = b;
+      for (let c = a + 1; c < T; c++) {
+        if (m[row + c] > 0) {
+          nbr[a] |= 1 << c;
+          nbr[c] |= 1 << a;
+        }
+      }
     }
-    // the component of x1; if it is not everything, grow from all externals to detect vacuum bubbles
     let r1 = 1;
     for (;;) {
       let next = r1;
@@ -209,6 +214,7 @@ export function enumerateClasses(
       r1 = next;
     }
     if (r1 !== allMask) {
+      // not connected: grow from all externals; a component without one is a vacuum bubble
       let reach = extMask | r1;
       for (;;) {
         let next = reach;
@@ -216,10 +222,8 @@ export function enumerateClasses(
         if (next === reach) break;
         reach = next;
       }
-      if (reach !== allMask) return; // a vacuum bubble: a component without an external point
+      if (reach !== allMask) return;
     }
-    const aut = canonicalAut(m, maps);
-    if (aut === 0) return;
     emit(m.slice(), aut, r1 === allMask);
   };
 
@@ -417,7 +421,7 @@ export function feynmanDiagrams(specIn: FeynmanSpec): FeynmanResult {
       const shared = degrees.slice();
       // bucket by (connected, topology): connected first, topologies in string order, classes within a
       // bucket in enumeration order (deterministic) — cheaper than a comparison sort of all classes
-      const buckets = new Map<string, Diagram[]>();
+      const buckets = [new Map<string, Diagram[]>(), new Map<string, Diagram[]>()]; // [connected, disconnected]
       enumerateClasses(p, degrees, (m, aut, connected) => {
         const W = matchingWeight(m, p, degrees);
         const topology = topologyOf(m, p, degrees);
@@ -435,12 +439,12 @@ export function feynmanDiagrams(specIn: FeynmanSpec): FeynmanResult {
           m,
           codeKey(m, maps),
         );
-        const bk = (connected ? '0' : '1') + topology;
-        const b = buckets.get(bk);
+        const bm = buckets[connected ? 0 : 1];
+        const b = bm.get(topology);
         if (b) b.push(d);
-        else buckets.set(bk, [d]);
+        else bm.set(topology, [d]);
       });
-      for (const bk of [...buckets.keys()].sort()) for (const d of buckets.get(bk)!) diagrams.push(d);
+      for (const bm of buckets) for (const t of [...bm.keys()].sort()) for (const d of bm.get(t)!) diagrams.push(d);
     }
   }
   const result: FeynmanResult = { spec, diagrams };

@@ -38,6 +38,8 @@ export interface AppCOptions {
   seed?: number;
   /** 'exp' (the paper's eq. 43, default) or 'haar' */
   method?: 'exp' | 'haar';
+  /** also return the estimated correlator tensors */
+  tensors?: boolean;
 }
 
 export interface AppCMeasure {
@@ -58,6 +60,9 @@ export interface AppCResult {
   /** mean δR of the group elements */
   deltaR: number;
   M: { '2': AppCMeasure; '4': AppCMeasure };
+  /** with `tensors: true`: G⁽²⁾_{i1i2}(x1,x2) and G⁽⁴⁾_{i1..i4}(x1..x4) averaged over experiments, and their
+   *  standard errors (std across experiments / √E); row-major over output indices */
+  tensors?: { G2: number[]; G2stderr: number[]; G4: number[]; G4stderr: number[] };
 }
 
 /** pivoted Cholesky of a PSD m×m matrix (row-major): L with G ≈ L Lᵀ, zero columns for null directions */
@@ -210,5 +215,15 @@ export function appCExperiment(opts: AppCOptions): AppCResult {
     return { mean, sigma, bound, deltaG: dGavg, deltaGPrime: dGp };
   };
 
-  return { D, width: N, experiments: E, nets, elements: B, deltaR, M: { '2': measure(G2, 2), '4': measure(G4, 4) } };
+  const result: AppCResult = { D, width: N, experiments: E, nets, elements: B, deltaR, M: { '2': measure(G2, 2), '4': measure(G4, 4) } };
+  if (opts.tensors) {
+    const avg = (Gs: Float64Array[]): [number[], number[]] => {
+      const mu = Array.from(Gs[0], (_, u) => Gs.reduce((s, g) => s + g[u], 0) / E);
+      const se = mu.map((m, u) => Math.sqrt(Gs.reduce((s, g) => s + (g[u] - m) ** 2, 0) / (E - 1) / E));
+      return [mu, se];
+    };
+    const [g2, s2] = avg(G2), [g4, s4] = avg(G4);
+    result.tensors = { G2: g2, G2stderr: s2, G4: g4, G4stderr: s4 };
+  }
+  return result;
 }

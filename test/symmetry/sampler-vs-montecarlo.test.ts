@@ -87,3 +87,46 @@ describe('symmetry sampler = src/montecarlo densities', () => {
     expect(z).toBeGreaterThan(normalUpperQuantile(1e-3 / (2 * K)));
   });
 });
+
+describe('App. C Gauss-net sampler = src/montecarlo gauss-net', () => {
+  // G⁽²⁾(x1,x2) and G⁽⁴⁾(x1..x4), all output indices, D = 2, width 8: 10 × 2 000 networks (App. C sampler,
+  // standard error from the spread of the 10 experiments) against 20 000 (src/montecarlo, jackknife)
+  const D = 2;
+  const xs = [[-0.5], [-0.2], [0.2], [0.5]];
+  const compare = async (sigmaB2: number): Promise<{ z: number; K: number }> => {
+    const { appCExperiment } = await import('../../src/symmetry/appc.ts');
+    const a = appCExperiment({ D, width: 8, nets: 2000, experiments: 10, elements: 1, seed: 2, inputs: xs, sigmaB2, tensors: true }).tensors!;
+    const pts: [number, number][][] = [];
+    for (let u = 0; u < D ** 2; u++) pts.push([[Math.floor(u / D), 0], [u % D, 1]]);
+    for (let u = 0; u < D ** 4; u++) pts.push([0, 1, 2, 3].map((k) => [Math.floor(u / D ** (3 - k)) % D, k] as [number, number]));
+    const r = await sampleCorrelators({ network: 'gauss-net', activation: 'gauss', inputs: xs, widths: [8, D], cb: 0.1, cw: 1, nets: 20000, seed: 13, points: pts, workers: 1 });
+    // entries come back with points sorted; recover the output index of slot k from the point at input k
+    const lookup = new Map<string, [number, number]>();
+    for (const e of r.entries) {
+      const byInput = new Array<number>(e.points.length);
+      for (const [i, al] of e.points) byInput[al] = i;
+      lookup.set(byInput.join(','), [e.moment.mean, e.moment.stderr]);
+    }
+    let z = 0, K = 0;
+    const cmp = (mine: number[], se: number[], n: number) => mine.forEach((v, u) => {
+      const idx = Array.from({ length: n }, (_, k) => Math.floor(u / D ** (n - 1 - k)) % D);
+      const [m, s] = lookup.get(idx.join(','))!;
+      z = Math.max(z, Math.abs(v - m) / Math.hypot(se[u], s));
+      K++;
+    });
+    cmp(a.G2, a.G2stderr, 2);
+    cmp(a.G4, a.G4stderr, 4);
+    return { z, K };
+  };
+  // the experiment-spread standard error has only 9 degrees of freedom: the threshold is the Student-t(9)
+  // quantile at the Bonferroni level α/(2K) = 1e-3/40 (7.2; the normal one would be 3.7) — conservative
+  const T9 = 7.2;
+  it('same σ_b²: agree', async () => {
+    const { z } = await compare(0.1);
+    expect(z).toBeLessThan(T9);
+  });
+  it('control: σ_b² = 0.3 against 0.1 disagrees', async () => {
+    const { z } = await compare(0.3);
+    expect(z).toBeGreaterThan(T9);
+  });
+});

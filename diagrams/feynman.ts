@@ -62,7 +62,7 @@ export interface Diagram {
   /** total order N = number of vertices */
   order: number;
   /** internal vertex degrees, canonical order (ascending) */
-  vertexDegrees: number[];
+  vertexDegrees: readonly number[];
   /** coupling powers, e.g. { g4: 2, g6: 1 } */
   powers: Record<string, number>;
   /** "g4^2*g6", or "1" at order 0 */
@@ -340,9 +340,15 @@ export function matchingWeight(m: Int32Array, p: number, degrees: readonly numbe
   return num / den;
 }
 
-/** Topology key: the class with external labels forgotten (canonical over internal relabellings). */
 const topologyMemo = new Map<string, string>();
 
+/**
+ * Topology key: the class with external labels forgotten (canonical over internal relabellings). Externals
+ * are indistinguishable leaves, so it is fixed by the number of free propagators K(x,x), the external legs
+ * and self-loops per vertex, and the vertex–vertex multiplicities. Format, e.g. "K(x,x) v1:g4(x2,o1)":
+ * v1.. = vertices in canonical order, g4 = coupling, x2 = two external legs, o1 = one self-loop,
+ * "v1-v2^3" = three propagators between v1 and v2.
+ */
 export function topologyOf(m: Int32Array, p: number, degrees: readonly number[]): string {
   const N = degrees.length;
   const T = p + N;
@@ -460,7 +466,7 @@ export function feynmanDiagrams(specIn: FeynmanSpec): FeynmanResult {
 class DiagramRecord implements Diagram {
   constructor(
     public order: number,
-    public vertexDegrees: number[],
+    public vertexDegrees: readonly number[],
     public powers: Record<string, number>,
     public monomial: string,
     public coefficient: Rational,

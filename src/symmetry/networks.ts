@@ -161,11 +161,8 @@ export function makeSampler(specIn: SymNetSpec): SymNetSampler {
         const sb = Math.sqrt(spec.cb);
         if (l === 0 && first.kind === 'anisotropic') {
           for (let j = 0; j < nOut; j++) for (let k = 0; k < nIn; k++) W[j * nIn + k] = Math.sqrt(spec.cw / nIn) * first.scales[k] * rng.normal();
-        } else {
-          const sw = Math.sqrt(spec.cw / nIn);
-          for (let i = 0; i < W.length; i++) W[i] = sw * rng.normal();
-        }
-        for (let i = 0; i < b.length; i++) b[i] = sb * rng.normal();
+        } else rng.fillNormal(W, 0, W.length, Math.sqrt(spec.cw / nIn));
+        rng.fillNormal(b, 0, b.length, sb);
         if (isLast && (last.kind === 'complex' || last.kind === 'quaternionic') && last.componentScales) {
           const cs = last.componentScales;
           if (cs.length !== kc) throw new NnftInputError('componentScales', `need ${kc} scales, got ${cs.length}`);

@@ -34,6 +34,12 @@ export class Rng {
     return this.s.normal();
   }
 
+  /** fill out[off .. off+len) with N(0, scale²) normals (same numbers as repeated normal() calls) */
+  fillNormal(out: Float64Array, off = 0, len = out.length - off, scale = 1): Float64Array {
+    this.s.fillNormal(out, off, len, scale);
+    return out;
+  }
+
   /** Gamma(shape, 1) by Marsaglia–Tsang (shape ≥ 1; boosted for shape < 1). */
   gamma(shape: number): number {
     if (shape < 1) return this.gamma(shape + 1) * Math.pow(this.uniform() || Number.MIN_VALUE, 1 / shape);

@@ -138,14 +138,3 @@ export function canonicalAut(m: Int32Array, maps: CodeMaps): number {
   }
   return aut;
 }
-
-/**
- * The code of m under the identity labelling as a string of char codes (entries are small
- * multiplicities): a unique key of the labelled class whose string order is the code's lexicographic order.
- */
-export function codeKey(m: Int32Array, maps: CodeMaps): string {
-  const id = maps.identity;
-  let s = '';
-  for (let q = 0; q < id.length; q++) s += String.fromCharCode(48 + m[id[q]]);
-  return s;
-}

@@ -20,7 +20,7 @@
 import { MultiUndirectedGraph } from 'graphology';
 import { NnftInputError } from '../src/errors.ts';
 import { Rational, factorialBig } from './rational.ts';
-import { buildCodeMaps, canonicalAut, codeKey, degreePreservingPermutations } from './canonical.ts';
+import { buildCodeMaps, canonicalAut, degreePreservingPermutations } from './canonical.ts';
 
 export interface FeynmanSpec {
   /** number of labelled external points x1..xn */
@@ -423,7 +423,6 @@ export function feynmanDiagrams(specIn: FeynmanSpec): FeynmanResult {
     for (const degrees of degreeMultisets(spec.couplings, N)) {
       const { monomial, powers } = monomialOf(degrees);
       const sign = N % 2 === 0 ? 1 : -1;
-      const maps = buildCodeMaps(p, degreePreservingPermutations(degrees));
       const shared = degrees.slice();
       // bucket by (connected, topology): connected first, topologies in string order, classes within a
       // bucket in enumeration order (deterministic) — cheaper than a comparison sort of all classes
@@ -443,7 +442,6 @@ export function feynmanDiagrams(specIn: FeynmanSpec): FeynmanResult {
           topology,
           p,
           m,
-          codeKey(m, maps),
         );
         const bm = buckets[connected ? 0 : 1];
         const b = bm.get(topology);
@@ -476,8 +474,14 @@ class DiagramRecord implements Diagram {
     public topology: string,
     public points: number,
     public adjacency: Int32Array,
-    public key: string,
   ) {}
+  /** the upper triangle of the canonical adjacency, one char per entry (computed on demand) */
+  get key(): string {
+    const T = this.points + this.order;
+    let s = '';
+    for (let a = 0; a < T; a++) for (let b = a; b < T; b++) s += String.fromCharCode(48 + this.adjacency[a * T + b]);
+    return s;
+  }
   toJSON() {
     return diagramToJSON(this);
   }

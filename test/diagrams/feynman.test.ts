@@ -9,6 +9,7 @@ import {
   diagramToGraph,
   relabelExternals,
   zeroDimensionalSeries,
+  forEachWickContraction,
   Rational,
 } from '../../diagrams/index.ts';
 import type { Diagram } from '../../diagrams/index.ts';
@@ -243,4 +244,77 @@ describe('plain data', () => {
     expect(j.diagrams[1]).toMatchObject({ order: 1, monomial: 'g4', coefficient: '-12', connected: true, expression: '-12*g4*∫dy K(x1,y)K(x2,y)K(y,y)' });
     expect(JSON.parse(JSON.stringify(r.diagrams[1])).coefficient).toBe('-12');
   });
+});
+
+describe('class coefficients by brute force over all Wick contractions of the half-edges', () => {
+  // The slow route the module avoids: label every vertex leg, enumerate every perfect matching of
+  // externals + legs, read off the multigraph, drop vacuum bubbles, and count per class. The class
+  // coefficient must be (−1)^N / Π n_k! × (number of matchings landing in it) — class by class, not only in sum.
+  const cases: Array<{ points: number; degrees: number[] }> = [
+    { points: 4, degrees: [4, 4] },
+    { points: 2, degrees: [3, 3] },
+    { points: 2, degrees: [4, 6] },
+    { points: 3, degrees: [3, 4] },
+    { points: 4, degrees: [3, 3] },
+  ];
+  for (const { points, degrees } of cases) {
+    it(`G(${points}) with vertices {${degrees}}`, () => {
+      const N = degrees.length;
+      const T = points + N;
+      const couplings = [...new Set(degrees)];
+      const all = feynmanDiagrams({ points, couplings, order: N }).diagrams;
+      const mono = (() => {
+        const cnt = new Map<number, number>();
+        for (const k of degrees) cnt.set(k, (cnt.get(k) ?? 0) + 1);
+        return [...cnt].sort((a, b) => a[0] - b[0]).map(([k, e]) => (e === 1 ? `g${k}` : `g${k}^${e}`)).join('*');
+      })();
+      const classes = all.filter((d) => d.monomial === mono);
+      // half-edge owners: externals 0..p−1, then the legs of each vertex
+      const owner: number[] = [];
+      for (let a = 0; a < points; a++) owner.push(a);
+      degrees.forEach((k, v) => {
+        for (let l = 0; l < k; l++) owner.push(points + v);
+      });
+      const H = owner.length;
+      const counts = new Map<Diagram, number>();
+      let vacuum = 0;
+      forEachWickContraction(H / 2, (buf) => {
+        const m = new Int32Array(T * T);
+        for (let k = 0; k < buf.length; k += 2) {
+          const a = owner[buf[k]];
+          const b = owner[buf[k + 1]];
+          if (a === b) m[a * T + a]++;
+          else {
+            m[a * T + b]++;
+            m[b * T + a]++;
+          }
+        }
+        // vacuum: a vertex not connected to any external
+        const seen = new Set<number>(Array.from({ length: points }, (_, a) => a));
+        const stack = [...seen];
+        while (stack.length) {
+          const a = stack.pop()!;
+          for (let b = 0; b < T; b++) if (b !== a && m[a * T + b] > 0 && !seen.has(b)) (seen.add(b), stack.push(b));
+        }
+        if (seen.size < T) {
+          vacuum++;
+          return;
+        }
+        const c = classes.find((d) => sameUpToInternal(d, m));
+        if (!c) throw new Error('matching lands in no class');
+        counts.set(c, (counts.get(c) ?? 0) + 1);
+      });
+      let symm = 1;
+      for (const k of couplings) {
+        const e = degrees.filter((x) => x === k).length;
+        for (let i = 2; i <= e; i++) symm *= i;
+      }
+      expect(counts.size).toBe(classes.length); // every class is realised
+      for (const d of classes) {
+        const expected = Rational.of(BigInt((N % 2 === 0 ? 1 : -1) * counts.get(d)!), BigInt(symm));
+        expect(d.coefficient.toString(), diagramExpression(d)).toBe(expected.toString());
+      }
+      expect(vacuum).toBeGreaterThan(0);
+    });
+  }
 });

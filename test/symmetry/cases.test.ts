@@ -100,6 +100,33 @@ describe('the NTK checks have power', () => {
   });
 });
 
+describe('empirical NTK through two hidden layers', () => {
+  it('ReLU (C_b = 0, C_W = 2), widths 16, 16: mean Θ̂ = infinite-width Θ exactly (Θ¹ = 0), off-diagonal 0 (4 s.e.)', () => {
+    // DESIGN §4: Θ⁽ℓ⁺¹⁾ = λ_b + λ_W ⟨σσ⟩ + C_W ⟨σ'σ'⟩ Θ⁽ℓ⁾; K is the same at every layer for this ReLU.
+    const sampler = makeSampler({ inputDim: 2, hidden: [16, 16], outputDim: 2, activation: 'relu', cb: 0, cw: 2 });
+    const x = [1, 0.5];
+    const K = (2 * 1.25) / 2;
+    const t1 = 1 + 1.25 / 2;
+    const t2 = 1 + K / 2 + t1;
+    const t3 = 1 + K / 2 + t2;
+    const th = new Float64Array(4);
+    const diag: number[] = [], off: number[] = [];
+    for (let t = 0; t < 4000; t++) {
+      sampler.draw(8, t).ntk(x, x, th);
+      diag.push(th[0]);
+      off.push(th[1]);
+      expect(th[1]).toBeCloseTo(th[2], 12); // symmetric in the output indices at x = x′
+    }
+    const stat = (v: number[]) => {
+      const mu = v.reduce((a, b) => a + b, 0) / v.length;
+      return [mu, Math.sqrt(v.reduce((a, b) => a + (b - mu) ** 2, 0) / (v.length - 1) / v.length)];
+    };
+    const [md, sd] = stat(diag), [mo, so] = stat(off);
+    expect(Math.abs(md - t3)).toBeLessThan(4 * sd);
+    expect(Math.abs(mo)).toBeLessThan(4 * so);
+  });
+});
+
 describe('nnft symmetry CLI', () => {
   it('prints the JSON of issue 6 and rejects an unknown case with exit code 2', async () => {
     const { spawnSync } = await import('node:child_process');

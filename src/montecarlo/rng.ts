@@ -8,9 +8,10 @@
  * `--shard k/N` + `nnft merge` and multi-worker runs reproducible bit for bit.
  *
  * Why not Philox for every draw: in JS a Philox block costs ≈100 ns on the reference machine (the 32×32→64
- * multiplies need 16-bit splitting), xoshiro128** ≈3 ns per word. Normals use Marsaglia's polar method
- * (two 32-bit fixed-point uniforms in (−1, 1) per attempt; ≈15 ns per normal here, vs ≈40 ns for NumPy's
- * default_rng().standard_normal on the same machine); uniforms carry 53 bits.
+ * multiplies need 16-bit splitting), xoshiro128** ≈3 ns per word. Normals use the ziggurat (two words per
+ * attempt: a 53-bit signed uniform and a disjoint 7-bit strip index; 98.8% accepted in the first test), a few
+ * ns per normal vs ≈40 ns for NumPy's default_rng().standard_normal on the same machine (polar method:
+ * ≈20 ns); uniforms carry 53 bits.
  * All integer arithmetic is kept in int32 (Math.imul, |0) so V8 never boxes it.
  */
 
@@ -25,7 +26,28 @@ const M1L = M1 & 0xffff;
 const M1H = M1 >>> 16;
 const TWO32 = 4294967296;
 const INV53 = 1 / 9007199254740992;
-const INV31 = 1 / 2147483648;
+const INV52 = 1 / 4503599627370496;
+
+/**
+ * Ziggurat tables (Marsaglia & Tsang 2000, with Doornik's 2005 fix: the strip index and the uniform come from
+ * disjoint random bits). 128 strips, R = 3.442619855899, V = 9.91256303526217e-3.
+ */
+const ZC = 128;
+const ZR = 3.442619855899;
+const ZV = 9.91256303526217e-3;
+const ZX = new Float64Array(ZC + 1);
+const ZRATIO = new Float64Array(ZC);
+{
+  let f = Math.exp(-0.5 * ZR * ZR);
+  ZX[0] = ZV / f;
+  ZX[1] = ZR;
+  ZX[ZC] = 0;
+  for (let i = 2; i < ZC; i++) {
+    ZX[i] = Math.sqrt(-2 * Math.log(ZV / ZX[i - 1] + f));
+    f = Math.exp(-0.5 * ZX[i] * ZX[i]);
+  }
+  for (let i = 0; i < ZC; i++) ZRATIO[i] = ZX[i + 1] / ZX[i];
+}
 
 /** Philox4x32-10 of (counter, key); writes 4 words (as int32 bit patterns) into out. Exported for tests. */
 export function philox4x32(c0: number, c1: number, c2: number, c3: number, k0: number, k1: number, out: Int32Array | Uint32Array): void {
@@ -75,8 +97,6 @@ export class NetStream {
   private s2 = 0;
   private s3 = 0;
   private readonly buf = new Int32Array(4);
-  private spare = 0;
-  private hasSpare = false;
 
   constructor(seed: number) {
     if (!Number.isSafeInteger(seed) || seed < 0) throw new RangeError(`seed must be a non-negative safe integer, got ${seed}`);
@@ -93,7 +113,6 @@ export class NetStream {
     this.s2 = b[2];
     this.s3 = b[3];
     if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1; // xoshiro's one forbidden state (probability 2^-128)
-    this.hasSpare = false;
     return this;
   }
 
@@ -120,40 +139,47 @@ export class NetStream {
     return (a * 67108864 + b) * INV53;
   }
 
-  /** One standard normal (polar method; the second of each pair is kept for the next call). */
+  /** One standard normal (ziggurat; the same numbers as fillNormal). */
   normal(): number {
-    if (this.hasSpare) {
-      this.hasSpare = false;
-      return this.spare;
-    }
     for (;;) {
-      const u = this.next() * INV31;
-      const v = this.next() * INV31;
-      const s = u * u + v * v;
-      if (s >= 1 || s === 0) continue;
-      const f = Math.sqrt((-2 * Math.log(s)) / s);
-      this.spare = v * f;
-      this.hasSpare = true;
-      return u * f;
+      const w1 = this.next();
+      const w2 = this.next();
+      const u = (w1 * 2097152 + (w2 >>> 11)) * INV52; // signed 53-bit uniform in [−1, 1)
+      const i = w2 & 127;
+      if (Math.abs(u) < ZRATIO[i]) return u * ZX[i];
+      const x = this.slow(u, i);
+      if (x === x) return x; // NaN: rejected, try again
     }
+  }
+
+  /** The rare ziggurat branches: tail (strip 0) or wedge test. Returns NaN when the attempt is rejected. */
+  private slow(u: number, i: number): number {
+    if (i === 0) {
+      let x: number;
+      let y: number;
+      do {
+        x = Math.log(1 - this.uniform()) / ZR;
+        y = Math.log(1 - this.uniform());
+      } while (-2 * y < x * x);
+      return u < 0 ? x - ZR : ZR - x;
+    }
+    const x = u * ZX[i];
+    const f0 = Math.exp(-0.5 * (ZX[i] * ZX[i] - x * x));
+    const f1 = Math.exp(-0.5 * (ZX[i + 1] * ZX[i + 1] - x * x));
+    return f1 + this.uniform() * (f0 - f1) < 1 ? x : NaN;
   }
 
   /** Fill out[off .. off+len) with standard normals times `scale` (the same numbers as repeated normal()). */
   fillNormal(out: Float64Array, off: number, len: number, scale = 1): void {
-    let i = off;
     const end = off + len;
-    if (this.hasSpare && i < end) {
-      out[i++] = this.spare * scale;
-      this.hasSpare = false;
-    }
     let s0 = this.s0;
     let s1 = this.s1;
     let s2 = this.s2;
     let s3 = this.s3;
-    while (i < end) {
+    for (let k = off; k < end; ) {
       // two xoshiro128** words, inlined
       let x = Math.imul(s1, 5);
-      const r1 = Math.imul((x << 7) | (x >>> 25), 9);
+      const w1 = Math.imul((x << 7) | (x >>> 25), 9);
       let t = s1 << 9;
       s2 ^= s0;
       s3 ^= s1;
@@ -162,7 +188,7 @@ export class NetStream {
       s2 ^= t;
       s3 = (s3 << 11) | (s3 >>> 21);
       x = Math.imul(s1, 5);
-      const r2 = Math.imul((x << 7) | (x >>> 25), 9);
+      const w2 = Math.imul((x << 7) | (x >>> 25), 9);
       t = s1 << 9;
       s2 ^= s0;
       s3 ^= s1;
@@ -170,17 +196,22 @@ export class NetStream {
       s0 ^= s3;
       s2 ^= t;
       s3 = (s3 << 11) | (s3 >>> 21);
-      const u = r1 * INV31;
-      const v = r2 * INV31;
-      const s = u * u + v * v;
-      if (s >= 1 || s === 0) continue;
-      const f = Math.sqrt((-2 * Math.log(s)) / s);
-      out[i++] = u * f * scale;
-      if (i < end) out[i++] = v * f * scale;
-      else {
-        this.spare = v * f;
-        this.hasSpare = true;
+      const u = (w1 * 2097152 + (w2 >>> 11)) * INV52;
+      const i = w2 & 127;
+      if (Math.abs(u) < ZRATIO[i]) {
+        out[k++] = u * ZX[i] * scale;
+        continue;
       }
+      this.s0 = s0;
+      this.s1 = s1;
+      this.s2 = s2;
+      this.s3 = s3;
+      const z = this.slow(u, i);
+      s0 = this.s0;
+      s1 = this.s1;
+      s2 = this.s2;
+      s3 = this.s3;
+      if (z === z) out[k++] = z * scale;
     }
     this.s0 = s0;
     this.s1 = s1;

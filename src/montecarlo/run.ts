@@ -104,16 +104,19 @@ export function serialisableSpec(spec: EnsembleSpec): EnsembleSpec {
 
 export function defaultWorkers(plan: Plan, lay: RunLayout): number {
   const nets = netsIn(lay, lay.b0, lay.b1);
-  let cost = 0;
+  const m = plan.m;
+  let cost = plan.S * 2;
   for (let l = 0; l < plan.L; l++) {
     const n = plan.widths[l];
     const nPrev = l === 0 ? plan.n0 : plan.widths[l - 1];
-    cost += plan.layerFast[l] ? n * plan.m * 20 : n * nPrev * (plan.m + 20);
-    if (plan.needTheta[l] && l > 0) cost += 2 * n * nPrev * nPrev * plan.m * plan.m;
+    cost += nPrev * m * m; // Ĝ
+    if (plan.needZ[l] || plan.needTheta[l]) cost += plan.layerFast[l] ? n * m * 30 : n * nPrev * (m + 15);
+    if (plan.needTheta[l] && l > 1) cost += 1.5 * n * nPrev * nPrev * m * m;
+    if (plan.ntk && l > 1) cost += nPrev * nPrev * m * m * m * m;
   }
-  cost += plan.S * 2;
-  // ≈ 1 ns per unit: use all cores above ~1.5 s of single-thread work
-  return nets * cost > 1.5e9 ? availableParallelism() : 1;
+  // ≈ 1 ns per unit on one core. A worker pays a start-up of seconds (tsx + the activation registry, which
+  // loads mathjs), so use all cores only above ≈ 20 s of single-thread work.
+  return nets * cost > 2e10 ? availableParallelism() : 1;
 }
 
 /** Run this layout's blocks with `workers` threads (1: inline). Exact merge, so the count never changes results. */

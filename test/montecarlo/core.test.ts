@@ -121,8 +121,7 @@ describe('exact accumulation and jackknife', () => {
     expect(jk.stderr[0]).toBeCloseTo(sd, 12);
   });
 
-  it('gemmABt matches the naive product (odd sizes, upper triangle)', () => {
-    const p = 5, q = 5, r = 7;
+  it.each([[5, 5, 7], [11, 11, 9], [8, 8, 3], [13, 6, 5]])('gemmABt matches the naive product (%i×%i, r = %i; upper triangle)', (p, q, r) => {
     const A = Float64Array.from({ length: p * r }, (_, i) => Math.sin(i));
     const C = new Float64Array(p * q);
     gemmABt(A, A, C, p, q, r, q, 0, false);

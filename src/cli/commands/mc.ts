@@ -104,6 +104,7 @@ export function register(program: Command): void {
       if (typeof opts.tLayer === 'string') dist.tLayer = { width: parseIntOpt('t-layer', opts.tLayer) };
       if (typeof opts.correlated === 'string') dist.correlated = { lambda: Number(opts.correlated) };
       const nets = parseIntOpt('nets', String(opts.nets))!;
+      if (nets < 1) throw new NnftInputError('nets', `expected an integer ≥ 1, got ${nets}`, 'pass the number of networks to sample, e.g. 100000');
       const spec = {
         ...arch,
         nets,

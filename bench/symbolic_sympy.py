@@ -255,16 +255,20 @@ def derive(parts):
 
 
 def main():
+    stream = "--stream" in sys.argv
+    names = [a for a in sys.argv[1:] if not a.startswith("--")] or ["V4", "K1", "B", "F", "D", "Theta1", "A"]
     seconds, terms = {}, {}
     origin = originals()
     t_all = time.perf_counter()
-    for name in ["V4", "K1", "Theta1", "A", "B", "D", "F"]:
+    for name in names:
         t0 = time.perf_counter()
         res = derive(origin[name])
         seconds[name] = time.perf_counter() - t0
         terms[name] = len(res)
+        if stream:
+            print(json.dumps({"name": name, "seconds": seconds[name], "terms": terms[name]}), flush=True)
     total = time.perf_counter() - t_all
-    print(json.dumps({"available": True, "sympy": sp.__version__, "seconds": seconds, "terms": terms, "total_seconds": total}))
+    print(json.dumps({"available": True, "sympy": sp.__version__, "seconds": seconds, "terms": terms, "total_seconds": total}), flush=True)
 
 
 if __name__ == "__main__":

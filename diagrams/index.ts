@@ -55,5 +55,5 @@ export {
 export type { Space, Kernel, Point, EvalContext } from './evaluate.ts';
 export { diagramSVG, diagramsSVG } from './svg.ts';
 export type { SvgOptions } from './svg.ts';
-export { estimateLambda, predictG6, nnqftLambdaWorkflow, gpCorrelator } from './nnqft.ts';
-export type { LambdaEstimate, NnqftWorkflowInput, NnqftWorkflowResult } from './nnqft.ts';
+export { estimateLambda, predictG6, nnqftLambdaWorkflow, gpCorrelator, measuredFromCorrelators, sortedTuples } from './nnqft.ts';
+export type { LambdaEstimate, NnqftWorkflowInput, NnqftWorkflowResult, MeasuredCorrelator } from './nnqft.ts';

@@ -72,6 +72,33 @@ function read(c: MeasuredCorrelator, idx: number[], name: string): number {
   return v;
 }
 
+/**
+ * Adapter for Monte Carlo output shaped like src/montecarlo's CorrelatorResult (structurally typed, so
+ * this module does not depend on it): entries with points [[i, α], …] and moment {mean, stderr}. Returns
+ * the measured correlator of output `output` as functions of input indices (any order: entries are
+ * symmetric), for estimateLambda / nnqftLambdaWorkflow.
+ */
+export function measuredFromCorrelators(
+  result: { entries: ReadonlyArray<{ points: ReadonlyArray<readonly [number, number]>; moment: { mean: number; stderr: number } }> },
+  output = 0,
+): { mean: (...idx: number[]) => number; stderr: (...idx: number[]) => number } {
+  const mean = new Map<string, number>();
+  const err = new Map<string, number>();
+  for (const e of result.entries) {
+    if (!e.points.every(([i]) => i === output)) continue;
+    const key = e.points.map(([, a]) => a).sort((x, y) => x - y).join(',');
+    mean.set(key, e.moment.mean);
+    err.set(key, e.moment.stderr);
+  }
+  const look = (map: Map<string, number>, what: string) => (...idx: number[]) => {
+    const key = [...idx].sort((x, y) => x - y).join(',');
+    const v = map.get(key);
+    if (v === undefined) throw new NnftInputError('correlators', `no measured ${what} at input indices [${idx}] (output ${output})`, 'sample that correlator (orders / inputIndices)');
+    return v;
+  };
+  return { mean: look(mean, 'moment'), stderr: look(err, 'standard error') };
+}
+
 /** All non-decreasing k-tuples over 0..m−1. */
 export function sortedTuples(m: number, k: number): number[][] {
   const out: number[][] = [];

@@ -19,9 +19,8 @@
  *
  * Run: node bin/run-ts.js examples/nnqft-lambda.ts [--nets 1000000] [--width 8] [--seed 1] [--sampler mc|builtin] [--json]
  */
-import { estimateLambda, nnqftLambdaWorkflow, gpCorrelator } from '../diagrams/index.ts';
+import { estimateLambda, nnqftLambdaWorkflow, gpCorrelator, measuredFromCorrelators, sortedTuples } from '../diagrams/index.ts';
 import type { Space } from '../diagrams/index.ts';
-import { sortedTuples } from '../diagrams/nnqft.ts';
 
 interface Options {
   nets: number;
@@ -96,13 +95,13 @@ const inputs = [-0.6, -0.2, 0.2, 0.6];
 const kernel = (u: number, v: number) => sigmaA ** 2 * Math.exp((-(sigmaW ** 2) * (u - v) ** 2) / 2);
 const space: Space<number> = { kind: 'interval', a: -20, b: 20, nodes: 120 };
 
-interface Measured {
-  mean: Map<string, number>;
-  stderr: Map<string, number>;
+interface Correlators {
+  mean: (...idx: number[]) => number;
+  stderr: (...idx: number[]) => number;
 }
 
-/** Moments E[f(x_t1)…f(x_tk)] (non-decreasing index tuples) with standard errors from src/montecarlo. */
-async function sampleMonteCarlo(opts: Options, orders: number[]): Promise<Measured> {
+/** Moments E[f(x_α1)…f(x_αk)] with standard errors from src/montecarlo (grouped jackknife). */
+async function sampleMonteCarlo(opts: Options, orders: number[]): Promise<Correlators> {
   const { sampleCorrelators } = await import('../src/montecarlo/index.ts');
   const r = await sampleCorrelators({
     activation: 'linear', // unused by the gauss-net
@@ -116,18 +115,11 @@ async function sampleMonteCarlo(opts: Options, orders: number[]): Promise<Measur
     orders,
     outputs: [0],
   });
-  const mean = new Map<string, number>();
-  const stderr = new Map<string, number>();
-  for (const e of r.entries) {
-    const key = e.points.map(([, a]) => a).sort((x, y) => x - y).join(',');
-    mean.set(key, e.moment.mean);
-    stderr.set(key, e.moment.stderr);
-  }
-  return { mean, stderr };
+  return measuredFromCorrelators(r);
 }
 
 /** Self-contained Monte Carlo: moments E[f(x_t1)…f(x_tk)] for the given index tuples, with standard errors. */
-function sampleBuiltin(opts: Options, tuples: number[][]): Measured {
+function sampleBuiltin(opts: Options, tuples: number[][]): Correlators {
   const rng = makeRng(opts.seed);
   const m = inputs.length;
   const N = opts.width;
@@ -160,7 +152,8 @@ function sampleBuiltin(opts: Options, tuples: number[][]): Measured {
     mean.set(tu.join(','), mu);
     stderr.set(tu.join(','), Math.sqrt(varr / (opts.nets - 1)));
   });
-  return { mean, stderr };
+  const look = (map: Map<string, number>) => (...idx: number[]) => map.get([...idx].sort((a, b) => a - b).join(','))!;
+  return { mean: look(mean), stderr: look(stderr) };
 }
 
 /** H_n = E[σ(x1)…σ(xn)] = exp(n²σ_b²/2 − nσ_b² + σ_W²[(Σx)²/2 − Σx²]) for one neuron. */
@@ -196,17 +189,16 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   const t0 = performance.now();
   const meas = opts.sampler === 'mc' ? await sampleMonteCarlo(opts, [4, 6]) : sampleBuiltin(opts, [...t4, ...t6]);
   const seconds = (performance.now() - t0) / 1000;
-  const get = (map: Map<string, number>) => (...idx: number[]) => map.get([...idx].sort((a, b) => a - b).join(','))!;
-  const G4 = get(meas.mean);
-  const G6 = get(meas.mean);
-  const G6stderr = get(meas.stderr);
+  const G4 = meas.mean;
+  const G6 = meas.mean;
+  const G6stderr = meas.stderr;
 
   // sampler check against the exact G⁽⁴⁾
-  const z4 = t4.map((t) => (meas.mean.get(t.join(','))! - exactG4(t, opts.width)) / meas.stderr.get(t.join(','))!);
+  const z4 = t4.map((t) => (meas.mean(...t) - exactG4(t, opts.width)) / meas.stderr(...t));
   const maxZ4 = Math.max(...z4.map(Math.abs));
 
   const lam = estimateLambda({ inputs, kernel, space, G4 });
-  const z6 = t6.map((t) => (meas.mean.get(t.join(','))! - exactG6(t, opts.width)) / meas.stderr.get(t.join(','))!);
+  const z6 = t6.map((t) => (meas.mean(...t) - exactG6(t, opts.width)) / meas.stderr(...t));
   const maxZ6 = Math.max(...z6.map(Math.abs));
   const wf = nnqftLambdaWorkflow({ inputs, kernel, space, G4, G6, G6stderr });
   // the same workflow on the exact (noise-free) correlators of this width

@@ -9,3 +9,5 @@ export { checkSymmetry, CASE_NAMES as SYMMETRY_CASES, runPaired, randomElement, 
 export type { SymmetrySpec, SymmetryResult } from './symmetry/index.ts';
 export { lineErrorPlot, writePlot, gridPlot, writeGridPlot } from './plot/index.ts';
 export type { LinePlotSpec, PlotSeries, PlotPoint, GridPlotSpec } from './plot/index.ts';
+export { sampleEnsemble, sampleCorrelators, mergeStates, finishState, MC_QUANTITIES } from './montecarlo/index.ts';
+export type { EnsembleSpec, DistributionSpec, McResult, McQuantity, CorrelatorSpec, CorrelatorResult, McState } from './montecarlo/index.ts';

@@ -76,45 +76,64 @@ export function paramsKey(p: Term['params']): string {
   return PARAM_NAMES.filter((k) => p[k]).map((k) => `${k}^${p[k]}`).join('*');
 }
 
-function factorKey(f: RandomFactor, name: (i: string) => string): string {
-  return f.kind === 'sig' ? `s${f.order}:${name(f.idx)}` : `z:${name(f.idx)}`;
-}
-
 interface Canon {
   key: string;
   term: Term;
 }
 
-function canonUnder(t: Term, name: (i: string) => string, display: (i: string) => string): Canon {
-  const tensors: { key: string; T: Tensor }[] = t.tensors.map((T) => {
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The canonical key of t when its indices are named by `nm` (externals a000…, dummies z000…). */
+function keyUnder(t: Term, nm: ReadonlyMap<string, string>, pk: string): string {
+  const ts: string[] = [];
+  for (const T of t.tensors) {
     let best = '';
-    let bestIdx: string[] = [];
+    for (const p of TENSOR_SYMMETRY[T.name]) {
+      let k = nm.get(T.idx[p[0]])!;
+      for (let q = 1; q < p.length; q++) k += ',' + nm.get(T.idx[p[q]])!;
+      if (best === '' || k < best) best = k;
+    }
+    ts.push(`${T.name}(${best})`);
+  }
+  ts.sort(cmp);
+  const es: string[] = [];
+  for (const g of t.expects) {
+    const fs = g.factors.map((f) => (f.kind === 'sig' ? `s${f.order}:${nm.get(f.idx)}` : `z:${nm.get(f.idx)}`)).sort(cmp);
+    const ds = g.derivs.map((d) => nm.get(d)!).sort(cmp);
+    es.push(`<${fs.join('*')}|${ds.join(',')}>`);
+  }
+  es.sort(cmp);
+  const rs = t.random.map((f) => (f.kind === 'sig' ? `s${f.order}:${nm.get(f.idx)}` : `z:${nm.get(f.idx)}`)).sort(cmp);
+  return `${pk}#${es.join('')}#${ts.join('')}#${rs.join('*')}`;
+}
+
+/** The term written canonically under a naming (display names: externals as given, dummies d1, d2, …). */
+function termUnder(t: Term, nm: ReadonlyMap<string, string>, display: ReadonlyMap<string, string>): Term {
+  const tensors = t.tensors.map((T) => {
+    let best = '';
+    let bestIdx: readonly string[] = T.idx;
     for (const p of TENSOR_SYMMETRY[T.name]) {
       const idx = p.map((s) => T.idx[s]);
-      const k = idx.map(name).join(',');
+      const k = idx.map((i) => nm.get(i)!).join(',');
       if (best === '' || k < best) {
         best = k;
         bestIdx = idx;
       }
     }
-    return { key: `${T.name}(${best})`, T: { name: T.name, idx: bestIdx.map(display) } };
+    return { key: `${T.name}(${best})`, T: { name: T.name, idx: bestIdx.map((i) => display.get(i)!) } as Tensor };
   });
-  tensors.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  const expects: { key: string; g: GaussExpec }[] = t.expects.map((g) => {
-    const fs = g.factors.map((f) => ({ k: factorKey(f, name), f: { ...f, idx: display(f.idx) } as RandomFactor }));
-    fs.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
-    const ds = g.derivs.map((d) => ({ k: name(d), d: display(d) }));
-    ds.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
-    return { key: `<${fs.map((x) => x.k).join('*')}|${ds.map((x) => x.k).join(',')}>`, g: { factors: fs.map((x) => x.f), derivs: ds.map((x) => x.d) } };
+  tensors.sort((a, b) => cmp(a.key, b.key));
+  const fkey = (f: RandomFactor) => (f.kind === 'sig' ? `s${f.order}:${nm.get(f.idx)}` : `z:${nm.get(f.idx)}`);
+  const expects = t.expects.map((g) => {
+    const fs = g.factors.map((f) => ({ k: fkey(f), f: { ...f, idx: display.get(f.idx)! } as RandomFactor })).sort((a, b) => cmp(a.k, b.k));
+    const ds = g.derivs.map((d) => ({ k: nm.get(d)!, d: display.get(d)! })).sort((a, b) => cmp(a.k, b.k));
+    return { key: `<${fs.map((x) => x.k).join('*')}|${ds.map((x) => x.k).join(',')}>`, g: { factors: fs.map((x) => x.f), derivs: ds.map((x) => x.d) } as GaussExpec };
   });
-  expects.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  const rnd = t.random.map((f) => ({ k: factorKey(f, name), f: { ...f, idx: display(f.idx) } as RandomFactor }));
-  rnd.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
-  const key = `${paramsKey(t.params)}#${expects.map((x) => x.key).join('')}#${tensors.map((x) => x.key).join('')}#${rnd.map((x) => x.k).join('*')}`;
-  return {
-    key,
-    term: { coef: t.coef, params: t.params, tensors: tensors.map((x) => x.T), expects: expects.map((x) => x.g), random: rnd.map((x) => x.f) },
-  };
+  expects.sort((a, b) => cmp(a.key, b.key));
+  const rnd = t.random.map((f) => ({ k: fkey(f), f: { ...f, idx: display.get(f.idx)! } as RandomFactor })).sort((a, b) => cmp(a.k, b.k));
+  return { coef: t.coef, params: t.params, tensors: tensors.map((x) => x.T), expects: expects.map((x) => x.g), random: rnd.map((x) => x.f) };
 }
 
 /** Dummy indices of a term, in order of first occurrence. */
@@ -132,20 +151,73 @@ export function dummiesOf(t: Term, ext: ReadonlySet<string>): string[] {
   return seen;
 }
 
+/**
+ * A renaming-invariant description of where a dummy occurs: for each occurrence, the kind of factor and the
+ * factor written with every dummy blanked. Canonical names are handed out block by block in the order of
+ * these descriptors, so only permutations inside a block of equal descriptors need to be tried.
+ */
+function dummyDescriptors(t: Term, dummies: readonly string[], nmBlank: ReadonlyMap<string, string>): Map<string, string> {
+  const occ = new Map<string, string[]>(dummies.map((d) => [d, []]));
+  for (const T of t.tensors) {
+    let best = '';
+    for (const p of TENSOR_SYMMETRY[T.name]) {
+      const k = p.map((s) => nmBlank.get(T.idx[s])!).join(',');
+      if (best === '' || k < best) best = k;
+    }
+    for (const i of T.idx) occ.get(i)?.push(`T:${T.name}(${best})`);
+  }
+  for (const g of t.expects) {
+    const body = g.factors.map((f) => (f.kind === 'sig' ? `s${f.order}:${nmBlank.get(f.idx)}` : `z:${nmBlank.get(f.idx)}`)).sort(cmp).join('*');
+    const gk = `<${body}|${g.derivs.length}>`;
+    for (const f of g.factors) occ.get(f.idx)?.push(`F${f.kind}${f.kind === 'sig' ? f.order : ''}:${gk}`);
+    for (const d of g.derivs) occ.get(d)?.push(`D:${gk}`);
+  }
+  for (const f of t.random) occ.get(f.idx)?.push(`R${f.kind}`);
+  return new Map([...occ].map(([d, xs]) => [d, xs.sort(cmp).join('&')]));
+}
+
 /** Canonical key and canonically written term (dummies renamed d1, d2, …). */
 export function canonicalTerm(t: Term, externals: readonly string[]): Canon {
   const ext = new Set(externals);
-  const rank = new Map(externals.map((e, i) => [e, `a${String(i).padStart(3, '0')}`]));
+  const base = new Map(externals.map((e, i) => [e, `a${String(i).padStart(3, '0')}`]));
+  const display = new Map(externals.map((e) => [e, e]));
   const dummies = dummiesOf(t, ext);
-  let best: Canon | undefined;
-  for (const perm of permutations(dummies.length)) {
-    const dmap = new Map(dummies.map((d, i) => [d, perm[i]]));
-    const name = (i: string) => rank.get(i) ?? `z${String(dmap.get(i)).padStart(3, '0')}`;
-    const display = (i: string) => (rank.has(i) ? i : `d${dmap.get(i)! + 1}`);
-    const c = canonUnder(t, name, display);
-    if (!best || c.key < best.key) best = c;
+  const pk = paramsKey(t.params);
+  if (!dummies.length) return { key: keyUnder(t, base, pk), term: termUnder(t, base, display) };
+  const blank = new Map(base);
+  for (const d of dummies) blank.set(d, '_');
+  const desc = dummyDescriptors(t, dummies, blank);
+  const order = [...dummies].sort((x, y) => cmp(desc.get(x)!, desc.get(y)!));
+  // blocks of equal descriptors; canonical slot numbers 0.. handed out block by block
+  const blocks: string[][] = [];
+  for (const d of order) {
+    const last = blocks[blocks.length - 1];
+    if (last && desc.get(last[0]) === desc.get(d)) last.push(d);
+    else blocks.push([d]);
   }
-  return best!;
+  const names = dummies.map((_, i) => `z${String(i).padStart(3, '0')}`);
+  let bestKey = '';
+  let bestNm: Map<string, string> | undefined;
+  const nm = new Map(base);
+  const rec = (b: number, offset: number): void => {
+    if (b === blocks.length) {
+      const k = keyUnder(t, nm, pk);
+      if (!bestNm || k < bestKey) {
+        bestKey = k;
+        bestNm = new Map(nm);
+      }
+      return;
+    }
+    const blk = blocks[b];
+    for (const perm of permutations(blk.length)) {
+      blk.forEach((d, i) => nm.set(d, names[offset + perm[i]]));
+      rec(b + 1, offset + blk.length);
+    }
+  };
+  rec(0, 0);
+  const disp = new Map(display);
+  for (const d of dummies) disp.set(d, `d${Number(bestNm!.get(d)!.slice(1)) + 1}`);
+  return { key: bestKey, term: termUnder(t, bestNm!, disp) };
 }
 
 /** Canonicalise every term and collect equal ones (exact rational sums; zero terms dropped). */

@@ -6,7 +6,7 @@
  * the vertices its two indices attach to; a leg from each 4-index blob to the vertex each slot attaches
  * to. A summed index attaches to the expectation whose derivative carries it; an external index to its input.
  */
-import Graph from 'graphology';
+import { MultiUndirectedGraph } from 'graphology';
 import type { Expression, GaussExpec, Term } from './expr.ts';
 import { PARAM_NAMES } from './expr.ts';
 import { deriveRecursion } from './recursions.ts';
@@ -30,7 +30,7 @@ export interface TermDiagram {
   prefactor: string;
   /** The term in the seed-004 text format. */
   text: string;
-  graph: Graph;
+  graph: MultiUndirectedGraph;
   nodes: DiagramNode[];
   edges: DiagramEdge[];
 }
@@ -61,8 +61,8 @@ function prefactorOf(t: Term): string {
 }
 
 /** The graph of one term (grouped form). */
-export function termGraph(t: Term, externals: readonly string[]): { graph: Graph; nodes: DiagramNode[]; edges: DiagramEdge[] } {
-  const graph = new Graph({ multi: true, allowSelfLoops: true, type: 'undirected' });
+export function termGraph(t: Term, externals: readonly string[]): { graph: MultiUndirectedGraph; nodes: DiagramNode[]; edges: DiagramEdge[] } {
+  const graph = new MultiUndirectedGraph({ allowSelfLoops: true });
   const nodes: DiagramNode[] = [];
   const edges: DiagramEdge[] = [];
   const addNode = (n: DiagramNode) => {

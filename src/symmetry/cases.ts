@@ -127,7 +127,6 @@ interface CasePlan {
   nets: number;
   m: number;
   transforms: (rng: Rng) => Transform[];
-  hidden?: (n: number) => number[];
 }
 
 function checkCase(name: unknown): CaseName {
@@ -249,7 +248,7 @@ export function checkSymmetry(spec: SymmetrySpec): SymmetryResult {
   const activation = spec.activation ?? p.activation;
   const sampler = makeSampler({
     inputDim: p.inputDim,
-    hidden: p.first.kind === 't-layer' ? [width] : [width],
+    hidden: [width],
     outputDim: p.outputDim,
     activation,
     cb: p.cb,

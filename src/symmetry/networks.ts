@@ -237,7 +237,6 @@ export function makeSampler(specIn: SymNetSpec): SymNetSampler {
         // Θ¹ = c1 δ; layer 2 from the δ shortcut, deeper layers by the full recursion
         const c1 = spec.lambdaB + (spec.lambdaW / d) * xx;
         let theta: Float64Array | null = null; // n_l × n_l, null means c·δ with c = diagC
-        let nPrev = widths[0];
         for (let l = 1; l < L; l++) {
           const nOut = widths[l], nIn = widths[l - 1], W = Ws[l];
           const sA = sa[l - 1], sB = sb[l - 1], dA = da[l - 1], dB = db[l - 1];
@@ -277,9 +276,7 @@ export function makeSampler(specIn: SymNetSpec): SymNetSampler {
           }
           for (let i = 0; i < nOut; i++) next[i * nOut + i] += diag;
           theta = next;
-          nPrev = nOut;
         }
-        void nPrev;
         for (let i = 0; i < Dr * Dr; i++) out[offset + i] = theta![i];
       },
     };

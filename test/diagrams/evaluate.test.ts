@@ -10,6 +10,7 @@ import {
   predictG6,
   nnqftLambdaWorkflow,
   gpCorrelator,
+  measuredFromCorrelators,
 } from '../../diagrams/index.ts';
 import type { Diagram } from '../../diagrams/index.ts';
 
@@ -106,5 +107,21 @@ describe('NN-QFT λ workflow (seed 003)', () => {
     expect(() => estimateLambda({ inputs, kernel, space: { kind: 'zero' }, G4 })).toThrow(/space/);
     expect(() => estimateLambda({ inputs, kernel, space, G4: [[[[1]]]] })).toThrow(/G4/);
     expect(() => estimateLambda({ inputs, kernel, space, G4, tuples4: [[0, 1, 2]] })).toThrow(/tuple/);
+  });
+});
+
+describe('measuredFromCorrelators (Monte Carlo adapter)', () => {
+  it('reads moments by input indices in any order, filters the output, errors on missing entries', () => {
+    const res = {
+      entries: [
+        { points: [[0, 0], [0, 1], [0, 1], [0, 2]] as [number, number][], moment: { mean: 1.5, stderr: 0.1 } },
+        { points: [[1, 0], [1, 1], [1, 1], [1, 2]] as [number, number][], moment: { mean: 9, stderr: 9 } },
+      ],
+    };
+    const m = measuredFromCorrelators(res);
+    expect(m.mean(2, 1, 0, 1)).toBe(1.5);
+    expect(m.stderr(1, 1, 2, 0)).toBe(0.1);
+    expect(measuredFromCorrelators(res, 1).mean(0, 1, 1, 2)).toBe(9);
+    expect(() => m.mean(0, 0, 0, 0)).toThrow(/no measured moment/);
   });
 });

@@ -11,7 +11,7 @@ networks), and computes the same per-layer estimators as `nnft mc` with `--sampl
              and A, B, D, F from its i != j pair averages (DESIGN section 3).
 
 Standard errors: grouped jackknife over G = 64 groups of networks (network index mod G), as in nnft.
-Prints one JSON object: {"nets", "seconds", "netsPerSecond", "layers": [{"K": {"mean","stderr"}, ...}]}.
+Prints one JSON object: {"nets", "seconds", "cpuSeconds", "netsPerSecond", "layers": [{"K": {"mean","stderr"}, ...}]}.
 """
 import argparse
 import json
@@ -57,6 +57,7 @@ def main():
         stats[l].setdefault(name, []).append(arr)
 
     t0 = time.perf_counter()
+    c0 = time.process_time()
     done = 0
     while done < a.nets:
         B = min(a.batch, a.nets - done)
@@ -100,6 +101,7 @@ def main():
                 dprev = drelu(z)
         done += B
     seconds = time.perf_counter() - t0
+    cpu_seconds = time.process_time() - c0  # all threads (BLAS included)
 
     G = a.groups
     idx = np.arange(a.nets) % G
@@ -129,7 +131,7 @@ def main():
             out["D"] = jackknife(l, lambda mu: nprev * (mu["Zd"] - np.einsum("pq,cd->pqcd", mu["th"], mu["S2"])))
             out["F"] = jackknife(l, lambda mu: nprev * np.transpose(mu["Zf"], (0, 2, 1, 3)))
         layers.append(out)
-    print(json.dumps({"nets": a.nets, "seconds": seconds, "netsPerSecond": a.nets / seconds, "layers": layers}))
+    print(json.dumps({"nets": a.nets, "seconds": seconds, "cpuSeconds": cpu_seconds, "netsPerSecond": a.nets / seconds, "layers": layers}))
 
 
 if __name__ == "__main__":

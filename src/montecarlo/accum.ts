@@ -139,9 +139,11 @@ export function jackknife(
   const stderr = new Float64Array(value.length);
   if (k >= 2) {
     for (let q = 0; q < value.length; q++) {
-      let mu = 0;
-      for (const r of reps) mu += r[q];
-      mu /= k;
+      // mean relative to the first replicate: identical replicates give exactly zero spread
+      const r0 = reps[0][q];
+      let d = 0;
+      for (const r of reps) d += r[q] - r0;
+      const mu = r0 + d / k;
       let ss = 0;
       for (const r of reps) ss += (r[q] - mu) * (r[q] - mu);
       stderr[q] = Math.sqrt(((k - 1) / k) * ss);

@@ -15,3 +15,4 @@ export { sampleEnsemble, sampleEnsembleState, finishEnsemble, mergeStates, SHARD
 export { sampleCorrelators, sampleCorrelatorsState, finishCorrelators, type CorrelatorSpec, type CorrelatorResult, type CorrelatorEntry } from './correlators.ts';
 export { NetStream, philox4x32 } from './rng.ts';
 export { finishState } from './finish.ts';
+export { timeBackends, availableTfjsBackends } from './backend.ts';

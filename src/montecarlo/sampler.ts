@@ -2,13 +2,14 @@
  * One network at a time: sample it (fast conditional-Gaussian path or full weight matrices) and write its
  * per-network statistics into a flat vector. Everything here is deterministic given (seed, network index).
  *
- * Kernels are hand-written Float64Array loops. Measured on this workload (2-core x86 container, Node 20):
- * the batched W·T·Wᵀ products of the empirical NTK at width 64 run at ≈1.3 GFLOP/s per core in these loops;
- * TFJS (tfjs-backend-cpu: ≈0.4 GFLOP/s incl. tensor allocation; tfjs-backend-wasm: faster matMul but only
- * float32 and a per-op dispatch + copy overhead of tens of µs that dominates 64×64 products) was slower for
- * per-network 64×64 work and would break float64 bit-reproducibility; @tensorflow/tfjs-node does not install
- * here. See bench/montecarlo.bench.ts (it times the TFJS backends that load, side by side).
- * The fast path needs no matrix products at all: O(n·m²) per layer.
+ * Kernels are hand-written Float64Array loops. Measured for this workload (bench/montecarlo.bench.ts, section
+ * 3; shared 2-core x86 container, Node 20, wall clock under load): one 64×64·(64×64)ᵀ product — the empirical-
+ * NTK kernel — takes ≈0.3 ms in gemmABt (4×2 register blocks, float64, 1.6–1.8 GFLOP/s; ≈3.5 by CPU time),
+ * ≈0.58 ms in tfjs-backend-wasm (float32, batched ×32; 0.65 ms for a single op with dispatch and readback) and
+ * ≈1.5 ms in tfjs-backend-cpu; @tensorflow/tfjs-node does not install here (it stays an optional dependency,
+ * timed by the bench when present). TFJS is float32 only and its per-op overhead dominates per-network 64×64
+ * work, so the sampler uses the typed-array kernels; the fast path needs no matrix products at all
+ * (O(n·m²) per layer).
  */
 import { getActivation } from '../activations/index.ts';
 import { NnftInputError } from '../errors.ts';
@@ -60,6 +61,10 @@ export interface Plan {
   estimator: 'conditional' | 'direct';
   sampler: 'fast' | 'full';
   layerFast: boolean[];
+  /** the pure preactivation fast path (fused loops, see simulateFastPreact) applies */
+  pureFast: boolean;
+  /** piecewise-linear slopes (σ(z) = z > 0 ? pos·z : neg·z), inlined on the fused path */
+  pl: { neg: number; pos: number } | null;
   needZ: boolean[];
   needTheta: boolean[];
   layout: LayerLayout[];
@@ -114,6 +119,7 @@ export function buildPlan(spec: EnsembleSpec, npoint?: NpointRequest): Plan {
   const gaussNet = network === 'gauss-net';
   let f: (z: number) => number;
   let df: (z: number) => number;
+  let pl: Plan['pl'] = null;
   if (gaussNet) {
     f = Math.exp;
     df = Math.exp;
@@ -121,6 +127,7 @@ export function buildPlan(spec: EnsembleSpec, npoint?: NpointRequest): Plan {
     const act = getActivation(ns.activation);
     f = act.f;
     df = act.derivative(1);
+    if (act.kind === 'piecewise-linear' && act.pl) pl = { neg: act.pl.slopeNeg, pos: act.pl.slopePos };
   }
   let meanShift: Plan['meanShift'] = null;
   if (dist.meanShift) {
@@ -231,7 +238,9 @@ export function buildPlan(spec: EnsembleSpec, npoint?: NpointRequest): Plan {
     });
     np = { layer: npoint.layer - 1, labels, monomials: npoint.monomials, offset: take(npoint.monomials.length) };
   }
+  const pureFast = !ntk && estimator === 'conditional' && layerFast.every((x) => x) && tLayer === null && !gaussNet && npoint === undefined;
   return {
+    pureFast, pl,
     m, L, n0, widths, outComponents, cb, cw: ns.cw, lb, lw: ns.lambdaW, bias, gaussNet, f, df, inputs, tLayer, weights,
     meanShift, correlated, ntk, preact, estimator, sampler, layerFast, needZ, needTheta, layout, npoint: np, S, seed,
   };
@@ -354,6 +363,10 @@ export function sampleRadiusSquared(rng: NetStream, k: number, sigma2: number, l
  * Layer l (0-based) has prev activations s⁽ˡ⁻¹⁾ (inputs for l = 0) of size nPrev × m.
  */
 export function simulateNetwork(p: Plan, B: Buffers, rng: NetStream, net: number, out: Float64Array): void {
+  if (p.pureFast) {
+    simulateFastPreact(p, B, rng, net, out);
+    return;
+  }
   rng.reset(net);
   const { m, L, widths } = p;
   const m2 = m * m;
@@ -495,6 +508,88 @@ export function simulateNetwork(p: Plan, B: Buffers, rng: NetStream, net: number
       for (let r = 0; r < mon.length; r++) v *= phi[mon[r]];
       out[o + q] = v;
     }
+  }
+}
+
+/**
+ * The pure preactivation fast path (K, V4, K1 only; Gaussian weights; conditional estimators), with the
+ * loops fused: per neuron, m normals → z = L ξ (Ĝ = L Lᵀ) → σ(z) → the next layer's Σ_j σ_a σ_b, so nothing
+ * of size n is stored. The same numbers as the general path (same draws, same order of operations).
+ */
+function simulateFastPreact(p: Plan, B: Buffers, rng: NetStream, net: number, out: Float64Array): void {
+  rng.reset(net);
+  const { m, L, widths } = p;
+  const m2 = m * m;
+  const G = B.G;
+  const Lc = B.chol;
+  const xi = B.xi;
+  const acc = B.h; // m×m accumulator of Σ_j σ_a σ_b
+  const zz = B.tmp; // z of one neuron (m) and σ(z) (m)
+  const xin = p.inputs!;
+  const pl = p.pl;
+  const f = p.f;
+  // layer 1: Σ_j x_a x_b
+  acc.fill(0);
+  for (let j = 0; j < p.n0; j++) for (let a = 0; a < m; a++) for (let c = a; c < m; c++) acc[a * m + c] += xin[j * m + a] * xin[j * m + c];
+  let nPrev = p.n0;
+  for (let l = 0; l < L; l++) {
+    const cb = p.cb[l];
+    const k = p.cw[l] / nPrev;
+    for (let a = 0; a < m; a++) for (let c = a; c < m; c++) G[a * m + c] = G[c * m + a] = cb + k * acc[a * m + c];
+    const lay = p.layout[l];
+    for (let q = 0; q < m2; q++) out[lay.G + q] = G[q];
+    for (let q = 0; q < m2; q++) for (let r = 0; r < m2; r++) out[lay.GG + q * m2 + r] = G[q] * G[r];
+    if (l === L - 1) break;
+    const n = widths[l];
+    cholPsd(G, m, Lc);
+    rng.fillNormal(xi, 0, n * m);
+    acc.fill(0);
+    if (m === 1) {
+      const l00 = Lc[0];
+      let s00 = 0;
+      if (pl) for (let i = 0; i < n; i++) {
+        const z = l00 * xi[i];
+        const v = z > 0 ? pl.pos * z : pl.neg * z;
+        s00 += v * v;
+      }
+      else for (let i = 0; i < n; i++) {
+        const v = f(l00 * xi[i]);
+        s00 += v * v;
+      }
+      acc[0] = s00;
+    } else if (m === 2) {
+      const l00 = Lc[0], l10 = Lc[2], l11 = Lc[3];
+      let s00 = 0, s01 = 0, s11 = 0;
+      for (let i = 0; i < n; i++) {
+        const x0 = xi[2 * i], x1 = xi[2 * i + 1];
+        const z0 = l00 * x0;
+        const z1 = l10 * x0 + l11 * x1;
+        let v0: number, v1: number;
+        if (pl) {
+          v0 = z0 > 0 ? pl.pos * z0 : pl.neg * z0;
+          v1 = z1 > 0 ? pl.pos * z1 : pl.neg * z1;
+        } else {
+          v0 = f(z0);
+          v1 = f(z1);
+        }
+        s00 += v0 * v0;
+        s01 += v0 * v1;
+        s11 += v1 * v1;
+      }
+      acc[0] = s00;
+      acc[1] = s01;
+      acc[3] = s11;
+    } else {
+      for (let i = 0; i < n; i++) {
+        for (let a = 0; a < m; a++) {
+          let v = 0;
+          for (let c = 0; c <= a; c++) v += Lc[a * m + c] * xi[i * m + c];
+          zz[a] = f(v);
+        }
+        for (let a = 0; a < m; a++) for (let c = a; c < m; c++) acc[a * m + c] += zz[a] * zz[c];
+      }
+    }
+    nPrev = n;
   }
 }
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { NetStream, philox4x32, sampleCorrelators, sampleEnsemble, mergeStates } from '../../src/montecarlo/index.ts';
 import { fsumAdd, fsumValue, jackknife, newGroupState, addBlock } from '../../src/montecarlo/accum.ts';
-import { sampleRadiusSquared, gemmABt } from '../../src/montecarlo/sampler.ts';
+import { sampleRadiusSquared, gemmABt, buildPlan, makeBuffers, simulateNetwork } from '../../src/montecarlo/sampler.ts';
 import { NnftInputError } from '../../src/errors.ts';
 
 const hex = (o: Uint32Array) => [...o].map((x) => x.toString(16).padStart(8, '0'));
@@ -79,6 +79,23 @@ describe('random numbers', () => {
     let s0 = 0;
     for (let i = 0; i < N; i++) s0 += sampleRadiusSquared(rng.reset(i), k, sigma2, 0);
     expect(Math.abs(s0 / N - k * sigma2)).toBeLessThan(4 * Math.sqrt((2 * k * sigma2 * sigma2) / N));
+  });
+});
+
+describe('fused fast path', () => {
+  it.each([['relu', 1], ['tanh', 2], ['relu', 2], ['erf', 3]] as const)('gives exactly the general path’s statistics (%s, m = %i)', (activation, m) => {
+    const inputs = [[1, 0.5], [0.2, -0.9], [0.4, 0.4]].slice(0, m);
+    const spec = { activation, cb: 0.1, cw: 1.7, widths: [5, 7, 3], inputs, nets: 1, quantities: ['K', 'V4'] as ('K' | 'V4')[] };
+    const p = buildPlan(spec);
+    expect(p.pureFast).toBe(true);
+    const general = { ...p, pureFast: false };
+    const b1 = makeBuffers(p), b2 = makeBuffers(general);
+    const o1 = new Float64Array(p.S), o2 = new Float64Array(p.S);
+    for (let net = 0; net < 20; net++) {
+      simulateNetwork(p, b1, new NetStream(3), net, o1);
+      simulateNetwork(general, b2, new NetStream(3), net, o2);
+      expect(Array.from(o1)).toEqual(Array.from(o2));
+    }
   });
 });
 

@@ -204,7 +204,7 @@ def stein(term):
                     target = (f, zs[0])
                     break
         if target is None:
-            out.append(t)
+            out.append(contract(t))
             continue
         f, zf = target
         if isinstance(zf, sp.Pow):

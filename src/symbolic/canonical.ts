@@ -176,9 +176,48 @@ function dummyDescriptors(t: Term, dummies: readonly string[], nmBlank: Readonly
   return new Map([...occ].map(([d, xs]) => [d, xs.sort(cmp).join('&')]));
 }
 
+/**
+ * Memo of canonical forms by the term's literal structure with dummies renamed in order of first
+ * occurrence: terms generated the same way (the ones that will collect) hit it and skip the search.
+ */
+const canonMemo = new Map<string, Canon>();
+
+/** Forget memoised canonical forms (benchmarks time derivations from scratch). */
+export function clearCanonicalMemo(): void {
+  canonMemo.clear();
+}
+
+function literalKey(t: Term, externals: readonly string[], ext: ReadonlySet<string>): string {
+  const ren = new Map<string, string>();
+  const n = (i: string) => {
+    if (ext.has(i)) return i;
+    let r = ren.get(i);
+    if (r === undefined) {
+      r = `~${ren.size}`;
+      ren.set(i, r);
+    }
+    return r;
+  };
+  let k = `${externals.join(',')}|${paramsKey(t.params)}|`;
+  for (const T of t.tensors) k += `${T.name}(${T.idx.map(n).join(',')})`;
+  for (const g of t.expects) k += `<${g.factors.map((f) => (f.kind === 'sig' ? `s${f.order}:${n(f.idx)}` : `z:${n(f.idx)}`)).join('*')}|${g.derivs.map(n).join(',')}>`;
+  for (const f of t.random) k += `r${f.kind === 'sig' ? `s${f.order}` : 'z'}:${n(f.idx)}`;
+  return k;
+}
+
 /** Canonical key and canonically written term (dummies renamed d1, d2, …). */
 export function canonicalTerm(t: Term, externals: readonly string[]): Canon {
   const ext = new Set(externals);
+  const lk = literalKey(t, externals, ext);
+  const hit = canonMemo.get(lk);
+  if (hit) return { key: hit.key, term: { ...hit.term, coef: t.coef } };
+  const c = canonicalTermUncached(t, externals, ext);
+  if (canonMemo.size > 100_000) canonMemo.clear();
+  canonMemo.set(lk, c);
+  return c;
+}
+
+function canonicalTermUncached(t: Term, externals: readonly string[], ext: ReadonlySet<string>): Canon {
   const base = new Map(externals.map((e, i) => [e, `a${String(i).padStart(3, '0')}`]));
   const display = new Map(externals.map((e) => [e, e]));
   const dummies = dummiesOf(t, ext);
@@ -231,12 +270,21 @@ export function collect(e: Expression): Expression {
   }
   const keys = [...acc.keys()].sort();
   const terms: Term[] = [];
+  const sig: string[] = [];
   for (const k of keys) {
     const { term, coef } = acc.get(k)!;
-    if (!isZero(coef)) terms.push({ ...term, coef });
+    if (!isZero(coef)) {
+      terms.push({ ...term, coef });
+      sig.push(`${coef.n}/${coef.d}·${k}`);
+    }
   }
-  return { externals: e.externals, terms };
+  const out: Expression = { externals: e.externals, terms };
+  signatures.set(out, sig);
+  return out;
 }
+
+/** Signatures of expressions produced by collect (so they are not canonicalised twice). */
+const signatures = new WeakMap<Expression, string[]>();
 
 /** Integration by parts to normal form (see ReduceMode), then canonical collection. */
 export function simplify(e: Expression, mode: ReduceMode = 'expanded'): Expression {
@@ -246,7 +294,9 @@ export function simplify(e: Expression, mode: ReduceMode = 'expanded'): Expressi
 
 /** Canonical keys of the terms, with coefficients: equal iff the expressions are equal term by term. */
 export function canonicalSignature(e: Expression): string[] {
-  return collect(e).terms.map((t) => `${t.coef.n}/${t.coef.d}·${canonicalTerm(t, e.externals).key}`);
+  const hit = signatures.get(e);
+  if (hit) return hit;
+  return signatures.get(collect(e))!;
 }
 
 export function expressionsEqual(a: Expression, b: Expression, mode: ReduceMode = 'expanded'): boolean {

@@ -208,7 +208,8 @@ export function compileExpression(e: Expression, opts: CompileOptions = {}): Com
     const xs = Array.from({ length: sh.nargs }, (_, j) => `x${j}`);
     const ys = Array.from({ length: sh.nderivs }, (_, j) => `y${j}`);
     const args = [...xs, ...ys];
-    const size = `${'m*'.repeat(args.length)}1`;
+    // derivative arguments are stored by their position among the factor inputs (0 if absent): table m^nargs·nargs^nderivs
+    const size = `${'m*'.repeat(xs.length)}${sh.nargs ** sh.nderivs}`;
     const value = sh.nderivs
       ? `groupExpect([${sh.orders.map((o) => `x${o.arg}`).join(', ')}], [${sh.orders.map((o) => o.order).join(', ')}], [${ys.join(', ')}])`
       : `ctx.expect([${sh.orders.map((o) => `{input: x${o.arg}, order: ${o.order}}`).join(', ')}])`;
@@ -217,7 +218,13 @@ export function compileExpression(e: Expression, opts: CompileOptions = {}): Com
     lines.push(`const t${sh.id} = n${sh.id} <= 4194304 ? new Float64Array(n${sh.id}).fill(NaN) : null;`);
     lines.push(`const h${sh.id} = t${sh.id} ? null : new Map();`);
     lines.push(`function e${sh.id}(${args.join(', ')}) {`);
-    lines.push(`  const q = ${flatIndex(args)};`);
+    if (sh.nderivs) {
+      lines.push('  let c = 0, p;');
+      for (const y of ys) {
+        lines.push(`  p = ${xs.map((x, j) => `${y} === ${x} ? ${j} : `).join('')}-1; if (p < 0) return 0; c = c * ${sh.nargs} + p;`);
+      }
+      lines.push(`  const q = (${flatIndex(xs)}) * ${sh.nargs ** sh.nderivs} + c;`);
+    } else lines.push(`  const q = ${flatIndex(args)};`);
     lines.push(`  if (t${sh.id}) { let v = t${sh.id}[q]; if (v !== v) { v = ${value}; t${sh.id}[q] = v; } return v; }`);
     lines.push(`  let v = h${sh.id}.get(q); if (v === undefined) { v = ${value}; h${sh.id}.set(q, v); } return v;`);
     lines.push('}');

@@ -5,7 +5,7 @@
 export * from './rational.ts';
 export * from './expr.ts';
 export { reduceExpression, reduceTerm, type ReduceMode } from './ibp.ts';
-export { simplify, collect, canonicalTerm, canonicalSignature, expressionsEqual, TENSOR_SYMMETRY } from './canonical.ts';
+export { simplify, collect, canonicalTerm, canonicalSignature, expressionsEqual, clearCanonicalMemo, TENSOR_SYMMETRY } from './canonical.ts';
 export { toText, toLatex } from './print.ts';
 export { compileExpression, type CompileOptions, type CompiledEvaluator } from './compile.ts';
 export {
@@ -21,3 +21,4 @@ export {
 } from './recursions.ts';
 export { blocks } from './recursions.ts';
 export { recursionDiagrams, termGraph, diagramsSvg, type TermDiagram, type DiagramNode, type DiagramEdge } from './diagrams.ts';
+export { parseExpression } from './parse.ts';

@@ -28,7 +28,7 @@
 import { NnftInputError } from '../errors.ts';
 import type { LayerEvaluator, QuantityName } from '../../recursions/types.ts';
 import { E, add, expression, fresh, mul, num, param, scale, sig, sub, tensor, z, type Expression, type Sum, type TensorName } from './expr.ts';
-import { collect, simplify, canonicalSignature, TENSOR_SYMMETRY } from './canonical.ts';
+import { collect, simplify, canonicalSignature, clearCanonicalMemo, TENSOR_SYMMETRY } from './canonical.ts';
 import { toLatex, toText } from './print.ts';
 import { compileExpression, type CompiledEvaluator } from './compile.ts';
 
@@ -306,6 +306,7 @@ export function deriveRecursion(name: string): DerivedRecursion {
 
 /** Forget cached derivations (benchmarks time a cold derivation). */
 export function clearDerivationCache(): void {
+  clearCanonicalMemo();
   derivedCache.clear();
   compiledCache.clear();
 }

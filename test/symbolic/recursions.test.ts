@@ -10,6 +10,7 @@ import {
   clearDerivationCache,
   compileExpression,
   compileRecursion,
+  compileRecursionDetailed,
   deriveRecursion,
   expression,
   mul,
@@ -79,6 +80,16 @@ describe('derivation: symbolic agreement with DESIGN §4, counts, determinism', 
     }
     expect(first[2].text.startsWith('C_W**2*GaussExpec(sig(z[a1])*sig(z[a2])*sig(z[a3])*sig(z[a4]))')).toBe(true);
     expect(first[3].latex).toContain('K^{\\{1\\}}');
+  });
+
+  it('generated evaluator source is identical on two derivations; each shape is one lazily filled table', () => {
+    const a = NAMES.map((n) => compileRecursionDetailed(n).source);
+    clearDerivationCache();
+    const b = NAMES.map((n) => compileRecursionDetailed(n).source);
+    expect(b).toEqual(a);
+    const v4 = compileRecursionDetailed('V4');
+    // ⟨σσσσ⟩, ⟨σσ⟩, ⟨∂δ∂δ(σσ)⟩ (the χ-term's two factors share one table)
+    expect(v4.expectationShapes).toEqual(['0@0|0@1|0@2|0@3', '0@0|0@1', '0@0|0@1|d2']);
   });
 
   it('rejects unknown names and unpaired indices with NnftInputError', () => {

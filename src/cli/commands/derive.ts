@@ -15,6 +15,7 @@ Output:
 
 Example:
   nnft derive Theta1 --grouped
+  nnft derive --ibp 'GaussExpec(sig(z[a1])*sig(z[a2])*z[b1]*z[b2]) - GaussExpec(sig(z[a1])*sig(z[a2]))*K[b1, b2]'
   nnft derive V4 --json
   nnft derive Theta1 --svg theta1.svg
 `;
@@ -24,14 +25,26 @@ export function register(program: Command): void {
   program
     .command('derive')
     .description('derive a 1/n recursion (V4, K1, Theta1, A, B, D, F) by symbolic Gaussian integration by parts')
-    .argument('<name>', 'V4 | K1 | Theta1 | A | B | D | F | K | Theta')
+    .argument('[name]', 'V4 | K1 | Theta1 | A | B | D | F | K | Theta')
+    .option('--ibp <expr>', "instead of a name: integrate this expression (text format) by parts, e.g. 'GaussExpec(sig(z[a1])*sig(z[a2])*z[b1]*z[b2])'")
+    .option('--externals <list>', 'with --ibp: the free indices (default: every index not named d1, d2, …)')
     .option('--latex', 'print LaTeX')
     .option('--json', 'print JSON {"name","terms","text","latex"}')
     .option('--grouped', "print DESIGN §4's grouped form ⟨∂δ…(Π σ)⟩ instead of the expanded product-rule form")
     .option('--svg <file>', 'write the term diagrams as SVG to FILE')
     .addHelpText('after', HELP)
-    .action(async (name: string, opts: { latex?: boolean; json?: boolean; grouped?: boolean; svg?: string }) => {
-      const { deriveRecursion, diagramsSvg } = await import('../../symbolic/index.ts');
+    .action(async (name: string | undefined, opts: { latex?: boolean; json?: boolean; grouped?: boolean; svg?: string; ibp?: string; externals?: string }) => {
+      const { deriveRecursion, diagramsSvg, parseExpression, simplify, toText, toLatex } = await import('../../symbolic/index.ts');
+      const { NnftInputError } = await import('../../errors.ts');
+      if (opts.ibp !== undefined) {
+        if (name) throw new NnftInputError('derive', 'give either a recursion name or --ibp, not both');
+        const ext = opts.externals ? opts.externals.split(',').map((x) => x.trim()).filter(Boolean) : undefined;
+        const e = simplify(parseExpression(opts.ibp, ext), opts.grouped ? 'grouped' : 'expanded');
+        if (opts.json) process.stdout.write(JSON.stringify({ name: 'ibp', terms: e.terms.length, text: toText(e), latex: toLatex(e) }) + '\n');
+        else process.stdout.write((opts.latex ? toLatex(e) : toText(e)) + '\n');
+        return;
+      }
+      if (!name) throw new NnftInputError('derive', 'missing recursion name', 'nnft derive <V4|K1|Theta1|A|B|D|F> (or --ibp EXPR)');
       const d = deriveRecursion(name);
       if (opts.svg) {
         const { writeFileSync } = await import('node:fs');

@@ -101,10 +101,12 @@ export interface SymmetryResult {
   tests: number;
   pValue: number;
   where: Verdict['where'];
+  /** held-out confirmation of the maximum (the verdict needs both tests to reject) */
+  confirmation: Verdict['confirmation'];
   measures: Record<string, MeasureResult>;
   elementError: EngineResult['elementError'];
   /** broken-mean: the verdict for the unbroken subgroup SO(D−k) */
-  subgroup?: { group: string; verdict: 'invariant' | 'broken'; maxZ: number; threshold: number; pValue: number; where: Verdict['where'] };
+  subgroup?: { group: string; verdict: 'invariant' | 'broken'; maxZ: number; threshold: number; pValue: number; where: Verdict['where']; confirmation: Verdict['confirmation'] };
   seconds: number;
 }
 
@@ -273,7 +275,7 @@ export function checkSymmetry(spec: SymmetrySpec): SymmetryResult {
       element: embedSO(haarSO(D - k, subRng), D, k),
     }));
     const rs = runPaired({ ...common, transforms: subT });
-    subgroup = { group: `SO(${D - k}) on output rows ${k + 1}..${D}`, verdict: rs.verdict, maxZ: rs.maxZ, threshold: rs.threshold, pValue: rs.pValue, where: rs.where };
+    subgroup = { group: `SO(${D - k}) on output rows ${k + 1}..${D}`, verdict: rs.verdict, maxZ: rs.maxZ, threshold: rs.threshold, pValue: rs.pValue, where: rs.where, confirmation: rs.confirmation };
   }
   const M: SymmetryResult['M'] = {};
   for (const [k, v] of Object.entries(r.M)) M[k] = { mean: v.mean, sigma: v.sigma, bound: v.bound };
@@ -294,6 +296,7 @@ export function checkSymmetry(spec: SymmetrySpec): SymmetryResult {
     tests: r.tests,
     pValue: r.pValue,
     where: r.where,
+    confirmation: r.confirmation,
     measures: r.M,
     elementError: r.elementError,
     ...(subgroup ? { subgroup } : {}),

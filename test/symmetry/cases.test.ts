@@ -28,7 +28,11 @@ describe('symmetry cases (seed 000)', () => {
     } else {
       expect(Math.max(...ratios)).toBeGreaterThan(1);
       expect(r.pValue).toBeLessThan(1e-3);
+      // the held-out half confirms the breaking
+      expect(r.confirmation.maxZ).toBeGreaterThan(r.confirmation.threshold);
     }
+    expect(r.confirmation.selected).toBe(10);
+    expect(r.confirmation.selectionNets + r.confirmation.confirmationNets).toBe(r.nets);
     if (name === 'broken-mean') {
       // SO(D) mixing the first k rows is broken; SO(D−k) on the remaining rows is not
       expect(r.where!.outputs.length).toBeGreaterThan(0);

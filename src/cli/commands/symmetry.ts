@@ -5,7 +5,8 @@ const EXAMPLE = `
 Cases (seed 000): so-output, so-output-quartic, so-input, su-output, sp-output, translation,
   broken-mean, ntk-so-output, ntk-so-input; broken controls broken-input, broken-translation.
 Each network of the ensemble is compared with its own transform (paired differences), so the verdict
-"invariant"/"broken" is a z-test at family-wise significance α over all correlator entries (Bonferroni);
+"invariant"/"broken" is a z-test at family-wise significance α over all correlator entries (Bonferroni),
+confirmed on held-out networks (the 10 largest |z| of the first half of the experiments re-tested on the rest);
 M_n = |G′ − G| is averaged as in seed 000 App. C (mean, sigma across experiments, bound δM of eq. 45).
 --dim is the dimension the group acts on: D (outputs) for output cases, d (inputs) for input cases.
 
@@ -86,6 +87,8 @@ export function register(program: Command): void {
         const w = res.where;
         lines.push(`largest     order ${w.order}, ${w.transform}, inputs [${w.inputs.join(',')}], outputs [${w.outputs.join(',')}]: G′−G = ${w.diff.toExponential(3)} ± ${w.stderr.toExponential(2)}`);
       }
+      const c = res.confirmation;
+      lines.push(`held-out    top ${c.selected} entries of ${c.selectionNets} networks re-tested on ${c.confirmationNets}: max |z| = ${c.maxZ.toFixed(2)} vs ${c.threshold.toFixed(2)} (verdict "broken" needs both tests)`);
       if (res.subgroup) lines.push(`subgroup    ${res.subgroup.group}: ${res.subgroup.verdict.toUpperCase()} (max |z| = ${res.subgroup.maxZ.toFixed(2)}, threshold ${res.subgroup.threshold.toFixed(2)})`);
       lines.push('', '  order    μ_M          σ_M          δM (bound)   max |z|');
       for (const [k, v] of Object.entries(res.measures)) {

@@ -28,10 +28,14 @@ export interface StepChoice {
 /** Per-activation calibration of trapezoid step and truncation radius as a function of the scale s. */
 export class Calibration {
   private readonly bySBucket = new Map<number, StepChoice>();
+  private readonly tol: number;
   constructor(
     private readonly act: Activation,
-    private readonly tol: number,
-  ) {}
+    tol: number,
+  ) {
+    // below ~1e-14 the calibration cannot certify a step (rounding dominates), so clamp
+    this.tol = Math.max(tol, 1e-14);
+  }
 
   /** Step and radius for a direction whose coordinates have |dz/du| ≤ s. */
   choose(s: number): StepChoice {

@@ -74,7 +74,7 @@ describe('smooth activations: 1-D and 2-D accuracy ≤ 1e-12', () => {
     }
     for (const K of [k2(0.6, 0.9, 0.4), k2(2, 0.5, -0.7), k2(0.3, 0.3, 0.95)]) {
       const v = E(act, K, [f(0, 0), f(1, 0)]);
-      const hi = E(act, K, [f(0, 0), f(1, 0)], { tol: 1e-16 });
+      const hi = E(act, K, [f(0, 0), f(1, 0)], { tol: 1e-14 });
       const gh = E(act, K, [f(0, 0), f(1, 0)], { order: 160 });
       expect(rel(v, hi)).toBeLessThan(1e-12);
       expect(rel(v, gh)).toBeLessThan(1e-12);
@@ -86,12 +86,12 @@ describe('smooth activations: 1-D and 2-D accuracy ≤ 1e-12', () => {
       for (const F of [[f(0, 0), f(1, 0)], [f(0, 1), f(1, 1)], [f(0, 2), f(1, 0), f(1, 1)], [f(0, 0), f(0, 0)]]) {
         const v = E(act, K, F);
         expect(rel(v, E(act, K, F, { order: 200 }), 1e-3)).toBeLessThan(1e-12);
-        expect(rel(v, E(act, K, F, { tol: 1e-16 }), 1e-3)).toBeLessThan(1e-12);
+        expect(rel(v, E(act, K, F, { tol: 1e-14 }), 1e-3)).toBeLessThan(1e-12);
       }
     }
     // larger variance: GH converges too slowly there; compare with the finer trapezoid only
     const K = k2(6, 3, 0.5);
-    expect(rel(E(act, K, [f(0, 0), f(1, 0)]), E(act, K, [f(0, 0), f(1, 0)], { tol: 1e-16 }))).toBeLessThan(1e-12);
+    expect(rel(E(act, K, [f(0, 0), f(1, 0)]), E(act, K, [f(0, 0), f(1, 0)], { tol: 1e-14 }))).toBeLessThan(1e-12);
   });
   it('gauss (e^z): E[Π e^{z_a}] = exp(½ Σ K_ab), 1–4 D', () => {
     const act = getActivation('gauss');
@@ -115,14 +115,15 @@ describe('smooth activations: 3-D and 4-D', () => {
       expect(Math.abs(v - sinProductExact(K4, inputs, orders))).toBeLessThan(1e-10);
     }
   });
-  it('tanh 4-D ⟨σσσσ⟩ and ⟨σ′σ′σσ⟩ agree with tensor Gauss–Hermite (order 36) to 1e-8', () => {
+  it('tanh 4-D ⟨σσσσ⟩ and ⟨σ′σ′σσ⟩ agree with tensor Gauss–Hermite (order 40) to 2e-10', () => {
     const act = getActivation('tanh');
+    // GH converges slowly for tanh at K ~ 1 (poles near the axis); at 0.3·K4 order 40 is good to ~1e-11
+    const Ks = K4.map((r) => r.map((x) => 0.3 * x));
     for (const F of [[f(0, 0), f(1, 0), f(2, 0), f(3, 0)], [f(0, 1), f(1, 1), f(2, 0), f(3, 0)]]) {
-      const v = E(act, K4, F);
-      const gh = E(act, K4, F, { order: 36 });
-      expect(rel(v, gh, 1e-2)).toBeLessThan(1e-8);
-      // and the default accuracy is much better than that: compare with a tighter trapezoid
-      expect(rel(v, E(act, K4, F, { tol: 1e-12 }), 1e-2)).toBeLessThan(1e-9);
+      const v = E(act, Ks, F);
+      expect(rel(v, E(act, Ks, F, { order: 40 }))).toBeLessThan(2e-10);
+      // at K4 itself: against a tighter trapezoid
+      expect(rel(E(act, K4, F), E(act, K4, F, { tol: 1e-12 }), 1e-2)).toBeLessThan(1e-9);
     }
     const K3 = [[1, 0.3, 0.2], [0.3, 1.2, 0.4], [0.2, 0.4, 0.8]];
     const F3 = [f(0, 0), f(1, 1), f(2, 1)];
@@ -136,7 +137,9 @@ describe('singular kernels', () => {
     const K3 = [[0.9, 0.4, 0.9], [0.4, 0.7, 0.4], [0.9, 0.4, 0.9]]; // input 2 duplicates input 0
     for (const name of ['tanh', 'gelu', 'relu', 'leaky_relu(0.2)']) {
       const act = getActivation(name);
-      expect(rel(E(act, K3, [f(0, 0), f(1, 0), f(2, 0)]), E(act, K2, [f(0, 0), f(0, 0), f(1, 0)]))).toBeLessThan(1e-12);
+      // (tanh: this one vanishes by symmetry, hence the absolute floor)
+      expect(rel(E(act, K3, [f(0, 0), f(1, 0), f(2, 0)]), E(act, K2, [f(0, 0), f(0, 0), f(1, 0)]), 0.1)).toBeLessThan(1e-12);
+      expect(rel(E(act, K3, [f(0, 1), f(1, 0), f(2, 0)]), E(act, K2, [f(0, 1), f(0, 0), f(1, 0)]), 0.1)).toBeLessThan(1e-12);
       expect(rel(E(act, K3, [f(0, 1), f(2, 1)]), E(act, K2, [f(0, 1), f(0, 1)]))).toBeLessThan(1e-12);
     }
   });

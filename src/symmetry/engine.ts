@@ -177,6 +177,8 @@ export function runPaired(opts: EngineOptions): EngineResult {
     if (!Array.isArray(x) || x.length !== d) throw new NnftInputError(`inputs[${a}]`, `has dimension ${x?.length} but the network input dimension is ${d}`);
   });
   if (transforms.length === 0) throw new NnftInputError('transforms', 'need at least one transformation');
+  if (!Array.isArray(orders) || orders.length === 0) throw new NnftInputError('orders', 'need at least one correlator order or ntk', 'e.g. [1, 2, 4]');
+  if (new Set(orders.map(String)).size !== orders.length) throw new NnftInputError('orders', `repeated order in [${orders.join(', ')}]`);
   const mapped: number[][][] = [];
   for (const tr of transforms) {
     if (tr.kind === 'output') {

@@ -60,6 +60,9 @@ describe('symmetry cases (seed 000)', () => {
     expect(() => checkSymmetry({ case: 'so-output', nets: 1 })).toThrow(NnftInputError);
     expect(() => checkSymmetry({ case: 'so-output', width: 0 })).toThrow(NnftInputError);
     expect(() => checkSymmetry({ case: 'broken-mean', dim: 2 })).toThrow(/k/);
+    expect(() => checkSymmetry({ case: 'so-output', orders: [] })).toThrow(/order/);
+    expect(() => checkSymmetry({ case: 'so-output', orders: [2, 2] })).toThrow(/repeated/);
+    expect(() => checkSymmetry({ case: 'so-output', elements: 0 })).toThrow(NnftInputError);
     const sampler = makeSampler({ inputDim: 2, hidden: [8], outputDim: 3, activation: 'tanh' });
     const inputs = [[1, 0]];
     // an SO(4) element on a network with 3 outputs

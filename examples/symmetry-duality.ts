@@ -10,7 +10,10 @@
  * G⁽⁴⁾ (full D^n output tensors at fixed inputs) rotated by 1 000 elements exp(Σ α_i T^i), α_i ~ U(0,1).
  * Plotted: μ_M ± σ_M (band) and ±δM (the eq. 45 error bound, dashed) against width, as in Figure 2. With
  * far fewer networks than the paper (4·10⁶) the bound is correspondingly larger; what must hold is that
- * μ_M lies inside ±δM at every width (the correlators are SO(D) invariant up to sampling error).
+ * μ_M lies inside ±δM at every width (the correlators are SO(D) invariant up to sampling error). As in the
+ * paper, μ_M is larger at the smallest widths (most visibly for G⁽⁴⁾): narrow Gauss-nets are strongly
+ * non-Gaussian, so a fixed number of networks estimates their correlators less precisely — δM grows with it,
+ * i.e. this is sampling error, not a width dependence of the symmetry.
  *
  * Part 2 (eq. 14): output weights with mean μ_W on the first k rows. For each (k, μ_W·n) the paired test of
  * `nnft symmetry --case broken-mean` gives the verdict for SO(D) (mixing the first k rows: broken as soon as

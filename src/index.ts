@@ -11,3 +11,15 @@ export { lineErrorPlot, writePlot, gridPlot, writeGridPlot } from './plot/index.
 export type { LinePlotSpec, PlotSeries, PlotPoint, GridPlotSpec } from './plot/index.ts';
 export { sampleEnsemble, sampleCorrelators, mergeStates, finishState, MC_QUANTITIES } from './montecarlo/index.ts';
 export type { EnsembleSpec, DistributionSpec, McResult, McQuantity, CorrelatorSpec, CorrelatorResult, McState } from './montecarlo/index.ts';
+export { getActivation, activationNames } from './activations/index.ts';
+export type { Activation } from './activations/index.ts';
+export { gaussHermite, gaussExpect, expectActivationProduct, makeLayerExpectation, validateKernel } from './gaussian/index.ts';
+export type { DerivFactor, GaussOptions, GaussResult } from './gaussian/index.ts';
+export { deriveRecursion, compileRecursion, recursionDiagrams, diagramsSvg, parseExpression, RECURSION_NAMES } from './symbolic/index.ts';
+export type { DerivedRecursion, RecursionName } from './symbolic/index.ts';
+export { solveRecursions, ALL_QUANTITIES, DEFAULT_QUANTITIES } from '../recursions/index.ts';
+export type { RecursionSpec, RecursionResult, LayerResult } from '../recursions/index.ts';
+export {
+  wickContractions, forEachWickContraction, countWickContractions, nngpCorrelator, feynmanDiagrams, groupByTopology,
+  zeroDimensionalSeries, evaluateCorrelator, estimateLambda, nnqftLambdaWorkflow, Rational,
+} from '../diagrams/index.ts';

@@ -16,7 +16,6 @@
  */
 import { NnftInputError } from '../errors.ts';
 import { gaussLegendre01 } from './legendre.ts';
-import { symmetricEigen } from './linalg.ts';
 
 export interface PlFactor {
   /** power of z (when dj < 0) */
@@ -116,7 +115,7 @@ function expectRec(fs: readonly PlFactor[], C: readonly (readonly number[])[], s
   const n = F.length;
   if (n === 0) return 1;
   // zero-variance coordinates: z ≡ 0
-  const zeroTol = 1e-13 * scale;
+  const zeroTol = 1e-15 * scale;
   let mult = 1;
   const live: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -152,92 +151,78 @@ function expectRec(fs: readonly PlFactor[], C: readonly (readonly number[])[], s
     }
     return (j % 2 ? -1 : 1) * total;
   }
-  // 2. Stein on a power
-  let b = -1;
-  for (let i = 0; i < n; i++) if (F[i]!.p > 0) { b = i; break; }
-  if (b >= 0) {
-    const H = F.slice();
-    H[b] = { p: F[b]!.p - 1, ind: F[b]!.ind, dj: -1 };
+  // 2. collinear coordinates are merged exactly
+  const merged = mergeCollinear(F, M, scale);
+  if (merged !== null) return merged;
+  // 3. Euler + Stein for the homogeneous product of degree P = Σ p:
+  //    P·E[F] = E[u·∇_u F] = E[Δ_u F] = Σ_{c,d} C_cd E[∂_c ∂_d F]   (z = A u, u standard normal)
+  //    Both derivatives act symmetrically, which keeps every term well defined for rank-deficient C
+  //    (a one-sided Stein step E[z_b H] = Σ_c C_bc E[∂_c H] produces δ(z_a)δ(z_b)θ(z_c) with
+  //    z_c ∈ span(z_a, z_b), which is ambiguous on its own).
+  let P = 0;
+  for (let i = 0; i < n; i++) P += F[i]!.p;
+  if (P > 0) {
     let total = 0;
     for (let c = 0; c < n; c++) {
-      const kbc = M[b]![c]!;
-      if (kbc === 0) continue;
-      const d = dFactor(H[c]!, 1);
-      if (!d) continue;
-      const G = H.slice();
-      G[c] = d[1];
-      total += kbc * d[0] * expectRec(G, M, scale);
+      for (let d = c; d < n; d++) {
+        const kcd = M[c]![d]!;
+        if (kcd === 0) continue;
+        const G = F.slice();
+        let coef = (c === d ? 1 : 2) * kcd;
+        if (c === d) {
+          const dd = dFactor(F[c]!, 2);
+          if (!dd) continue;
+          G[c] = dd[1];
+          coef *= dd[0];
+        } else {
+          const dc = dFactor(F[c]!, 1);
+          const dd = dFactor(F[d]!, 1);
+          if (!dc || !dd) continue;
+          G[c] = dc[1];
+          G[d] = dd[1];
+          coef *= dc[0] * dd[0];
+        }
+        total += coef * expectRec(G, M, scale);
+      }
     }
-    return total;
+    return total / P;
   }
-  // 3. orthant probability over the θ coordinates (all remaining factors are θ)
+  // 4. orthant probability over the θ coordinates (all remaining factors are θ)
   return orthant(M);
 }
 
-const COLLINEAR = 1e-12;
-const SINGULAR = 1e-9;
+const COLLINEAR = 1e-13; // |ρ| ≥ 1 − 1e-13: treated as exactly collinear (rounding in conditional covariances)
 
 /**
  * Expectation of Π_a fs[a](z_a) over N(0, C); scale: magnitude of the original kernel (for zero tests).
- *
- * Rank-deficient C with three or more coordinates needs care: the Stein reduction then produces terms such
- * as δ(z_a)δ(z_b)θ(z_c) with z_c ∈ span(z_a, z_b), which are individually ill-defined although their sum is
- * not. Without δ factors (products of σ and σ′, the only ones of ≥ 3 inputs the recursions need) we
- *  1. merge collinear coordinates exactly (z_c = βz_a: z_c^p θ(z_c) = β^p z_a^p θ(±z_a), θ(−z) = 1 − θ(z)),
- *  2. if the remaining covariance is still singular, evaluate the (continuous) expectation at C + εs·I for
- *     ε = 4e-6, 2e-6, 1e-6 and Richardson-extrapolate to ε = 0 (the value is smooth, linear to leading order
- *     in ε; measured error ~1e-12).
  */
 export function expectPl(fs: readonly PlFactor[], C: readonly (readonly number[])[], scale: number): number {
-  const idx: number[] = [];
-  for (let i = 0; i < fs.length; i++) {
-    const f = fs[i]!;
-    if (!(f.dj < 0 && f.p === 0 && f.ind === 0)) idx.push(i);
-  }
-  if (idx.length < 3 || idx.some((i) => fs[i]!.dj >= 0)) return expectRec(fs, C, scale);
-  const F = idx.map((i) => fs[i]!);
-  const M = idx.map((i) => idx.map((j) => C[i]![j]!));
-  const zeroTol = 1e-13 * scale;
-  // 1. exact merge of collinear pairs
+  return expectRec(fs, C, scale);
+}
+
+/**
+ * Merge the first collinear pair (|ρ| = 1) of a δ-free term exactly: z_j = βz_i gives
+ * z_j^p θ(z_j) = β^p z_i^p θ(±z_i), θ(−z) = 1 − θ(z). Returns null when there is none.
+ */
+function mergeCollinear(F: PlFactor[], M: number[][], scale: number): number | null {
   for (let i = 0; i < F.length; i++) {
-    if (M[i]![i]! <= zeroTol) continue;
     for (let j = i + 1; j < F.length; j++) {
-      if (M[j]![j]! <= zeroTol) continue;
       const rho = M[i]![j]! / Math.sqrt(M[i]![i]! * M[j]![j]!);
       if (Math.abs(rho) < 1 - COLLINEAR) continue;
       const beta = Math.sign(rho) * Math.sqrt(M[j]![j]! / M[i]![i]!);
       const fi = F[i]!;
       const fj = F[j]!;
-      const rest = (f: PlFactor): [PlFactor[], number[][]] => {
-        const keep = F.map((_, k) => k).filter((k) => k !== j);
-        const G = keep.map((k) => (k === i ? f : F[k]!));
-        return [G, keep.map((a) => keep.map((b) => M[a]![b]!))];
-      };
+      const keep = F.map((_, k) => k).filter((k) => k !== j);
+      const Mk = keep.map((x) => keep.map((y) => M[x]![y]!));
+      const withF = (f: PlFactor): PlFactor[] => keep.map((k) => (k === i ? f : F[k]!));
       const c = Math.pow(beta, fj.p);
       const p = fi.p + fj.p;
-      if (beta > 0 || fj.ind === 0) {
-        const [G, Mg] = rest({ p, ind: (fi.ind | fj.ind) as 0 | 1, dj: -1 });
-        return c * expectPl(G, Mg, scale);
-      }
-      // z_j = βz_i with β < 0: θ(z_j) = θ(−z_i) = 1 − θ(z_i)
-      if (fi.ind === 1) return 0;
-      const [G0, M0] = rest({ p, ind: 0, dj: -1 });
-      const [G1, M1] = rest({ p, ind: 1, dj: -1 });
-      return c * (expectPl(G0, M0, scale) - expectPl(G1, M1, scale));
+      if (beta > 0 || fj.ind === 0) return c * expectRec(withF({ p, ind: (fi.ind | fj.ind) as 0 | 1, dj: -1 }), Mk, scale);
+      if (fi.ind === 1) return 0; // θ(z)θ(−z) = 0 a.e.
+      return c * (expectRec(withF({ p, ind: 0, dj: -1 }), Mk, scale) - expectRec(withF({ p, ind: 1, dj: -1 }), Mk, scale));
     }
   }
-  // 2. remaining rank deficiency: regularise and extrapolate
-  const { values } = symmetricEigen(M);
-  const lmax = Math.max(...values);
-  const lmin = Math.min(...values);
-  if (!(lmin < SINGULAR * lmax)) return expectRec(F, M, scale);
-  const at = (eps: number) => expectRec(F, M.map((row, i) => row.map((v, j) => v + (i === j ? eps * lmax : 0))), scale);
-  const e = 1e-5;
-  const v1 = at(4 * e);
-  const v2 = at(2 * e);
-  const v3 = at(e);
-  // v(ε) = v0 + aε + bε² + …: eliminate a and b
-  return (8 * v3 - 6 * v2 + v1) / 3;
+  return null;
 }
 
 /** E'[(D^i G)] with D = Σ_b r_b ∂_b acting on the product of factors G. */

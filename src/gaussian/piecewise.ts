@@ -274,7 +274,7 @@ export function orthant(C: readonly (readonly number[])[]): number {
       }
     }
   }
-  const as = (x: number) => Math.asin(Math.max(-1, Math.min(1, x)));
+  const as = asinClamp;
   switch (n) {
     case 0: return 1;
     case 1: return 0.5;
@@ -287,54 +287,56 @@ export function orthant(C: readonly (readonly number[])[]): number {
 }
 
 const ORTHANT4_NODES = 48;
+const PAIRINGS: readonly (readonly [number, number, number, number])[] = [[0, 1, 2, 3], [0, 2, 1, 3], [0, 3, 1, 2]];
+
+function asinClamp(x: number): number {
+  return Math.asin(x > 1 ? 1 : x < -1 ? -1 : x);
+}
+
+/** (u_a, u_b) [[1, rt], [rt, 1]]⁻¹ (v_a, v_b)ᵀ with det = 1 − rt². */
+function quadForm(rt: number, det: number, ua: number, ub: number, va: number, vb: number): number {
+  return (ua * va + ub * vb - rt * (ua * vb + ub * va)) / det;
+}
 
 function orthant4(R: number[][]): number {
   // choose the pairing {(i,j),(k,l)} that keeps the largest correlations inside the blocks
-  const pairings: [number, number, number, number][] = [[0, 1, 2, 3], [0, 2, 1, 3], [0, 3, 1, 2]];
-  let best = pairings[0]!;
+  let best = PAIRINGS[0]!;
   let bestScore = -1;
-  for (const pr of pairings) {
+  for (const pr of PAIRINGS) {
     const sc = Math.abs(R[pr[0]]![pr[1]]!) + Math.abs(R[pr[2]]![pr[3]]!);
-    if (sc > bestScore) { bestScore = sc; best = pr; }
+    if (sc > bestScore) {
+      bestScore = sc;
+      best = pr;
+    }
   }
   const [i0, j0, k0, l0] = best;
-  const as = (x: number) => Math.asin(Math.max(-1, Math.min(1, x)));
-  const p0 = (0.25 + as(R[i0]![j0]!) / (2 * Math.PI)) * (0.25 + as(R[k0]![l0]!) / (2 * Math.PI));
-  const cross: [number, number][] = [[i0, k0], [i0, l0], [j0, k0], [j0, l0]];
+  const p0 = (0.25 + asinClamp(R[i0]![j0]!) / (2 * Math.PI)) * (0.25 + asinClamp(R[k0]![l0]!) / (2 * Math.PI));
+  // cross pairs (a, b) and their complements (c, d): R(t) keeps block entries, scales cross entries by t
+  const cross = [[i0, k0, j0, l0], [i0, l0, j0, k0], [j0, k0, i0, l0], [j0, l0, i0, k0]] as const;
   const { x, w } = gaussLegendre01(ORTHANT4_NODES);
+  const Rt = [new Float64Array(4), new Float64Array(4), new Float64Array(4), new Float64Array(4)];
+  const inBlock = (a: number, b: number): boolean => (a === i0 && b === j0) || (a === j0 && b === i0) || (a === k0 && b === l0) || (a === l0 && b === k0);
+  const blockMask: boolean[][] = [0, 1, 2, 3].map((a) => [0, 1, 2, 3].map((b) => a === b || inBlock(a, b)));
   let integral = 0;
   for (let q = 0; q < x.length; q++) {
     const s = x[q]!;
     const t = 1 - s * s;
-    // R(t): block entries fixed, cross entries scaled by t
-    const Rt = (a: number, b: number): number => {
-      if (a === b) return 1;
-      const inBlock = (a === i0 && b === j0) || (a === j0 && b === i0) || (a === k0 && b === l0) || (a === l0 && b === k0);
-      return inBlock ? R[a]![b]! : t * R[a]![b]!;
-    };
+    for (let a = 0; a < 4; a++) for (let b = 0; b < 4; b++) Rt[a]![b] = a === b ? 1 : blockMask[a]![b]! ? R[a]![b]! : t * R[a]![b]!;
     let dPdt = 0;
-    for (const [a, b] of cross) {
+    for (const [a, b, c, d] of cross) {
       const rab = R[a]![b]!;
       if (rab === 0) continue;
       const rt = t * rab;
-      const phi2 = 1 / (2 * Math.PI * Math.sqrt(Math.max(1e-300, 1 - rt * rt)));
-      const [c, d] = [0, 1, 2, 3].filter((v) => v !== a && v !== b) as [number, number];
-      // conditional covariance of (c,d) given z_a = z_b = 0
       const det = 1 - rt * rt;
-      const inv = [[1 / det, -rt / det], [-rt / det, 1 / det]];
-      const v = (u: number, vv: number): number => {
-        const ua = Rt(u, a);
-        const ub = Rt(u, b);
-        const va = Rt(vv, a);
-        const vb = Rt(vv, b);
-        return Rt(u, vv) - (ua * (inv[0]![0]! * va + inv[0]![1]! * vb) + ub * (inv[1]![0]! * va + inv[1]![1]! * vb));
-      };
-      const scc = v(c, c);
-      const sdd = v(d, d);
-      const scd = v(c, d);
-      let p2: number;
-      if (scc <= 0 || sdd <= 0) p2 = 0.25 * (scc <= 0 ? 1 : 1) ; // degenerate conditional: θ(0)² → ¼
-      else p2 = 0.25 + as(scd / Math.sqrt(scc * sdd)) / (2 * Math.PI);
+      const phi2 = 1 / (2 * Math.PI * Math.sqrt(Math.max(1e-300, det)));
+      // conditional covariance of (z_c, z_d) given z_a = z_b = 0 (inverse of [[1, rt], [rt, 1]])
+      const ra = Rt[a]!;
+      const rb = Rt[b]!;
+      const ca = ra[c]!, cb = rb[c]!, da = ra[d]!, db = rb[d]!;
+      const scc = 1 - quadForm(rt, det, ca, cb, ca, cb);
+      const sdd = 1 - quadForm(rt, det, da, db, da, db);
+      const scd = Rt[c]![d]! - quadForm(rt, det, ca, cb, da, db);
+      const p2 = scc <= 0 || sdd <= 0 ? 0.25 : 0.25 + asinClamp(scd / Math.sqrt(scc * sdd)) / (2 * Math.PI);
       dPdt += rab * phi2 * p2;
     }
     integral += w[q]! * dPdt * 2 * s; // dt = 2s ds (t from 0 to 1 ↔ s from 1 to 0)

@@ -241,6 +241,17 @@ function failureMessage(c: Case, v: Violation[]): string {
  * Fixed anchor cases run before the random ones, so that every run exercises the layer-to-layer terms
  * (depth ≥ 3, several inputs, unequal widths) of the piecewise-linear and the smooth code paths.
  */
+/** runCase, but an exception (e.g. a solver that rejects the case) also names the seed and the commands. */
+async function runOrExplain(c: Case): ReturnType<typeof runCase> {
+  try {
+    return await runCase(c);
+  } catch (e) {
+    const err = e instanceof Error ? e : new Error(String(e));
+    err.message = `${describeCase(c)} threw (fast-check seed ${SEED}): ${err.message}\nreproduce with:\n${reproduce(c)}`;
+    throw err;
+  }
+}
+
 const PRE_Q: McQuantity[] = ['K', 'V4', 'K1'];
 const NTK_Q: McQuantity[] = ['K', 'V4', 'K1', 'Theta', 'Theta1', 'A', 'B', 'D', 'F'];
 const ANCHORS: Case[] = [
@@ -256,13 +267,13 @@ const NTK = [...ANCHORS.filter((c) => c.quantities === NTK_Q), ...fc.sample(case
 describe(`recursion vs Monte Carlo on random architectures (fast-check seed ${SEED})`, () => {
   PRE.forEach((c, k) => {
     it(`K, V4, K¹ #${k}: ${describeCase(c)}`, { timeout: LONG ? 600_000 : 120_000 }, async () => {
-      const { violations } = await runCase(c);
+      const { violations } = await runOrExplain(c);
       expect(violations.length, failureMessage(c, violations)).toBe(0);
     });
   });
   NTK.forEach((c, k) => {
     it(`K, V4, K¹, Θ, Θ¹, A, B, D, F #${k}: ${describeCase(c)}`, { timeout: LONG ? 1_200_000 : 180_000 }, async () => {
-      const { violations } = await runCase(c);
+      const { violations } = await runOrExplain(c);
       expect(violations.length, failureMessage(c, violations)).toBe(0);
     });
   });

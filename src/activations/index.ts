@@ -24,7 +24,7 @@ import { NnftInputError } from '../errors.ts';
 import type { ActivationSpec } from '../spec.ts';
 import type { Activation } from './types.ts';
 import { compile, derivative as dExpr, parseExpression, type Expr } from './symbolic.ts';
-import { parse } from 'mathjs';
+import { parseAst, printAst, astToTex } from './parse.ts';
 
 export type { Activation } from './types.ts';
 export { erf, erfc, normCdf, normPdf } from './erf.ts';
@@ -142,7 +142,7 @@ function canonicalName(name: string, def: Def, params: number[]): string {
 
 function texOf(expr: string): string {
   try {
-    return parse(expr).toTex();
+    return astToTex(parseAst(expr));
   } catch {
     return expr;
   }
@@ -267,7 +267,7 @@ export function getActivation(spec: ActivationSpec): Activation {
 
 function expressionActivation(src: string): Activation {
   parseExpression(src); // validates (throws NnftInputError naming the problem)
-  const canon = parse(src).toString();
+  const canon = printAst(parseAst(src));
   const hit = cache.get(canon);
   if (hit) return hit;
   const act = makeSmooth(canon, canon, canon, undefined, undefined, texOf(canon));

@@ -2,12 +2,12 @@
  * A small exact symbolic differentiator for expressions in one variable z, and a compiler from
  * expression trees to straight-line JavaScript with common-subexpression elimination.
  *
- * Parsing is mathjs's (`parse`); differentiation uses our own rules so that every function we accept has
+ * Parsing is src/activations/parse.ts (mathjs syntax, without mathjs's 1 s import); differentiation uses our own rules so that every function we accept has
  * an exact derivative — in particular erf (d/dz erf u = 2/√π e^{−u²} u'), which mathjs cannot
  * differentiate and nerdamer mangles. tanh is differentiated as 1 − tanh², so derivatives of tanh-based
  * activations stay in tanh (overflow-free for any real z).
  */
-import { parse, type MathNode } from 'mathjs';
+import { parseAst, ParseError, type Ast } from './parse.ts';
 import { NnftInputError } from '../errors.ts';
 import { erf } from './erf.ts';
 
@@ -101,59 +101,56 @@ function evalFn(name: FnName, x: number): number {
   }
 }
 
-// ---- parsing (mathjs) ----
+// ---- parsing ----
 export function parseExpression(src: string, argument = 'activation'): Expr {
-  let node: MathNode;
+  let node: Ast;
   try {
-    node = parse(src);
+    node = parseAst(src);
   } catch (e) {
-    throw new NnftInputError(argument, `cannot parse expression '${src}': ${(e as Error).message}`, "write an expression in z such as 'z/(1+exp(-z))'");
+    if (!(e instanceof ParseError)) throw e;
+    throw new NnftInputError(argument, `cannot parse expression '${src}': ${e.message}`, "write an expression in z such as 'z/(1+exp(-z))'");
   }
-  return fromMath(node, src, argument);
+  return fromAst(node, src, argument);
 }
 
-function fromMath(node: MathNode, src: string, argument: string): Expr {
+function fromAst(n: Ast, src: string, argument: string): Expr {
   const bad = (what: string): never => {
     throw new NnftInputError(argument, `unsupported ${what} in expression '${src}'`, `use z, numbers, pi, e, + - * / ^ and ${FNS.join(', ')}`);
   };
-  const n = node as MathNode & Record<string, any>;
-  switch (n.type) {
-    case 'ParenthesisNode':
-      return fromMath(n.content, src, argument);
-    case 'ConstantNode': {
-      const v = Number(n.value);
-      if (!Number.isFinite(v)) bad(`constant ${String(n.value)}`);
-      return num(v);
-    }
-    case 'SymbolNode':
+  switch (n.k) {
+    case 'paren':
+      return fromAst(n.a, src, argument);
+    case 'num':
+      if (!Number.isFinite(n.v)) bad(`constant ${n.text}`);
+      return num(n.v);
+    case 'sym':
       if (n.name === 'z') return Z;
       if (n.name === 'pi') return num(Math.PI);
       if (n.name === 'e') return num(Math.E);
       throw new NnftInputError(argument, `unknown activation or symbol '${n.name}' in '${src}'`, `use a registry name or an expression in the variable z`);
-    case 'OperatorNode': {
-      const args = (n.args as MathNode[]).map((a) => fromMath(a, src, argument));
-      switch (n.fn) {
-        case 'add': return args.length === 2 ? add(args[0]!, args[1]!) : bad('operator');
-        case 'subtract': return args.length === 2 ? sub(args[0]!, args[1]!) : bad('operator');
-        case 'multiply': return args.length === 2 ? mul(args[0]!, args[1]!) : bad('operator');
-        case 'divide': return args.length === 2 ? div(args[0]!, args[1]!) : bad('operator');
-        case 'pow': return args.length === 2 ? pow(args[0]!, args[1]!) : bad('operator');
-        case 'unaryMinus': return neg(args[0]!);
-        case 'unaryPlus': return args[0]!;
-        default: return bad(`operator '${n.op}'`);
+    case 'neg':
+      return neg(fromAst(n.a, src, argument));
+    case 'op': {
+      const a = fromAst(n.a, src, argument);
+      const b = fromAst(n.b, src, argument);
+      switch (n.op) {
+        case '+': return add(a, b);
+        case '-': return sub(a, b);
+        case '*': return mul(a, b);
+        case '/': return div(a, b);
+        case '^': return pow(a, b);
       }
+      return bad(`operator '${n.op}'`);
     }
-    case 'FunctionNode': {
-      const name = n.fn?.name ?? n.name;
-      const args = (n.args as MathNode[]).map((a) => fromMath(a, src, argument));
+    case 'call': {
+      const name = n.name;
+      const args = n.args.map((a) => fromAst(a, src, argument));
       if (args.length !== 1) bad(`function call ${name} with ${args.length} arguments`);
       if (name === 'ln') return fn('log', args[0]!);
       if (name === 'sigmoid') return div(num(1), add(num(1), fn('exp', neg(args[0]!))));
       if ((FNS as readonly string[]).includes(name)) return fn(name as FnName, args[0]!);
       return bad(`function '${name}'`);
     }
-    default:
-      return bad(`syntax (${n.type})`);
   }
 }
 

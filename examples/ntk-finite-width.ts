@@ -24,7 +24,7 @@ export const NTK_QUANTITIES = ['Theta1', 'A', 'B', 'D', 'F'] as const;
 export type NtkQuantity = (typeof NTK_QUANTITIES)[number];
 
 /** Critical C_W (C_b = 0) of the activations this example knows. */
-const CRITICAL: Record<string, number> = { relu: 2, tanh: 1, erf: Math.PI / 4, 'leaky_relu(0.1)': 2 / 1.01, sin: 1 };
+const CRITICAL: Record<string, number> = { relu: 2, tanh: 1, erf: Math.PI / 4, 'leaky_relu(0.1)': 2 / 1.01, sin: 1, gelu: 1.98305826 /* GMG's critical value */ };
 
 export interface NtkOptions {
   depth?: number;

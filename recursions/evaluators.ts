@@ -6,9 +6,9 @@
  *   `compileRecursion(name)`, derived by Gaussian integration by parts) for every name in FROM_SYMBOLIC.
  *   A quantity not listed there falls back to the hand-typed DESIGN §4 form in recursions/reference.ts,
  *   which otherwise serves only as the tests' independent oracle.
- * - SYMBOLIC_HANDLES_PIECEWISE: the compiled evaluators expand ⟨∂δ1…∂δk O⟩ by the product rule into
- *   ctx.expect calls; for piecewise-linear σ that yields δ·δ products at one input (a = b), which are
- *   undefined, so until they use ctx.expectGroups the hand-typed forms serve piecewise-linear σ.
+ * - SYMBOLIC_HANDLES_PIECEWISE: the compiled evaluators keep ⟨∂δ1…∂δk Πσ⟩ grouped and call ctx.expectGroups
+ *   (derivatives at one input act on that input's whole product), which is well defined for piecewise-linear σ
+ *   too (product-rule terms such as σ''_aσ''_a = δ² are not); so they serve every activation.
  */
 import type { LayerEvaluator, QuantityName } from './types.ts';
 import { referenceEvaluators } from './reference.ts';
@@ -21,7 +21,7 @@ export type ActivationKind = 'smooth' | 'piecewise-linear';
 /** Quantities taken from src/symbolic's compiled evaluators (the switch). */
 const FROM_SYMBOLIC: readonly FiniteQuantity[] = ['V4', 'K1', 'Theta1', 'A', 'B', 'D', 'F'];
 /** Whether the compiled evaluators are well defined for piecewise-linear σ (see the module comment). */
-const SYMBOLIC_HANDLES_PIECEWISE = false;
+const SYMBOLIC_HANDLES_PIECEWISE = true;
 
 const cache = new Map<string, LayerEvaluator>();
 

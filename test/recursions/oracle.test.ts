@@ -44,8 +44,13 @@ describe('solver evaluators vs the hand-typed DESIGN §4 forms (several inputs)'
       for (const q of ALL_QUANTITIES) expect(maxRel(solver.layers, oracle.layers, q), q).toBeLessThan(1e-12);
     });
   }
-  it('the registry takes V4 and K1 (and Θ¹, A, B, D, F) from src/symbolic for smooth σ', () => {
-    for (const q of ['V4', 'K1', 'Theta1', 'A', 'B', 'D', 'F'] as const) expect(evaluatorSource(q, 'smooth')).toBe('symbolic');
+  it('the registry takes V4, K1, Θ¹, A, B, D, F from src/symbolic for every activation (one code path)', () => {
+    for (const q of ['V4', 'K1', 'Theta1', 'A', 'B', 'D', 'F'] as const) {
+      expect(evaluatorSource(q, 'smooth')).toBe('symbolic');
+      expect(evaluatorSource(q, 'piecewise-linear')).toBe('symbolic');
+    }
+    expect(evaluatorSource('K')).toBe('direct');
+    expect(evaluatorSource('Theta')).toBe('direct');
   });
 });
 

@@ -9,6 +9,11 @@ export function register(program: Command): void {
     .argument('<files...>', 'shard state files')
     .option('--json', 'print JSON instead of the table')
     .option('--out <file>', 'also write the merged state (it can be merged again)')
+    .addHelpText('after', `
+Example (4 shards, then merge; the result equals one run with --nets 40000 --seed 1 bit for bit):
+  for k in 0 1 2 3; do nnft mc --activation relu --cb 0 --cw 2 --widths 64,64,64 --nets 40000 --seed 1 \\
+      --shard $k/4 --out shard-$k.json --quiet; done
+  nnft merge shard-*.json --json`)
     .action(async (files: string[], opts: { json?: boolean; out?: string }) => {
       const { readFileSync, writeFileSync, existsSync } = await import('node:fs');
       const states = files.map((f) => {

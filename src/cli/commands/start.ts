@@ -5,6 +5,9 @@ export function register(program: Command): void {
   program
     .command('start')
     .description('the quick-start job: a short tour of what the toolkit computes (run by `npm start`)')
+    .addHelpText('after', `
+Example:
+  nnft start        # ≈ 20 s: ReLU criticality and finite-width NTK, recursion vs Monte Carlo; plots in out/start/`)
     .action(async () => {
       const { runStart } = await import('../start.ts');
       await runStart();

@@ -32,6 +32,7 @@ import { solveRecursions } from '../recursions/index.ts';
 import { nnqftLambdaWorkflow, measuredFromCorrelators, sortedTuples, gpCorrelator } from '../diagrams/index.ts';
 import type { Space } from '../diagrams/index.ts';
 import { writeGridPlot, writeFileAtomic, type PlotSeries } from '../src/plot/index.ts';
+import { exampleOptions } from './args.ts';
 
 export interface NetDef {
   name: string;
@@ -300,24 +301,7 @@ export async function writeNnqftCouplings(res: CouplingsResult, outDir: string, 
 }
 
 function parseArgs(argv: string[]): CouplingsOptions {
-  const o: CouplingsOptions = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const v = (): string => {
-      const s = argv[++i];
-      if (s === undefined) throw new Error(`${a} needs a value`);
-      return s;
-    };
-    if (a === '--widths') o.widths = v().split(',').map(Number);
-    else if (a === '--nets') o.nets = Number(v());
-    else if (a === '--lambda-width') o.lambdaWidth = Number(v());
-    else if (a === '--seed') o.seed = Number(v());
-    else if (a === '--out') o.outDir = v();
-    else throw new Error(`unknown option ${a} (see the header of examples/nnqft-couplings.ts)`);
-  }
-  if (o.widths && !o.widths.every((n) => Number.isInteger(n) && n > 0)) throw new Error('--widths needs positive integers');
-  if (o.nets !== undefined && !(Number.isInteger(o.nets) && o.nets >= 1000)) throw new Error('--nets needs an integer ≥ 1000');
-  return o;
+  return exampleOptions<CouplingsOptions>('nnqft-couplings.ts', argv, { widths: { key: 'widths', kind: 'ints' }, nets: { key: 'nets', kind: 'int', min: 1000 }, 'lambda-width': { key: 'lambdaWidth', kind: 'int' }, seed: { key: 'seed', kind: 'int', min: 0 }, out: { key: 'outDir', kind: 'string' } });
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -19,6 +19,7 @@ import { pathToFileURL } from 'node:url';
 import { solveRecursions } from '../recursions/index.ts';
 import { sampleEnsemble } from '../src/montecarlo/index.ts';
 import { writeGridPlot, writeFileAtomic, type PlotSeries, type LinePlotSpec } from '../src/plot/index.ts';
+import { exampleOptions } from './args.ts';
 
 export const NTK_QUANTITIES = ['Theta1', 'A', 'B', 'D', 'F'] as const;
 export type NtkQuantity = (typeof NTK_QUANTITIES)[number];
@@ -174,26 +175,7 @@ function fmt(x: number): string {
 }
 
 function parseArgs(argv: string[]): NtkOptions {
-  const o: NtkOptions = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const v = (): string => {
-      const s = argv[++i];
-      if (s === undefined) throw new Error(`${a} needs a value`);
-      return s;
-    };
-    if (a === '--depth') o.depth = Number(v());
-    else if (a === '--widths') o.widths = v().split(',').map(Number);
-    else if (a === '--nets') o.nets = Number(v());
-    else if (a === '--seed') o.seed = Number(v());
-    else if (a === '--activations') o.activations = v().split(',');
-    else if (a === '--out') o.outDir = v();
-    else throw new Error(`unknown option ${a} (see the header of examples/ntk-finite-width.ts)`);
-  }
-  if (o.depth !== undefined && !(Number.isInteger(o.depth) && o.depth >= 2)) throw new Error('--depth needs an integer ≥ 2');
-  if (o.nets !== undefined && !(Number.isInteger(o.nets) && (o.nets as number) >= 100)) throw new Error('--nets needs an integer ≥ 100');
-  if (o.widths && !o.widths.every((n) => Number.isInteger(n) && n > 0)) throw new Error('--widths needs positive integers');
-  return o;
+  return exampleOptions<NtkOptions>('ntk-finite-width.ts', argv, { depth: { key: 'depth', kind: 'int', min: 2 }, widths: { key: 'widths', kind: 'ints' }, nets: { key: 'nets', kind: 'int', min: 100 }, seed: { key: 'seed', kind: 'int', min: 0 }, activations: { key: 'activations', kind: 'strings' }, out: { key: 'outDir', kind: 'string' } });
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -23,6 +23,7 @@ import { pathToFileURL } from 'node:url';
 import { solveRecursions } from '../recursions/index.ts';
 import { sampleEnsemble } from '../src/montecarlo/index.ts';
 import { writeGridPlot, writeFileAtomic, type PlotSeries } from '../src/plot/index.ts';
+import { exampleOptions } from './args.ts';
 
 export interface ReluCriticalityOptions {
   depth?: number;
@@ -150,26 +151,7 @@ export async function writeReluCriticality(res: ReluCriticalityResult, outDir: s
 }
 
 function parseArgs(argv: string[]): ReluCriticalityOptions {
-  const o: ReluCriticalityOptions = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const v = (): string => {
-      const s = argv[++i];
-      if (s === undefined) throw new Error(`${a} needs a value`);
-      return s;
-    };
-    if (a === '--depth') o.depth = Number(v());
-    else if (a === '--widths') o.widths = v().split(',').map(Number);
-    else if (a === '--nets') o.nets = Number(v());
-    else if (a === '--seed') o.seed = Number(v());
-    else if (a === '--away-depth') o.awayDepth = Number(v());
-    else if (a === '--out') o.outDir = v();
-    else throw new Error(`unknown option ${a} (see the header of examples/relu-criticality.ts)`);
-  }
-  if (o.depth !== undefined && !(Number.isInteger(o.depth) && o.depth >= 2)) throw new Error('--depth needs an integer ≥ 2');
-  if (o.nets !== undefined && !(Number.isInteger(o.nets) && o.nets >= 100)) throw new Error('--nets needs an integer ≥ 100');
-  if (o.widths && !o.widths.every((n) => Number.isInteger(n) && n > 0)) throw new Error('--widths needs positive integers');
-  return o;
+  return exampleOptions<ReluCriticalityOptions>('relu-criticality.ts', argv, { depth: { key: 'depth', kind: 'int', min: 2 }, widths: { key: 'widths', kind: 'ints' }, nets: { key: 'nets', kind: 'int', min: 100 }, seed: { key: 'seed', kind: 'int', min: 0 }, 'away-depth': { key: 'awayDepth', kind: 'int', min: 2 }, out: { key: 'outDir', kind: 'string' } });
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

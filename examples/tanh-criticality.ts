@@ -20,6 +20,7 @@ import { pathToFileURL } from 'node:url';
 import { solveRecursions } from '../recursions/index.ts';
 import { sampleEnsemble } from '../src/montecarlo/index.ts';
 import { writeGridPlot, writeFileAtomic } from '../src/plot/index.ts';
+import { exampleOptions } from './args.ts';
 
 export interface TanhOptions {
   depth?: number;
@@ -104,26 +105,7 @@ export async function writeTanhCriticality(res: TanhResult, outDir: string, name
 }
 
 function parseArgs(argv: string[]): TanhOptions {
-  const o: TanhOptions = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const v = (): string => {
-      const s = argv[++i];
-      if (s === undefined) throw new Error(`${a} needs a value`);
-      return s;
-    };
-    if (a === '--depth') o.depth = Number(v());
-    else if (a === '--mc-depth') o.mcDepth = Number(v());
-    else if (a === '--width') o.width = Number(v());
-    else if (a === '--nets') o.nets = Number(v());
-    else if (a === '--seed') o.seed = Number(v());
-    else if (a === '--out') o.outDir = v();
-    else throw new Error(`unknown option ${a} (see the header of examples/tanh-criticality.ts)`);
-  }
-  for (const [k, x] of [['--depth', o.depth], ['--mc-depth', o.mcDepth], ['--width', o.width], ['--nets', o.nets]] as const) {
-    if (x !== undefined && !(Number.isInteger(x) && x >= 2)) throw new Error(`${k} needs an integer ≥ 2`);
-  }
-  return o;
+  return exampleOptions<TanhOptions>('tanh-criticality.ts', argv, { depth: { key: 'depth', kind: 'int', min: 2 }, 'mc-depth': { key: 'mcDepth', kind: 'int', min: 2 }, width: { key: 'width', kind: 'int', min: 2 }, nets: { key: 'nets', kind: 'int', min: 2 }, seed: { key: 'seed', kind: 'int', min: 0 }, out: { key: 'outDir', kind: 'string' } });
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

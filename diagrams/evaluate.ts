@@ -9,7 +9,7 @@
  * same kind of point.
  */
 import { NnftInputError } from '../src/errors.ts';
-import { Rational } from './rational.ts';
+import { Rational } from '../src/rational.ts';
 import type { Diagram, FeynmanResult } from './feynman.ts';
 import { propagators } from './feynman.ts';
 

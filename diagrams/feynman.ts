@@ -19,7 +19,7 @@
  */
 import { MultiUndirectedGraph } from 'graphology';
 import { NnftInputError } from '../src/errors.ts';
-import { Rational, factorialBig } from './rational.ts';
+import { Rational, factorialBig } from '../src/rational.ts';
 import { buildCodeMaps, canonicalAut, degreePreservingPermutations } from './canonical.ts';
 
 export interface FeynmanSpec {

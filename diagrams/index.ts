@@ -3,7 +3,7 @@
  * printers (text, LaTeX, JSON, SVG), evaluation on spaces, and the NN-QFT λ workflow of seed 003.
  * Conventions: DESIGN §4.
  */
-export { Rational } from './rational.ts';
+export { Rational } from '../src/rational.ts';
 export {
   wickContractions,
   wickContractionsOfPoints,

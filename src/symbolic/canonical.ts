@@ -275,7 +275,7 @@ export function collect(e: Expression): Expression {
     const { term, coef } = acc.get(k)!;
     if (!isZero(coef)) {
       terms.push({ ...term, coef });
-      sig.push(`${coef.n}/${coef.d}·${k}`);
+      sig.push(`${coef.num}/${coef.den}·${k}`);
     }
   }
   const out: Expression = { externals: e.externals, terms };

@@ -55,7 +55,7 @@ function superscript(n: number): string {
 const PARAM_TXT: Record<string, string> = { C_W: 'C_W', C_b: 'C_b', r: 'r', lambda_W: 'λ_W', lambda_b: 'λ_b', m: 'm' };
 
 function prefactorOf(t: Term): string {
-  const c = t.coef.d === 1n ? `${t.coef.n}` : `${t.coef.n}/${t.coef.d}`;
+  const c = t.coef.den === 1n ? `${t.coef.num}` : `${t.coef.num}/${t.coef.den}`;
   const ps = PARAM_NAMES.filter((k) => t.params[k]).map((k) => (t.params[k] === 1 ? PARAM_TXT[k] : `${PARAM_TXT[k]}${superscript(t.params[k]!)}`));
   return [c === '1' && ps.length ? '' : c === '-1' && ps.length ? '−' : c, ...ps].filter(Boolean).join(' ');
 }

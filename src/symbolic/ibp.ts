@@ -10,6 +10,7 @@
  */
 import { NnftInputError } from '../errors.ts';
 import { mulTerms, fresh, type Expression, type GaussExpec, type RandomFactor, type Term, type Tensor, validateExpression } from './expr.ts';
+import { ONE } from './rational.ts';
 
 function renameInTerm(t: Term, from: string, to: string): Term {
   const r = (i: string) => (i === from ? to : i);
@@ -30,7 +31,7 @@ function contractDeltas(t: Term, ext: ReadonlySet<string>): Term {
     const rest: Term = { ...t, tensors: t.tensors.filter((_, q) => q !== k) };
     if (i === j) {
       // δ_ii: an external i gives 1; a summed i gives the trace m.
-      t = ext.has(i) ? rest : mulTerms(rest, { coef: { n: 1n, d: 1n }, params: { m: 1 }, tensors: [], expects: [], random: [] });
+      t = ext.has(i) ? rest : mulTerms(rest, { coef: ONE, params: { m: 1 }, tensors: [], expects: [], random: [] });
     } else if (!ext.has(i)) t = renameInTerm(rest, i, j);
     else t = renameInTerm(rest, j, i);
   }

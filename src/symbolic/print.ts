@@ -39,11 +39,11 @@ function paramText(t: Term): string[] {
 
 /** One term without its sign: `3*C_W**2*GaussExpec(…)*V[…]/4`. */
 function termBody(t: Term): string {
-  const n = t.coef.n < 0n ? -t.coef.n : t.coef.n;
+  const n = t.coef.num < 0n ? -t.coef.num : t.coef.num;
   const parts = [...paramText(t), ...t.expects.map(expectText), ...t.tensors.map(tensorText), ...t.random.map(sigText)];
   let s = parts.join('*');
   if (n !== 1n || !s) s = s ? `${n}*${s}` : `${n}`;
-  if (t.coef.d !== 1n) s += `/${t.coef.d}`;
+  if (t.coef.den !== 1n) s += `/${t.coef.den}`;
   return s;
 }
 
@@ -51,7 +51,7 @@ export function toText(e: Expression): string {
   if (!e.terms.length) return '0';
   return e.terms
     .map((t, i) => {
-      const neg = t.coef.n < 0n;
+      const neg = t.coef.num < 0n;
       const body = termBody(t);
       if (i === 0) return neg ? `-${body}` : body;
       return neg ? ` - ${body}` : ` + ${body}`;
@@ -103,9 +103,9 @@ function tensorTex(T: Tensor): string {
 const PARAM_TEX: Record<string, string> = { C_W: 'C_W', C_b: 'C_b', r: 'r', lambda_W: '\\lambda_W', lambda_b: '\\lambda_b', m: 'm' };
 
 function termTex(t: Term): string {
-  const n = t.coef.n < 0n ? -t.coef.n : t.coef.n;
+  const n = t.coef.num < 0n ? -t.coef.num : t.coef.num;
   const parts: string[] = [];
-  if (t.coef.d !== 1n) parts.push(`\\frac{${n}}{${t.coef.d}}`);
+  if (t.coef.den !== 1n) parts.push(`\\frac{${n}}{${t.coef.den}}`);
   else if (n !== 1n) parts.push(`${n}`);
   for (const k of PARAM_NAMES) {
     const p = t.params[k];
@@ -119,7 +119,7 @@ export function toLatex(e: Expression): string {
   if (!e.terms.length) return '0';
   return e.terms
     .map((t, i) => {
-      const neg = t.coef.n < 0n;
+      const neg = t.coef.num < 0n;
       const body = termTex(t);
       if (i === 0) return neg ? `-${body}` : body;
       return neg ? ` - ${body}` : ` + ${body}`;

@@ -1,64 +1,42 @@
 /**
- * Exact rational numbers on BigInt, for the coefficients of symbolic terms. Every value is kept reduced
- * with a positive denominator, so equal numbers have equal fields.
+ * Functional helpers over the shared exact Rational (src/rational.ts) for the coefficients of symbolic terms.
  */
-export interface Rational {
-  readonly n: bigint;
-  readonly d: bigint;
-}
+import { Rational } from '../rational.ts';
 
-function gcd(a: bigint, b: bigint): bigint {
-  if (a < 0n) a = -a;
-  if (b < 0n) b = -b;
-  while (b !== 0n) {
-    const t = a % b;
-    a = b;
-    b = t;
-  }
-  return a;
-}
+export { Rational };
 
 export function rat(n: number | bigint, d: number | bigint = 1): Rational {
-  let nn = BigInt(n);
-  let dd = BigInt(d);
-  if (dd === 0n) throw new RangeError('rational with zero denominator');
-  if (dd < 0n) {
-    nn = -nn;
-    dd = -dd;
-  }
-  const g = gcd(nn, dd);
-  return g > 1n ? { n: nn / g, d: dd / g } : { n: nn, d: dd };
+  return Rational.of(n, d);
 }
 
-export const ZERO: Rational = { n: 0n, d: 1n };
-export const ONE: Rational = { n: 1n, d: 1n };
+export const ZERO: Rational = Rational.ZERO;
+export const ONE: Rational = Rational.ONE;
 
 export function radd(a: Rational, b: Rational): Rational {
-  if (a.d === b.d) return rat(a.n + b.n, a.d);
-  return rat(a.n * b.d + b.n * a.d, a.d * b.d);
+  return a.add(b);
 }
 
 export function rmul(a: Rational, b: Rational): Rational {
-  return rat(a.n * b.n, a.d * b.d);
+  return a.mul(b);
 }
 
 export function rneg(a: Rational): Rational {
-  return { n: -a.n, d: a.d };
+  return a.neg();
 }
 
 export function isZero(a: Rational): boolean {
-  return a.n === 0n;
+  return a.isZero();
 }
 
 export function requal(a: Rational, b: Rational): boolean {
-  return a.n === b.n && a.d === b.d;
+  return a.equals(b);
 }
 
 export function rToNumber(a: Rational): number {
-  return Number(a.n) / Number(a.d);
+  return a.toNumber();
 }
 
 /** "3", "-1/4" */
 export function rToString(a: Rational): string {
-  return a.d === 1n ? a.n.toString() : `${a.n}/${a.d}`;
+  return a.toString();
 }

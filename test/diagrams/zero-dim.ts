@@ -4,7 +4,7 @@
  * as a power series in the couplings, from Gaussian moments ⟨x^{2m}⟩_0 = (2m−1)!! and exact rationals.
  * Keys are monomials written like the diagram module writes them ("1", "g4", "g4^2*g6").
  */
-import { Rational } from '../../diagrams/rational.ts';
+import { Rational } from '../../src/rational.ts';
 
 function gaussMoment(n: number): bigint {
   if (n % 2 === 1) return 0n;

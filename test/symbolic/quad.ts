@@ -268,7 +268,7 @@ export function evalAt(
         }
         return s;
       }
-      let p = Number(t.coef.n) / Number(t.coef.d);
+      let p = t.coef.toNumber();
       for (const [name, pow] of Object.entries(t.params)) p *= Math.pow(pv[PARAM_VAL[name]], pow!);
       for (const T of t.tensors) {
         const ix = T.idx.map((i) => bind[i]);

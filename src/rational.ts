@@ -1,6 +1,6 @@
 /**
- * A tiny exact rational type on BigInt, enough for diagram coefficients and zero-dimensional series
- * (sums, products, comparisons). Always normalised: gcd(num, den) = 1, den > 0.
+ * Exact rationals on BigInt, shared by the diagram coefficients (diagrams/) and the coefficients of symbolic
+ * terms (src/symbolic). Always normalised: gcd(num, den) = 1, den > 0, so equal numbers have equal fields.
  */
 export class Rational {
   readonly num: bigint;

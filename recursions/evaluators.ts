@@ -1,7 +1,7 @@
 /**
  * The one registry through which the solver gets its layer-to-layer evaluators (issue 4: one code path).
  *
- * - K and Θ are direct (DESIGN §4): K' = C_b + C_W⟨σσ⟩, Θ' = λ_b + λ_W⟨σσ⟩ + C_W⟨σ'σ'⟩Θ.
+ * - K and Θ are direct (DESIGN §4, recursions/kernel.ts): K' = C_b + C_W⟨σσ⟩, Θ' = λ_b + λ_W⟨σσ⟩ + C_W⟨σ'σ'⟩Θ.
  * - The O(1/n) quantities come from the symbolic engine's compiled evaluators (src/symbolic
  *   `compileRecursion(name)`, derived by Gaussian integration by parts) for every name in FROM_SYMBOLIC.
  *   A quantity not listed there falls back to the hand-typed DESIGN §4 form in recursions/reference.ts,
@@ -12,6 +12,7 @@
  */
 import type { LayerEvaluator, QuantityName } from './types.ts';
 import { referenceEvaluators } from './reference.ts';
+import { kernelRecursion, ntkRecursion } from './kernel.ts';
 import { compileRecursion } from '../src/symbolic/index.ts';
 
 export type FiniteQuantity = Exclude<QuantityName, 'K' | 'Theta'>;
@@ -37,7 +38,7 @@ export function getEvaluator(q: QuantityName, kind: ActivationKind = 'smooth'): 
   const key = `${q}:${src}`;
   let ev = cache.get(key);
   if (!ev) {
-    ev = src === 'symbolic' ? compileRecursion(q) : referenceEvaluators[q];
+    ev = src === 'symbolic' ? compileRecursion(q) : src === 'direct' ? (q === 'K' ? kernelRecursion : ntkRecursion) : referenceEvaluators[q];
     cache.set(key, ev);
   }
   return ev;

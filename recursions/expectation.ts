@@ -14,7 +14,7 @@
  * Groups must have distinct inputs. Exact duplicate inputs are removed by the solver before it gets here.
  */
 import type { Activation } from '../src/activations/types.ts';
-import { makeLayerExpectation } from '../src/gaussian/index.ts';
+import { makeLayerExpectation, type Float64Arena } from '../src/gaussian/index.ts';
 import { expectPl, mulAtomsPublic, plAtoms, type PlFactor } from '../src/gaussian/piecewise.ts';
 import type { DerivFactor } from '../src/gaussian/types.ts';
 import type { DerivGroup } from './types.ts';
@@ -27,11 +27,36 @@ export interface LayerExpectations {
   expectGroups(groups: readonly DerivGroup[]): number;
 }
 
+/** Memo key of a group list: groups sorted by input, orders sorted; one short token per group. */
 function groupKey(groups: readonly DerivGroup[]): string {
-  const gs = groups.slice().sort((x, y) => x.input - y.input);
+  let sorted = true;
+  for (let i = 1; i < groups.length; i++) if (groups[i - 1]!.input > groups[i]!.input) sorted = false;
+  const gs = sorted ? groups : groups.slice().sort((x, y) => x.input - y.input);
   let s = '';
-  for (const g of gs) s += `${g.input}:${g.deriv}:${g.orders.slice().sort((a, b) => a - b).join('.')};`;
+  for (const g of gs) {
+    s += `${g.input}:${g.deriv}:`;
+    const o = isAscending(g.orders) ? g.orders : g.orders.slice().sort((a, b) => a - b);
+    for (const k of o) s += String.fromCharCode(48 + k);
+    s += ';';
+  }
   return s;
+}
+
+function isAscending(a: readonly number[]): boolean {
+  for (let i = 1; i < a.length; i++) if (a[i - 1]! > a[i]!) return false;
+  return true;
+}
+
+/** Leibniz expansions by (orders, d), shared by every layer (they depend on nothing else). */
+const leibnizCache = new Map<string, [number, number[]][]>();
+function leibnizCached(orders: readonly number[], d: number): [number, number[]][] {
+  const key = `${orders.join('.')}|${d}`;
+  let e = leibnizCache.get(key);
+  if (!e) {
+    e = leibniz(orders, d);
+    leibnizCache.set(key, e);
+  }
+  return e;
 }
 
 /** Leibniz: ∂^d Π_i σ^(k_i) = Σ_{j1+…+jn=d} d!/(j1!…jn!) Π σ^(k_i+j_i), as [coef, orders]. */
@@ -99,15 +124,15 @@ function plGroupAtoms(act: Activation, orders: readonly number[], d: number): [n
 }
 
 /** Both expectation forms for one layer kernel K (validated once by src/gaussian). */
-export function makeLayerExpectations(act: Activation, K: number[][]): LayerExpectations {
-  const expect = makeLayerExpectation(act, K);
+export function makeLayerExpectations(act: Activation, K: number[][], arena?: Float64Arena): LayerExpectations {
+  const expect = makeLayerExpectation(act, K, { arena });
   const memo = new Map<string, number>();
   let scale = 0;
   for (let i = 0; i < K.length; i++) scale = Math.max(scale, K[i][i]);
   if (!(scale > 0)) scale = 1;
 
   const smoothGroups = (groups: readonly DerivGroup[]): number => {
-    const expansions = groups.map((g) => leibniz(g.orders, g.deriv));
+    const expansions = groups.map((g) => leibnizCached(g.orders, g.deriv));
     let total = 0;
     const factors: DerivFactor[] = [];
     const rec = (i: number, coef: number): void => {
@@ -150,10 +175,10 @@ export function makeLayerExpectations(act: Activation, K: number[][]): LayerExpe
   };
 
   const expectGroups = (groups: readonly DerivGroup[]): number => {
-    const seen = new Set<number>();
-    for (const g of groups) {
-      if (seen.has(g.input)) throw new Error(`expectGroups: input ${g.input} appears in two groups; merge them`);
-      seen.add(g.input);
+    for (let i = 1; i < groups.length; i++) {
+      for (let j = 0; j < i; j++) {
+        if (groups[i]!.input === groups[j]!.input) throw new Error(`expectGroups: input ${groups[i]!.input} appears in two groups; merge them`);
+      }
     }
     const key = groupKey(groups);
     const hit = memo.get(key);

@@ -14,6 +14,7 @@ import { NnftInputError } from '../src/errors.ts';
 import { normalizeSpec, type ArchitectureSpec } from '../src/spec.ts';
 import { getActivation } from '../src/activations/index.ts';
 import { makeLayerExpectations } from './expectation.ts';
+import { Float64Arena } from '../src/gaussian/index.ts';
 import type { LayerEvaluator, LayerTensors, QuantityName, RecursionContext } from './types.ts';
 import { getEvaluator } from './evaluators.ts';
 
@@ -111,7 +112,11 @@ export function closure(requested: readonly QuantityName[]): Set<QuantityName> {
 
 function toNested2(t: Float64Array, m: number): number[][] {
   const out: number[][] = [];
-  for (let a = 0; a < m; a++) out.push(Array.from(t.subarray(a * m, a * m + m)));
+  for (let a = 0; a < m; a++) {
+    const row = new Array<number>(m);
+    for (let b = 0; b < m; b++) row[b] = t[a * m + b]!;
+    out.push(row);
+  }
   return out;
 }
 function toNested4(t: Float64Array, m: number): number[][][][] {
@@ -122,7 +127,9 @@ function toNested4(t: Float64Array, m: number): number[][][][] {
       const B: number[][] = [];
       for (let c = 0; c < m; c++) {
         const o = ((a * m + b) * m + c) * m;
-        B.push(Array.from(t.subarray(o, o + m)));
+        const row = new Array<number>(m);
+        for (let d = 0; d < m; d++) row[d] = t[o + d]!;
+        B.push(row);
       }
       A.push(B);
     }
@@ -202,10 +209,12 @@ export function solveRecursions(spec: RecursionSpec, opts: SolveOptions = {}): R
   };
   emit(1, cur);
 
+  const arena = new Float64Arena(); // quadrature tables, recycled layer after layer
   for (let l = 1; l < L; l++) {
     // Building layer l+1 from layer l; per-layer arrays are indexed by layer − 1.
     const nPrev = l === 1 ? n0 : ns.widths[l - 2];
-    const { expect, expectGroups } = makeLayerExpectations(act, toNested2(cur.K, m));
+    arena.reset();
+    const { expect, expectGroups } = makeLayerExpectations(act, toNested2(cur.K, m), arena);
     const ctx: RecursionContext = {
       m,
       cb: ns.cb[l],

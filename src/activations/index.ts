@@ -23,7 +23,7 @@
 import { NnftInputError } from '../errors.ts';
 import type { ActivationSpec } from '../spec.ts';
 import type { Activation } from './types.ts';
-import { compile, derivative as dExpr, parseExpression, type Expr } from './symbolic.ts';
+import { compile, compileJet, derivative as dExpr, type JetTabulator, parseExpression, type Expr } from './symbolic.ts';
 import { parseAst, printAst, astToTex } from './parse.ts';
 
 export type { Activation } from './types.ts';
@@ -164,6 +164,7 @@ function makeSmooth(name: string, expression: string, symbolicSrc: string, fOver
     return chain[k]!;
   };
   const compiled = new Map<number, (z: number) => number>();
+  const jets = new Map<number, JetTabulator>();
   const f0 = fOverride ?? compile(base);
   compiled.set(0, f0);
   const act: Activation = {
@@ -184,6 +185,19 @@ function makeSmooth(name: string, expression: string, symbolicSrc: string, fOver
         compiled.set(k, g);
       }
       return g;
+    },
+    jet(kmax: number) {
+      if (!Number.isInteger(kmax) || kmax < 0 || kmax > MAX_SMOOTH_ORDER) {
+        throw new NnftInputError('derivative order', `expected an integer in 0..${MAX_SMOOTH_ORDER}, got ${kmax}`);
+      }
+      let j = jets.get(kmax);
+      if (!j) {
+        const roots: Expr[] = [];
+        for (let k = 0; k <= kmax; k++) roots.push(exprOf(k));
+        j = compileJet(roots, fOverride);
+        jets.set(kmax, j);
+      }
+      return j;
     },
   };
   return act;

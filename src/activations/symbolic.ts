@@ -221,10 +221,8 @@ export function toText(e: Expr): string {
   }
 }
 
-/**
- * Compile to a JS function z ↦ value: straight-line code, one `const` per distinct subexpression.
- */
-export function compile(e: Expr): (z: number) => number {
+/** Straight-line code for several roots sharing one set of temporaries (hash-consed CSE). */
+function straightLine(roots: readonly Expr[]): { lines: string[]; results: string[] } {
   // Hash-consing: a node's key is its operator and its children's variable names, so equal subtrees
   // (however they were built) share one temporary.
   const memo = new Map<Expr, string>();
@@ -266,10 +264,40 @@ export function compile(e: Expr): (z: number) => number {
     memo.set(x, v);
     return v;
   };
-  const result = emit(e);
-  const body = `${lines.join('\n')}\nreturn ${result};`;
+  const results = roots.map(emit);
+  return { lines, results };
+}
+
+/**
+ * Compile to a JS function z ↦ value: straight-line code, one `const` per distinct subexpression.
+ */
+export function compile(e: Expr): (z: number) => number {
+  const { lines, results } = straightLine([e]);
+  const body = `${lines.join('\n')}\nreturn ${results[0]};`;
   const factory = new Function('erf', `return function sigma(z) {\n${body}\n};`) as (erf: (x: number) => number) => (z: number) => number;
   return factory(erf);
+}
+
+/** Tabulates several functions of z at many points: out[k][p] = f_k(zs[p]) for p < zs.length. */
+export type JetTabulator = (zs: Float64Array, out: Float64Array[]) => void;
+
+/**
+ * Compile the roots f_0..f_K (σ, σ', …, σ^(K)) into ONE loop over the points that evaluates their shared
+ * subexpressions once per point (for tanh: one Math.tanh, the derivatives are polynomials in it). `first`,
+ * when given, replaces root 0 (activations with a numerically safer hand-written σ, e.g. softplus).
+ */
+export function compileJet(roots: readonly Expr[], first?: (z: number) => number): JetTabulator {
+  const { lines, results } = straightLine(first ? roots.slice(1) : roots);
+  const outs = roots.map((_, k) => `const o${k} = out[${k}];`).join(' ');
+  const stores = first
+    ? [`o0[p] = first(z);`, ...results.map((r, k) => `o${k + 1}[p] = ${r};`)]
+    : results.map((r, k) => `o${k}[p] = ${r};`);
+  const body = `${outs}\nconst n = zs.length;\nfor (let p = 0; p < n; p++) {\nconst z = zs[p];\n${lines.join('\n')}\n${stores.join('\n')}\n}`;
+  const factory = new Function('erf', 'first', `return function sigmaJet(zs, out) {\n${body}\n};`) as (
+    erf: (x: number) => number,
+    first: ((z: number) => number) | undefined,
+  ) => JetTabulator;
+  return factory(erf, first);
 }
 
 /** Number of distinct subexpressions (a size measure used by tests and benches). */

@@ -14,6 +14,11 @@ export interface Activation {
   readonly kind: 'smooth' | 'piecewise-linear';
   readonly f: (z: number) => number;
   derivative(k: number): (z: number) => number;
+  /**
+   * Smooth σ only: a compiled tabulator writing σ^(k)(zs[p]) into out[k][p] for k = 0..kmax in one pass
+   * (shared subexpressions evaluated once per point). Used by src/gaussian for its quadrature tables.
+   */
+  jet?(kmax: number): (zs: Float64Array, out: Float64Array[]) => void;
   /** Highest derivative order available for smooth activations (≥ 6). */
   readonly maxOrder: number;
   readonly pl?: { readonly slopeNeg: number; readonly slopePos: number };

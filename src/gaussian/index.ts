@@ -23,6 +23,7 @@ export type { DerivFactor, GaussOptions, GaussResult } from './types.ts';
 export { gaussHermite } from './hermite.ts';
 export { validateKernel, pivotedCholesky, symmetricEigen } from './linalg.ts';
 export { orthant } from './piecewise.ts';
+export { Float64Arena } from './arena.ts';
 
 const DEFAULT_ORDER_BY_DIM = [0, 64, 48, 24, 16];
 
@@ -71,7 +72,8 @@ export function gaussExpect(f: (z: Float64Array) => number, K: number[][], opts:
 
 function checkFactors(act: Activation, m: number, factors: readonly DerivFactor[]): void {
   if (!Array.isArray(factors)) throw new NnftInputError('factors', 'expected an array of {input, order}');
-  for (const [i, f] of factors.entries()) {
+  for (let i = 0; i < factors.length; i++) {
+    const f = factors[i]!;
     if (!f || !Number.isInteger(f.input) || f.input < 0 || f.input >= m) {
       throw new NnftInputError(`factors[${i}].input`, `must be an integer in 0..${m - 1}, got ${String(f?.input)}`);
     }
@@ -86,6 +88,18 @@ function checkFactors(act: Activation, m: number, factors: readonly DerivFactor[
 
 /** Group factors by input: sorted distinct inputs and, for each, its sorted list of orders. */
 function groupFactors(factors: readonly DerivFactor[]): { inputs: number[]; orders: number[][] } {
+  if (isSorted(factors)) {
+    // fast path (the memoised layer evaluator sorts first): runs of equal inputs
+    const inputs: number[] = [];
+    const orders: number[][] = [];
+    for (const f of factors) {
+      if (inputs.length === 0 || inputs[inputs.length - 1] !== f.input) {
+        inputs.push(f.input);
+        orders.push([f.order]);
+      } else orders[orders.length - 1]!.push(f.order);
+    }
+    return { inputs, orders };
+  }
   const map = new Map<number, number[]>();
   for (const f of factors) {
     let l = map.get(f.input);
@@ -94,6 +108,15 @@ function groupFactors(factors: readonly DerivFactor[]): { inputs: number[]; orde
   }
   const inputs = [...map.keys()].sort((a, b) => a - b);
   return { inputs, orders: inputs.map((a) => map.get(a)!.sort((x, y) => x - y)) };
+}
+
+function isSorted(factors: readonly DerivFactor[]): boolean {
+  for (let i = 1; i < factors.length; i++) {
+    const a = factors[i - 1]!;
+    const b = factors[i]!;
+    if (a.input > b.input || (a.input === b.input && a.order > b.order)) return false;
+  }
+  return true;
 }
 
 function smoothProductFn(act: Activation, orders: number[]): (z: number) => number {
@@ -120,11 +143,13 @@ function subKernel(C: number[][], inputs: number[]): number[][] {
   return inputs.map((a) => inputs.map((b) => C[a]![b]!));
 }
 
-function evalProduct(act: Activation, prep: Prepared, factors: readonly DerivFactor[], opts: GaussOptions): number {
+function evalProduct(
+  act: Activation, prep: Prepared, factors: readonly DerivFactor[], opts: GaussOptions, grouped = groupFactors(factors),
+): number {
   if (factors.length === 0) return 1;
-  const { inputs, orders } = groupFactors(factors);
-  const Csub = subKernel(prep.C, inputs);
+  const { inputs, orders } = grouped;
   if (act.kind === 'piecewise-linear') {
+    const Csub = subKernel(prep.C, inputs);
     const { slopeNeg, slopePos } = act.pl!;
     // per-coordinate combined factor: sum of atoms
     const coordAtoms: [number, PlFactor][][] = orders.map((ol) => {
@@ -152,12 +177,13 @@ function evalProduct(act: Activation, prep: Prepared, factors: readonly DerivFac
     rec(0, 1);
     return total;
   }
-  const gs = orders.map((ol) => smoothProductFn(act, ol));
+  const gs = (): ((z: number) => number)[] => orders.map((ol) => smoothProductFn(act, ol));
   if (opts.order !== undefined) {
-    const { L, perm, rank } = pivotedCholesky(Csub, opts.rankTol ?? 1e-13);
-    return productExpectation(perm.map((p) => gs[p]!), L, rank, opts.order);
+    const { L, perm, rank } = pivotedCholesky(subKernel(prep.C, inputs), opts.rankTol ?? 1e-13);
+    const fs = gs();
+    return productExpectation(perm.map((p) => fs[p]!), L, rank, opts.order);
   }
-  prep.smooth ??= new SmoothLayerContext(act, prep.C, opts.rankTol ?? 1e-13, (t) => calibrationFor(act, t), DEFAULT_TOL_BY_RANK);
+  prep.smooth ??= new SmoothLayerContext(act, prep.C, opts.rankTol ?? 1e-13, (t) => calibrationFor(act, t), DEFAULT_TOL_BY_RANK, opts.arena);
   return prep.smooth.expect(inputs, orders, gs, opts.tol);
 }
 
@@ -200,14 +226,17 @@ export function makeLayerExpectation(act: Activation, K: number[][], opts: Gauss
   const prep = prepare(K, 'K');
   const memo = new Map<string, number>();
   return (factors: readonly DerivFactor[]) => {
-    const sorted = [...factors].sort((x, y) => x.input - y.input || x.order - y.order);
-    const key = sorted.map((f) => `${f.input}:${f.order}`).join(',');
+    checkFactors(act, prep.C.length, factors);
+    const list = isSorted(factors) ? factors : [...factors].sort((x, y) => x.input - y.input || x.order - y.order);
+    // memo key: one character per (validated) factor, (input, order) → 48 + 32·input + order; a factor outside
+    // that range (order ≥ 32: piecewise-linear δ^(k) only; input ≥ 2000) is spelled out
+    let key = '';
+    for (const f of list) key += f.order < 32 && f.input < 2000 ? String.fromCharCode(48 + f.input * 32 + f.order) : `[${f.input}:${f.order}]`;
     const hit = memo.get(key);
     if (hit !== undefined) return hit;
-    checkFactors(act, prep.C.length, sorted);
-    const { inputs } = groupFactors(sorted);
-    if (inputs.length > 4) throw new NnftInputError('factors', `at most 4 distinct inputs are supported, got ${inputs.length}`);
-    const v = evalProduct(act, prep, sorted, opts);
+    const grouped = groupFactors(list);
+    if (grouped.inputs.length > 4) throw new NnftInputError('factors', `at most 4 distinct inputs are supported, got ${grouped.inputs.length}`);
+    const v = evalProduct(act, prep, list, opts, grouped);
     memo.set(key, v);
     return v;
   };

@@ -17,6 +17,7 @@
  */
 import type { Activation } from '../activations/types.ts';
 import { pivotedCholesky } from './linalg.ts';
+import { Float64Arena } from './arena.ts';
 
 const INV_SQRT_2PI = 0.3989422804014327;
 
@@ -411,147 +412,267 @@ interface SubsetInfo {
   L: number[][];
   perm: number[];
   rank: number;
-  /** rank ≤ 2: explicit nodes (weights and the z of every coordinate, pivot order) */
-  w?: Float64Array;
-  z?: Float64Array[];
+  /**
+   * rank ≤ 2: explicit nodes. Outer direction u0: points a = 0..n0−1 with weights w0[a]; rank 2 adds, for each
+   * a, inner points p ∈ [seg[a], seg[a+1]) of u1 with weights w1[p] (the trapezoid nodes inside the disc
+   * |u| ≤ R). z[i] holds coordinate i at the outer points (length n0) when it does not depend on u1
+   * (inner[i] false: coordinate 0, and every coordinate at rank 1) and at the inner points otherwise.
+   */
+  nodes?: {
+    w0: Float64Array;
+    seg: Int32Array;
+    w1: Float64Array;
+    z: Float64Array[];
+    inner: boolean[];
+  };
+  /** per coordinate: σ^(k) tables (k ≤ kmax) at its nodes, and products of several orders (outer coordinates) */
+  jets: (JetTables | undefined)[];
+  products: Map<number, Float64Array>[];
+}
+
+/** Tables σ^(k) (k = 0..kmax) of one coordinate of one subset. */
+interface JetTables {
+  kmax: number;
+  t: Float64Array[];
 }
 
 /**
  * Per-kernel state for smooth activations: pivoted Cholesky per subset of inputs, and for subsets of rank
- * ≤ 2 the quadrature nodes and the values of each coordinate's product function at them, so that the many
- * 1-D/2-D expectations of a layer cost one dot product each.
+ * ≤ 2 the quadrature nodes and tables of σ^(k) at them (all orders at once by the activation's compiled jet),
+ * so that the many 1-D/2-D expectations of a layer cost one (nested) dot product each. The coordinate of the
+ * first pivot depends only on the outer direction, so its tables live on the outer points (a 1-D grid) and a
+ * 2-D expectation is Σ_a w0_a F_0(z_0a) Σ_{p ∈ a} w1_p F_1(z_1p).
  */
 export class SmoothLayerContext {
-  private readonly subsets = new Map<string, SubsetInfo>();
-  private readonly values = new Map<string, Float64Array>();
+  private readonly subsets = new Map<number, SubsetInfo>();
+  private readonly subsetsByTol = new Map<string, SubsetInfo>();
+  /** Highest derivative order requested so far (any context): jets are tabulated up to it in one pass. */
+  private static orderHint = 2;
   constructor(
     private readonly act: Activation,
     private readonly C: number[][],
     private readonly rankTol: number,
     private readonly calFor: (tol: number) => Calibration,
     private readonly tolByRank: readonly number[],
+    /** Scratch for the node and σ^(k) tables (the recursion solver passes one arena, reset per layer). */
+    private readonly arena: Float64Arena = new Float64Arena(),
   ) {}
 
   private subset(inputs: number[], tol: number | undefined): SubsetInfo {
-    const key = inputs.join(',') + (tol === undefined ? '' : `|${tol}`);
-    let s = this.subsets.get(key);
+    // inputs are sorted and distinct (≤ 4 of them): a number in base m + 1 identifies the subset
+    let code = 0;
+    const base = this.C.length + 1;
+    for (const a of inputs) code = code * base + a + 1;
+    let s = tol === undefined ? this.subsets.get(code) : this.subsetsByTol.get(`${code}|${tol}`);
     if (!s) {
       const Csub = inputs.map((a) => inputs.map((b) => this.C[a]![b]!));
       const { L, perm, rank } = pivotedCholesky(Csub, this.rankTol);
-      s = { L, perm, rank };
-      if (rank >= 1 && rank <= 2) {
-        const t = tol ?? this.tolByRank[rank]!;
-        const cal = this.calFor(t);
-        const k = inputs.length;
-        const hs: number[] = [];
-        let R = 0;
-        for (let d = 0; d < rank; d++) {
-          let sc = 0;
-          for (let i = d; i < k; i++) sc = Math.max(sc, Math.abs(L[i]![d]!));
-          const st = cal.choose(sc);
-          hs.push(st.h);
-          R = Math.max(R, st.R);
-        }
-        R += 0.3 * (rank - 1);
-        const ws: number[] = [];
-        const us: [number, number][] = [];
-        const h0 = hs[0]!;
-        const N0 = Math.floor(R / h0);
-        for (let a = -N0; a <= N0; a++) {
-          const u0 = a * h0;
-          const w0 = h0 * INV_SQRT_2PI * Math.exp(-0.5 * u0 * u0);
-          if (rank === 1) {
-            ws.push(w0);
-            us.push([u0, 0]);
-            continue;
-          }
-          const h1 = hs[1]!;
-          const N1 = Math.floor(Math.sqrt(R * R - u0 * u0) / h1);
-          for (let b = -N1; b <= N1; b++) {
-            const u1 = b * h1;
-            ws.push(w0 * h1 * INV_SQRT_2PI * Math.exp(-0.5 * u1 * u1));
-            us.push([u0, u1]);
-          }
-        }
-        s.w = Float64Array.from(ws);
-        s.z = L.map((row) => {
-          const z = new Float64Array(us.length);
-          for (let p = 0; p < us.length; p++) z[p] = row[0]! * us[p]![0] + (rank > 1 ? row[1]! * us[p]![1] : 0);
-          return z;
-        });
-      }
-      this.subsets.set(key, s);
+      s = { L, perm, rank, jets: [], products: [] };
+      if (rank >= 1 && rank <= 2) s.nodes = buildNodes(L, rank, this.calFor(tol ?? this.tolByRank[rank]!), this.arena);
+      if (tol === undefined) this.subsets.set(code, s);
+      else this.subsetsByTol.set(`${code}|${tol}`, s);
     }
     return s;
   }
 
-  /** σ^(k) at the nodes of coordinate i of a subset (cached). */
-  private orderTable(sub: SubsetInfo, inputs: number[], tol: number | undefined, i: number, k: number): Float64Array {
-    const key = `${inputs.join(',')}|${tol ?? ''}|${i}|#${k}`;
-    let t = this.values.get(key);
-    if (!t) {
-      const z = sub.z![i]!;
-      const f = k === 0 ? this.act.f : this.act.derivative(k);
-      t = new Float64Array(z.length);
-      for (let p = 0; p < z.length; p++) t[p] = f(z[p]!);
-      this.values.set(key, t);
+  /** σ^(k) at the nodes of coordinate i of a subset (cached; all orders ≤ kmax tabulated together). */
+  private orderTable(sub: SubsetInfo, i: number, k: number): Float64Array {
+    let j = sub.jets[i];
+    if (!j || j.kmax < k) {
+      if (k > SmoothLayerContext.orderHint) SmoothLayerContext.orderHint = k;
+      const kmax = Math.min(Math.max(k, SmoothLayerContext.orderHint), this.act.maxOrder);
+      const z = sub.nodes!.z[i]!;
+      // one arena buffer for all orders (separate Float64Arrays per table cost more than filling them)
+      const n = z.length;
+      const buf = this.arena.alloc((kmax + 1) * n);
+      const t: Float64Array[] = [];
+      for (let q = 0; q <= kmax; q++) t.push(buf.subarray(q * n, (q + 1) * n));
+      if (this.act.jet) this.act.jet(kmax)(z, t);
+      else {
+        for (let q = 0; q <= kmax; q++) {
+          const f = q === 0 ? this.act.f : this.act.derivative(q);
+          const out = t[q]!;
+          for (let p = 0; p < z.length; p++) out[p] = f(z[p]!);
+        }
+      }
+      j = { kmax, t };
+      sub.jets[i] = j;
     }
-    return t;
+    return j.t[k]!;
   }
 
-  /** E[Π_i Π_{k ∈ orders[i]} σ^(k)(z_{inputs[i]})], inputs sorted and distinct. */
-  expect(inputs: number[], orders: number[][], gs: ((z: number) => number)[], tol: number | undefined): number {
+  /** Π_{k ∈ ks} σ^(k) at the outer points of coordinate i (cached; these tables are short). */
+  private outerProduct(sub: SubsetInfo, i: number, ks: readonly number[]): Float64Array {
+    if (ks.length === 1) return this.orderTable(sub, i, ks[0]!);
+    let code = 0;
+    for (const k of ks) code = code * 16 + k + 1; // orders ≤ maxOrder = 10 < 15; exact below 13 factors
+    const cache = (sub.products[i] ??= new Map());
+    let v = ks.length <= 12 ? cache.get(code) : undefined;
+    if (!v) {
+      const first = this.orderTable(sub, i, ks[0]!);
+      v = this.arena.alloc(first.length);
+      v.set(first);
+      for (let j = 1; j < ks.length; j++) {
+        const t = this.orderTable(sub, i, ks[j]!);
+        for (let p = 0; p < v.length; p++) v[p]! *= t[p]!;
+      }
+      cache.set(code, v);
+    }
+    return v;
+  }
+
+  /**
+   * E[Π_i Π_{k ∈ orders[i]} σ^(k)(z_{inputs[i]})], inputs sorted and distinct; gs() gives each input's product
+   * function (only needed by the rank ≥ 3 rules).
+   */
+  expect(inputs: number[], orders: number[][], gs: () => ((z: number) => number)[], tol: number | undefined): number {
     const sub = this.subset(inputs, tol);
     const { L, perm, rank } = sub;
     if (rank === 0) {
       let v = 1;
-      for (const g of gs) v *= g(0);
+      for (const g of gs()) v *= g(0);
       return v;
     }
-    if (sub.w && sub.z) {
-      const w = sub.w;
-      const n = w.length;
-      const arrays: Float64Array[] = [];
+    const nodes = sub.nodes;
+    if (nodes) {
+      // outer coordinates: one (short) product table each; inner: every factor's table, multiplied in the sum
+      const outer: Float64Array[] = [];
+      const inner: Float64Array[] = [];
       for (let i = 0; i < perm.length; i++) {
-        const orig = perm[i]!;
-        const vkey = `${inputs.join(',')}|${tol ?? ''}|${i}|${orders[orig]!.join('.')}`;
-        let v = this.values.get(vkey);
-        if (!v) {
-          // Build the product Π_k σ^(k) from per-order tables σ^(k)(z_p), each evaluated once per subset and
-          // coordinate: the layer's many products then cost multiplications, not σ evaluations (σ was 1/3 of
-          // a warm tanh solve before this).
-          const ks = orders[orig]!;
-          v = new Float64Array(n);
-          if (ks.length === 0) v.fill(1);
-          else {
-            v.set(this.orderTable(sub, inputs, tol, i, ks[0]!));
-            for (let j = 1; j < ks.length; j++) {
-              const t = this.orderTable(sub, inputs, tol, i, ks[j]!);
-              for (let p = 0; p < n; p++) v[p]! *= t[p]!;
-            }
-          }
-          this.values.set(vkey, v);
-        }
-        arrays.push(v);
+        const ks = orders[perm[i]!]!;
+        if (ks.length === 0) continue;
+        if (nodes.inner[i]) for (const k of ks) inner.push(this.orderTable(sub, i, k));
+        else outer.push(this.outerProduct(sub, i, ks));
       }
-      let sum = 0;
-      if (arrays.length === 1) {
-        const a0 = arrays[0]!;
-        for (let p = 0; p < n; p++) sum += w[p]! * a0[p]!;
-      } else if (arrays.length === 2) {
-        const a0 = arrays[0]!;
-        const a1 = arrays[1]!;
-        for (let p = 0; p < n; p++) sum += w[p]! * a0[p]! * a1[p]!;
-      } else {
-        for (let p = 0; p < n; p++) {
-          let pr = w[p]!;
-          for (const a of arrays) pr *= a[p]!;
-          sum += pr;
-        }
-      }
-      return sum;
+      return nestedSum(nodes.w0, nodes.seg, nodes.w1, outer, inner);
     }
     const t = tol ?? this.tolByRank[rank]!;
-    return smoothProduct({ gs: perm.map((p) => gs[p]!), L, rank }, this.calFor(t), t);
+    const fs = gs();
+    return smoothProduct({ gs: perm.map((p) => fs[p]!), L, rank }, this.calFor(t), t);
   }
+}
+
+/**
+ * Node geometry of the rank-1/rank-2 trapezoid rules (weights and the disc's segment layout): it depends only on
+ * the steps and the radius, which come from the calibration's discrete ladder, so it is shared by all layers.
+ */
+interface NodeGeometry {
+  N0: number;
+  h0: number;
+  h1: number;
+  w0: Float64Array;
+  seg: Int32Array;
+  /** half-width of the inner segment of each outer point */
+  N1: Int32Array;
+  w1: Float64Array;
+}
+const geometries = new Map<string, NodeGeometry>();
+function nodeGeometry(rank: number, h0: number, h1: number, R: number): NodeGeometry {
+  const key = `${rank}|${h0}|${h1}|${R}`;
+  let g = geometries.get(key);
+  if (g) return g;
+  const N0 = Math.floor(R / h0);
+  const n0 = 2 * N0 + 1;
+  const wt0 = weightTable(h0, N0);
+  const w0 = new Float64Array(n0);
+  for (let a = 0; a < n0; a++) w0[a] = wt0[a < N0 ? N0 - a : a - N0]!;
+  const seg = new Int32Array(n0 + 1);
+  const N1 = new Int32Array(n0);
+  let w1: Float64Array;
+  if (rank === 1) {
+    for (let a = 0; a <= n0; a++) seg[a] = a;
+    w1 = new Float64Array(n0).fill(1);
+  } else {
+    const wt1 = weightTable(h1, Math.floor(R / h1));
+    let total = 0;
+    for (let a = 0; a < n0; a++) {
+      const u0 = (a - N0) * h0;
+      N1[a] = Math.floor(Math.sqrt(Math.max(0, R * R - u0 * u0)) / h1);
+      seg[a] = total;
+      total += 2 * N1[a]! + 1;
+    }
+    seg[n0] = total;
+    w1 = new Float64Array(total);
+    for (let a = 0; a < n0; a++) {
+      const n = N1[a]!;
+      const base = seg[a]! + n;
+      for (let b = -n; b <= n; b++) w1[base + b] = wt1[b < 0 ? -b : b]!;
+    }
+  }
+  g = { N0, h0, h1, w0, seg, N1, w1 };
+  if (geometries.size > 512) geometries.clear();
+  geometries.set(key, g);
+  return g;
+}
+
+/** The trapezoid nodes of smoothProduct's rank1/rank2 rules (same steps, radius and disc), laid out for nestedSum. */
+function buildNodes(L: number[][], rank: number, cal: Calibration, arena: Float64Arena): NonNullable<SubsetInfo['nodes']> {
+  const k = L.length;
+  const hs: number[] = [];
+  let R = 0;
+  for (let d = 0; d < rank; d++) {
+    let sc = 0;
+    for (let i = d; i < k; i++) sc = Math.max(sc, Math.abs(L[i]![d]!));
+    const st = cal.choose(sc);
+    hs.push(st.h);
+    R = Math.max(R, st.R);
+  }
+  R += 0.3 * (rank - 1);
+  const { N0, h0, h1, w0, seg, N1, w1 } = nodeGeometry(rank, hs[0]!, rank === 2 ? hs[1]! : 0, R);
+  const n0 = w0.length;
+  const inner: boolean[] = [];
+  const z: Float64Array[] = [];
+  for (let i = 0; i < k; i++) {
+    const l0 = L[i]![0]!;
+    inner.push(rank === 2 && L[i]![1]! !== 0);
+    if (!inner[i]) {
+      const out = arena.alloc(n0);
+      for (let a = 0; a < n0; a++) out[a] = l0 * ((a - N0) * h0);
+      z.push(out);
+      continue;
+    }
+    const out = arena.alloc(w1.length);
+    const l1 = L[i]![1]! * h1;
+    for (let a = 0; a < n0; a++) {
+      const c = l0 * ((a - N0) * h0);
+      const n = N1[a]!;
+      const base = seg[a]! + n;
+      for (let b = -n; b <= n; b++) out[base + b] = c + l1 * b;
+    }
+    z.push(out);
+  }
+  return { w0, seg, w1, z, inner };
+}
+
+/** Σ_a w0_a Π outer[·][a] Σ_{p ∈ [seg_a, seg_{a+1})} w1_p Π inner[·][p]. */
+function nestedSum(w0: Float64Array, seg: Int32Array, w1: Float64Array, outer: Float64Array[], inner: Float64Array[]): number {
+  const n0 = w0.length;
+  const i0 = inner[0];
+  const i1 = inner[1];
+  const no = outer.length;
+  let sum = 0;
+  for (let a = 0; a < n0; a++) {
+    let wa = w0[a]!;
+    for (let j = 0; j < no; j++) wa *= outer[j]![a]!;
+    if (wa === 0) continue;
+    const lo = seg[a]!;
+    const hi = seg[a + 1]!;
+    let s = 0;
+    if (i0 === undefined) for (let p = lo; p < hi; p++) s += w1[p]!;
+    else if (i1 === undefined) for (let p = lo; p < hi; p++) s += w1[p]! * i0[p]!;
+    else if (inner.length === 2) for (let p = lo; p < hi; p++) s += w1[p]! * i0[p]! * i1[p]!;
+    else if (inner.length === 3) {
+      const i2 = inner[2]!;
+      for (let p = lo; p < hi; p++) s += w1[p]! * i0[p]! * i1[p]! * i2[p]!;
+    }
+    else {
+      for (let p = lo; p < hi; p++) {
+        let pr = w1[p]!;
+        for (const t of inner) pr *= t[p]!;
+        s += pr;
+      }
+    }
+    sum += wa * s;
+  }
+  return sum;
 }

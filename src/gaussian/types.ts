@@ -1,4 +1,5 @@
 /** Contracts of src/gaussian (DESIGN §2, §5). */
+import type { Float64Arena } from './arena.ts';
 
 /** One factor σ^(order)(z_input) of a product integrand; input indexes the rows of K. */
 export interface DerivFactor {
@@ -17,6 +18,11 @@ export interface GaussOptions {
    * tensor Gauss–Hermite rule of that order is used). (Added by the gaussian module.)
    */
   tol?: number;
+  /**
+   * Scratch storage for the quadrature tables of makeLayerExpectation (src/gaussian/arena.ts). The recursion
+   * solver passes one arena and resets it between layers; an evaluator must not be used after its arena is reset.
+   */
+  arena?: Float64Arena;
 }
 
 export interface GaussResult {

@@ -210,6 +210,8 @@ export function solveRecursions(spec: RecursionSpec, opts: SolveOptions = {}): R
   emit(1, cur);
 
   const arena = new Float64Arena(); // quadrature tables, recycled layer after layer
+  const evaluators = new Map<QuantityName, LayerEvaluator>();
+  for (const q of ORDER) if (need.has(q)) evaluators.set(q, opts.evaluators?.[q] ?? getEvaluator(q, act.kind));
   for (let l = 1; l < L; l++) {
     // Building layer l+1 from layer l; per-layer arrays are indexed by layer − 1.
     const nPrev = l === 1 ? n0 : ns.widths[l - 2];
@@ -230,7 +232,7 @@ export function solveRecursions(spec: RecursionSpec, opts: SolveOptions = {}): R
     for (const q of ORDER) {
       if (!need.has(q)) continue;
       const t0 = timings ? now() : 0;
-      const t = (opts.evaluators?.[q] ?? getEvaluator(q, act.kind))(ctx);
+      const t = evaluators.get(q)!(ctx);
       if (timings) timings[q] = (timings[q] ?? 0) + now() - t0;
       checkFinite(q, l + 1, t);
       next[q] = t;

@@ -7,6 +7,11 @@
  * caller writes every element. A view must not be used after the arena that produced it is reset.
  */
 export class Float64Arena {
+  /**
+   * Highest σ-derivative order requested so far by the layers that share this arena: their σ^(k) tables are
+   * tabulated up to it in one pass (it only affects speed, never values).
+   */
+  orderHint = 2;
   private readonly chunks: Float64Array[] = [];
   private chunk = -1;
   private used = 0;

@@ -54,28 +54,36 @@ export class Calibration {
     const act = this.act;
     const tol = this.tol;
     const maxK = Math.min(2, act.maxOrder);
-    const streams: ((u: number) => number)[] = [];
+    // streams g_j(s·u + c_j): σ^(k), k ≤ 2, at three shifts (plain arrays and loops: this runs once per scale
+    // bucket, mostly before the JIT has optimised anything, so it avoids closures and allocations per node)
+    const gs: ((z: number) => number)[] = [];
+    const cs: number[] = [];
     for (let k = 0; k <= maxK; k++) {
       const g = act.derivative(k);
-      for (const c of [0, 0.37 * s, 1.3 * s]) streams.push((u) => g(s * u + c));
+      for (const c of [0, 0.37 * s, 1.3 * s]) {
+        gs.push(g);
+        cs.push(c);
+      }
     }
-    const nS = streams.length;
+    const nS = gs.length;
     // trapezoid sums of v and v² for every stream, nodes out to where contributions are negligible
     const run = (h: number): { t1: Float64Array; t2: Float64Array; m1: Float64Array; m2: Float64Array; U: number } => {
       const t1 = new Float64Array(nS);
       const t2 = new Float64Array(nS);
       const m1 = new Float64Array(nS);
       const m2 = new Float64Array(nS);
-      const tails: { u: number; c: number }[] = [];
       let quiet = 0;
+      // truncation radius: last node whose relative contribution exceeds 1e-2·tol
+      let U = 6;
       for (let i = 0; ; i++) {
         const u = i * h;
-        const w = (i === 0 ? 1 : 1) * h * INV_SQRT_2PI * Math.exp(-0.5 * u * u);
+        const w = h * INV_SQRT_2PI * Math.exp(-0.5 * u * u);
         let biggest = 0;
         for (let j = 0; j < nS; j++) {
-          const f = streams[j]!;
-          for (const uu of i === 0 ? [0] : [u, -u]) {
-            const v = f(uu);
+          const g = gs[j]!;
+          const c = cs[j]!;
+          for (let sign = 0; sign < (i === 0 ? 1 : 2); sign++) {
+            const v = g(s * (sign === 0 ? u : -u) + c);
             if (!Number.isFinite(v)) continue;
             const c1 = v * w;
             const c2 = v * c1;
@@ -86,28 +94,32 @@ export class Calibration {
             biggest = Math.max(biggest, Math.abs(c1) / (m1[j]! || 1e-300), c2 / (m2[j]! || 1e-300));
           }
         }
-        tails.push({ u, c: biggest });
+        if (biggest > 1e-2 * tol) U = Math.max(U, u + h);
         if (u > 6 && biggest < 1e-4 * tol) quiet++;
         else quiet = 0;
         if (quiet >= 3 || u > 40 || w === 0) break;
       }
-      // truncation radius: last node whose relative contribution exceeds 1e-2·tol
-      let U = 6;
-      for (const t of tails) if (t.c > 1e-2 * tol) U = Math.max(U, t.u + h);
       return { t1, t2, m1, m2, U };
+    };
+    // the ladder h_j = 0.85^j: step j compares h_j with h_{j+2}, and step j+2 needs h_{j+2} again
+    const runs = new Map<number, ReturnType<typeof run>>();
+    const runAt = (hh: number): ReturnType<typeof run> => {
+      let r = runs.get(hh);
+      if (!r) runs.set(hh, (r = run(hh)));
+      return r;
     };
     const ratio = 0.85;
     let h = 1.0;
-    let cur = run(h);
+    let cur = runAt(h);
     for (; h > 0.003; h *= ratio) {
-      const finer = run(h * ratio * ratio);
+      const finer = runAt(h * ratio * ratio);
       let ok = true;
       for (let j = 0; j < nS && ok; j++) {
         if (Math.abs(cur.t1[j]! - finer.t1[j]!) > 0.5 * tol * finer.m1[j]!) ok = false;
         if (Math.abs(cur.t2[j]! - finer.t2[j]!) > 0.5 * tol * finer.m2[j]!) ok = false;
       }
       if (ok) break;
-      cur = run(h * ratio);
+      cur = runAt(h * ratio);
     }
     return { h: h * 0.9, R: cur.U };
   }
@@ -446,8 +458,6 @@ interface JetTables {
 export class SmoothLayerContext {
   private readonly subsets = new Map<number, SubsetInfo>();
   private readonly subsetsByTol = new Map<string, SubsetInfo>();
-  /** Highest derivative order requested so far (any context): jets are tabulated up to it in one pass. */
-  private static orderHint = 2;
   constructor(
     private readonly act: Activation,
     private readonly C: number[][],
@@ -479,8 +489,8 @@ export class SmoothLayerContext {
   private orderTable(sub: SubsetInfo, i: number, k: number): Float64Array {
     let j = sub.jets[i];
     if (!j || j.kmax < k) {
-      if (k > SmoothLayerContext.orderHint) SmoothLayerContext.orderHint = k;
-      const kmax = Math.min(Math.max(k, SmoothLayerContext.orderHint), this.act.maxOrder);
+      if (k > this.arena.orderHint) this.arena.orderHint = k;
+      const kmax = Math.min(Math.max(k, this.arena.orderHint), this.act.maxOrder);
       const z = sub.nodes!.z[i]!;
       // one arena buffer for all orders (separate Float64Arrays per table cost more than filling them)
       const n = z.length;

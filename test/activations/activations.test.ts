@@ -152,3 +152,29 @@ describe('erf', () => {
     );
   });
 });
+
+describe('jet tabulators (all orders in one compiled pass, used by the quadrature tables)', () => {
+  it('jet(k) reproduces σ^(q) for q ≤ k at random points, every smooth activation', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...SMOOTH), fc.integer({ min: 0, max: 8 }), fc.array(fc.double({ min: -6, max: 6, noNaN: true }), { minLength: 1, maxLength: 20 }), (name, kmax, zs) => {
+        const act = getActivation(name);
+        const z = Float64Array.from(zs);
+        const out = Array.from({ length: kmax + 1 }, () => new Float64Array(z.length));
+        act.jet!(kmax)(z, out);
+        for (let q = 0; q <= kmax; q++) {
+          const f = act.derivative(q);
+          z.forEach((x, p) => {
+            // the same expression tree evaluated in the same order: equal up to the last bit in practice;
+            // 1e-14 relative leaves room for an engine that contracts a multiply-add
+            expect(Math.abs(out[q]![p]! - f(x))).toBeLessThanOrEqual(1e-14 * Math.max(1, Math.abs(f(x))));
+          });
+        }
+      }),
+      { numRuns: 60, seed: 11 },
+    );
+  });
+  it('rejects an order outside 0..maxOrder', () => {
+    expect(() => getActivation('tanh').jet!(MAX_SMOOTH_ORDER + 1)).toThrow(NnftInputError);
+    expect(() => getActivation('tanh').jet!(-1)).toThrow(NnftInputError);
+  });
+});

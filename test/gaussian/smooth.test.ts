@@ -191,3 +191,37 @@ describe('makeLayerExpectation and bad input', () => {
     expect(() => E(act, I5, [0, 1, 2, 3, 4].map((i) => f(i, 0)))).toThrow(/at most 4/);
   });
 });
+
+describe('Float64Arena (scratch storage of the layer tables)', () => {
+  it('hands out disjoint views, recycles them after reset, and serves requests larger than a chunk', async () => {
+    const { Float64Arena } = await import('../../src/gaussian/arena.ts');
+    const arena = new Float64Arena(8);
+    const a = arena.alloc(5);
+    const b = arena.alloc(5); // does not fit behind a: new chunk
+    const c = arena.alloc(20); // larger than a chunk
+    a.fill(1);
+    b.fill(2);
+    c.fill(3);
+    expect([...a]).toEqual([1, 1, 1, 1, 1]);
+    expect([...b]).toEqual([2, 2, 2, 2, 2]);
+    expect(c.length).toBe(20);
+    arena.reset();
+    const a2 = arena.alloc(5);
+    expect(a2.buffer).toBe(a.buffer); // the first chunk is reused
+    expect(a2.byteOffset).toBe(a.byteOffset);
+  });
+  it('layer expectations with a shared, reset arena equal those with fresh storage', async () => {
+    const { Float64Arena, makeLayerExpectation } = await import('../../src/gaussian/index.ts');
+    const { getActivation } = await import('../../src/activations/index.ts');
+    const act = getActivation('tanh');
+    const arena = new Float64Arena(64);
+    const fs = [[{ input: 0, order: 0 }, { input: 1, order: 0 }], [{ input: 0, order: 2 }, { input: 1, order: 1 }, { input: 1, order: 3 }], [{ input: 1, order: 0 }, { input: 1, order: 0 }]];
+    for (const s of [0.3, 1, 2.5]) {
+      arena.reset();
+      const K = [[s, 0.4 * s], [0.4 * s, 0.8 * s]];
+      const shared = makeLayerExpectation(act, K, { arena });
+      const fresh = makeLayerExpectation(act, K);
+      for (const f of fs) expect(shared(f)).toBe(fresh(f));
+    }
+  });
+});

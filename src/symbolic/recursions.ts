@@ -332,8 +332,17 @@ export function compileRecursionDetailed(name: string): CompiledEvaluator {
   if (!isRecursionName(name)) throw unknown(name);
   const hit = compiledCache.get(name);
   if (hit) return hit;
-  const d = deriveRecursion(name);
-  const c = compileExpression(d.grouped, { symmetry: TENSOR_SYMMETRY[OUTPUT_SYMMETRY[name]] });
+  // Only the grouped IBP form is compiled; the full derivation (expanded form, DESIGN §4 targets, printers) is
+  // reused when it was already computed, and otherwise skipped: it is 4× the work, and its agreement with
+  // DESIGN §4 is asserted by test/symbolic/recursions.test.ts for every quantity.
+  const full = derivedCache.get(name);
+  const grouped = full
+    ? full.grouped
+    : (() => {
+        const parts = partsOf(name).map((p) => simplify(p.original, 'grouped'));
+        return collect({ externals: parts[0]!.externals, terms: parts.flatMap((g) => g.terms) });
+      })();
+  const c = compileExpression(grouped, { symmetry: TENSOR_SYMMETRY[OUTPUT_SYMMETRY[name]] });
   compiledCache.set(name, c);
   return c;
 }

@@ -363,3 +363,18 @@ describe('single-input reductions of DESIGN §4 (r = 1)', () => {
     }
   });
 });
+
+describe('compiled evaluators come from the same grouped form as the full derivation', () => {
+  it('the lean compile path (grouped form only) generates the same source as compiling after deriveRecursion', async () => {
+    const { compileRecursionDetailed, deriveRecursion, clearDerivationCache } = await import('../../src/symbolic/recursions.ts');
+    const names = ['V4', 'K1', 'Theta1', 'A', 'B', 'D', 'F'] as const;
+    clearDerivationCache();
+    const lean = names.map((n) => compileRecursionDetailed(n).source);
+    clearDerivationCache();
+    const full = names.map((n) => {
+      deriveRecursion(n);
+      return compileRecursionDetailed(n).source;
+    });
+    names.forEach((n, i) => expect(lean[i], n).toBe(full[i]));
+  });
+});

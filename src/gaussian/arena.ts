@@ -15,7 +15,8 @@ export class Float64Arena {
   private readonly chunks: Float64Array[] = [];
   private chunk = -1;
   private used = 0;
-  constructor(private readonly chunkSize = 1 << 15) {}
+  /** Chunks start at `firstChunk` doubles and double in size (a one-off expectation allocates little). */
+  constructor(private readonly firstChunk = 1 << 12) {}
 
   alloc(n: number): Float64Array {
     let cur = this.chunks[this.chunk];
@@ -24,7 +25,9 @@ export class Float64Arena {
       let next = this.chunk + 1;
       while (next < this.chunks.length && this.chunks[next]!.length < n) next++;
       if (next >= this.chunks.length) {
-        this.chunks.push(new Float64Array(Math.max(this.chunkSize, n)));
+        const last = this.chunks[this.chunks.length - 1];
+        const size = last ? Math.min(2 * last.length, 1 << 20) : this.firstChunk;
+        this.chunks.push(new Float64Array(Math.max(size, n)));
         next = this.chunks.length - 1;
       }
       this.chunk = next;

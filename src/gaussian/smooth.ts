@@ -202,6 +202,24 @@ export interface SmoothProblem {
 }
 
 /**
+ * Trapezoid step per direction u_d (calibrated for the largest |dz_i/du_d| among the coordinates that depend on
+ * it) and the truncation radius of the ball |u| ≤ R (widened by 0.3 per extra dimension).
+ */
+function directionSteps(L: number[][], rank: number, cal: Calibration): { hs: number[]; R: number } {
+  const k = L.length;
+  const hs: number[] = [];
+  let R = 0;
+  for (let d = 0; d < rank; d++) {
+    let s = 0;
+    for (let i = d; i < k; i++) s = Math.max(s, Math.abs(L[i]![d]!));
+    const st = cal.choose(s);
+    hs.push(st.h);
+    R = Math.max(R, st.R);
+  }
+  return { hs, R: R + 0.3 * (rank - 1) };
+}
+
+/**
  * E[Π_i gs[i](z_i)], z = L u, u ~ N(0, I_rank); L lower-trapezoidal (pivot order).
  */
 export function smoothProduct(p: SmoothProblem, cal: Calibration, tol: number): number {
@@ -212,17 +230,7 @@ export function smoothProduct(p: SmoothProblem, cal: Calibration, tol: number): 
     for (const g of gs) v *= g(0);
     return v;
   }
-  // per-direction steps
-  const hs: number[] = [];
-  let R = 0;
-  for (let d = 0; d < rank; d++) {
-    let s = 0;
-    for (let i = d; i < k; i++) s = Math.max(s, Math.abs(L[i]![d]!));
-    const st = cal.choose(s);
-    hs.push(st.h);
-    R = Math.max(R, st.R);
-  }
-  R += 0.3 * (rank - 1);
+  const { hs, R } = directionSteps(L, rank, cal);
   if (rank === 1) return rank1(gs, L, hs[0]!, R);
   if (rank === 2 && k === 2) return rank2(gs[0]!, gs[1]!, L, hs, R);
   if (rank >= 3 && k === rank) {
@@ -618,16 +626,7 @@ function nodeGeometry(rank: number, h0: number, h1: number, R: number): NodeGeom
 /** The trapezoid nodes of smoothProduct's rank1/rank2 rules (same steps, radius and disc), laid out for nestedSum. */
 function buildNodes(L: number[][], rank: number, cal: Calibration, arena: Float64Arena): NonNullable<SubsetInfo['nodes']> {
   const k = L.length;
-  const hs: number[] = [];
-  let R = 0;
-  for (let d = 0; d < rank; d++) {
-    let sc = 0;
-    for (let i = d; i < k; i++) sc = Math.max(sc, Math.abs(L[i]![d]!));
-    const st = cal.choose(sc);
-    hs.push(st.h);
-    R = Math.max(R, st.R);
-  }
-  R += 0.3 * (rank - 1);
+  const { hs, R } = directionSteps(L, rank, cal);
   const { N0, h0, h1, w0, seg, N1, w1 } = nodeGeometry(rank, hs[0]!, rank === 2 ? hs[1]! : 0, R);
   const n0 = w0.length;
   const inner: boolean[] = [];

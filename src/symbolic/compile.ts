@@ -147,6 +147,7 @@ export function compileExpression(e: Expression, opts: CompileOptions = {}): Com
       for (let q = 0; q < Math.abs(pow!); q++) factors.push(pow! > 0 ? ref : `(1/${ref})`);
     }
     const guards: string[] = [];
+    const tensorRefs: string[] = [];
     for (const T of t.tensors) {
       if (T.name === 'Kinv') {
         throw new NnftInputError(`term ${ti + 1}`, 'an inverse kernel K⁻¹ is left after integration by parts', 'the compiled recursions never use K⁻¹ (DESIGN §4): simplify the expression first');
@@ -158,6 +159,7 @@ export function compileExpression(e: Expression, opts: CompileOptions = {}): Com
       usedTensors.add(T.name);
       if (ZERO_IF_MISSING.has(T.name)) guards.push(`T_${T.name}`);
       factors.push(`T_${T.name}[${flatIndex(T.idx.map(v))}]`);
+      tensorRefs.push(`T_${T.name}[${flatIndex(T.idx.map(v))}]`);
     }
     // a summed index that a derivative carries runs over the distinct inputs of that expectation's σ product
     const loopOver = new Map<string, string>();
@@ -172,9 +174,13 @@ export function compileExpression(e: Expression, opts: CompileOptions = {}): Com
       const allExternal = s.args.every((x) => ext.has(x));
       for (const d of s.derivs) if (!ext.has(d) && allExternal && !loopOver.has(d)) loopOver.set(d, `uniq([${s.args.map(v).join(', ')}])`);
     }
+    // A term whose tensor factor is exactly 0 contributes 0 and its expectations are not evaluated: at the first
+    // layer V, K¹, … vanish identically, and an expectation they multiply may be undefined there term by term
+    // (δ(z_a)δ(z_b) for a piecewise-linear σ when K⁽¹⁾ is singular: collinear inputs, C_b = 0).
     const prod = factors.join(' * ');
+    const add = t.expects.length && tensorRefs.length ? `if (${tensorRefs.map((r) => `${r} !== 0`).join(' && ')}) acc += ${prod};` : `acc += ${prod};`;
     let code: string;
-    if (!dummies.length) code = `acc += ${prod};`;
+    if (!dummies.length) code = add;
     else {
       let open = '';
       const lists: string[] = [];
@@ -189,7 +195,7 @@ export function compileExpression(e: Expression, opts: CompileOptions = {}): Com
           open += `for (const s${j} of L${li}) `;
         } else open += `for (let s${j} = 0; s${j} < m; s${j}++) `;
       });
-      code = `{ ${lists.map((l, i) => `const L${i} = ${l}; `).join('')}${open}{ acc += ${prod}; } }`;
+      code = `{ ${lists.map((l, i) => `const L${i} = ${l}; `).join('')}${open}{ ${add} } }`;
     }
     if (guards.length) code = `if (${[...new Set(guards)].join(' && ')}) ${code}`;
     termCode.push(`      ${code}`);

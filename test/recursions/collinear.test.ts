@@ -52,3 +52,43 @@ describe('collinear inputs, ReLU, C_b = 0', () => {
       .toThrow(NnftInputError);
   });
 });
+
+// Opposite directions (x_b = −c·x_a, e.g. scalar inputs of both signs) with piecewise-linear σ and C_b = 0: K⁽¹⁾ is
+// singular, but σ(z) and σ(−cz) are not proportional, so K⁽ℓ⁾ is regular from layer 2 on. At the first step the
+// terms with δ(z_a)δ(z_b) multiply V⁽¹⁾ = K¹⁽¹⁾ = … = 0 and are skipped (src/symbolic/compile.ts). Check: the exact
+// configuration is the limit of nearby non-collinear ones, x_b = (−2, ε): the distance falls like ε² (ε for A, B,
+// whose ⟨θθ⟩ orthant terms have a √(1 + ρ) ~ ε edge) — found by the long property run (leaky_relu, n0 = 1).
+describe('antiparallel inputs, piecewise-linear σ, C_b = 0', () => {
+  const Q = ['K', 'Theta', 'V4', 'K1', 'Theta1', 'A', 'B', 'D', 'F'] as const;
+  const flat = (x: unknown): number[] => (Array.isArray(x) ? (x as unknown[]).flatMap(flat) : [x as number]);
+  for (const activation of ['relu', 'leaky_relu(0.1)']) {
+    it(`${activation}: every quantity equals the limit of (1, 0), (−2, ε) as ε → 0, no NaN`, () => {
+      const base = { activation, widths: [50, 60, 70, 80], cb: 0, cw: 1.7, lambdaB: 1, lambdaW: 1, quantities: [...Q] };
+      const exact = solveRecursions({ ...base, inputs: [[1, 0], [-2, 0]] });
+      const dist = (eps: number): Record<string, number> => {
+        const near = solveRecursions({ ...base, inputs: [[1, 0], [-2, eps]] });
+        const out: Record<string, number> = {};
+        for (const q of Q) {
+          let w = 0;
+          exact.layers.forEach((l, i) => {
+            const a = flat(l[q]);
+            const b = flat(near.layers[i]![q]);
+            expect(a.every(Number.isFinite)).toBe(true);
+            const sc = Math.max(...a.map(Math.abs), 1e-300);
+            a.forEach((v, k) => (w = Math.max(w, Math.abs(v - b[k]!) / sc)));
+          });
+          out[q] = w;
+        }
+        return out;
+      };
+      const d3 = dist(1e-3);
+      const d4 = dist(1e-4);
+      for (const q of Q) {
+        const linear = q === 'A' || q === 'B';
+        // measured: ≈ 2.5e-7..5e-7 (ε²) and 3.5e-5, 8e-5 (ε) at ε = 1e-3; a factor ≥ 5 (linear) or ≥ 50 (quadratic) per decade
+        expect(d3[q], q).toBeLessThan(linear ? 2e-4 : 2e-6);
+        expect(d4[q]! * (linear ? 5 : 50), q).toBeLessThan(d3[q]!);
+      }
+    });
+  }
+});

@@ -224,7 +224,8 @@ function directionSteps(L: number[][], rank: number, cal: Calibration): { hs: nu
 }
 
 /**
- * E[Π_i gs[i](z_i)], z = L u, u ~ N(0, I_rank); L lower-trapezoidal (pivot order).
+ * E[Π_i gs[i](z_i)], z = L u, u ~ N(0, I_rank); L lower-trapezoidal (pivot order). Used for rank ≥ 3; ranks 1
+ * and 2 go through SmoothLayerContext's tabulated nodes (the same rule; `generic` also covers them).
  */
 export function smoothProduct(p: SmoothProblem, cal: Calibration, tol: number): number {
   const { gs, L, rank } = p;
@@ -235,8 +236,6 @@ export function smoothProduct(p: SmoothProblem, cal: Calibration, tol: number): 
     return v;
   }
   const { hs, R } = directionSteps(L, rank, cal);
-  if (rank === 1) return rank1(gs, L, hs[0]!, R);
-  if (rank === 2 && k === 2) return rank2(gs[0]!, gs[1]!, L, hs, R);
   if (rank >= 3 && k === rank) {
     const last = k - 1;
     const sIn = L[last]![rank - 1]!;
@@ -248,44 +247,6 @@ export function smoothProduct(p: SmoothProblem, cal: Calibration, tol: number): 
     if (rank === 4) return rank4i(gs[0]!, gs[1]!, gs[2]!, it, L, hs, R);
   }
   return generic(gs, L, rank, hs, R);
-}
-
-function rank1(gs: ((z: number) => number)[], L: number[][], h: number, R: number): number {
-  const N = Math.floor(R / h);
-  const w = weightTable(h, N);
-  const k = gs.length;
-  let sum = 0;
-  for (let q = -N; q <= N; q++) {
-    const u = q * h;
-    let p = w[q < 0 ? -q : q]!;
-    for (let i = 0; i < k; i++) p *= gs[i]!(L[i]![0]! * u);
-    sum += p;
-  }
-  return sum;
-}
-
-function rank2(g0: (z: number) => number, g1: (z: number) => number, L: number[][], hs: number[], R: number): number {
-  const h0 = hs[0]!;
-  const h1 = hs[1]!;
-  const N0 = Math.floor(R / h0);
-  const w0 = weightTable(h0, N0);
-  const w1 = weightTable(h1, Math.floor(R / h1));
-  const L00 = L[0]![0]!;
-  const L10 = L[1]![0]!;
-  const L11 = L[1]![1]!;
-  const R2 = R * R;
-  let sum = 0;
-  for (let a = -N0; a <= N0; a++) {
-    const u0 = a * h0;
-    const wa = w0[a < 0 ? -a : a]! * g0(L00 * u0);
-    if (wa === 0) continue;
-    const c1 = L10 * u0;
-    const N1 = Math.floor(Math.sqrt(R2 - u0 * u0) / h1);
-    let sb = 0;
-    for (let b = -N1; b <= N1; b++) sb += w1[b < 0 ? -b : b]! * g1(c1 + L11 * (b * h1));
-    sum += wa * sb;
-  }
-  return sum;
 }
 
 function rank3i(g0: (z: number) => number, g1: (z: number) => number, it: SmoothedInterpolant, L: number[][], hs: number[], R: number): number {
@@ -627,7 +588,7 @@ function nodeGeometry(rank: number, h0: number, h1: number, R: number): NodeGeom
   return g;
 }
 
-/** The trapezoid nodes of smoothProduct's rank1/rank2 rules (same steps, radius and disc), laid out for nestedSum. */
+/** The trapezoid nodes of the rank-1/rank-2 rules (steps and radius of directionSteps, the disc |u| ≤ R), laid out for nestedSum. */
 function buildNodes(L: number[][], rank: number, cal: Calibration, arena: Float64Arena): NonNullable<SubsetInfo['nodes']> {
   const k = L.length;
   const { hs, R } = directionSteps(L, rank, cal);

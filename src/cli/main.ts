@@ -7,7 +7,7 @@ import { Command } from 'commander';
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { NnftInputError } from '../errors.ts';
+import { isUserFacingError } from '../errors.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -31,7 +31,7 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await program.parseAsync(argv);
   } catch (e) {
-    if (e instanceof NnftInputError) {
+    if (isUserFacingError(e)) {
       process.stderr.write(`nnft: ${e.message}\n`);
       process.exit(2);
     }

@@ -26,20 +26,21 @@
  * as S → 0: a finite component has only nonnegative powers of S, and S = 0 (identical or collinear inputs) is
  * evaluated from the same template (θ(0) = ½ for a step times a δ at the same point follows from the smoothing).
  *
- * Accuracy: each term is a product of exact coefficients and correctly rounded powers, so Ẽ(p, q) has a relative
- * error of a few ulp of the largest term, whose size is the natural scale S^{−max(0, q−deg g−1)} of that component
- * (deg g = 1 for σ, 0 for σ'); S itself comes from det K computed in double-double (src/gaussian/dd.ts), i.e. it
- * is exact for the given K.
+ * Accuracy: each term is a product of exact coefficients and correctly rounded powers, so Ẽ(p, q) has an error of
+ * a few ulp of its largest term (≲ 50 terms; 2e-12 relative at worst against the oracle of
+ * test/gaussian/piecewise-pair.test.ts), and that term has the size of the component as S → 0. S itself comes from
+ * det K computed in double-double (src/gaussian/dd.ts), exact for the given K; below COLLINEAR_SIN it is set to 0.
  *
  * Projection (mode 'contraction'). The recursions contract E(i, j) with a previous-layer tensor T_δ1…δk (V, K¹, D,
- * F) held in the input basis; in adapted coordinates T's w-components are O(S^q) (cumulants of the small
- * difference z_b − βz_a), but the stored ones carry rounding of ~1e-16·|T|, while Ẽ(p, q) grows like S^{1−q}
- * (σ'σ'). Each w-order q is therefore weighted by ω_q(S) = clamp((log10(S^q/η) + 1)/2, 0, 1), η = 1e-15: kept
- * where its true contribution S^q·Ẽ exceeds what the tensor's rounding can resolve, dropped below, blended over
- * one decade. The bound on the error this adds to a contraction Σ T E is, for a term of w-order q,
- *   |T^{(q)}| |Ẽ(p, q)| (1 − ω_q) + η |T| |Ẽ(p, q)| ω_q ≲ c_q S^{q + min(0, deg g + 1 − q)} at S ≈ η^{1/q},
- * i.e. ≲ c_4 · 2e-4 for σ'σ' (the ⟨∂⁴ σ'σ'⟩ term of Θ¹ at angles ~2e-4, c_4 its coefficient: measured
- * |c_4| ≲ 1e-4 of the quantity's scale — test/recursions/collinear-near.test.ts), ≲ 1e-8 for σσ; zero for q ≤ 1.
+ * F) held in the input basis; in adapted coordinates T's w-components are O(S^q) (cumulants of the small difference
+ * z_b − βz_a), but the stored ones carry rounding of ~1e-15·|T| (measured for V^{wwww}), while a few components grow
+ * as S → 0: for σ'σ' Ẽ(0,2), Ẽ(2,2), Ẽ(1,3) ~ S⁻¹ and Ẽ(0,4) ~ S⁻³, for σσ Ẽ(0,4) ~ S⁻¹ (all others stay bounded
+ * and are always kept). The growing ones are weighted by ω (projectionWeight): kept where the tensor resolves their
+ * true contribution S^q·Ẽ, dropped below. No input-basis tensor can do better: the error left is, at its worst
+ * angle, the larger of the dropped O(S) term and the amplified rounding. Measured over ε-sweeps (ReLU and leaky ReLU,
+ * C_b = 0 and > 0, depths 3–8): Θ¹ ≲ 5e-3 of its scale at separations 1e-5 … 1e-3 (≤ 3e-5 of C_W max|Θ| max|V| /
+ * max|K|², the size of its ⅛V⟨∂⁴Ω⟩ term), ≲ 1e-4 below 1e-5, falling like ε; A and D ≤ 1.2e-6 of their scale;
+ * K, Θ, V4, K¹, B, F ≤ 1e-7.
  * Mode 'exact' returns E(i, j) itself (and refuses a divergent component at S = 0).
  */
 import { NnftInputError } from '../errors.ts';
@@ -311,15 +312,17 @@ const NOISE_DECADES = 15;
 
 /**
  * ω(q, S, d): weight of a growing adapted component of w-order q in an expectation with d derivatives (mode
- * 'contraction'). Kept where S^{q_e} ≥ 1e-15, dropped below, blended linearly in log10 S over one decade of S^{q_e}:
- * q_e = q, except q_e = 3 for q = 2 of a second derivative — ⟨∂∂(σ'σ')⟩ also enters squared (A: V⟨∂∂Ω⟩⟨∂∂Ω⟩), where
- * its (0,2)×(0,2) product has joint w-order 4 and amplifies the rounding of V by S^{−2}; q_e = 3 balances that against
- * the O(S) truncation of the single contractions (K¹⟨∂∂Ω⟩, D⟨∂∂P⟩). Bounded components are never weighted.
+ * 'contraction'). Kept where S^{q_e} ≥ 1e-15, dropped below, blended linearly in log10 S over one decade of S^{q_e}.
+ * q_e = q balances the truncation error of a dropped component, ~S^q |Ẽ|, against the rounding of the tensor it
+ * multiplies, ~1e-15 |T| |Ẽ|, with two adjustments measured on ε-sweeps (test/recursions/collinear-near.test.ts):
+ * q_e = 3 for q = 2 of a second derivative, because ⟨∂∂(σ'σ')⟩ also enters squared (A: V⟨∂∂Ω⟩⟨∂∂Ω⟩, joint w-order 4,
+ * rounding amplified by S⁻²) — the balance against the O(S) truncation of the single contractions (K¹⟨∂∂Ω⟩, D⟨∂∂P⟩);
+ * q_e = 4.2 for q = 4 (S* = 2.7e-4), the measured optimum for Θ¹'s V⟨∂⁴σ'σ'⟩. Bounded components are never weighted.
  */
 export function projectionWeight(q: number, S: number, d: number): number {
   if (q === 0) return 1;
   if (S <= 0) return 0;
-  const qe = d === 2 && q === 2 ? 3 : q;
+  const qe = d === 2 && q === 2 ? 3 : q === 4 ? 4.2 : q;
   const x = NOISE_DECADES + qe * Math.log10(S);
   return x >= 1 ? 1 : x <= -1 ? 0 : (x + 1) / 2;
 }

@@ -33,7 +33,7 @@ describe('two-input expectations ⟨∂_a^i ∂_b^j f(z_a) g(z_b)⟩ against the
     for (const [sn, sp] of [[0, 1], [0.1, 1]] as const) {
       for (const [a, b, c] of sn === 0 ? kernels : kernels.slice(1, 3)) {
         for (const [fo, go] of [[0, 0], [1, 1], [1, 0]] as const) {
-          for (const [i, j] of [[0, 0], [1, 0], [0, 1], [2, 0], [1, 1], [0, 2], [4, 0], [3, 1], [2, 2], [1, 3], [0, 4]]) {
+          for (const [i, j] of [[0, 0], [1, 0], [0, 1], [2, 0], [1, 1], [0, 2], [4, 0], [3, 1], [2, 2], [1, 3], [0, 4]] as const) {
             cases.push({ K: [[a, b], [b, c]], f: fo, g: go, i, j, sneg: sn, spos: sp });
             mine.push(pairExpectation(fo ? step(sn, sp) : sigma(sn, sp), go ? step(sn, sp) : sigma(sn, sp), i, j, a, b, c));
           }
@@ -64,9 +64,9 @@ describe('nearly collinear pairs: growth, projection, collinear limit', () => {
   });
   it('contraction mode equals exact mode while every component is resolved, stays bounded below, and tends to its S = 0 value', () => {
     for (const [f, g] of [[th, th], [sg, sg], [sg, th]] as const) {
-      for (const [i, j] of [[4, 0], [3, 1], [2, 2], [1, 3], [0, 4], [2, 0], [1, 1], [0, 2]]) {
+      for (const [i, j] of [[4, 0], [3, 1], [2, 2], [1, 3], [0, 4], [2, 0], [1, 1], [0, 2]] as const) {
         const val = (S: number, mode: 'exact' | 'contraction') => pairExpectation(f, g, i, j, ...kernel(1.1, 1.3, S), mode);
-        // all weights are 1 for S^q ≥ 1e-14 (q ≤ 4: S ≥ 3.2e-4; q_e = 3 for the second derivative: 2.2e-5)
+        // all weights are 1 where S^{q_e} ≥ 1e-14 (q = 4: S ≥ 4.6e-4 with q_e = 4.2; q = 2, 3: S ≥ 2.2e-5)
         for (const S of [0.5, 1e-2, 1e-3]) expect(val(S, 'contraction')).toBe(val(S, 'exact'));
         const lim = val(0, 'contraction');
         expect(Number.isFinite(lim)).toBe(true);

@@ -19,8 +19,9 @@ polynomial on each sector between the kink directions, so in polar coordinates o
 integral is a Gamma function and the angular one is Gauss-Legendre quadrature of a trigonometric polynomial (mpmath,
 30 digits). One input: the same with Hermite polynomials He_k and exact half-line moments. Shares no code with nnft.
 
-stdin: {"sneg": s_-, "spos": s_+, "cb": C_b, "cw": C_W, "lb": l_b, "lw": l_W, "inputs": [x_a, x_b]}
-stdout: {"K1": [[..]], "Theta1": [[..]], "A": [[[[..]]]], "D": [[[[..]]]]} (layer 3, nnft's index order)
+stdin: a JSON list of {"sneg": s_-, "spos": s_+, "cb": C_b, "cw": C_W, "lb": l_b, "lw": l_W, "inputs": [x_a, x_b]}
+stdout: the list of {"K1": [[..]], "Theta1": [[..]], "A": [[[[..]]]], "D": [[[[..]]]]} (layer 3, nnft's index order;
+"layer2" with V4, D, F, A, K, Theta of layer 2 when the spec has "layer2": true)
 """
 import itertools
 import json
@@ -153,8 +154,7 @@ def distinct(a, b):
     return sorted(set((a, b)))
 
 
-def main():
-    spec = json.load(sys.stdin)
+def solve(spec):
     sneg, spos = mp.mpf(repr(spec["sneg"])), mp.mpf(repr(spec["spos"]))
     cb, cw, lb, lw = (mp.mpf(repr(spec[k])) for k in ("cb", "cw", "lb", "lw"))
     x = [[mp.mpf(repr(v)) for v in xa] for xa in spec["inputs"]]
@@ -218,7 +218,12 @@ def main():
     if spec.get("layer2"):
         nest = lambda T: [[[[float(T[(a, b, c, d)]) for d in R] for c in R] for b in R] for a in R]
         out["layer2"] = {"V4": nest(V2), "D": nest(D2), "F": nest(F2), "A": nest(A2), "K": [[float(v) for v in r] for r in K2], "Theta": [[float(v) for v in r] for r in T2]}
-    print(json.dumps(out))
+    return out
+
+
+def main():
+    specs = json.load(sys.stdin)
+    print(json.dumps([solve(s) for s in specs]))
 
 
 if __name__ == "__main__":

@@ -15,12 +15,13 @@
  *        E[z_j G] = Σ_c K_jc E[∂_c G],   ∂_c θ(z_c) = δ(z_c):  E[δ(z_c) H] = φ_c(0) E[H | z_c = 0],
  *    which removes one polynomial degree per step. Every term is bounded (|K_jc φ_c(0)| ≤ √K_jj/√(2π), Cauchy–
  *    Schwarz), so nothing divergent cancels however close two inputs are; the conditional covariances are Schur
- *    complements computed in double-double arithmetic (src/gaussian/dd.ts) from the exact entries of K, which keeps
- *    them exact to double precision down to conditional angles ~1e-8 (the rounding of K itself resolves no less).
- *    A conditioned coordinate with vanishing conditional variance (relative ≤ 1e-24: identical or collinear inputs)
- *    is the constant 0 with θ(0) = ½ — the limit of K + τI as τ → 0⁺ taken term by term, which is consistent
- *    because the terms of one Stein step pair up (e.g. δ(z_a)θ(z_b) and θ(z_a)δ(z_b) for z_b ≈ z_a) into a sum that
- *    is continuous in K. What remains are orthant probabilities P(z_i > 0, i ∈ S), |S| ≤ 4: ½ − ψ/2π (two), ½ −
+ *    complements computed in double-double arithmetic (src/gaussian/dd.ts), which keeps them exact to double
+ *    precision down to conditional angles ~1e-8 (the rounding of K itself resolves no less). The terms of one Stein
+ *    step that condition on nearly dependent coordinates (e.g. δ(z_a)θ(z_b) and θ(z_a)δ(z_b) for z_b ≈ z_a) are
+ *    individually direction-dependent and only their sum is continuous in K, so all of them must see one and the
+ *    same Gaussian: K is replaced by the nearest positive semidefinite matrix of its numerical rank, plus a
+ *    relative 1e-21 on the diagonal when that rank is deficient (psdDD; the limit K + τI, τ → 0⁺, to ~3e-11).
+ *    What remains are orthant probabilities P(z_i > 0, i ∈ S), |S| ≤ 4: ½ − ψ/2π (two), ½ −
  *    (ψ₁₂ + ψ₁₃ + ψ₂₃)/4π (three), with ψ_ij = atan2(√det, K_ij) ∈ [0, π] the angle between the two coordinates
  *    (from the double-double determinant, not from acos of a rounded correlation), and for four Plackett's identity
  *    ∂P/∂K_ij = φ_ij(0,0) P(z_k, z_l > 0 | z_i = z_j = 0) integrated along K(t) = blocks + t·(cross entries) from
@@ -303,7 +304,10 @@ interface DDMatrix {
 }
 const at = (m: DDMatrix, n: number, i: number, j: number): DD => [m.hi[i * n + j]!, m.lo[i * n + j]!];
 
-/** Relative conditional variance below which a coordinate counts as identically zero (conditional angle ≲ 1e-12). */
+/**
+ * Relative conditional variance below which a coordinate counts as identically zero (θ → ½, z^p → 0). After psdDD every
+ * conditional variance is ≥ TAU = 1e-21 of the diagonal, so this only guards against a kernel handed in directly.
+ */
 const DEGENERATE = 1e-24;
 
 /** Eigenvalues below this fraction of the largest count as zero: a pair at sin(angle) = COLLINEAR_SIN has λ_min/λ_max ≈ S²/2. */

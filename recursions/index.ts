@@ -177,8 +177,6 @@ export function solveRecursions(spec: RecursionSpec, opts: SolveOptions = {}): R
     }
   }
   const act = getActivation(ns.activation);
-  const reduced = solveCollinearByHomogeneity(spec, ns, act.kind, requested, opts);
-  if (reduced) return reduced;
   const { m, n0, L, inputs } = ns;
   const need = closure(requested);
   const timings = opts.timings;
@@ -241,74 +239,4 @@ export function solveRecursions(spec: RecursionSpec, opts: SolveOptions = {}): R
     emit(l + 1, cur);
   }
   return { layers };
-}
-
-/** Quantities whose IBP forms contain δ(z_a)δ(z_b)-type terms for piecewise-linear σ (4th derivatives of σσ, 2nd of σ'σ'). */
-const DELTA_PRODUCT_QUANTITIES: readonly QuantityName[] = ['K1', 'Theta1', 'A', 'D'];
-const NTK_QUANTITIES: readonly QuantityName[] = ['Theta', 'Theta1', 'A', 'B', 'D', 'F'];
-
-/**
- * Inputs that are positive multiples of each other (x_b = c·x_a, c > 0, not equal) with a piecewise-linear σ
- * and C_b = 0 in every layer: then z_b = c·z_a exactly at every depth, K is singular along that line, and the
- * single IBP terms δ(z_a)δ(z_b) of K¹, Θ¹, A, D diverge (their sum does not). Every quantity is then homogeneous
- * of degree one in each input index (σ positively homogeneous, no bias; NTK quantities too when λ_b = 0), so we
- * solve on one representative per ray and rescale: T[a][b]… = s_a s_b … T_rep. Returns undefined when no reduction
- * is needed; throws a clear error when the reduction is needed but invalid (λ_b ≠ 0 with NTK quantities).
- * Directions are compared to 1e-12 (∞-norm of the unit vectors).
- */
-function solveCollinearByHomogeneity(
-  spec: RecursionSpec, ns: ReturnType<typeof normalizeSpec>, kind: string, requested: QuantityName[], opts: SolveOptions,
-): RecursionResult | undefined {
-  if (kind !== 'piecewise-linear' || ns.cb.some((c) => c !== 0) || ns.m < 2) return undefined;
-  const need = closure(requested);
-  if (!DELTA_PRODUCT_QUANTITIES.some((q) => need.has(q))) return undefined;
-  const norms = ns.inputs.map((x) => Math.hypot(...x));
-  const reps: number[] = [];
-  const map: number[] = [];
-  const scale: number[] = [];
-  let collinear = false;
-  ns.inputs.forEach((x, a) => {
-    let found = -1;
-    if (norms[a] > 0) {
-      found = reps.findIndex((r) => norms[r] > 0 && x.every((v, j) => Math.abs(v / norms[a] - ns.inputs[r][j] / norms[r]) <= 1e-12));
-    }
-    if (found >= 0 && norms[a] !== norms[reps[found]]) collinear = true;
-    if (found < 0) found = reps.push(a) - 1;
-    map.push(found);
-    scale.push(norms[reps[found]] > 0 ? norms[a] / norms[reps[found]] : 1);
-  });
-  if (!collinear) return undefined;
-  const lambdaBZero = ns.lambdaB.every((l) => l === 0) || !NTK_QUANTITIES.some((q) => need.has(q));
-  if (!lambdaBZero && !['Theta1', 'A', 'D'].some((q) => need.has(q as QuantityName))) {
-    // Θ, B, F have no divergent terms: solve them directly, and K, V4, K¹ by homogeneity.
-    const ntk = requested.filter((q) => NTK_QUANTITIES.includes(q));
-    const kType = requested.filter((q) => !NTK_QUANTITIES.includes(q));
-    const a = solveCollinearByHomogeneity(spec, ns, kind, kType, opts)!;
-    const b = solveRecursions({ ...spec, quantities: ntk }, opts);
-    return { layers: a.layers.map((l, i) => ({ ...l, ...b.layers[i], layer: l.layer, width: l.width })) };
-  }
-  if (!lambdaBZero) {
-    throw new NnftInputError(
-      'inputs',
-      `some inputs are positive multiples of each other; with ${spec.activation} and C_b = 0 the 1/n NTK terms are ` +
-        'individually divergent on that line and are obtained by homogeneity only when λ_b = 0',
-      'pass --lambda-b 0, a nonzero C_b, or inputs that are not positive multiples of one another',
-    );
-  }
-  if (opts.onLayer) throw new Error('solveRecursions: onLayer with collinear inputs is not supported');
-  const inner = solveRecursions({ ...spec, inputs: reps.map((r) => ns.inputs[r]), quantities: requested }, opts);
-  const s = scale;
-  return {
-    layers: inner.layers.map((l) => {
-      const out: LayerResult = { layer: l.layer, width: l.width };
-      for (const q of ALL_QUANTITIES) {
-        const t = l[q];
-        if (!t) continue;
-        (out as unknown as Record<string, unknown>)[q] = RANK4.has(q)
-          ? map.map((a, i) => map.map((b, j) => map.map((c, k) => map.map((d, n) => s[i] * s[j] * s[k] * s[n] * (t as number[][][][])[a][b][c][d]))))
-          : map.map((a, i) => map.map((b, j) => s[i] * s[j] * (t as number[][])[a][b]));
-      }
-      return out;
-    }),
-  };
 }

@@ -207,6 +207,7 @@ function makePl(name: string, slopes: { slopeNeg: number; slopePos: number }, ex
   const { slopeNeg: a, slopePos: b } = slopes;
   const f = (z: number) => (z > 0 ? b * z : a * z);
   const avg = (a + b) / 2;
+  // σ'(0) = (s₋ + s₊)/2 pointwise: the convention of the recursions too (docs/piecewise-linear.md)
   const d1 = (z: number) => (z > 0 ? b : z < 0 ? a : avg);
   return {
     name,

@@ -7,7 +7,7 @@
  *   tensor Gauss–Hermite, error = |value(n) − value(n')|.
  * - expectActivationProduct(act, K, factors): ⟨Π σ^(k_i)(z_{a_i})⟩. Smooth σ: nested quadrature in
  *   pivoted-Cholesky coordinates of the distinct inputs (dimension = rank of the sub-kernel).
- *   Piecewise-linear σ: exact analytic reduction (src/gaussian/piecewise.ts), δ-terms included.
+ *   Piecewise-linear σ: exact analytic reduction (src/gaussian/piecewise.ts, pair.ts), δ-terms included.
  * - makeLayerExpectation(act, K): validated once, memoised by the sorted factor list.
  */
 import { NnftInputError } from '../errors.ts';
@@ -15,7 +15,7 @@ import type { Activation } from '../activations/types.ts';
 import type { DerivFactor, GaussOptions, GaussResult } from './types.ts';
 import { gaussHermite } from './hermite.ts';
 import { pivotedCholesky, symmetricEigen, validateKernel } from './linalg.ts';
-import { expectPl, plAtoms, type PlFactor } from './piecewise.ts';
+import { plProductExpectation } from './piecewise.ts';
 import { productExpectation } from './quadrature.ts';
 import { Calibration, SmoothLayerContext } from './smooth.ts';
 
@@ -148,35 +148,7 @@ function evalProduct(
 ): number {
   if (factors.length === 0) return 1;
   const { inputs, orders } = grouped;
-  if (act.kind === 'piecewise-linear') {
-    const Csub = subKernel(prep.C, inputs);
-    const { slopeNeg, slopePos } = act.pl!;
-    // per-coordinate combined factor: sum of atoms
-    const coordAtoms: [number, PlFactor][][] = orders.map((ol) => {
-      let atoms: [number, PlFactor][] = [[1, { p: 0, ind: 0, dj: -1 }]];
-      for (const k of ol) {
-        const next: [number, PlFactor][] = [];
-        for (const a of atoms) for (const b of plAtoms(k, slopeNeg, slopePos)) next.push(...mulAtomsPublic(a, b));
-        atoms = next;
-      }
-      return atoms;
-    });
-    let total = 0;
-    const pick: PlFactor[] = new Array(inputs.length);
-    const rec = (i: number, coef: number) => {
-      if (coef === 0) return;
-      if (i === inputs.length) {
-        total += coef * expectPl(pick, Csub, prep.scale);
-        return;
-      }
-      for (const [c, f] of coordAtoms[i]!) {
-        pick[i] = f;
-        rec(i + 1, coef * c);
-      }
-    };
-    rec(0, 1);
-    return total;
-  }
+  if (act.kind === 'piecewise-linear') return plProductExpectation(act.pl!, subKernel(prep.C, inputs), orders);
   const gs = (): ((z: number) => number)[] => orders.map((ol) => smoothProductFn(act, ol));
   if (opts.order !== undefined) {
     const { L, perm, rank } = pivotedCholesky(subKernel(prep.C, inputs), opts.rankTol ?? 1e-13);
@@ -202,8 +174,6 @@ function calibrationFor(act: Activation, tol: number): Calibration {
   }
   return c;
 }
-
-import { mulAtomsPublic } from './piecewise.ts';
 
 function prepare(K: number[][], argumentName: string): Prepared {
   const C = validateKernel(K, argumentName);

@@ -15,7 +15,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { solveRecursions, evaluatorSource, ALL_QUANTITIES, type QuantityName, type RecursionResult } from '../recursions/index.ts';
+import { layerEvaluator, solveRecursions, type RecursionResult } from '../recursions/index.ts';
+import { QUANTITIES, QUANTITY_NAMES, type QuantityName } from '../src/quantities.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -62,7 +63,7 @@ export async function main(): Promise<void> {
   const rows: [string, string, string, string][] = [];
   const fmt = (s: number): string => (s < 1 ? `${(s * 1000).toFixed(1)} ms` : `${s.toFixed(2)} s`);
   const q4: QuantityName[] = ['K', 'Theta', 'V4', 'K1'];
-  console.log(`evaluators: ${ALL_QUANTITIES.map((q) => `${q}=${evaluatorSource(q)}`).join(' ')}`);
+  console.log(`evaluators: ${QUANTITY_NAMES.map((q) => `${q}=${QUANTITIES[q].recursion.direct === layerEvaluator(q) ? 'direct' : 'compiled'}`).join(' ')}`);
 
   // 1. two inputs, 100 layers
   const [res, cold] = time(() => solveRecursions({ ...SPEC100, quantities: q4 }));
@@ -100,7 +101,7 @@ export async function main(): Promise<void> {
   rows.push(['tanh m=8 L=20 K,Θ,V4,K¹', 'nnft solver', fmt(t8), `${t8 < 10 ? 'ok (< 10 s)' : 'OVER 10 s'}; ${Object.entries(tq).map(([k, v]) => `${k} ${fmt(v! / 1000)}`).join(', ')}`]);
 
   // 3. all quantities, two inputs, 50 layers
-  const spec50 = { ...SPEC100, widths: new Array(50).fill(64), quantities: [...ALL_QUANTITIES] };
+  const spec50 = { ...SPEC100, widths: new Array(50).fill(64), quantities: [...QUANTITY_NAMES] };
   solveRecursions(spec50); // warm-up (compilation of evaluators)
   const tq9: Partial<Record<QuantityName, number>> = {};
   const [, t50] = time(() => solveRecursions(spec50, { timings: tq9 }));

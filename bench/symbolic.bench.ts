@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { clearCanonicalMemo, clearDerivationCache, compileRecursion, deriveRecursion, simplify } from '../src/symbolic/index.ts';
 import { getActivation } from '../src/activations/index.ts';
 import { makeLayerExpectations } from '../recursions/expectation.ts';
-import type { DerivGroup, RecursionContext } from '../recursions/types.ts';
+import type { DerivGroup, RecursionContext } from '../src/recursion-contract.ts';
 import type { DerivFactor } from '../src/gaussian/types.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));

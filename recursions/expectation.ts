@@ -17,7 +17,7 @@ import type { Activation } from '../src/activations/types.ts';
 import { makeLayerExpectation, type Float64Arena } from '../src/gaussian/index.ts';
 import { expectPl, mulAtomsPublic, plAtoms, type PlFactor } from '../src/gaussian/piecewise.ts';
 import type { DerivFactor } from '../src/gaussian/types.ts';
-import type { DerivGroup } from './types.ts';
+import type { DerivGroup } from '../src/recursion-contract.ts';
 
 const FACT = [1, 1, 2, 6, 24, 120, 720, 5040, 40320, 362880, 3628800];
 const fact = (n: number): number => (n < FACT.length ? FACT[n] : n * fact(n - 1));

@@ -19,20 +19,18 @@
  *   A, B, D, F likewise from the i ≠ j pair averages of Θ̂_ii Θ̂_jj, Θ̂_ij Θ̂_ij, Θ̂_ii z_j z_j, Θ̂_ij z_i z_j.
  */
 import type { Plan } from './sampler.ts';
-import type { McQuantity } from './types.ts';
+import { QUANTITIES, QUANTITY_NAMES, type SampledQuantity } from '../quantities.ts';
 
 export interface Slice {
   layer: number;
-  quantity: McQuantity;
+  quantity: SampledQuantity;
   offset: number;
-  rank: 2 | 4;
+  rank: number;
 }
-
-const RANK: Record<McQuantity, 2 | 4> = { K: 2, V4: 4, K1: 2, Theta: 2, Theta1: 2, A: 4, B: 4, D: 4, F: 4 };
 
 export function ensembleDerived(
   p: Plan,
-  quantities: readonly McQuantity[],
+  quantities: readonly SampledQuantity[],
   kinf: Float64Array[] | null,
   thinf: Float64Array[] | null,
 ): { f: (mean: Float64Array) => Float64Array; slices: Slice[]; size: number; zeroLayer1: boolean } {
@@ -41,12 +39,13 @@ export function ensembleDerived(
   const m4 = m2 * m2;
   const slices: Slice[] = [];
   let size = 0;
-  const order: McQuantity[] = ['K', 'V4', 'K1', 'Theta', 'Theta1', 'A', 'B', 'D', 'F'];
+  // registry order (src/quantities.ts), whatever the order requested
+  const inOrder = [...quantities].sort((x, y) => QUANTITY_NAMES.indexOf(x) - QUANTITY_NAMES.indexOf(y));
   for (let l = 0; l < p.L; l++) {
-    for (const q of order) {
-      if (!quantities.includes(q)) continue;
-      slices.push({ layer: l, quantity: q, offset: size, rank: RANK[q] });
-      size += RANK[q] === 2 ? m2 : m4;
+    for (const q of inOrder) {
+      const rank = QUANTITIES[q].rank;
+      slices.push({ layer: l, quantity: q, offset: size, rank });
+      size += m ** rank;
     }
   }
   // Layer 1 with fixed inputs and conditional estimators is deterministic: report the exact K⁽¹⁾, Θ⁽¹⁾ and
@@ -121,7 +120,7 @@ export function ensembleDerived(
       }
       if (l === 0 && zeroLayer1) {
         const exact = sl.quantity === 'K' ? K1exact : sl.quantity === 'Theta' ? T1exact : null;
-        for (let q = 0; q < (sl.rank === 2 ? m2 : m4); q++) out[o + q] = exact ? exact[q] : 0;
+        for (let q = 0; q < m ** sl.rank; q++) out[o + q] = exact ? exact[q] : 0;
       }
     }
     return out;

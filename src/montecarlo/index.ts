@@ -9,8 +9,7 @@
  * Standard errors: grouped jackknife over G = 64 groups of networks (network blocks assigned round-robin),
  * which handles the nonlinear estimators (products of means, cumulants) with memory O(G × statistics).
  */
-export type { EnsembleSpec, DistributionSpec, McQuantity, McResult, McLayerResult, Estimate } from './types.ts';
-export { MC_QUANTITIES } from './types.ts';
+export type { EnsembleSpec, DistributionSpec, McResult, McLayerResult, Estimate } from './types.ts';
 export { sampleEnsemble, sampleEnsembleState, finishEnsemble, mergeStates, SHARD_FORMAT, type McState } from './ensemble.ts';
 export { sampleCorrelators, sampleCorrelatorsState, finishCorrelators, type CorrelatorSpec, type CorrelatorResult, type CorrelatorEntry } from './correlators.ts';
 export { NetStream, philox4x32 } from './rng.ts';

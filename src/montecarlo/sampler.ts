@@ -15,8 +15,8 @@ import { getActivation } from '../activations/index.ts';
 import { NnftInputError } from '../errors.ts';
 import { normalizeSpec } from '../spec.ts';
 import { NetStream } from './rng.ts';
-import type { EnsembleSpec, McQuantity } from './types.ts';
-import { NTK_QUANTITIES } from './types.ts';
+import type { EnsembleSpec } from './types.ts';
+import { QUANTITIES, parseQuantities } from '../quantities.ts';
 
 export interface LayerLayout {
   /** offsets into the per-network statistics vector (−1: absent) */
@@ -73,22 +73,6 @@ export interface Plan {
   seed: number;
 }
 
-const ALL: McQuantity[] = ['K', 'V4', 'K1', 'Theta', 'Theta1', 'A', 'B', 'D', 'F'];
-
-export function validateQuantities(q: readonly string[] | undefined): McQuantity[] {
-  if (q === undefined) return ['K', 'V4'];
-  if (!Array.isArray(q) || q.length === 0) throw new NnftInputError('quantities', 'expected a non-empty list', `choose from ${ALL.join(',')}`);
-  const alias: Record<string, McQuantity> = { 'Θ': 'Theta', 'Θ1': 'Theta1', V: 'V4' };
-  const out: McQuantity[] = [];
-  for (const raw of q) {
-    const s = String(raw).trim();
-    const name = (alias[s] ?? s) as McQuantity;
-    if (!ALL.includes(name)) throw new NnftInputError('quantities', `unknown quantity '${raw}'`, `choose from ${ALL.join(',')}`);
-    if (!out.includes(name)) out.push(name);
-  }
-  return out;
-}
-
 export interface NpointRequest {
   layer: number; // 1-based
   labels: [number, number][];
@@ -98,7 +82,7 @@ export interface NpointRequest {
 /** Build the sampling plan (validates the spec; throws NnftInputError on bad input). */
 export function buildPlan(spec: EnsembleSpec, npoint?: NpointRequest): Plan {
   const ns = normalizeSpec(spec);
-  const quantities = validateQuantities(spec.quantities as string[] | undefined);
+  const quantities = parseQuantities(spec.quantities, 'montecarlo');
   const seed = spec.seed ?? 0;
   if (!Number.isSafeInteger(seed) || seed < 0) throw new NnftInputError('seed', `expected a non-negative integer, got ${String(seed)}`);
   const dist = spec.distribution ?? {};
@@ -169,8 +153,8 @@ export function buildPlan(spec: EnsembleSpec, npoint?: NpointRequest): Plan {
     inputs = null;
     n0 = width;
   }
-  const ntk = quantities.some((q) => NTK_QUANTITIES.includes(q));
-  const preact = quantities.some((q) => q === 'K' || q === 'V4' || q === 'K1');
+  const ntk = quantities.some((q) => QUANTITIES[q].montecarlo.statistics === 'ntk');
+  const preact = quantities.some((q) => QUANTITIES[q].montecarlo.statistics === 'preactivation');
   const special = weights !== 'gaussian' || meanShift !== null || correlated !== null;
   const reqSampler = spec.sampler ?? 'auto';
   if (!['auto', 'fast', 'full'].includes(reqSampler)) throw new NnftInputError('sampler', `unknown '${String(reqSampler)}'`, "use 'auto', 'fast' or 'full'");

@@ -1,11 +1,6 @@
-/** Public types of the Monte Carlo module (DESIGN §3, §6, §7). */
+/** Public types of the Monte Carlo module (conventions and JSON shapes: docs/conventions.md). */
 import type { ArchitectureSpec } from '../spec.ts';
-
-export type McQuantity = 'K' | 'V4' | 'K1' | 'Theta' | 'Theta1' | 'A' | 'B' | 'D' | 'F';
-export const MC_QUANTITIES: readonly McQuantity[] = ['K', 'V4', 'K1', 'Theta', 'Theta1', 'A', 'B', 'D', 'F'];
-/** Preactivation statistics (the fast path applies when only these are asked for). */
-export const PREACTIVATION_QUANTITIES: readonly McQuantity[] = ['K', 'V4', 'K1'];
-export const NTK_QUANTITIES: readonly McQuantity[] = ['Theta', 'Theta1', 'A', 'B', 'D', 'F'];
+import type { NestedTensor, RankOf, SampledQuantity } from '../quantities.ts';
 
 /**
  * Parameter distributions (seed 000). Anything but the plain Gaussian default runs the full-weight sampler
@@ -42,8 +37,8 @@ export interface EnsembleSpec extends ArchitectureSpec {
   nets: number;
   /** Non-negative integer seed (default 0). */
   seed?: number;
-  /** Quantities per layer (default K, V4). */
-  quantities?: readonly McQuantity[];
+  /** Quantities per layer (names or aliases with a Monte Carlo estimator, src/quantities.ts; default K, V4). */
+  quantities?: readonly SampledQuantity[];
   /** Run only shard `index` (0-based) of `count`: a contiguous range of network blocks. */
   shard?: { index: number; count: number };
   /** Worker threads (default: 1 for small runs, all cores for large ones). Results do not depend on it. */
@@ -76,19 +71,8 @@ export interface Estimate<T> {
   stderr: T;
 }
 
-export interface McLayerResult {
-  layer: number;
-  width: number;
-  K?: Estimate<number[][]>;
-  V4?: Estimate<number[][][][]>;
-  K1?: Estimate<number[][]>;
-  Theta?: Estimate<number[][]>;
-  Theta1?: Estimate<number[][]>;
-  A?: Estimate<number[][][][]>;
-  B?: Estimate<number[][][][]>;
-  D?: Estimate<number[][][][]>;
-  F?: Estimate<number[][][][]>;
-}
+/** One layer: each requested quantity as {mean, stderr}, in the normalisation of the recursions. */
+export type McLayerResult = { layer: number; width: number } & { [Q in SampledQuantity]?: Estimate<NestedTensor<RankOf<Q>>> };
 
 export interface McResult {
   layers: McLayerResult[];

@@ -32,7 +32,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { solveRecursions, type LayerResult } from '../../recursions/index.ts';
-import { sampleEnsemble, type McLayerResult, type McQuantity } from '../../src/montecarlo/index.ts';
+import { sampleEnsemble, type McLayerResult } from '../../src/montecarlo/index.ts';
+import type { SampledQuantity as McQuantity } from '../../src/quantities.ts';
 
 const LONG = process.env.NNFT_LONG === '1';
 const SEED = Number(process.env.NNFT_PROP_SEED ?? 20261123);

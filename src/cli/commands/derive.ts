@@ -58,7 +58,7 @@ export function register(program: Command): void {
           text: d.text,
           latex: d.latex,
           grouped: { terms: d.groupedTerms, text: d.groupedText, latex: d.groupedLatex },
-          parts: d.parts.map((p) => ({ label: p.label, terms: p.terms, groupedTerms: p.groupedTerms, ibp: p.ibp, matchesDesign: p.matchesDesign && p.matchesDesignGrouped })),
+          parts: d.parts.map((p) => ({ label: p.label, terms: p.terms, groupedTerms: p.groupedTerms, ibp: p.ibp })),
         };
         process.stdout.write(JSON.stringify(out) + '\n');
         return;

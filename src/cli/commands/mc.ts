@@ -132,13 +132,14 @@ export function register(program: Command): void {
             wick: opts.wick === true,
           });
         } else {
-          const quantities = String(opts.quantities).split(',').map((s) => s.trim()).filter((s) => s !== '');
+          const { parseQuantities } = await import('../../quantities.ts');
+          const quantities = parseQuantities(String(opts.quantities), 'montecarlo', '--quantities');
           let infinite;
           if (typeof opts.infinite === 'string') {
             const { existsSync, readFileSync } = await import('node:fs');
             infinite = parseJson('infinite', existsSync(opts.infinite) ? readFileSync(opts.infinite, 'utf8') : opts.infinite);
           }
-          state = await mc.sampleEnsembleState({ ...spec, quantities: quantities as never, infinite: infinite as never, onProgress: progress.update });
+          state = await mc.sampleEnsembleState({ ...spec, quantities, infinite: infinite as never, onProgress: progress.update });
         }
       } finally {
         progress.stop();

@@ -24,9 +24,10 @@ export function register(program: Command): void {
     .option('--json', 'print the DESIGN §6 JSON instead of the table')
     .addHelpText('after', EXAMPLE)
     .action(async (opts: Record<string, string>) => {
-      const { solveRecursions, parseQuantities } = await import('../../../recursions/index.ts');
+      const { solveRecursions } = await import('../../../recursions/index.ts');
+      const { parseQuantities } = await import('../../quantities.ts');
       const spec = parseArchitecture(opts);
-      const quantities = parseQuantities(String(opts.quantities).split(',').map((s) => s.trim()).filter((s) => s !== ''));
+      const quantities = parseQuantities(String(opts.quantities), 'recursions', '--quantities');
       // the table normalises V by K², so it always shows K
       if (!opts.json && !quantities.includes('K')) quantities.unshift('K');
       const res = solveRecursions({ ...spec, quantities });

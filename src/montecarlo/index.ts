@@ -12,6 +12,6 @@
 export type { EnsembleSpec, DistributionSpec, McResult, McLayerResult, Estimate } from './types.ts';
 export { sampleEnsemble, sampleEnsembleState, finishEnsemble, mergeStates, SHARD_FORMAT, type McState } from './ensemble.ts';
 export { sampleCorrelators, sampleCorrelatorsState, finishCorrelators, type CorrelatorSpec, type CorrelatorResult, type CorrelatorEntry } from './correlators.ts';
-export { NetStream, philox4x32 } from './rng.ts';
+export { NetStream, philox4x32 } from '../rng/index.ts';
 export { finishState } from './finish.ts';
 export { timeBackends, availableTfjsBackends } from './backend.ts';

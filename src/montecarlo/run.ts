@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { NnftInputError } from '../errors.ts';
 import { addBlock, mergeGroupState, newGroupState, type GroupState } from './accum.ts';
-import { NetStream } from './rng.ts';
+import { NetStream } from '../rng/index.ts';
 import { buildPlan, makeBuffers, simulateNetwork, type NpointRequest, type Plan } from './sampler.ts';
 import type { EnsembleSpec } from './types.ts';
 

@@ -14,7 +14,7 @@
 import { getActivation } from '../activations/index.ts';
 import { NnftInputError } from '../errors.ts';
 import { normalizeSpec } from '../spec.ts';
-import { NetStream } from './rng.ts';
+import { NetStream } from '../rng/index.ts';
 import type { EnsembleSpec } from './types.ts';
 import { QUANTITIES, parseQuantities } from '../quantities.ts';
 

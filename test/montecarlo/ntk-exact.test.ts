@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { buildPlan, makeBuffers, simulateNetwork } from '../../src/montecarlo/sampler.ts';
-import { NetStream } from '../../src/montecarlo/rng.ts';
+import { NetStream } from '../../src/rng/index.ts';
 
 describe('empirical NTK', () => {
   it('matches explicit parameter gradients (tanh, widths 3,4,2, two inputs, λ_b ≠ λ_W)', () => {

@@ -1,5 +1,6 @@
 /**
- * Reproducible random numbers for the Monte Carlo (DESIGN §7), keyed by (seed, network index).
+ * Reproducible random numbers, keyed by (seed, stream): the Monte Carlo draws network `net`'s numbers from
+ * stream `net`, the symmetry checks wrap it (src/symmetry/rng.ts).
  *
  * Network `net` of a run with seed `seed` owns the stream: state₀ = Philox4x32-10(counter = (0, 0, net mod 2^32,
  * ⌊net / 2^32⌋), key = (seed mod 2^32, ⌊seed / 2^32⌋)) (Salmon et al., SC'11; a counter-based generator used

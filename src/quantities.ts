@@ -183,10 +183,6 @@ export function quantity(q: QuantityName): QuantitySpec {
   return QUANTITIES[q];
 }
 
-export function isQuantityName(name: unknown): name is QuantityName {
-  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(QUANTITIES, name);
-}
-
 export function isSampled(q: QuantityName): q is SampledQuantity {
   return QUANTITIES[q].montecarlo !== null;
 }

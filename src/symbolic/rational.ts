@@ -28,15 +28,7 @@ export function isZero(a: Rational): boolean {
   return a.isZero();
 }
 
-export function requal(a: Rational, b: Rational): boolean {
-  return a.equals(b);
-}
-
 export function rToNumber(a: Rational): number {
   return a.toNumber();
 }
 
-/** "3", "-1/4" */
-export function rToString(a: Rational): string {
-  return a.toString();
-}

@@ -42,10 +42,6 @@ export function matvec(a: Mat, x: ArrayLike<number>): number[] {
   });
 }
 
-export function addScaled(a: Mat, b: Mat, s: number): Mat {
-  return a.map((row, i) => row.map((v, j) => v + s * b[i][j]));
-}
-
 /** max-row-sum (∞) norm */
 export function normInf(a: Mat): number {
   let m = 0;

@@ -13,7 +13,7 @@ import { NnftInputError } from '../errors.ts';
 import { jackknife, type GroupState } from './accum.ts';
 import { stateFromGroups, resolveWorkers, type McState } from './ensemble.ts';
 import { runAll, runLayout } from './run.ts';
-import { buildPlan, type NpointRequest } from './sampler.ts';
+import { buildPlan, type NpointRequest } from './plan.ts';
 import type { EnsembleSpec, Estimate } from './types.ts';
 
 export interface CorrelatorSpec extends Omit<EnsembleSpec, 'quantities' | 'infinite'> {

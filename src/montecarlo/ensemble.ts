@@ -9,7 +9,7 @@ import { solveRecursions } from '../../recursions/index.ts';
 import { jackknife, mergeGroupState, newGroupState, type GroupState } from './accum.ts';
 import { ensembleDerived, nest2, nest4 } from './estimators.ts';
 import { defaultWorkers, netsIn, runAll, runLayout, serialisableSpec, type RunLayout } from './run.ts';
-import { buildPlan, type Plan } from './sampler.ts';
+import { buildPlan, type Plan } from './plan.ts';
 import type { EnsembleSpec, McLayerResult, McResult } from './types.ts';
 
 export const SHARD_FORMAT = 'nnft-mc-state/1';
@@ -116,7 +116,7 @@ async function infiniteWidth(
       let dot = 0;
       for (let j = 0; j < ns.n0; j++) dot += ns.inputs[a][j] * ns.inputs[b][j];
       k[a * m + b] = plan.cb[0] + (plan.cw[0] / ns.n0) * dot;
-      t[a * m + b] = plan.lb[0] + (plan.lw[0] / ns.n0) * dot;
+      t[a * m + b] = plan.lambdaB[0] + (plan.lambdaW[0] / ns.n0) * dot;
     }
     Ks.push(k);
     Ts.push(t);
@@ -126,7 +126,7 @@ async function infiniteWidth(
       for (let a = 0; a < m; a++) for (let b = 0; b < m; b++) {
         const e = Math.exp(k[a * m + b] - (k[a * m + a] + k[b * m + b]) / 2);
         k2[a * m + b] = plan.cb[l] + plan.cw[l] * e;
-        t2[a * m + b] = plan.lb[l] + plan.lw[l] * e + plan.cw[l] * e * t[a * m + b];
+        t2[a * m + b] = plan.lambdaB[l] + plan.lambdaW[l] * e + plan.cw[l] * e * t[a * m + b];
       }
       k = k2;
       t = t2;
@@ -141,8 +141,8 @@ async function infiniteWidth(
     widths: ns.widths,
     cb: plan.cb,
     cw: plan.cw,
-    lambdaB: plan.lb,
-    lambdaW: plan.lw,
+    lambdaB: plan.lambdaB,
+    lambdaW: plan.lambdaW,
     quantities: ['K', 'Theta'],
   });
   const flatAt = (q: 'K' | 'Theta'): Float64Array[] => res.layers.map((ly) => Float64Array.from((ly[q] ?? []).flat()));

@@ -18,7 +18,7 @@
  *   and V is reported for m = 1 only (V = n_{ℓ−1}(E[z⁴] − 3E[z²]²)/3).
  *   A, B, D, F likewise from the i ≠ j pair averages of Θ̂_ii Θ̂_jj, Θ̂_ij Θ̂_ij, Θ̂_ii z_j z_j, Θ̂_ij z_i z_j.
  */
-import type { Plan } from './sampler.ts';
+import type { Plan } from './plan.ts';
 import { QUANTITIES, QUANTITY_NAMES, type SampledQuantity } from '../quantities.ts';
 
 export interface Slice {
@@ -58,20 +58,20 @@ export function ensembleDerived(
       let dot = 0;
       for (let j = 0; j < p.n0; j++) dot += p.inputs![j * m + a] * p.inputs![j * m + b];
       K1exact[a * m + b] = p.cb[0] + (p.cw[0] / p.n0) * dot;
-      T1exact[a * m + b] = p.lb[0] + (p.lw[0] / p.n0) * dot;
+      T1exact[a * m + b] = p.lambdaB[0] + (p.lambdaW[0] / p.n0) * dot;
     }
   }
   const f = (mu: Float64Array): Float64Array => {
     const out = new Float64Array(size);
     for (const sl of slices) {
       const l = sl.layer;
-      const lay = p.layout[l];
+      const lay = p.offsets[l];
       const nP = l === 0 ? p.n0 : p.widths[l - 1];
       const n = p.widths[l];
       const o = sl.offset;
       const cond = p.estimator === 'conditional';
-      const Kof = (q: number) => (cond ? mu[lay.G + q] : mu[lay.S2 + q]);
-      const Tof = (q: number) => (cond ? mu[lay.h + q] : mu[lay.th + q]);
+      const Kof = (q: number) => (cond ? mu[lay.condKernel + q] : mu[lay.zz + q]);
+      const Tof = (q: number) => (cond ? mu[lay.condNtk + q] : mu[lay.ntkDiag + q]);
       switch (sl.quantity) {
         case 'K':
           for (let q = 0; q < m2; q++) out[o + q] = Kof(q);
@@ -88,29 +88,29 @@ export function ensembleDerived(
         case 'V4':
           for (let q = 0; q < m2; q++) for (let r = 0; r < m2; r++) {
             let v: number;
-            if (cond) v = mu[lay.GG + q * m2 + r] - mu[lay.G + q] * mu[lay.G + r];
-            else if (n > 1) v = (n * mu[lay.PP + q * m2 + r] - mu[lay.Q + q * m2 + r]) / (n - 1) - mu[lay.S2 + q] * mu[lay.S2 + r];
-            else if (m === 1) v = (mu[lay.Q] - 3 * mu[lay.S2] * mu[lay.S2]) / 3;
+            if (cond) v = mu[lay.condKernelPairs + q * m2 + r] - mu[lay.condKernel + q] * mu[lay.condKernel + r];
+            else if (n > 1) v = (n * mu[lay.zzPairs + q * m2 + r] - mu[lay.zzzz + q * m2 + r]) / (n - 1) - mu[lay.zz + q] * mu[lay.zz + r];
+            else if (m === 1) v = (mu[lay.zzzz] - 3 * mu[lay.zz] * mu[lay.zz]) / 3;
             else v = NaN;
             out[o + q * m2 + r] = nP * v;
           }
           break;
         case 'A':
           for (let q = 0; q < m2; q++) for (let r = 0; r < m2; r++) {
-            const v = cond ? mu[lay.hh + q * m2 + r] - mu[lay.h + q] * mu[lay.h + r] : n > 1 ? mu[lay.X + q * m2 + r] - mu[lay.th + q] * mu[lay.th + r] : NaN;
+            const v = cond ? mu[lay.condNtkPairs + q * m2 + r] - mu[lay.condNtk + q] * mu[lay.condNtk + r] : n > 1 ? mu[lay.ntkDiagPairs + q * m2 + r] - mu[lay.ntkDiag + q] * mu[lay.ntkDiag + r] : NaN;
             out[o + q * m2 + r] = nP * v;
           }
           break;
         case 'D':
           for (let q = 0; q < m2; q++) for (let r = 0; r < m2; r++) {
-            const v = cond ? mu[lay.hG + q * m2 + r] - mu[lay.h + q] * mu[lay.G + r] : n > 1 ? mu[lay.Zd + q * m2 + r] - mu[lay.th + q] * mu[lay.S2 + r] : NaN;
+            const v = cond ? mu[lay.condNtkKernel + q * m2 + r] - mu[lay.condNtk + q] * mu[lay.condKernel + r] : n > 1 ? mu[lay.ntkDiagZZ + q * m2 + r] - mu[lay.ntkDiag + q] * mu[lay.zz + r] : NaN;
             out[o + q * m2 + r] = nP * v;
           }
           break;
         case 'B':
         case 'F': {
           // stored index [a][b][c][d] (NTK pair ab, second pair / z slots cd) → reported [a][c][b][d]
-          const src = sl.quantity === 'B' ? (cond ? lay.Bc : lay.Y) : cond ? lay.Fc : lay.Zf;
+          const src = sl.quantity === 'B' ? (cond ? lay.condNtkFrobenius : lay.ntkOffDiagPairs) : cond ? lay.condNtkZZ : lay.ntkOffDiagZZ;
           for (let a = 0; a < m; a++) for (let b = 0; b < m; b++) for (let c = 0; c < m; c++) for (let d = 0; d < m; d++) {
             const v = !cond && n <= 1 ? NaN : mu[src + ((a * m + b) * m + c) * m + d];
             out[o + ((a * m + c) * m + b) * m + d] = nP * v;

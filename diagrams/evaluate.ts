@@ -10,8 +10,7 @@
  */
 import { NnftInputError } from '../src/errors.ts';
 import { Rational } from '../src/rational.ts';
-import type { Diagram, FeynmanResult } from './feynman.ts';
-import { propagators } from './feynman.ts';
+import { propagators, type Diagram, type FeynmanResult } from './diagram.ts';
 
 export type Point = number | number[];
 export type Kernel<P extends Point = Point> = (u: P, v: P) => number;

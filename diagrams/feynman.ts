@@ -17,90 +17,16 @@
  *
  * e.g. G⁽⁴⁾, one g4 vertex, all four externals on it: W = 4! = 24, |Aut| = 1 ⇒ −24·g4 (seed 003).
  */
-import { MultiUndirectedGraph } from 'graphology';
 import { NnftInputError } from '../src/errors.ts';
 import { Rational, factorialBig } from '../src/rational.ts';
 import { buildCodeMaps, canonicalAut, degreePreservingPermutations } from './canonical.ts';
-
-export interface FeynmanSpec {
-  /** number of labelled external points x1..xn */
-  points: number;
-  /** vertex degrees present in the action, each in 3..MAX_DEGREE; coupling of degree k is named g{k} (λ = g4, κ = g6) */
-  couplings: number[];
-  /** highest total order in the couplings (number of vertices); orders 0..order are returned */
-  order: number;
-}
+import { couplingName, type Diagram, type FeynmanResult, type FeynmanSpec, type TopologyGroup } from './diagram.ts';
+import { diagramToJSON, topologyToJSON } from './printers.ts';
 
 export const MIN_DEGREE = 3;
 export const MAX_DEGREE = 8;
 export const MAX_ORDER = 6;
 export const MAX_POINTS = 16;
-
-export interface DiagramNode {
-  id: string;
-  kind: 'external' | 'vertex';
-  /** 0-based external index (externals) */
-  index?: number;
-  /** degree (vertices) */
-  degree?: number;
-  /** coupling name g{k} (vertices) */
-  coupling?: string;
-}
-
-export interface DiagramEdge {
-  source: string;
-  target: string;
-}
-
-export interface DiagramGraphJSON {
-  nodes: DiagramNode[];
-  edges: DiagramEdge[];
-}
-
-/** One labelled class (external labels fixed) with its exact coefficient. */
-export interface Diagram {
-  /** total order N = number of vertices */
-  order: number;
-  /** internal vertex degrees, canonical order (ascending) */
-  vertexDegrees: readonly number[];
-  /** coupling powers, e.g. { g4: 2, g6: 1 } */
-  powers: Record<string, number>;
-  /** "g4^2*g6", or "1" at order 0 */
-  monomial: string;
-  /** exact coefficient of the monomial, sign and 1/N! included */
-  coefficient: Rational;
-  /** W: number of Wick contractions (labelled vertices) realising one labelled matrix of the class */
-  weight: bigint;
-  /** automorphisms of the class: internal-vertex permutations fixing the externals and the graph */
-  automorphisms: number;
-  /** all points and vertices in one component */
-  connected: boolean;
-  /** canonical description with external labels forgotten (the by-topology key) */
-  topology: string;
-  /** number of external points */
-  points: number;
-  /** symmetric multiplicity matrix over nodes x1..xp, then vertices (row-major, (p+N)²) */
-  adjacency: Int32Array;
-  /** canonical code (upper triangle of the adjacency) — a unique key of the labelled class */
-  key: string;
-}
-
-export interface TopologyGroup {
-  topology: string;
-  order: number;
-  monomial: string;
-  powers: Record<string, number>;
-  connected: boolean;
-  /** number of labelled classes in the group */
-  classes: number;
-  /** sum of the labelled classes' coefficients */
-  coefficient: Rational;
-}
-
-export interface FeynmanResult {
-  spec: FeynmanSpec;
-  diagrams: Diagram[];
-}
 
 // ——— validation ———
 
@@ -134,12 +60,6 @@ export function validateFeynmanSpec(spec: unknown): FeynmanSpec {
   return { points, couplings, order };
 }
 
-/** Name of the coupling of degree k. */
-export function couplingName(k: number): string {
-  return `g${k}`;
-}
-
-/** "g4^2*g6" from degrees [4,4,6]; "1" for none. */
 export function monomialOf(degrees: readonly number[]): { monomial: string; powers: Record<string, number> } {
   const powers: Record<string, number> = {};
   for (const k of degrees) powers[couplingName(k)] = (powers[couplingName(k)] ?? 0) + 1;
@@ -487,11 +407,6 @@ class DiagramRecord implements Diagram {
   }
 }
 
-/** The JSON entry of a topology group. */
-export function topologyToJSON(t: TopologyGroup) {
-  return { order: t.order, monomial: t.monomial, coefficient: t.coefficient.toString(), connected: t.connected, classes: t.classes, topology: t.topology };
-}
-
 /** Sum labelled classes by (order, monomial, topology). */
 export function groupByTopology(diagrams: readonly Diagram[]): TopologyGroup[] {
   const map = new Map<string, TopologyGroup>();
@@ -508,126 +423,3 @@ export function groupByTopology(diagrams: readonly Diagram[]): TopologyGroup[] {
   return [...map.values()];
 }
 
-// ——— names, expressions ———
-
-const VERTEX_NAMES = ['y', 'z', 'w', 'u', 'v', 't'];
-
-/** Name of internal vertex v (0-based): y, z, w, u, v, t, then y7, y8, … */
-export function vertexName(v: number): string {
-  return v < VERTEX_NAMES.length ? VERTEX_NAMES[v] : `y${v + 1}`;
-}
-
-export function nodeName(d: Diagram, a: number): string {
-  return a < d.points ? `x${a + 1}` : vertexName(a - d.points);
-}
-
-/** Propagators as [a, b, multiplicity] with a ≤ b (node indices), in reading order. */
-export function propagators(d: Diagram): Array<[number, number, number]> {
-  const T = d.points + d.order;
-  const out: Array<[number, number, number]> = [];
-  for (let a = 0; a < T; a++) {
-    for (let b = a; b < T; b++) {
-      const x = d.adjacency[a * T + b];
-      if (x > 0) out.push([a, b, x]);
-    }
-  }
-  return out;
-}
-
-function prefix(d: Diagram, latex: boolean): string {
-  const c = d.coefficient;
-  const mono = d.monomial === '1' ? '' : d.monomial;
-  if (!latex) {
-    const cs = c.toString();
-    const head = mono === '' ? (cs === '1' ? '' : `${cs}*`) : cs === '1' ? `${mono}*` : cs === '-1' ? `-${mono}*` : `${cs}*${mono}*`;
-    return head;
-  }
-  const monoTex = Object.entries(d.powers)
-    .sort((a, b) => Number(a[0].slice(1)) - Number(b[0].slice(1)))
-    .map(([g, e]) => `g_{${g.slice(1)}}${e === 1 ? '' : `^{${e}}`}`)
-    .join(' ');
-  const cs = c.toLatex();
-  if (monoTex === '') return cs === '1' ? '' : `${cs}\\,`;
-  if (cs === '1') return `${monoTex}\\,`;
-  if (cs === '-1') return `-${monoTex}\\,`;
-  return `${cs}\\,${monoTex}\\,`;
-}
-
-/** Text expression, e.g. `-24*g4*∫dy K(x1,y)K(x2,y)K(x3,y)K(x4,y)`. */
-export function diagramExpression(d: Diagram): string {
-  const ints = Array.from({ length: d.order }, (_, v) => `∫d${vertexName(v)}`).join('');
-  const factors = propagators(d)
-    .map(([a, b, x]) => `K(${nodeName(d, a)},${nodeName(d, b)})${x === 1 ? '' : `^${x}`}`)
-    .join('');
-  return `${prefix(d, false)}${ints}${ints ? ' ' : ''}${factors}`;
-}
-
-function texNode(d: Diagram, a: number): string {
-  return a < d.points ? `x_{${a + 1}}` : vertexName(a - d.points).replace(/^y(\d+)$/, 'y_{$1}');
-}
-
-/** LaTeX expression, e.g. `-24\,g_{4}\int dy\,K(x_{1},y)…`. */
-export function diagramLatex(d: Diagram): string {
-  const ints = Array.from({ length: d.order }, (_, v) => `\\int d${texNode(d, d.points + v)}\\,`).join('');
-  const factors = propagators(d)
-    .map(([a, b, x]) => `K(${texNode(d, a)},${texNode(d, b)})${x === 1 ? '' : `^{${x}}`}`)
-    .join('');
-  return `${prefix(d, true)}${ints}${factors}`;
-}
-
-/** Plain graph JSON: nodes x1..xp then vertices; one edge per propagator (self-loops: source = target). */
-export function diagramGraphJSON(d: Diagram): DiagramGraphJSON {
-  const nodes: DiagramNode[] = [];
-  for (let a = 0; a < d.points; a++) nodes.push({ id: `x${a + 1}`, kind: 'external', index: a });
-  d.vertexDegrees.forEach((k, v) => nodes.push({ id: vertexName(v), kind: 'vertex', degree: k, coupling: couplingName(k) }));
-  const edges: DiagramEdge[] = [];
-  for (const [a, b, x] of propagators(d)) for (let r = 0; r < x; r++) edges.push({ source: nodeName(d, a), target: nodeName(d, b) });
-  return { nodes, edges };
-}
-
-/** The diagram as a graphology multigraph with self-loops (node/edge attributes as in diagramGraphJSON). */
-export function diagramToGraph(d: Diagram): MultiUndirectedGraph {
-  const g = new MultiUndirectedGraph({ allowSelfLoops: true });
-  const j = diagramGraphJSON(d);
-  for (const n of j.nodes) {
-    const { id, ...attrs } = n;
-    g.addNode(id, attrs);
-  }
-  for (const e of j.edges) g.addEdge(e.source, e.target, { propagator: 'K' });
-  return g;
-}
-
-/** Does the diagram contain a self-loop K(y,y)? */
-export function hasSelfLoop(d: Diagram): boolean {
-  const T = d.points + d.order;
-  for (let v = d.points; v < T; v++) if (d.adjacency[v * T + v] > 0) return true;
-  return false;
-}
-
-/** The JSON entry of the CLI / API: one object per labelled class. */
-export function diagramToJSON(d: Diagram) {
-  return {
-    order: d.order,
-    monomial: d.monomial,
-    coefficient: d.coefficient.toString(),
-    connected: d.connected,
-    topology: d.topology,
-    expression: diagramExpression(d),
-    latex: diagramLatex(d),
-    symmetry: { weight: d.weight.toString(), automorphisms: d.automorphisms },
-    graph: diagramGraphJSON(d),
-  };
-}
-
-/**
- * Relabel external points: point a becomes point perm[a] (a permutation of 0..p−1). Returns the
- * diagram's key in the relabelled labelling (used by tests of permutation invariance).
- */
-export function relabelExternals(d: Diagram, perm: readonly number[]): Int32Array {
-  const p = d.points;
-  const T = p + d.order;
-  const out = new Int32Array(T * T);
-  const map = (a: number) => (a < p ? perm[a] : a);
-  for (let a = 0; a < T; a++) for (let b = 0; b < T; b++) out[map(a) * T + map(b)] = d.adjacency[a * T + b];
-  return out;
-}

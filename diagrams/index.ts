@@ -19,27 +19,11 @@ export {
   MAX_WICK_PAIRS,
 } from './wick.ts';
 export type { Contraction, NngpTermFormat } from './wick.ts';
-export {
-  feynmanDiagrams,
-  validateFeynmanSpec,
-  groupByTopology,
-  diagramExpression,
-  diagramLatex,
-  diagramGraphJSON,
-  diagramToGraph,
-  diagramToJSON,
-  topologyToJSON,
-  hasSelfLoop,
-  propagators,
-  relabelExternals,
-  couplingName,
-  monomialOf,
-  vertexName,
-  enumerateClasses,
-  matchingWeight,
-  topologyOf,
-} from './feynman.ts';
-export type { FeynmanSpec, FeynmanResult, Diagram, TopologyGroup, DiagramGraphJSON } from './feynman.ts';
+export { feynmanDiagrams, validateFeynmanSpec, groupByTopology, monomialOf, enumerateClasses, matchingWeight, topologyOf } from './feynman.ts';
+export { couplingName, propagators, hasSelfLoop, relabelExternals } from './diagram.ts';
+export type { FeynmanSpec, FeynmanResult, Diagram, TopologyGroup } from './diagram.ts';
+export { diagramExpression, diagramLatex, diagramGraphJSON, diagramToGraph, diagramToJSON, topologyToJSON, vertexName, nodeName } from './printers.ts';
+export type { DiagramGraphJSON, DiagramNode, DiagramEdge } from './printers.ts';
 export { degreePreservingPermutations, canonicalAut } from './canonical.ts';
 export {
   diagramIntegral,

@@ -13,8 +13,8 @@
  * order-1 g4 diagrams of feynmanDiagrams without self-loops, with g4 = λ.
  */
 import { NnftInputError } from '../src/errors.ts';
-import { feynmanDiagrams, hasSelfLoop } from './feynman.ts';
-import type { Diagram } from './feynman.ts';
+import { feynmanDiagrams } from './feynman.ts';
+import { hasSelfLoop, type Diagram } from './diagram.ts';
 import { diagramIntegral } from './evaluate.ts';
 import type { Kernel, Point, Space } from './evaluate.ts';
 import { nngpCorrelator } from './wick.ts';

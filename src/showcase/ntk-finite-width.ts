@@ -131,7 +131,7 @@ export async function writeNtkFiniteWidth(res: NtkResult, outDir: string, name =
         });
       });
     });
-    return { title: RATIO_LABEL[q], x: { label: 'layer ℓ' }, y: { label: RATIO_LABEL[q] }, series, width: 300, height: 220 };
+    return { title: RATIO_LABEL[q], x: { label: 'layer ℓ', integer: true }, y: { label: RATIO_LABEL[q] }, series, width: 300, height: 220 };
   });
   const svgPath = join(outDir, `${name}.svg`);
   const jsonPath = join(outDir, `${name}.json`);

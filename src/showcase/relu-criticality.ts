@@ -128,7 +128,7 @@ export async function writeReluCriticality(res: ReluCriticalityResult, outDir: s
     panels: [
       {
         title: '(a) at criticality, C_W = 2',
-        x: { label: 'layer ℓ' },
+        x: { label: 'layer ℓ', integer: true },
         y: { label: 'V⁽ℓ⁾ / (n K⁽ℓ⁾²)' },
         series: a,
         width: 380,
@@ -136,7 +136,7 @@ export async function writeReluCriticality(res: ReluCriticalityResult, outDir: s
       },
       {
         title: `(b) away from criticality, n = ${res.away[0]?.width}`,
-        x: { label: 'layer ℓ' },
+        x: { label: 'layer ℓ', integer: true },
         y: { label: 'V⁽ℓ⁾ / n  (connected 4-point coefficient)', log: true },
         series: b,
         width: 380,

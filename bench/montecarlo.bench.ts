@@ -1,5 +1,5 @@
 /**
- * Monte Carlo benchmark (issue 5), side by side with the NumPy reference in the same run:
+ * Monte Carlo benchmark, side by side with the NumPy reference in the same run:
  *   ReLU (C_b = 0, C_W = 2), widths 64,64,64,64, two inputs.
  *   1. Preactivation statistics K, V4: NumPy full weight matrices (bench/montecarlo_reference.py) vs the nnft
  *      fast path (conditional Gaussian + Rao–Blackwellised estimators) and the nnft full-weight sampler with

@@ -1,5 +1,5 @@
 /**
- * Benchmark of the recursion solver (issues 3 and 9), run by `npm run bench -- recursions`.
+ * Benchmark of the recursion solver, run by `npm run bench -- recursions`.
  *
  * 1. tanh (C_b = 0, C_W = 1), two inputs, 100 layers, K, Θ, V4, K¹: solver compute time — cold = the first call
  *    in this process (symbolic derivation of the evaluators, step calibration and JIT warm-up included), warm =
@@ -10,7 +10,7 @@
  *    solve and median of 5 solves in one process, with the agreement of the two results.
  * 2. tanh, 8 inputs, 20 layers, K, Θ, V4, K¹ (target < 10 s).
  * 3. tanh, two inputs, 50 layers, all of K, Θ, V4, K¹, Θ¹, A, B, D, F (target < 2 s), time per quantity.
- * Targets (issue 3): < 0.5 s compute, < 1 s process, ≥ 10× faster than NumPy (goal); issue 9: < 2 s.
+ * Targets for section 1: < 0.5 s compute, < 1 s for the whole process, ≥ 10× faster than NumPy (goal).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';

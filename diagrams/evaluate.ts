@@ -1,7 +1,7 @@
 /**
  * Values of diagrams on a "space" (the domain of the vertex integrals ∫dᵈy):
  * - `{ kind: 'zero' }` — the zero-dimensional theory: K ≡ 1, ∫ ≡ 1; a diagram's value is its coefficient,
- *   and the sum of all diagrams is the exact series of ⟨x^p⟩ (DESIGN §4). `zeroDimensionalSeries` gives it
+ *   and the sum of all diagrams is the exact series of ⟨x^p⟩ (docs/equations.md). `zeroDimensionalSeries` gives it
  *   with exact rationals.
  * - `{ kind: 'points', points, weights }` — a weighted finite set (a lattice, a dataset): ∫dy → Σ_s w_s.
  * - `{ kind: 'interval', a, b, nodes }` — a 1-D interval with Gauss–Legendre quadrature (nodes points).

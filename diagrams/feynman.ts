@@ -1,5 +1,5 @@
 /**
- * Feynman diagrams of the EFT S = S_GP + ∫dᵈy Σ_k g_k f(y)^k (seed 003; DESIGN §4) for the n-point
+ * Feynman diagrams of the EFT S = S_GP + ∫dᵈy Σ_k g_k f(y)^k (Maiti, "Non-Perturbative Non-Lagrangian Neural Network Field Theories"; docs/equations.md) for the n-point
  * function G⁽ⁿ⁾(x1..xn), to a given total order in the couplings.
  *
  * Method (as qgraf / feyngen): for each multiset of vertex degrees at order N (Σ_k n_k = N), enumerate
@@ -15,7 +15,7 @@
  *   # labelled matrices in the class:                        Π_k n_k! / |Aut(m)|
  *   ⇒ coefficient = (−1)^N · W / |Aut|     (times the monomial Π g_k^{n_k})
  *
- * e.g. G⁽⁴⁾, one g4 vertex, all four externals on it: W = 4! = 24, |Aut| = 1 ⇒ −24·g4 (seed 003).
+ * e.g. G⁽⁴⁾, one g4 vertex, all four externals on it: W = 4! = 24, |Aut| = 1 ⇒ −24·g4 (as in Maiti's slides).
  */
 import { NnftInputError } from '../src/errors.ts';
 import { Rational, factorialBig } from '../src/rational.ts';
@@ -372,7 +372,7 @@ export function feynmanDiagrams(specIn: FeynmanSpec): FeynmanResult {
     }
   }
   const result: FeynmanResult = { spec, diagrams };
-  // JSON.stringify(result) gives the CLI's shape (DESIGN §6: plain data that serialises to the JSON)
+  // JSON.stringify(result) gives the CLI's shape (plain data that serialises to the JSON of docs/conventions.md)
   Object.defineProperty(result, 'toJSON', {
     enumerable: false,
     value: () => ({ spec, diagrams: diagrams.map(diagramToJSON), topologies: groupByTopology(diagrams).map(topologyToJSON) }),

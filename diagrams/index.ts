@@ -1,7 +1,7 @@
 /**
  * diagrams/ — Wick contractions, EFT Feynman diagrams (canonical classes with exact coefficients),
- * printers (text, LaTeX, JSON, SVG), evaluation on spaces, and the NN-QFT λ workflow of seed 003.
- * Conventions: DESIGN §4.
+ * printers (text, LaTeX, JSON, SVG), evaluation on spaces, and the NN-QFT λ workflow (Maiti; Halverson, Maiti, Stoner).
+ * Equations: docs/equations.md.
  */
 export { Rational } from '../src/rational.ts';
 export {

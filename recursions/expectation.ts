@@ -1,5 +1,5 @@
 /**
- * The per-layer expectations handed to evaluators through RecursionContext (recursions/types.ts):
+ * The per-layer expectations handed to evaluators through RecursionContext (src/recursion-contract.ts):
  *
  *  expect(factors)      ⟨Π σ^(k)(z_a)⟩ over N(0, K) — src/gaussian `makeLayerExpectation`, memoised there.
  *  expectGroups(groups) ⟨Π_g ∂^{d_g}[Π_{k ∈ g.orders} σ^(k)](z_{g.input})⟩ — each derivative acts on the WHOLE

@@ -1,6 +1,6 @@
 /**
  * Exact reduction of Gaussian expectations of piecewise-linear activations and their distributional
- * derivatives (DESIGN §5): no quadrature of steps or kinks.
+ * derivatives (δ, δ' reduced analytically): no quadrature of steps or kinks.
  *
  * σ(z) = s₋ z + J z θ(z) (J = s₊ − s₋), σ' = s₋ + J θ(z), σ^(k) = J δ^(k−2)(z) for k ≥ 2. A product of such
  * factors expands into terms c · Π_a f_a(z_a) with f_a ∈ { z^p, z^p θ(z), δ^(j)(z) }. Each term is reduced by
@@ -38,7 +38,7 @@ const binom = (n: number, k: number): number => fact(n) / (fact(k) * fact(n - k)
 const INV_SQRT_2PI = 0.3989422804014327;
 
 function undefinedProduct(what: string): never {
-  throw new NnftInputError('factors', `the expectation is undefined: ${what}`, 'for single-input or duplicate-input expectations of piecewise-linear σ use the Hermite form ⟨f\'\'⟩ = ⟨f(z²−K)⟩/K² (DESIGN §4), or smooth activations');
+  throw new NnftInputError('factors', `the expectation is undefined: ${what}`, 'for single-input or duplicate-input expectations of piecewise-linear σ use the Hermite form ⟨f\'\'⟩ = ⟨f(z²−K)⟩/K² (docs/equations.md), or smooth activations');
 }
 
 /** Atoms of σ^(k) for slopes (sn, sp): list of [coef, factor]. */

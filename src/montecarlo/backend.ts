@@ -1,5 +1,5 @@
 /**
- * Tensor backend selection (issue 5): TensorFlow.js with @tensorflow/tfjs-node when it is installed (an
+ * Tensor backend selection: TensorFlow.js with @tensorflow/tfjs-node when it is installed (an
  * optional dependency, imported dynamically), else tfjs-backend-wasm, else tfjs-backend-cpu — and the
  * hand-written Float64Array kernels of kernels.ts wherever they are faster for this workload.
  *

@@ -1,5 +1,5 @@
 /**
- * sampleEnsemble: per-layer K, V4, K1, Θ, Θ1, A, B, D, F with standard errors (DESIGN §3, §6, §7), and the
+ * sampleEnsemble: per-layer K, V4, K1, Θ, Θ1, A, B, D, F with standard errors (docs/conventions.md), and the
  * shard-state files that `nnft merge` combines exactly.
  */
 import { NnftInputError } from '../errors.ts';

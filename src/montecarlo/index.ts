@@ -1,5 +1,5 @@
 /**
- * Monte Carlo backend (DESIGN §2, §7): sampled network ensembles, per-layer K, V4, K1, Θ, Θ1, A, B, D, F,
+ * Monte Carlo (docs/architecture.md, docs/equations.md): sampled network ensembles, per-layer K, V4, K1, Θ, Θ1, A, B, D, F,
  * n-point functions with output indices and their cumulants, each with a standard error.
  *
  *   sampleEnsemble(spec)      → { layers: [{ layer, width, K: {mean, stderr}, V4: …, … }], meta }

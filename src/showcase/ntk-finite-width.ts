@@ -1,13 +1,13 @@
 /**
  * Finite-width NTK statistics against depth: Θ¹ (mean NTK correction), A, B (NTK variance), D, F (NTK–preactivation
- * cross-correlation), recursion (recursions/ solveRecursions, DESIGN §4 system) against sampled networks
+ * cross-correlation), recursion (recursions/ solveRecursions, the system of docs/equations.md) against sampled networks
  * (src/montecarlo sampleEnsemble, full weights, empirical NTK, jackknife standard errors).
  *
  * Setup: one input x = (1, 0.5), C_b = 0, λ_b = λ_W = 1, all hidden widths n, at criticality for ReLU (C_W = 2)
  * and tanh (C_W = 1). Plotted as dimensionless ratios so both activations share a panel:
- *   Θ¹/Θ,  A/Θ²,  B/Θ²,  D/(KΘ),  F/(KΘ)   (all O(1/n) quantities WITHOUT the 1/n, DESIGN §3),
+ *   Θ¹/Θ,  A/Θ²,  B/Θ²,  D/(KΘ),  F/(KΘ)   (all O(1/n) quantities WITHOUT the 1/n, docs/conventions.md),
  * which do not depend on n for equal widths — so one recursion line per activation, with Monte Carlo points at
- * two widths. Checks built in: ReLU at criticality has Θ¹ = 0 exactly (DESIGN §4). The residual MC − recursion
+ * two widths. Checks built in: ReLU at criticality has Θ¹ = 0 exactly (docs/equations.md). The residual MC − recursion
  * is O(ℓ/n) relative (the next order of the 1/n expansion): the wider network's points sit closer to the line.
  *
  * Writes out/ntk-finite-width/ntk-finite-width.{svg,json}. Run: node bin/run-ts.js examples/ntk-finite-width.ts
@@ -23,7 +23,7 @@ export const NTK_QUANTITIES = ['Theta1', 'A', 'B', 'D', 'F'] as const;
 export type NtkQuantity = (typeof NTK_QUANTITIES)[number];
 
 /** Critical C_W (C_b = 0) of the activations this example knows. */
-const CRITICAL: Record<string, number> = { relu: 2, tanh: 1, erf: Math.PI / 4, 'leaky_relu(0.1)': 2 / 1.01, sin: 1, gelu: 1.98305826 /* GMG's critical value */ };
+const CRITICAL: Record<string, number> = { relu: 2, tanh: 1, erf: Math.PI / 4, 'leaky_relu(0.1)': 2 / 1.01, sin: 1, gelu: 1.98305826 /* the value of Guillen, Misof, Gerken */ };
 
 export interface NtkOptions {
   depth?: number;
@@ -39,7 +39,7 @@ export interface NtkRow {
   layer: number;
   K: number;
   Theta: number;
-  /** raw recursion values (DESIGN §3 normalisation) */
+  /** raw recursion values (docs/conventions.md normalisation) */
   recursion: Record<NtkQuantity, number>;
   /** per width: MC mean and stderr (raw) */
   mc: { width: number; nets: number; mean: Record<NtkQuantity, number>; stderr: Record<NtkQuantity, number> }[];
@@ -149,7 +149,7 @@ export async function writeNtkFiniteWidth(res: NtkResult, outDir: string, name =
 export function ntkTable(res: NtkResult, layers?: number[]): string {
   const out: string[] = [];
   for (const a of res.activations) {
-    out.push(`${a.activation}, C_W = ${+a.cw.toFixed(4)} (O(1/n) quantities without the 1/n, DESIGN §3)`);
+    out.push(`${a.activation}, C_W = ${+a.cw.toFixed(4)} (O(1/n) quantities without the 1/n: docs/conventions.md)`);
     out.push(`  ℓ  quantity   recursion   ${res.widths.map((n) => `MC n=${n} (Δ/σ)`.padEnd(31)).join('')}`);
     for (const r of a.rows) {
       if (r.layer === 1 || (layers && !layers.includes(r.layer))) continue;

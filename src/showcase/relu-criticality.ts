@@ -1,18 +1,18 @@
 /**
- * ReLU at and away from criticality (seed 004, "Empirical V4 evolution at / away from criticality"; PDLT ch. 5).
+ * ReLU at and away from criticality (Misof's slides, "Empirical V4 evolution at / away from criticality"; PDLT ch. 5).
  *
- * One input, C_b = 0. For ReLU the single-input recursion (DESIGN §4) is V' = C_W²Var(σ²) + χ_∥²V with
+ * One input, C_b = 0. For ReLU the single-input recursion (docs/equations.md) is V' = C_W²Var(σ²) + χ_∥²V with
  * χ_∥ = C_W/2 and C_W²Var(σ²) = 5K'² (⟨σ⁴⟩ = 3K²/2, ⟨σ²⟩ = K/2), so K⁽ℓ⁾ = (C_W/2)^{ℓ−1}K⁽¹⁾ and
  *   V⁽ℓ⁾/(n K⁽ℓ⁾²) = 5(ℓ−1)/n  for every C_W (the ratio is scale invariant), while
  *   V⁽ℓ⁾ itself grows or decays as (C_W/2)^{2(ℓ−1)}: only C_W = 2 keeps the four-point function O(ℓ/n).
- * The exact finite-width result (DESIGN §8) E[z⁴]/E[z²]² = 3Π_{ℓ'<ℓ}(1 + 5/n_ℓ') gives
+ * The exact finite-width result (docs/equations.md, checks) E[z⁴]/E[z²]² = 3Π_{ℓ'<ℓ}(1 + 5/n_ℓ') gives
  *   V⁽ℓ⁾/(n K²) = Π(1 + 5/n) − 1 = 5(ℓ−1)/n + O(ℓ²/n²),
  * the dashed line: the sampled networks follow it, and leave the 1/n line once ℓ/n is no longer small.
  *
  * Panel (a): V/(nK²) against depth at criticality (C_W = 2), two widths, recursion vs Monte Carlo.
  * Panel (b): V⁽ℓ⁾/n = the connected four-point coefficient, at C_W = 1.8, 2, 2.2 (log scale), at the larger
  * width: it decays or explodes with depth away from C_W = 2 (exact finite-n line K²(Π(1+5/n) − 1) dashed).
- * Here V is the toolkit's V4 (DESIGN §3, without the 1/n_{ℓ−1}), so the plotted ratio divides it by n.
+ * Here V is the toolkit's V4 (docs/conventions.md, without the 1/n_{ℓ−1}), so the plotted ratio divides it by n.
  *
  * Writes out/relu-criticality/relu-criticality.{svg,json}. Run: node bin/run-ts.js examples/relu-criticality.ts
  * Options: --depth 10 --away-depth 20 --widths 32,128 --nets 50000 --seed 1 --out DIR
@@ -71,7 +71,7 @@ async function oneRun(cw: number, n: number, depth: number, nets: number, seed: 
     // V/(nK²) with the recursion's K (K is exact for ReLU, C_b = 0, one input: E[z²] = K at any width)
     const div = normalise === 'K2' ? n * K * K : n;
     const row: DepthRow = { layer: l + 1, recursion: V / div, mc: est.mean[0][0][0][0] / div, stderr: est.stderr[0][0][0][0] / div };
-    // exact at any width and any C_W (C_b = 0): V/(nK²) = Π(1+5/n) − 1 (DESIGN §8; ReLU is scale invariant)
+    // exact at any width and any C_W (C_b = 0): V/(nK²) = Π(1+5/n) − 1 (docs/equations.md; ReLU is scale invariant)
     const exactRatio = Math.pow(1 + 5 / n, l) - 1;
     row.exact = normalise === 'K2' ? exactRatio : K * K * exactRatio;
     return row;

@@ -1,6 +1,6 @@
 /**
  * Diagrams of derived recursions: every term of the grouped IBP form as a small graph, and an SVG
- * drawer. Vertices: the layer-ℓ Gaussian expectations (one per GaussExpec, the "vertices" of the GMG
+ * drawer. Vertices: the layer-ℓ Gaussian expectations (one per GaussExpec, the "vertices" of the diagrams of Guillen, Misof, Gerken
  * diagrams), the external inputs α of layer ℓ+1, and one blob per 4-index tensor (V, A, B, D, F).
  * Edges: a σ(z_α) leg from an expectation to its external input; a 2-index propagator (K¹, Θ, Θ¹) between
  * the vertices its two indices attach to; a leg from each 4-index blob to the vertex each slot attaches
@@ -24,7 +24,7 @@ export interface TermGraphEdge {
   label: string;
 }
 export interface TermDiagram {
-  /** The recursion part (for Θ¹: the five GMG diagrams Theta1, K1, V, D, F). */
+  /** The recursion part (for Θ¹: the five diagrams of Guillen, Misof, Gerken: Theta1, K1, V, D, F). */
   part: string;
   /** Coefficient and parameters, e.g. "1/8 λ_W r". */
   prefactor: string;

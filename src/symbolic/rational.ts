@@ -1,5 +1,5 @@
 /**
- * Functional helpers over the shared exact Rational (src/rational.ts) for the coefficients of symbolic terms.
+ * Functions over the shared exact Rational (src/rational.ts) for the coefficients of symbolic terms.
  */
 import { Rational } from '../rational.ts';
 

@@ -91,7 +91,7 @@ describe('fused fast path', () => {
     const spec = { activation, cb: 0.1, cw: 1.7, widths: [5, 7, 3], inputs, nets: 1, quantities: ['K', 'V4'] as ('K' | 'V4')[] };
     const p = buildPlan(spec);
     expect(p.fusedPreactivation).toBe(true);
-    const general = { ...p, pureFast: false };
+    const general = { ...p, fusedPreactivation: false };
     const b1 = makeBuffers(p), b2 = makeBuffers(general);
     const o1 = new Float64Array(p.statisticsSize), o2 = new Float64Array(p.statisticsSize);
     for (let net = 0; net < 20; net++) {

@@ -44,7 +44,7 @@ function maxRel(a: Float64Array, b: Float64Array): number {
 
 describe('compiled evaluators on the project expectations', () => {
   for (const act of ['relu', 'tanh', 'gelu']) {
-    it(`${act}, m = 2: all nine quantities equal recursions/reference.ts (hand-typed §4)`, () => {
+    it(`${act}, m = 2: all nine quantities equal test/oracle/reference.ts (hand-typed IBP forms)`, () => {
       const R = rng(11);
       const K = randomKernel(R, 2, [0, 1], 0.4, 1.2);
       const ctx = ctxFor(act, K, randomPrev(12, 2), { cb: 0.1, cw: 1.3, lambdaB: 0.7, lambdaW: 1.1, r: 0.8 });

@@ -22,7 +22,7 @@ import {
   type Expression,
 } from '../../src/symbolic/index.ts';
 import { canonicalSignature } from '../../src/symbolic/canonical.ts';
-import { symmetryOf, type QuantityName as RecursionName } from '../../src/quantities.ts';
+import { symmetryOf, type QuantityName } from '../../src/quantities.ts';
 import { ibpFormParts } from '../oracle/ibp-forms.ts';
 import { NnftInputError } from '../../src/errors.ts';
 import type { LayerTensors, RecursionContext } from '../../src/recursion-contract.ts';
@@ -32,7 +32,7 @@ import { evalAt, expand, inv, makeCtx, quad, randomKernel, randomSym2, randomTen
 
 // Expanded (product rule onto single σ's) and grouped (⟨∂δ…Π σ⟩ kept whole, the form of docs/equations.md)
 // term counts; Ω = λ_W σσ + C_W Θ σ'σ' is multiplied out, so Ω terms count twice.
-const COUNTS: Record<RecursionName, { total: number; parts: Record<string, number>; grouped: number; groupedParts: Record<string, number> }> = {
+const COUNTS: Record<QuantityName, { total: number; parts: Record<string, number>; grouped: number; groupedParts: Record<string, number> }> = {
   K: { total: 2, parts: { gauss: 2 }, grouped: 2, groupedParts: { gauss: 2 } },
   Theta: { total: 3, parts: { gauss: 3 }, grouped: 3, groupedParts: { gauss: 3 } },
   V4: { total: 11, parts: { gauss: 2, chi: 9 }, grouped: 3, groupedParts: { gauss: 2, chi: 1 } },
@@ -43,8 +43,8 @@ const COUNTS: Record<RecursionName, { total: number; parts: Record<string, numbe
   D: { total: 25, parts: { gauss: 4, V: 18, D: 3 }, grouped: 7, groupedParts: { gauss: 4, V: 2, D: 1 } },
   F: { total: 5, parts: { gauss: 1, F: 4 }, grouped: 2, groupedParts: { gauss: 1, F: 1 } },
 };
-const NAMES = Object.keys(COUNTS) as RecursionName[];
-const FOUR = new Set<RecursionName>(['V4', 'A', 'B', 'D', 'F']);
+const NAMES = Object.keys(COUNTS) as QuantityName[];
+const FOUR = new Set<QuantityName>(['V4', 'A', 'B', 'D', 'F']);
 
 function sameTerms(a: Expression, b: Expression): boolean {
   const sa = canonicalSignature(a);
@@ -132,7 +132,7 @@ function dE(ex: RecursionContext['expect'], fs: F, ds: number[]): number {
   return s;
 }
 
-function handCoded(name: RecursionName, ctx: RecursionContext): Float64Array {
+function handCoded(name: QuantityName, ctx: RecursionContext): Float64Array {
   const { m, cw, cb, r, lambdaB: lb, lambdaW: lw } = ctx;
   const ex = ctx.expect;
   const K1 = ctx.prev.K1!, Th = ctx.prev.Theta!, V = ctx.prev.V4!, D = ctx.prev.D!, Fq = ctx.prev.F!, A = ctx.prev.A!, B = ctx.prev.B!, T1 = ctx.prev.Theta1!;
@@ -299,7 +299,7 @@ describe('compiled evaluators equal the hand-coded IBP formulas (random tensors 
 // ------------------------------------------------------------------ original forms with numeric K⁻¹
 
 describe('each IBP part (expanded and grouped) equals its ORIGINAL form (numeric K⁻¹, direct quadrature of the Hermite integrands)', () => {
-  const cases: [RecursionName, TestActivation][] = [
+  const cases: [QuantityName, TestActivation][] = [
     ['V4', sinAct],
     ['K1', sinAct],
     ['Theta1', sinAct],

@@ -33,13 +33,16 @@ function time<T>(f: () => T): [T, number] {
   return [v, (performance.now() - t0) / 1000];
 }
 
-function maxRelDiff(a: RecursionResult['layers'], b: { K: unknown; Theta: unknown; V4: unknown; K1: unknown }[]): Record<string, number> {
+/** The entries of a nested tensor, row-major. */
+const entries = (t: unknown): number[] => (Array.isArray(t) ? t.flatMap(entries) : typeof t === 'number' ? [t] : []);
+
+function maxRelDiff(a: readonly Partial<Record<'K' | 'Theta' | 'V4' | 'K1', unknown>>[], b: readonly Partial<Record<'K' | 'Theta' | 'V4' | 'K1', unknown>>[]): Record<string, number> {
   const out: Record<string, number> = {};
   for (const q of ['K', 'Theta', 'V4', 'K1'] as const) {
     let worst = 0;
     a.forEach((layer, i) => {
-      const x = (layer[q] as unknown as number[]).flat(3) as number[];
-      const y = (b[i][q] as number[]).flat(3) as number[];
+      const x = entries(layer[q]);
+      const y = entries(b[i]?.[q]);
       const scale = Math.max(...y.map(Math.abs), 1e-300);
       x.forEach((v, k) => (worst = Math.max(worst, Math.abs(v - y[k]) / scale)));
     });
@@ -88,7 +91,7 @@ export async function main(): Promise<void> {
     rows.push(['', 'NumPy original form, 64 nodes: median of 5 / 1st solve / process', `${fmt(pyRep.median)} / ${fmt(py.seconds)} / ${fmt(py.wall)}`, '']);
     rows.push(['', 'speed-up nnft vs NumPy (goal ≥ 10×)', '', `warm vs warm ${(pyRep.median / warm).toFixed(1)}× ${pyRep.median / warm >= 10 ? 'ok' : 'BELOW 10×'}; 1st call vs 1st solve ${(py.seconds / cold).toFixed(1)}×; whole process ${(py.wall / proc).toFixed(1)}×`]);
     const acc = py128 ? maxRelDiff(res.layers, py128.layers) : {};
-    const self = py128 ? maxRelDiff(py.layers.map((l) => l) as never, py128.layers) : {};
+    const self = py128 ? maxRelDiff(py.layers, py128.layers) : {};
     const f = (o: Record<string, number>): string => Object.entries(o).map(([k, v]) => `${k} ${v.toExponential(1)}`).join(', ');
     rows.push(['', 'NumPy 64 vs 128 nodes (max rel. diff)', '', f(self)]);
     rows.push(['', 'nnft vs NumPy 128 nodes (max rel. diff)', '', f(acc)]);

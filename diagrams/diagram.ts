@@ -71,7 +71,7 @@ export function propagators(d: Diagram): Array<[number, number, number]> {
   const out: Array<[number, number, number]> = [];
   for (let a = 0; a < T; a++) {
     for (let b = a; b < T; b++) {
-      const x = d.adjacency[a * T + b];
+      const x = d.adjacency[a * T + b]!;
       if (x > 0) out.push([a, b, x]);
     }
   }
@@ -81,7 +81,7 @@ export function propagators(d: Diagram): Array<[number, number, number]> {
 /** Does the diagram contain a self-loop K(y,y)? */
 export function hasSelfLoop(d: Diagram): boolean {
   const T = d.points + d.order;
-  for (let v = d.points; v < T; v++) if (d.adjacency[v * T + v] > 0) return true;
+  for (let v = d.points; v < T; v++) if (d.adjacency[v * T + v]! > 0) return true;
   return false;
 }
 
@@ -93,7 +93,7 @@ export function relabelExternals(d: Diagram, perm: readonly number[]): Int32Arra
   const p = d.points;
   const T = p + d.order;
   const out = new Int32Array(T * T);
-  const map = (a: number) => (a < p ? perm[a] : a);
-  for (let a = 0; a < T; a++) for (let b = 0; b < T; b++) out[map(a) * T + map(b)] = d.adjacency[a * T + b];
+  const map = (a: number): number => (a < p ? perm[a]! : a);
+  for (let a = 0; a < T; a++) for (let b = 0; b < T; b++) out[map(a) * T + map(b)] = d.adjacency[a * T + b]!;
   return out;
 }

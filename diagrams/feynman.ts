@@ -78,7 +78,7 @@ function degreeMultisets(couplings: number[], N: number): number[][] {
       return;
     }
     for (let i = start; i < couplings.length; i++) {
-      cur.push(couplings[i]);
+      cur.push(couplings[i]!);
       rec(i);
       cur.pop();
     }
@@ -101,9 +101,9 @@ export function enumerateClasses(
   const N = degrees.length;
   const T = p + N;
   const deg = new Int32Array(T);
-  for (let i = 0; i < T; i++) deg[i] = i < p ? 1 : degrees[i - p];
+  for (let i = 0; i < T; i++) deg[i] = i < p ? 1 : degrees[i - p]!;
   let total = 0;
-  for (let i = 0; i < T; i++) total += deg[i];
+  for (let i = 0; i < T; i++) total += deg[i]!;
   if (total % 2 === 1) return;
   const rem = Int32Array.from(deg);
   const m = new Int32Array(T * T);
@@ -120,16 +120,16 @@ export function enumerateClasses(
     for (let a = 0; a < T; a++) {
       const row = a * T;
       for (let c = a + 1; c < T; c++) {
-        if (m[row + c] > 0) {
-          nbr[a] |= 1 << c;
-          nbr[c] |= 1 << a;
+        if (m[row + c]! > 0) {
+          nbr[a]! |= 1 << c;
+          nbr[c]! |= 1 << a;
         }
       }
     }
     let r1 = 1;
     for (;;) {
       let next = r1;
-      for (let a = 0; a < T; a++) if (r1 & (1 << a)) next |= nbr[a];
+      for (let a = 0; a < T; a++) if (r1 & (1 << a)) next |= nbr[a]!;
       if (next === r1) break;
       r1 = next;
     }
@@ -138,7 +138,7 @@ export function enumerateClasses(
       let reach = extMask | r1;
       for (;;) {
         let next = reach;
-        for (let a = 0; a < T; a++) if (reach & (1 << a)) next |= nbr[a];
+        for (let a = 0; a < T; a++) if (reach & (1 << a)) next |= nbr[a]!;
         if (next === reach) break;
         reach = next;
       }
@@ -163,28 +163,28 @@ export function enumerateClasses(
         step(i, i + 1);
         return;
       }
-      for (let l = rem[i] >> 1; l >= 0; l--) {
+      for (let l = rem[i]! >> 1; l >= 0; l--) {
         m[i * T + i] = l;
-        rem[i] -= 2 * l;
+        rem[i]! -= 2 * l;
         step(i, i + 1);
-        rem[i] += 2 * l;
+        rem[i]! += 2 * l;
       }
       m[i * T + i] = 0;
       return;
     }
     // capacity of columns after j
     let capAfter = 0;
-    for (let t = j + 1; t < T; t++) capAfter += rem[t];
-    const hi = Math.min(rem[i], rem[j]);
-    const lo = Math.max(0, rem[i] - capAfter);
+    for (let t = j + 1; t < T; t++) capAfter += rem[t]!;
+    const hi = Math.min(rem[i]!, rem[j]!);
+    const lo = Math.max(0, rem[i]! - capAfter);
     for (let v = hi; v >= lo; v--) {
       m[i * T + j] = v;
       m[j * T + i] = v;
-      rem[i] -= v;
-      rem[j] -= v;
+      rem[i]! -= v;
+      rem[j]! -= v;
       step(i, j + 1);
-      rem[i] += v;
-      rem[j] += v;
+      rem[i]! += v;
+      rem[j]! += v;
     }
     m[i * T + j] = 0;
     m[j * T + i] = 0;
@@ -195,7 +195,7 @@ export function enumerateClasses(
   // attaches only to the first untouched one of its block (otherwise swapping the two gives a larger
   // code and the matrix is not canonical). The full check at the leaf stays in force.
   const blockStart = new Int32Array(T);
-  for (let v = p; v < T; v++) blockStart[v] = v > p && deg[v] === deg[v - 1] ? blockStart[v - 1] : v;
+  for (let v = p; v < T; v++) blockStart[v] = v > p && deg[v] === deg[v - 1] ? blockStart[v - 1]! : v;
   const touched = new Int32Array(T);
   const extStep = (i: number): void => {
     if (i === p) {
@@ -211,13 +211,13 @@ export function enumerateClasses(
       if (j >= p && touched[j] === 0 && j !== blockStart[j] && touched[j - 1] === 0) continue;
       m[i * T + j] = 1;
       m[j * T + i] = 1;
-      rem[i]--;
-      rem[j]--;
-      touched[j]++;
+      rem[i]!--;
+      rem[j]!--;
+      touched[j]!++;
       extStep(i + 1);
-      touched[j]--;
-      rem[i]++;
-      rem[j]++;
+      touched[j]!--;
+      rem[i]!++;
+      rem[j]!++;
       m[i * T + j] = 0;
       m[j * T + i] = 0;
     }
@@ -232,16 +232,16 @@ const FACT = [1, 1, 2, 6, 24, 120, 720, 5040, 40320, 362880, 3628800, 39916800, 
 export function matchingWeight(m: Int32Array, p: number, degrees: readonly number[]): bigint {
   const T = p + degrees.length;
   let numF = 1;
-  for (const k of degrees) numF *= FACT[k];
+  for (const k of degrees) numF *= FACT[k]!;
   if (numF < 2 ** 53) {
     // exact in doubles: every partial product divides numF
     let denF = 1;
     for (let a = 0; a < T; a++) {
-      const l = m[a * T + a];
-      if (l > 0) denF *= 2 ** l * FACT[l];
+      const l = m[a * T + a]!;
+      if (l > 0) denF *= 2 ** l * FACT[l]!;
       for (let b = a + 1; b < T; b++) {
-        const x = m[a * T + b];
-        if (x > 1) denF *= FACT[x];
+        const x = m[a * T + b]!;
+        if (x > 1) denF *= FACT[x]!;
       }
     }
     return BigInt(numF / denF);
@@ -250,10 +250,10 @@ export function matchingWeight(m: Int32Array, p: number, degrees: readonly numbe
   for (const k of degrees) num *= factorialBig(k);
   let den = 1n;
   for (let a = 0; a < T; a++) {
-    const l = m[a * T + a];
+    const l = m[a * T + a]!;
     if (l > 0) den *= (1n << BigInt(l)) * factorialBig(l);
     for (let b = a + 1; b < T; b++) {
-      const x = m[a * T + b];
+      const x = m[a * T + b]!;
       if (x > 1) den *= factorialBig(x);
     }
   }
@@ -273,7 +273,7 @@ export function topologyOf(m: Int32Array, p: number, degrees: readonly number[])
   const N = degrees.length;
   const T = p + N;
   let freeProps = 0;
-  for (let a = 0; a < p; a++) for (let b = a + 1; b < p; b++) freeProps += m[a * T + b];
+  for (let a = 0; a < p; a++) for (let b = a + 1; b < p; b++) freeProps += m[a * T + b]!;
   const ext = new Array(N).fill(0);
   const loops = new Array(N).fill(0);
   for (let v = 0; v < N; v++) {
@@ -282,8 +282,8 @@ export function topologyOf(m: Int32Array, p: number, degrees: readonly number[])
   }
   // memo on the label-free data (degrees, free propagators, ext/loops per vertex, vertex–vertex block)
   let memoKey = String.fromCharCode(48 + freeProps);
-  for (let v = 0; v < N; v++) memoKey += String.fromCharCode(48 + degrees[v], 48 + ext[v], 48 + loops[v]);
-  for (let v = 0; v < N; v++) for (let w = v + 1; w < N; w++) memoKey += String.fromCharCode(48 + m[(p + v) * T + p + w]);
+  for (let v = 0; v < N; v++) memoKey += String.fromCharCode(48 + degrees[v]!, 48 + ext[v], 48 + loops[v]);
+  for (let v = 0; v < N; v++) for (let w = v + 1; w < N; w++) memoKey += String.fromCharCode(48 + m[(p + v) * T + p + w]!);
   const hit = topologyMemo.get(memoKey);
   if (hit !== undefined) return hit;
   const result = topologyUncached(m, p, degrees, freeProps, ext, loops);
@@ -299,10 +299,10 @@ function topologyUncached(m: Int32Array, p: number, degrees: readonly number[], 
   let bestPerm: number[] = [];
   for (const perm of degreePreservingPermutations(degrees)) {
     const inv = new Array(N);
-    for (let i = 0; i < N; i++) inv[perm[i]] = i;
+    for (let i = 0; i < N; i++) inv[perm[i]!] = i;
     const code: number[] = [];
-    for (let v = 0; v < N; v++) code.push(ext[inv[v]], loops[inv[v]]);
-    for (let v = 0; v < N; v++) for (let w = v + 1; w < N; w++) code.push(m[(p + inv[v]) * T + p + inv[w]]);
+    for (let v = 0; v < N; v++) code.push(ext[inv[v]]!, loops[inv[v]]!);
+    for (let v = 0; v < N; v++) for (let w = v + 1; w < N; w++) code.push(m[(p + inv[v]) * T + p + inv[w]]!);
     if (best === null || lexGreater(code, best)) {
       best = code;
       bestPerm = inv;
@@ -313,13 +313,13 @@ function topologyUncached(m: Int32Array, p: number, degrees: readonly number[], 
   const inv = bestPerm;
   for (let v = 0; v < N; v++) {
     const attrs: string[] = [];
-    if (ext[inv[v]] > 0) attrs.push(`x${ext[inv[v]]}`);
-    if (loops[inv[v]] > 0) attrs.push(`o${loops[inv[v]]}`);
-    parts.push(`v${v + 1}:g${degrees[inv[v]]}(${attrs.join(',')})`);
+    if (ext[inv[v]!]! > 0) attrs.push(`x${ext[inv[v]!]}`);
+    if (loops[inv[v]!]! > 0) attrs.push(`o${loops[inv[v]!]}`);
+    parts.push(`v${v + 1}:g${degrees[inv[v]!]}(${attrs.join(',')})`);
   }
   for (let v = 0; v < N; v++) {
     for (let w = v + 1; w < N; w++) {
-      const x = m[(p + inv[v]) * T + p + inv[w]];
+      const x = m[(p + inv[v]!) * T + p + inv[w]!]!;
       if (x > 0) parts.push(x === 1 ? `v${v + 1}-v${w + 1}` : `v${v + 1}-v${w + 1}^${x}`);
     }
   }
@@ -327,7 +327,7 @@ function topologyUncached(m: Int32Array, p: number, degrees: readonly number[], 
 }
 
 function lexGreater(a: number[], b: number[]): boolean {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] > b[i];
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! > b[i]!;
   return false;
 }
 
@@ -363,7 +363,7 @@ export function feynmanDiagrams(specIn: FeynmanSpec): FeynmanResult {
           p,
           m,
         );
-        const bm = buckets[connected ? 0 : 1];
+        const bm = buckets[connected ? 0 : 1]!;
         const b = bm.get(topology);
         if (b) b.push(d);
         else bm.set(topology, [d]);
@@ -399,7 +399,7 @@ class DiagramRecord implements Diagram {
   get key(): string {
     const T = this.points + this.order;
     let s = '';
-    for (let a = 0; a < T; a++) for (let b = a; b < T; b++) s += String.fromCharCode(48 + this.adjacency[a * T + b]);
+    for (let a = 0; a < T; a++) for (let b = a; b < T; b++) s += String.fromCharCode(48 + this.adjacency[a * T + b]!);
     return s;
   }
   toJSON() {

@@ -33,7 +33,7 @@ const VERTEX_NAMES = ['y', 'z', 'w', 'u', 'v', 't'];
 
 /** Name of internal vertex v (0-based): y, z, w, u, v, t, then y7, y8, … */
 export function vertexName(v: number): string {
-  return v < VERTEX_NAMES.length ? VERTEX_NAMES[v] : `y${v + 1}`;
+  return v < VERTEX_NAMES.length ? VERTEX_NAMES[v]! : `y${v + 1}`;
 }
 
 export function nodeName(d: Diagram, a: number): string {

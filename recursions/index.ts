@@ -145,17 +145,17 @@ export function solveRecursions(spec: RecursionSpec, opts: SolveOptions = {}): R
   for (let a = 0; a < m; a++) {
     for (let b = 0; b < m; b++) {
       let s = 0;
-      for (let j = 0; j < n0; j++) s += inputs[a][j] * inputs[b][j];
+      for (let j = 0; j < n0; j++) s += inputs[a]![j]! * inputs[b]![j]!;
       dot[a * m + b] = s;
     }
   }
-  let cur: LayerTensors = { K: dot.map((x) => ns.cb[0] + (ns.cw[0] / n0) * x) };
-  if (need.has('Theta')) cur.Theta = dot.map((x) => ns.lambdaB[0] + (ns.lambdaW[0] / n0) * x);
+  let cur: LayerTensors = { K: dot.map((x) => ns.cb[0]! + (ns.cw[0]! / n0) * x) };
+  if (need.has('Theta')) cur.Theta = dot.map((x) => ns.lambdaB[0]! + (ns.lambdaW[0]! / n0) * x);
   for (const q of ORDER) if (QUANTITIES[q].finiteWidth && need.has(q)) cur[q] = new Float64Array(m ** rankOf(q));
 
   const layers: LayerResult[] = [];
   const emit = (layer: number, t: LayerTensors): void => {
-    const row: LayerResult = { layer, width: ns.widths[layer - 1] };
+    const row: LayerResult = { layer, width: ns.widths[layer - 1]! };
     for (const q of requested) {
       const v = t[q];
       if (v) setQuantity(row, q, toNested(v, m, rankOf(q)));
@@ -170,16 +170,16 @@ export function solveRecursions(spec: RecursionSpec, opts: SolveOptions = {}): R
   for (const q of ORDER) if (need.has(q)) evaluators.set(q, opts.evaluators?.[q] ?? layerEvaluator(q));
   for (let l = 1; l < L; l++) {
     // Building layer l+1 from layer l; per-layer arrays are indexed by layer − 1.
-    const nPrev = l === 1 ? n0 : ns.widths[l - 2];
+    const nPrev = l === 1 ? n0 : ns.widths[l - 2]!;
     arena.reset();
     const { expect, expectGroups } = makeLayerExpectations(act, toNested(cur.K, m, 2) as number[][], arena);
     const ctx: RecursionContext = {
       m,
-      cb: ns.cb[l],
-      cw: ns.cw[l],
-      lambdaB: ns.lambdaB[l],
-      lambdaW: ns.lambdaW[l],
-      r: ns.widths[l - 1] / nPrev,
+      cb: ns.cb[l]!,
+      cw: ns.cw[l]!,
+      lambdaB: ns.lambdaB[l]!,
+      lambdaW: ns.lambdaW[l]!,
+      r: ns.widths[l - 1]! / nPrev,
       prev: cur,
       expect,
       expectGroups,

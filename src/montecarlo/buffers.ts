@@ -32,7 +32,7 @@ export interface Buffers {
 
 export function makeBuffers(p: Plan): Buffers {
   const { m, L, widths, n0 } = p;
-  const nPrev = (l: number) => (l === 0 ? n0 : widths[l - 1]);
+  const nPrev = (l: number): number => (l === 0 ? n0 : widths[l - 1]!);
   const z: Float64Array[] = [];
   const s: Float64Array[] = [];
   const ds: Float64Array[] = [];
@@ -45,7 +45,7 @@ export function makeBuffers(p: Plan): Buffers {
   let maxPrev = 1;
   let maxTmp = 1;
   for (let l = 0; l < L; l++) {
-    const n = widths[l];
+    const n = widths[l]!;
     z.push(new Float64Array(n * m));
     s.push(new Float64Array(n * m));
     ds.push(new Float64Array(n * m));

@@ -14,18 +14,18 @@
 /** Lower-triangular L with L Lᵀ = G for PSD G (zero columns for null directions: duplicate inputs are fine). */
 export function cholPsd(G: Float64Array, m: number, Lc: Float64Array): void {
   let scale = 0;
-  for (let a = 0; a < m; a++) scale = Math.max(scale, Math.abs(G[a * m + a]));
+  for (let a = 0; a < m; a++) scale = Math.max(scale, Math.abs(G[a * m + a]!));
   const tol = 1e-12 * scale;
   Lc.fill(0);
   for (let j = 0; j < m; j++) {
-    let d = G[j * m + j];
-    for (let k = 0; k < j; k++) d -= Lc[j * m + k] * Lc[j * m + k];
+    let d = G[j * m + j]!;
+    for (let k = 0; k < j; k++) d -= Lc[j * m + k]! * Lc[j * m + k]!;
     if (d <= tol) continue;
     const ljj = Math.sqrt(d);
     Lc[j * m + j] = ljj;
     for (let i = j + 1; i < m; i++) {
-      let v = G[i * m + j];
-      for (let k = 0; k < j; k++) v -= Lc[i * m + k] * Lc[j * m + k];
+      let v = G[i * m + j]!;
+      for (let k = 0; k < j; k++) v -= Lc[i * m + k]! * Lc[j * m + k]!;
       Lc[i * m + j] = v / ljj;
     }
   }
@@ -49,12 +49,12 @@ export function gemmABt(A: Float64Array, Bm: Float64Array, C: Float64Array, p: n
       const b1 = b0 + r;
       let c00 = 0, c01 = 0, c10 = 0, c11 = 0, c20 = 0, c21 = 0, c30 = 0, c31 = 0;
       for (let k = 0; k < r; k++) {
-        const y0 = Bm[b0 + k];
-        const y1 = Bm[b1 + k];
-        const x0 = A[a0 + k];
-        const x1 = A[a1 + k];
-        const x2 = A[a2 + k];
-        const x3 = A[a3 + k];
+        const y0 = Bm[b0 + k]!;
+        const y1 = Bm[b1 + k]!;
+        const x0 = A[a0 + k]!;
+        const x1 = A[a1 + k]!;
+        const x2 = A[a2 + k]!;
+        const x3 = A[a3 + k]!;
         c00 += x0 * y0;
         c01 += x0 * y1;
         c10 += x1 * y0;
@@ -78,11 +78,11 @@ export function gemmABt(A: Float64Array, Bm: Float64Array, C: Float64Array, p: n
       const b0 = j * r;
       let c0 = 0, c1 = 0, c2 = 0, c3 = 0;
       for (let k = 0; k < r; k++) {
-        const y = Bm[b0 + k];
-        c0 += A[a0 + k] * y;
-        c1 += A[a1 + k] * y;
-        c2 += A[a2 + k] * y;
-        c3 += A[a3 + k] * y;
+        const y = Bm[b0 + k]!;
+        c0 += A[a0 + k]! * y;
+        c1 += A[a1 + k]! * y;
+        c2 += A[a2 + k]! * y;
+        c3 += A[a3 + k]! * y;
       }
       const o = oc + i * ldc + j;
       C[o] = c0;
@@ -96,7 +96,7 @@ export function gemmABt(A: Float64Array, Bm: Float64Array, C: Float64Array, p: n
     for (let j = upper ? i : 0; j < q; j++) {
       const b0 = j * r;
       let c = 0;
-      for (let k = 0; k < r; k++) c += A[a0 + k] * Bm[b0 + k];
+      for (let k = 0; k < r; k++) c += A[a0 + k]! * Bm[b0 + k]!;
       C[oc + i * ldc + j] = c;
     }
   }

@@ -126,7 +126,7 @@ export function buildPlan(spec: EnsembleSpec, npoint?: NpointRequest): Plan {
   const L = ns.L;
   const m = ns.m;
   const widths = ns.widths.slice();
-  widths[L - 1] *= outComponents;
+  widths[L - 1]! *= outComponents;
   const bias = spec.bias !== false;
   const cb = bias ? ns.cb : ns.cb.map(() => 0);
   const lambdaB = bias ? ns.lambdaB : ns.lambdaB.map(() => 0);
@@ -149,7 +149,7 @@ export function buildPlan(spec: EnsembleSpec, npoint?: NpointRequest): Plan {
   if (dist.meanShift) {
     const { mu, rows } = dist.meanShift;
     if (!Number.isFinite(mu)) throw new NnftInputError('distribution.meanShift.mu', `expected a finite number, got ${String(mu)}`);
-    if (!Number.isInteger(rows) || rows < 0 || rows > widths[L - 1]) {
+    if (!Number.isInteger(rows) || rows < 0 || rows > widths[L - 1]!) {
       throw new NnftInputError('distribution.meanShift.rows', `expected an integer in [0, ${widths[L - 1]}], got ${String(rows)}`);
     }
     meanShift = { mu, rows };
@@ -166,7 +166,7 @@ export function buildPlan(spec: EnsembleSpec, npoint?: NpointRequest): Plan {
   // inputs (and T-layer)
   let n0 = ns.n0;
   let inputs: Float64Array | null = new Float64Array(n0 * m);
-  for (let a = 0; a < m; a++) for (let j = 0; j < n0; j++) inputs[j * m + a] = ns.inputs[a][j];
+  for (let a = 0; a < m; a++) for (let j = 0; j < n0; j++) inputs[j * m + a] = ns.inputs[a]![j]!;
   let tLayer: Plan['tLayer'] = null;
   if (dist.tLayer) {
     const width = dist.tLayer.width;
@@ -177,7 +177,7 @@ export function buildPlan(spec: EnsembleSpec, npoint?: NpointRequest): Plan {
       if (!Array.isArray(w) || w.length !== width || w.some((r) => !Array.isArray(r) || r.length !== n0)) {
         throw new NnftInputError('distribution.tLayer.weights', `expected a ${width}×${n0} matrix`);
       }
-      for (let i = 0; i < width; i++) for (let j = 0; j < n0; j++) W[i * n0 + j] = w[i][j];
+      for (let i = 0; i < width; i++) for (let j = 0; j < n0; j++) W[i * n0 + j] = w[i]![j]!;
     } else {
       new NetStream(seed).reset(Number.MAX_SAFE_INTEGER).fillNormal(W, 0, W.length);
     }

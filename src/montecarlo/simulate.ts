@@ -47,7 +47,7 @@ export function simulateNetwork(p: Plan, B: Buffers, rng: NetStream, net: number
       const bi = rng.uniform();
       for (let a = 0; a < m; a++) {
         let v = 0;
-        for (let j = 0; j < nx; j++) v += W[i * nx + j] * x[j * m + a];
+        for (let j = 0; j < nx; j++) v += W[i * nx + j]! * x[j * m + a]!;
         v = ((v % 1) + 1) % 1;
         xin[i * m + a] = (v + bi) % 1;
       }
@@ -56,58 +56,58 @@ export function simulateNetwork(p: Plan, B: Buffers, rng: NetStream, net: number
   const G = B.G;
   const H = B.H;
   for (let l = 0; l < L; l++) {
-    const n = widths[l];
-    const nPrev = l === 0 ? p.n0 : widths[l - 1];
-    const prevS = l === 0 ? xin : B.s[l - 1];
-    const cb = p.cb[l];
-    const cw = p.cw[l];
-    const lay = p.offsets[l];
+    const n = widths[l]!;
+    const nPrev = l === 0 ? p.n0 : widths[l - 1]!;
+    const prevS = l === 0 ? xin : B.s[l - 1]!;
+    const cb = p.cb[l]!;
+    const cw = p.cw[l]!;
+    const lay = p.offsets[l]!;
     // Ĝ and H from the layer below
     for (let a = 0; a < m; a++) {
       for (let c = a; c < m; c++) {
         let acc = 0;
-        for (let j = 0; j < nPrev; j++) acc += prevS[j * m + a] * prevS[j * m + c];
+        for (let j = 0; j < nPrev; j++) acc += prevS[j * m + a]! * prevS[j * m + c]!;
         G[a * m + c] = G[c * m + a] = cb + (cw / nPrev) * acc;
-        H[a * m + c] = H[c * m + a] = p.lambdaB[l] + (p.lambdaW[l] / nPrev) * acc;
+        H[a * m + c] = H[c * m + a] = p.lambdaB[l]! + (p.lambdaW[l]! / nPrev) * acc;
       }
     }
     // T_ab = diag(σ'_a) Θ̂⁽ˡ⁻¹⁾_ab diag(σ'_b)
-    const T = B.T[l];
+    const T = B.T[l]!;
     const diagT = l === 1;
     if (p.ntkStatistics && l > 0) {
-      const dsp = B.ds[l - 1];
+      const dsp = B.ds[l - 1]!;
       if (diagT) {
         const t0 = B.thetaDiag0;
         for (let a = 0; a < m; a++) for (let c = 0; c < m; c++) {
           const o = (a * m + c) * nPrev;
-          const th = t0[a * m + c];
-          for (let j = 0; j < nPrev; j++) T[o + j] = dsp[j * m + a] * th * dsp[j * m + c];
+          const th = t0[a * m + c]!;
+          for (let j = 0; j < nPrev; j++) T[o + j] = dsp[j * m + a]! * th * dsp[j * m + c]!;
         }
       } else {
-        const thp = B.theta[l - 1];
+        const thp = B.theta[l - 1]!;
         const nn = nPrev * nPrev;
         for (let a = 0; a < m; a++) for (let c = 0; c < m; c++) {
           const o = (a * m + c) * nn;
           for (let j = 0; j < nPrev; j++) {
-            const dj = dsp[j * m + a];
+            const dj = dsp[j * m + a]!;
             const row = o + j * nPrev;
             if (dj === 0) T.fill(0, row, row + nPrev); // (ReLU: half the rows)
-            else for (let k = 0; k < nPrev; k++) T[row + k] = dj * thp[row + k] * dsp[k * m + c];
+            else for (let k = 0; k < nPrev; k++) T[row + k] = dj * thp[row + k]! * dsp[k * m + c]!;
           }
         }
       }
     }
     if (p.estimator === 'conditional') {
       const o = lay.condKernel;
-      for (let q = 0; q < m2; q++) out[o + q] = G[q];
+      for (let q = 0; q < m2; q++) out[o + q] = G[q]!;
       const oo = lay.condKernelPairs;
-      for (let q = 0; q < m2; q++) for (let r = 0; r < m2; r++) out[oo + q * m2 + r] = G[q] * G[r];
+      for (let q = 0; q < m2; q++) for (let r = 0; r < m2; r++) out[oo + q * m2 + r] = G[q]! * G[r]!;
       if (p.ntkStatistics) conditionalNtk(p, B, l, nPrev, prevS, T, diagT, out);
     }
     if (!p.sampleZ[l] && !p.sampleNtk[l]) continue;
     // sample z⁽ˡ⁾
-    const z = B.z[l];
-    const W = B.W[l];
+    const z = B.z[l]!;
+    const W = B.W[l]!;
     if (p.conditionalLayer[l]) {
       cholPsd(G, m, B.chol);
       const xi = B.xi;
@@ -116,42 +116,42 @@ export function simulateNetwork(p: Plan, B: Buffers, rng: NetStream, net: number
       for (let i = 0; i < n; i++) {
         for (let a = 0; a < m; a++) {
           let v = 0;
-          for (let k = 0; k <= a; k++) v += Lc[a * m + k] * xi[i * m + k];
+          for (let k = 0; k <= a; k++) v += Lc[a * m + k]! * xi[i * m + k]!;
           z[i * m + a] = v;
         }
       }
     } else {
       sampleLayerParams(p, B, rng, l, n, nPrev);
-      const bb = B.b[l];
+      const bb = B.b[l]!;
       for (let i = 0; i < n; i++) {
-        for (let a = 0; a < m; a++) z[i * m + a] = bb[i];
+        for (let a = 0; a < m; a++) z[i * m + a] = bb[i]!;
         const wr = i * nPrev;
         for (let j = 0; j < nPrev; j++) {
-          const w = W[wr + j];
+          const w = W[wr + j]!;
           const so = j * m;
-          for (let a = 0; a < m; a++) z[i * m + a] += w * prevS[so + a];
+          for (let a = 0; a < m; a++) z[i * m + a]! += w * prevS[so + a]!;
         }
       }
     }
     // activations
     if (l < L - 1 || p.gaussNet) {
-      const s = B.s[l];
-      const ds = B.ds[l];
+      const s = B.s[l]!;
+      const ds = B.ds[l]!;
       if (p.gaussNet) {
         for (let a = 0; a < m; a++) {
-          const kaa = l === 0 ? G[a * m + a] : p.cb[l] + p.cw[l];
+          const kaa = l === 0 ? G[a * m + a]! : p.cb[l]! + p.cw[l]!;
           for (let i = 0; i < n; i++) {
-            const v = Math.exp(z[i * m + a] - kaa);
+            const v = Math.exp(z[i * m + a]! - kaa);
             s[i * m + a] = v;
             ds[i * m + a] = v;
           }
         }
       } else {
         const f = p.sigma;
-        for (let q = 0; q < n * m; q++) s[q] = f(z[q]);
+        for (let q = 0; q < n * m; q++) s[q] = f(z[q]!);
         if (p.ntkStatistics) {
           const df = p.sigmaPrime;
-          for (let q = 0; q < n * m; q++) ds[q] = df(z[q]);
+          for (let q = 0; q < n * m; q++) ds[q] = df(z[q]!);
         }
       }
     }
@@ -164,16 +164,16 @@ export function simulateNetwork(p: Plan, B: Buffers, rng: NetStream, net: number
   }
   if (p.npoint) {
     const np = p.npoint;
-    const z = B.z[np.layer];
+    const z = B.z[np.layer]!;
     const phi = B.phi;
     const nl = np.labels.length / 2;
-    for (let k = 0; k < nl; k++) phi[k] = z[np.labels[2 * k] * m + np.labels[2 * k + 1]];
+    for (let k = 0; k < nl; k++) phi[k] = z[np.labels[2 * k]! * m + np.labels[2 * k + 1]!]!;
     const o = np.offset;
     const mons = np.monomials;
     for (let q = 0; q < mons.length; q++) {
-      const mon = mons[q];
+      const mon = mons[q]!;
       let v = 1;
-      for (let r = 0; r < mon.length; r++) v *= phi[mon[r]];
+      for (let r = 0; r < mon.length; r++) v *= phi[mon[r]!]!;
       out[o + q] = v;
     }
   }
@@ -198,38 +198,38 @@ function simulateFusedPreactivations(p: Plan, B: Buffers, rng: NetStream, net: n
   const f = p.sigma;
   // layer 1: Σ_j x_a x_b
   acc.fill(0);
-  for (let j = 0; j < p.n0; j++) for (let a = 0; a < m; a++) for (let c = a; c < m; c++) acc[a * m + c] += xin[j * m + a] * xin[j * m + c];
+  for (let j = 0; j < p.n0; j++) for (let a = 0; a < m; a++) for (let c = a; c < m; c++) acc[a * m + c]! += xin[j * m + a]! * xin[j * m + c]!;
   let nPrev = p.n0;
   for (let l = 0; l < L; l++) {
-    const cb = p.cb[l];
-    const k = p.cw[l] / nPrev;
-    for (let a = 0; a < m; a++) for (let c = a; c < m; c++) G[a * m + c] = G[c * m + a] = cb + k * acc[a * m + c];
-    const lay = p.offsets[l];
-    for (let q = 0; q < m2; q++) out[lay.condKernel + q] = G[q];
-    for (let q = 0; q < m2; q++) for (let r = 0; r < m2; r++) out[lay.condKernelPairs + q * m2 + r] = G[q] * G[r];
+    const cb = p.cb[l]!;
+    const k = p.cw[l]! / nPrev;
+    for (let a = 0; a < m; a++) for (let c = a; c < m; c++) G[a * m + c] = G[c * m + a] = cb + k * acc[a * m + c]!;
+    const lay = p.offsets[l]!;
+    for (let q = 0; q < m2; q++) out[lay.condKernel + q] = G[q]!;
+    for (let q = 0; q < m2; q++) for (let r = 0; r < m2; r++) out[lay.condKernelPairs + q * m2 + r] = G[q]! * G[r]!;
     if (l === L - 1) break;
-    const n = widths[l];
+    const n = widths[l]!;
     cholPsd(G, m, Lc);
     rng.fillNormal(xi, 0, n * m);
     acc.fill(0);
     if (m === 1) {
-      const l00 = Lc[0];
+      const l00 = Lc[0]!;
       let s00 = 0;
       if (pl) for (let i = 0; i < n; i++) {
-        const z = l00 * xi[i];
+        const z = l00 * xi[i]!;
         const v = z > 0 ? pl.pos * z : pl.neg * z;
         s00 += v * v;
       }
       else for (let i = 0; i < n; i++) {
-        const v = f(l00 * xi[i]);
+        const v = f(l00 * xi[i]!);
         s00 += v * v;
       }
       acc[0] = s00;
     } else if (m === 2) {
-      const l00 = Lc[0], l10 = Lc[2], l11 = Lc[3];
+      const l00 = Lc[0]!, l10 = Lc[2]!, l11 = Lc[3]!;
       let s00 = 0, s01 = 0, s11 = 0;
       for (let i = 0; i < n; i++) {
-        const x0 = xi[2 * i], x1 = xi[2 * i + 1];
+        const x0 = xi[2 * i]!, x1 = xi[2 * i + 1]!;
         const z0 = l00 * x0;
         const z1 = l10 * x0 + l11 * x1;
         let v0: number, v1: number;
@@ -251,10 +251,10 @@ function simulateFusedPreactivations(p: Plan, B: Buffers, rng: NetStream, net: n
       for (let i = 0; i < n; i++) {
         for (let a = 0; a < m; a++) {
           let v = 0;
-          for (let c = 0; c <= a; c++) v += Lc[a * m + c] * xi[i * m + c];
+          for (let c = 0; c <= a; c++) v += Lc[a * m + c]! * xi[i * m + c]!;
           zz[a] = f(v);
         }
-        for (let a = 0; a < m; a++) for (let c = a; c < m; c++) acc[a * m + c] += zz[a] * zz[c];
+        for (let a = 0; a < m; a++) for (let c = a; c < m; c++) acc[a * m + c]! += zz[a]! * zz[c]!;
       }
     }
     nPrev = n;
@@ -262,26 +262,26 @@ function simulateFusedPreactivations(p: Plan, B: Buffers, rng: NetStream, net: n
 }
 
 function sampleLayerParams(p: Plan, B: Buffers, rng: NetStream, l: number, n: number, nPrev: number): void {
-  const W = B.W[l];
-  const bb = B.b[l];
-  const cw = p.cw[l];
-  const cb = p.cb[l];
+  const W = B.W[l]!;
+  const bb = B.b[l]!;
+  const cw = p.cw[l]!;
+  const cb = p.cb[l]!;
   const last = l === p.L - 1;
   if (last && p.correlated) {
     const k = n * nPrev;
     rng.fillNormal(W, 0, k);
     let nrm = 0;
-    for (let q = 0; q < k; q++) nrm += W[q] * W[q];
+    for (let q = 0; q < k; q++) nrm += W[q]! * W[q]!;
     const r = Math.sqrt(sampleRadiusSquared(rng, k, cw / nPrev, p.correlated.lambda));
     const sc = r / Math.sqrt(nrm);
-    for (let q = 0; q < k; q++) W[q] *= sc;
+    for (let q = 0; q < k; q++) W[q]! *= sc;
     if (p.bias && cb > 0) {
       rng.fillNormal(bb, 0, n);
       let nb = 0;
-      for (let q = 0; q < n; q++) nb += bb[q] * bb[q];
+      for (let q = 0; q < n; q++) nb += bb[q]! * bb[q]!;
       const rb = Math.sqrt(sampleRadiusSquared(rng, n, cb, p.correlated.lambdaBias));
       const sb = rb / Math.sqrt(nb);
-      for (let q = 0; q < n; q++) bb[q] *= sb;
+      for (let q = 0; q < n; q++) bb[q]! *= sb;
     } else bb.fill(0);
   } else if (p.weights === 'uniform') {
     const aw = Math.sqrt((3 * cw) / nPrev);
@@ -296,7 +296,7 @@ function sampleLayerParams(p: Plan, B: Buffers, rng: NetStream, l: number, n: nu
   }
   if (last && p.meanShift && p.meanShift.mu !== 0) {
     const { mu, rows } = p.meanShift;
-    for (let i = 0; i < rows; i++) for (let j = 0; j < nPrev; j++) W[i * nPrev + j] += mu;
+    for (let i = 0; i < rows; i++) for (let j = 0; j < nPrev; j++) W[i * nPrev + j]! += mu;
   }
 }
 

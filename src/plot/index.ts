@@ -128,7 +128,7 @@ function legendOf(series: readonly PlotSeries[], colors: readonly string[]): Rec
 export function lineErrorVegaLite(spec: LinePlotSpec): Record<string, unknown> {
   validate(spec);
   const names = spec.series.map((s) => s.name);
-  const colors = spec.series.map((s, i) => s.color ?? PALETTE[i % PALETTE.length]);
+  const colors = spec.series.map((s, i) => s.color ?? PALETTE[i % PALETTE.length] ?? '#000');
   // On a log axis, lower error whiskers (and band edges) that reach ≤ 0 are clipped just above the smallest positive value.
   let floorY = Infinity;
   if (spec.y.log) {
@@ -213,7 +213,7 @@ export function gridVegaLite(spec: GridPlotSpec): Record<string, unknown> {
     delete v.background;
     return v;
   });
-  const first = lineErrorVegaLite(spec.panels[0]);
+  const first = lineErrorVegaLite(spec.panels[0]!);
   return {
     $schema: first.$schema,
     title: spec.subtitle ? { text: spec.title, subtitle: spec.subtitle } : spec.title,

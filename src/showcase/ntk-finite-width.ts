@@ -55,6 +55,17 @@ export interface NtkResult {
 
 const INPUT = [1, 0.5];
 
+/** T[0][0]… of a nested tensor (the single-input value); NaN when absent. */
+function firstEntry(t: unknown): number {
+  let v = t;
+  while (Array.isArray(v)) v = v[0];
+  return typeof v === 'number' ? v : NaN;
+}
+
+function byQuantity(f: (q: NtkQuantity) => number): Record<NtkQuantity, number> {
+  return { Theta1: f('Theta1'), A: f('A'), B: f('B'), D: f('D'), F: f('F') };
+}
+
 /** The dimensionless ratio plotted for each quantity (scale of the quantity from K and Θ of the same layer). */
 export function scaleOf(q: NtkQuantity, K: number, Theta: number): number {
   if (q === 'Theta1') return Theta;
@@ -85,22 +96,21 @@ export async function ntkFiniteWidth(opts: NtkOptions = {}): Promise<NtkResult> 
     const th = solveRecursions({ ...base, widths: new Array(depth).fill(widths[0]), quantities: ['K', 'Theta', 'V4', 'K1', ...NTK_QUANTITIES] });
     const rows: NtkRow[] = th.layers.map((L) => ({
       layer: L.layer,
-      K: L.K![0][0],
-      Theta: L.Theta![0][0],
-      recursion: Object.fromEntries(NTK_QUANTITIES.map((q) => [q, (L[q] as unknown as number[]).flat(3)[0] as number])) as Record<NtkQuantity, number>,
+      K: firstEntry(L.K),
+      Theta: firstEntry(L.Theta),
+      recursion: byQuantity((q) => firstEntry(L[q])),
       mc: [],
     }));
     for (let w = 0; w < widths.length; w++) {
-      const n = widths[w];
+      const n = widths[w]!;
       log(`ntk-finite-width: ${act} (C_W = ${cw.toFixed(4)}), n = ${n}, ${depth} layers, ${netsList[w]} networks (full weights)`);
-      const mc = await sampleEnsemble({ ...base, widths: new Array(depth).fill(n), nets: netsList[w], seed: seed + w, quantities: ['K', 'Theta', ...NTK_QUANTITIES] });
+      const mc = await sampleEnsemble({ ...base, widths: new Array(depth).fill(n), nets: netsList[w]!, seed: seed + w, quantities: ['K', 'Theta', ...NTK_QUANTITIES] });
       mc.layers.forEach((M, l) => {
-        const get = (q: NtkQuantity, k: 'mean' | 'stderr'): number => ((M[q]![k] as unknown as number[]).flat(3)[0] as number);
-        rows[l].mc.push({
+        rows[l]?.mc.push({
           width: n,
-          nets: netsList[w],
-          mean: Object.fromEntries(NTK_QUANTITIES.map((q) => [q, get(q, 'mean')])) as Record<NtkQuantity, number>,
-          stderr: Object.fromEntries(NTK_QUANTITIES.map((q) => [q, get(q, 'stderr')])) as Record<NtkQuantity, number>,
+          nets: netsList[w] ?? 0,
+          mean: byQuantity((q) => firstEntry(M[q]?.mean)),
+          stderr: byQuantity((q) => firstEntry(M[q]?.stderr)),
         });
       });
     }
@@ -127,7 +137,7 @@ export async function writeNtkFiniteWidth(res: NtkResult, outDir: string, name =
           name: `${a.activation}: MC n = ${n}`,
           kind: 'points',
           color,
-          points: rows.map((r) => ({ x: r.layer + dx, y: r.mc[w].mean[q] / scaleOf(q, r.K, r.Theta), err: r.mc[w].stderr[q] / Math.abs(scaleOf(q, r.K, r.Theta)) })),
+          points: rows.map((r) => ({ x: r.layer + dx, y: r.mc[w]!.mean[q] / scaleOf(q, r.K, r.Theta), err: r.mc[w]!.stderr[q] / Math.abs(scaleOf(q, r.K, r.Theta)) })),
         });
       });
     });

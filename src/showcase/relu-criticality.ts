@@ -65,12 +65,12 @@ async function oneRun(cw: number, n: number, depth: number, nets: number, seed: 
   const th = solveRecursions({ ...spec, quantities: ['K', 'V4'] });
   const mc = await sampleEnsemble({ ...spec, nets, seed, quantities: ['K', 'V4'] });
   return th.layers.map((L, l) => {
-    const K = L.K![0][0];
-    const V = L.V4![0][0][0][0];
-    const est = mc.layers[l].V4!;
+    const K = L.K![0]![0]!;
+    const V = L.V4![0]![0]![0]![0]!;
+    const est = mc.layers[l]!.V4!;
     // V/(nK²) with the recursion's K (K is exact for ReLU, C_b = 0, one input: E[z²] = K at any width)
     const div = normalise === 'K2' ? n * K * K : n;
-    const row: DepthRow = { layer: l + 1, recursion: V / div, mc: est.mean[0][0][0][0] / div, stderr: est.stderr[0][0][0][0] / div };
+    const row: DepthRow = { layer: l + 1, recursion: V / div, mc: est.mean[0]![0]![0]![0]! / div, stderr: est.stderr[0]![0]![0]![0]! / div };
     // exact at any width and any C_W (C_b = 0): V/(nK²) = Π(1+5/n) − 1 (docs/equations.md; ReLU is scale invariant)
     const exactRatio = Math.pow(1 + 5 / n, l) - 1;
     row.exact = normalise === 'K2' ? exactRatio : K * K * exactRatio;

@@ -16,7 +16,7 @@ import { normalizeSpec, type ArchitectureSpec } from '../src/spec.ts';
 import { getActivation } from '../src/activations/index.ts';
 import { makeLayerExpectations } from './expectation.ts';
 import { Float64Arena } from '../src/gaussian/index.ts';
-import type { LayerEvaluator, LayerTensors, RecursionContext } from '../src/recursion-contract.ts';
+import type { LayerEvaluator, LayerTensors, QuantityRecursion, RecursionContext } from '../src/recursion-contract.ts';
 import { QUANTITIES, QUANTITY_NAMES, parseQuantities, withDependencies, type NestedTensor, type QuantityName, type RankOf } from '../src/quantities.ts';
 import { compileRecursion } from '../src/symbolic/derive.ts';
 
@@ -30,8 +30,8 @@ const evaluatorCache = new Map<QuantityName, LayerEvaluator>();
 export function layerEvaluator(q: QuantityName): LayerEvaluator {
   let ev = evaluatorCache.get(q);
   if (!ev) {
-    const rec = QUANTITIES[q].recursion;
-    ev = 'direct' in rec && rec.direct ? rec.direct : compileRecursion(q);
+    const rec: QuantityRecursion = QUANTITIES[q].recursion;
+    ev = rec.direct ?? compileRecursion(q);
     evaluatorCache.set(q, ev);
   }
   return ev;
@@ -149,9 +149,16 @@ export function solveRecursions(spec: RecursionSpec, opts: SolveOptions = {}): R
       dot[a * m + b] = s;
     }
   }
-  let cur: LayerTensors = { K: dot.map((x) => ns.cb[0]! + (ns.cw[0]! / n0) * x) };
-  if (need.has('Theta')) cur.Theta = dot.map((x) => ns.lambdaB[0]! + (ns.lambdaW[0]! / n0) * x);
-  for (const q of ORDER) if (QUANTITIES[q].finiteWidth && need.has(q)) cur[q] = new Float64Array(m ** rankOf(q));
+  const first = { m, n0, gram: dot, cb: ns.cb[0]!, cw: ns.cw[0]!, lambdaB: ns.lambdaB[0]!, lambdaW: ns.lambdaW[0]! };
+  const firstLayerOf = (q: QuantityName): Float64Array | undefined => {
+    const rec: QuantityRecursion = QUANTITIES[q].recursion;
+    if (rec.firstLayer) return rec.firstLayer(first);
+    return QUANTITIES[q].finiteWidth ? new Float64Array(m ** rankOf(q)) : undefined;
+  };
+  const firstK = firstLayerOf('K');
+  if (!firstK) throw new Error('the kernel recursion gives no layer-1 value');
+  let cur: LayerTensors = { K: firstK };
+  for (const q of ORDER) if (q !== 'K' && need.has(q)) cur[q] = firstLayerOf(q);
 
   const layers: LayerResult[] = [];
   const emit = (layer: number, t: LayerTensors): void => {

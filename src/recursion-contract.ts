@@ -59,6 +59,19 @@ export interface RecursionContext {
 /** Computes one quantity of layer ℓ+1 (a flat tensor, layout above). */
 export type LayerEvaluator = (ctx: RecursionContext) => Float64Array;
 
+/** What a layer-1 value may depend on: the inputs' Gram matrix and layer 1's hyperparameters. */
+export interface FirstLayerContext {
+  m: number;
+  /** the input dimension n₀ */
+  n0: number;
+  /** x_a·x_b, flat m×m */
+  gram: Float64Array;
+  cb: number;
+  cw: number;
+  lambdaB: number;
+  lambdaW: number;
+}
+
 /** One part of a recursion (for Θ¹: one of the five diagrams of Guillen, Misof, Gerken). */
 export interface RecursionPart {
   /** Short label: 'gauss', 'chi', 'K1', 'V', 'D', 'F', … */
@@ -78,6 +91,11 @@ export interface QuantityRecursion {
   source: string;
   /** The defining expectation, part by part, built afresh on each call (new dummy index names). */
   parts(): RecursionPart[];
+  /**
+   * The value at layer 1, where the network is linear in its inputs (K, Θ). Absent: zero for a finite-width
+   * quantity (layer 1 is Gaussian), otherwise the quantity starts at layer 2.
+   */
+  firstLayer?: (ctx: FirstLayerContext) => Float64Array;
   /**
    * A hand-written evaluator of the same equation that the solver uses instead of the compiled one (K and Θ:
    * two expectations per entry, where the generated code's tables cost more than the integrals).

@@ -35,6 +35,8 @@ export const kernelRecursion: LayerEvaluator = (ctx) => {
 
 export const kernel: QuantityRecursion = {
   source: 'PDLT §4.1–4.3, kernel recursion K\' = C_b + C_W⟨σσ⟩_K',
+  /** K⁽¹⁾_ab = C_b + (C_W/n₀) x_a·x_b */
+  firstLayer: ({ gram, n0, cb, cw }) => gram.map((x) => cb + (cw / n0) * x),
   parts() {
     const [a, b] = A2;
     return [part('gauss', A2, add(param('C_b'), mul(CW(), E(S(a, b)))), false)];

@@ -30,6 +30,8 @@ export const ntkRecursion: LayerEvaluator = (ctx) => {
 
 export const theta: QuantityRecursion = {
   source: 'Jacot, Gabriel, Hongler, "Neural Tangent Kernel"; PDLT ch. 8, NTK forward equation at leading order',
+  /** Θ⁽¹⁾_ab = λ_b + (λ_W/n₀) x_a·x_b */
+  firstLayer: ({ gram, n0, lambdaB, lambdaW }) => gram.map((x) => lambdaB + (lambdaW / n0) * x),
   parts() {
     const [a, b] = A2;
     return [part('gauss', A2, add(param('lambda_b'), mul(param('lambda_W'), E(S(a, b))), mul(CW(), tensor('Theta', a, b), E(P(a, b)))), false)];

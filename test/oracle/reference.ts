@@ -377,4 +377,4 @@ export const Theta1: LayerEvaluator = (ctx) => {
 };
 
 /** The hand-typed forms by quantity name. */
-export const referenceEvaluators: Record<QuantityName, LayerEvaluator> = { K, Theta, V4, K1, Theta1, A, B, D, F };
+export const referenceEvaluators: Partial<Record<QuantityName, LayerEvaluator>> = { K, Theta, V4, K1, Theta1, A, B, D, F };

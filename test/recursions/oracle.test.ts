@@ -7,10 +7,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { solveRecursions, type LayerResult } from '../../recursions/index.ts';
-import type { QuantityName } from '../../src/quantities.ts';
 
 /** The quantities both oracles cover. */
-const ALL_QUANTITIES: readonly QuantityName[] = ['K', 'Theta', 'V4', 'K1', 'Theta1', 'A', 'B', 'D', 'F'];
+const ALL_QUANTITIES = ['K', 'Theta', 'V4', 'K1', 'Theta1', 'A', 'B', 'D', 'F'] as const;
 import { referenceEvaluators } from '../oracle/reference.ts';
 import { getActivation } from '../../src/activations/index.ts';
 

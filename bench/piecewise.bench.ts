@@ -5,7 +5,8 @@
  * Cases: ReLU two inputs 30 layers, all nine quantities, generic and nearly collinear (angle ~1e-5) inputs; ReLU four
  * inputs 6 layers, all nine; leaky ReLU eight inputs 10 layers, K, Θ, V4, K¹.
  */
-import { solveRecursions, ALL_QUANTITIES, type QuantityName, type RecursionSpec } from '../recursions/index.ts';
+import { solveRecursions, type RecursionSpec } from '../recursions/index.ts';
+import { QUANTITY_NAMES, type QuantityName } from '../src/quantities.ts';
 
 const fmt = (s: number): string => (s < 1 ? `${(s * 1000).toFixed(1)} ms` : `${s.toFixed(2)} s`);
 
@@ -24,7 +25,7 @@ function bench(spec: RecursionSpec): { median: number; per: string } {
 }
 
 export async function main(): Promise<void> {
-  const all = [...ALL_QUANTITIES];
+  const all = [...QUANTITY_NAMES];
   const X4 = [[1, 0.5, -0.3], [0.2, 1, 0.4], [-0.5, 0.3, 1], [0.7, -0.6, 0.2]];
   const X8 = Array.from({ length: 8 }, (_, i) => [Math.cos(i), Math.sin(1.3 * i), 0.5 - i / 8]);
   const cases: [string, RecursionSpec][] = [

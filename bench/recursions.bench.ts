@@ -1,5 +1,5 @@
 /**
- * Benchmark of the recursion solver (issues 3 and 9), run by `npm run bench -- recursions`.
+ * Benchmark of the recursion solver, run by `npm run bench -- recursions`.
  *
  * 1. tanh (C_b = 0, C_W = 1), two inputs, 100 layers, K, Θ, V4, K¹: solver compute time — cold = the first call
  *    in this process (symbolic derivation of the evaluators, step calibration and JIT warm-up included), warm =
@@ -10,12 +10,13 @@
  *    solve and median of 5 solves in one process, with the agreement of the two results.
  * 2. tanh, 8 inputs, 20 layers, K, Θ, V4, K¹ (target < 10 s).
  * 3. tanh, two inputs, 50 layers, all of K, Θ, V4, K¹, Θ¹, A, B, D, F (target < 2 s), time per quantity.
- * Targets (issue 3): < 0.5 s compute, < 1 s process, ≥ 10× faster than NumPy (goal); issue 9: < 2 s.
+ * Targets for section 1: < 0.5 s compute, < 1 s for the whole process, ≥ 10× faster than NumPy (goal).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { solveRecursions, evaluatorSource, ALL_QUANTITIES, type QuantityName, type RecursionResult } from '../recursions/index.ts';
+import { layerEvaluator, solveRecursions, type RecursionResult } from '../recursions/index.ts';
+import { QUANTITIES, QUANTITY_NAMES, type QuantityName } from '../src/quantities.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -32,13 +33,16 @@ function time<T>(f: () => T): [T, number] {
   return [v, (performance.now() - t0) / 1000];
 }
 
-function maxRelDiff(a: RecursionResult['layers'], b: { K: unknown; Theta: unknown; V4: unknown; K1: unknown }[]): Record<string, number> {
+/** The entries of a nested tensor, row-major. */
+const entries = (t: unknown): number[] => (Array.isArray(t) ? t.flatMap(entries) : typeof t === 'number' ? [t] : []);
+
+function maxRelDiff(a: readonly Partial<Record<'K' | 'Theta' | 'V4' | 'K1', unknown>>[], b: readonly Partial<Record<'K' | 'Theta' | 'V4' | 'K1', unknown>>[]): Record<string, number> {
   const out: Record<string, number> = {};
   for (const q of ['K', 'Theta', 'V4', 'K1'] as const) {
     let worst = 0;
     a.forEach((layer, i) => {
-      const x = (layer[q] as unknown as number[]).flat(3) as number[];
-      const y = (b[i][q] as number[]).flat(3) as number[];
+      const x = entries(layer[q]);
+      const y = entries(b[i]?.[q]);
       const scale = Math.max(...y.map(Math.abs), 1e-300);
       x.forEach((v, k) => (worst = Math.max(worst, Math.abs(v - y[k]) / scale)));
     });
@@ -62,7 +66,7 @@ export async function main(): Promise<void> {
   const rows: [string, string, string, string][] = [];
   const fmt = (s: number): string => (s < 1 ? `${(s * 1000).toFixed(1)} ms` : `${s.toFixed(2)} s`);
   const q4: QuantityName[] = ['K', 'Theta', 'V4', 'K1'];
-  console.log(`evaluators: ${ALL_QUANTITIES.map((q) => `${q}=${evaluatorSource(q)}`).join(' ')}`);
+  console.log(`evaluators: ${QUANTITY_NAMES.map((q) => `${q}=${QUANTITIES[q].recursion.direct === layerEvaluator(q) ? 'direct' : 'compiled'}`).join(' ')}`);
 
   // 1. two inputs, 100 layers
   const [res, cold] = time(() => solveRecursions({ ...SPEC100, quantities: q4 }));
@@ -87,7 +91,7 @@ export async function main(): Promise<void> {
     rows.push(['', 'NumPy original form, 64 nodes: median of 5 / 1st solve / process', `${fmt(pyRep.median)} / ${fmt(py.seconds)} / ${fmt(py.wall)}`, '']);
     rows.push(['', 'speed-up nnft vs NumPy (goal ≥ 10×)', '', `warm vs warm ${(pyRep.median / warm).toFixed(1)}× ${pyRep.median / warm >= 10 ? 'ok' : 'BELOW 10×'}; 1st call vs 1st solve ${(py.seconds / cold).toFixed(1)}×; whole process ${(py.wall / proc).toFixed(1)}×`]);
     const acc = py128 ? maxRelDiff(res.layers, py128.layers) : {};
-    const self = py128 ? maxRelDiff(py.layers.map((l) => l) as never, py128.layers) : {};
+    const self = py128 ? maxRelDiff(py.layers, py128.layers) : {};
     const f = (o: Record<string, number>): string => Object.entries(o).map(([k, v]) => `${k} ${v.toExponential(1)}`).join(', ');
     rows.push(['', 'NumPy 64 vs 128 nodes (max rel. diff)', '', f(self)]);
     rows.push(['', 'nnft vs NumPy 128 nodes (max rel. diff)', '', f(acc)]);
@@ -100,7 +104,7 @@ export async function main(): Promise<void> {
   rows.push(['tanh m=8 L=20 K,Θ,V4,K¹', 'nnft solver', fmt(t8), `${t8 < 10 ? 'ok (< 10 s)' : 'OVER 10 s'}; ${Object.entries(tq).map(([k, v]) => `${k} ${fmt(v! / 1000)}`).join(', ')}`]);
 
   // 3. all quantities, two inputs, 50 layers
-  const spec50 = { ...SPEC100, widths: new Array(50).fill(64), quantities: [...ALL_QUANTITIES] };
+  const spec50 = { ...SPEC100, widths: new Array(50).fill(64), quantities: [...QUANTITY_NAMES] };
   solveRecursions(spec50); // warm-up (compilation of evaluators)
   const tq9: Partial<Record<QuantityName, number>> = {};
   const [, t50] = time(() => solveRecursions(spec50, { timings: tq9 }));

@@ -1,5 +1,5 @@
 /**
- * Wick contractions of 2n labelled points (seed 000 eq. 4–5; DESIGN §4) and the NNGP correlator
+ * Wick contractions of 2n labelled points (Symmetry-via-Duality eqs. 4–5; docs/equations.md) and the NNGP correlator
  *   G⁽²ⁿ⁾_{i1..i2n}(x1..x2n) = Σ_{P ∈ Wick(2n)} Π_{(a,b)∈P} δ_{i_a i_b} K(x_a, x_b).
  *
  * Points are numbered 0..2n−1. A contraction is listed as n pairs [a, b] with a < b, pairs sorted by their
@@ -204,7 +204,7 @@ export function contractionToGraph(pairs: Contraction | Int32Array, points?: num
   return g;
 }
 
-// ——— NNGP correlator (seed 000 eq. 4) ———
+// ——— NNGP correlator (Symmetry-via-Duality eq. 4) ———
 
 export interface NngpTermFormat {
   /** Include the Kronecker deltas δ_{i_a i_b} (output indices); default true. */

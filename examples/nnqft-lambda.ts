@@ -1,11 +1,11 @@
 /**
- * NN-QFT workflow of seed 003 ("estimate λ from 4-pt function experiments, use λ to predict the 6-pt
+ * NN-QFT workflow of Maiti's slides and Halverson, Maiti, Stoner ("estimate λ from 4-pt function experiments, use λ to predict the 6-pt
  * function") on a single-hidden-layer Gauss-net:
  *
  *   f(x) = (1/√N) Σ_j a_j σ_j(x),  σ_j(x) = exp(W_j x + b_j) / exp(σ_b² + σ_W² x²),   a ~ N(0, σ_a²), W ~ N(0, σ_W²), b ~ N(0, σ_b²)
  *
  * whose kernel is K(x, x') = σ_a² exp(−σ_W² (x − x')² / 2) at every width N (the two-point function is
- * exact, seed 003), and which decays in x − x', so ∫dy over the real line converges (an interval with
+ * exact, Maiti's slides), and which decays in x − x', so ∫dy over the real line converges (an interval with
  * Gauss–Legendre quadrature stands in for it).
  *
  * Steps: (1) sample networks and measure G⁽⁴⁾, G⁽⁶⁾ at m inputs with standard errors; (2) λ per 4-tuple and

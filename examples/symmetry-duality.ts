@@ -1,5 +1,5 @@
 /**
- * Symmetry via duality (seed 000): the App. C SO(D) invariance experiment (its Figure 2) and the μ_W / k
+ * Symmetry via duality (Maiti, Stoner, Halverson, "Symmetry-via-Duality"): the App. C SO(D) invariance experiment (its Figure 2) and the μ_W / k
  * symmetry-breaking verdicts of eq. 14.
  *
  *   node bin/run-ts.js examples/symmetry-duality.ts [--out DIR] [--quick]
@@ -92,7 +92,7 @@ export async function runSymmetryDuality(opts: SymmetryDualityOptions = {}): Pro
   const svgPath = join(outDir, 'symmetry-duality.svg');
   const jsonPath = join(outDir, 'symmetry-duality.json');
   await writeGridPlot(svgPath, {
-    title: 'SO(D) invariance of Gauss-net correlators (seed 000 App. C, Figure 2)',
+    title: 'SO(D) invariance of Gauss-net correlators (Maiti, Stoner, Halverson, App. C, Figure 2)',
     subtitle: `μ_M ± σ_M over 10 experiments of ${nets} networks, ${elements} group elements exp(Σ αᵢTⁱ); dashed: ±δM`,
     columns: 2,
     panels,

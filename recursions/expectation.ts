@@ -1,5 +1,5 @@
 /**
- * The per-layer expectations handed to evaluators through RecursionContext (recursions/types.ts): `expect` and
+ * The per-layer expectations handed to evaluators through RecursionContext (src/recursion-contract.ts): `expect` and
  * `expectGroups` of src/gaussian/groups.ts (grouped derivatives, exact piecewise-linear reductions, and for two
  * nearly collinear inputs the contraction-ready form described there).
  */

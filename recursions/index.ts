@@ -1,11 +1,12 @@
 /**
- * The recursion solver: K, Θ and the O(1/n) quantities V4, K¹, Θ¹, A, B, D, F of a deep MLP on m inputs,
- * layer by layer (DESIGN §3 conventions, §4 equations, §6 output shape).
+ * The recursion solver: K, Θ and the O(1/n) quantities V4, K¹, Θ¹, A, B, D, F (src/quantities.ts) of a deep
+ * MLP on m inputs, layer by layer (conventions: docs/conventions.md; equations: docs/equations.md).
  *
  *   layer 1:   K⁽¹⁾ = C_b + (C_W/n0) x·x,  Θ⁽¹⁾ = λ_b + (λ_W/n0) x·x,  all finite-width quantities 0 (exactly Gaussian);
- *   ℓ → ℓ+1:   each quantity by its evaluator (recursions/evaluators.ts) from layer ℓ's tensors, with the
- *              expectations ⟨Π σ^(k)(z_a)⟩ over N(0, K⁽ℓ⁾) from src/gaussian (memoized per layer) and
- *              r = n_ℓ/n_{ℓ−1} (n_0 = the input dimension; at layer 2 it multiplies V⁽¹⁾ = 0).
+ *   ℓ → ℓ+1:   each quantity by its evaluator from layer ℓ's tensors — the quantity's direct evaluator where its
+ *              file gives one (K, Θ), else the symbolic engine's compiled IBP form — with the expectations
+ *              ⟨Π σ^(k)(z_a)⟩ over N(0, K⁽ℓ⁾) from src/gaussian (memoized per layer) and r = n_ℓ/n_{ℓ−1}
+ *              (n_0 = the input dimension; at layer 2 it multiplies V⁽¹⁾ = 0).
  *
  * Finite-width quantities are reported WITHOUT the 1/n_{ℓ−1} factor. No inverse kernel is used anywhere,
  * so duplicate or collinear inputs give the same numbers as the de-duplicated set.
@@ -15,51 +16,37 @@ import { normalizeSpec, type ArchitectureSpec } from '../src/spec.ts';
 import { getActivation } from '../src/activations/index.ts';
 import { makeLayerExpectations } from './expectation.ts';
 import { Float64Arena } from '../src/gaussian/index.ts';
-import type { LayerEvaluator, LayerTensors, QuantityName, RecursionContext } from './types.ts';
-import { getEvaluator } from './evaluators.ts';
+import type { LayerEvaluator, LayerTensors, QuantityRecursion, RecursionContext } from '../src/recursion-contract.ts';
+import { QUANTITIES, QUANTITY_NAMES, parseQuantities, withDependencies, type NestedTensor, type QuantityName, type RankOf } from '../src/quantities.ts';
+import { compileRecursion } from '../src/symbolic/derive.ts';
 
-export type { QuantityName } from './types.ts';
-export { evaluatorSource } from './evaluators.ts';
-
-export const ALL_QUANTITIES: readonly QuantityName[] = ['K', 'Theta', 'V4', 'K1', 'Theta1', 'A', 'B', 'D', 'F'];
-/** Computed when `quantities` is not given. */
-export const DEFAULT_QUANTITIES: readonly QuantityName[] = ['K', 'Theta', 'V4', 'K1'];
-
-/** What each quantity's recursion reads from the layer below (besides K, which every layer needs). */
-const DEPENDS: Record<QuantityName, QuantityName[]> = {
-  K: [],
-  Theta: [],
-  V4: [],
-  K1: ['V4'],
-  D: ['Theta', 'V4'],
-  F: ['Theta'],
-  B: ['Theta'],
-  A: ['Theta', 'V4', 'D'],
-  Theta1: ['Theta', 'V4', 'K1', 'D', 'F'],
-};
 /** Evaluation order within a layer (any order works, each reads only layer ℓ; this one is fixed for reproducibility). */
-const ORDER: readonly QuantityName[] = ALL_QUANTITIES;
-const RANK4 = new Set<QuantityName>(['V4', 'A', 'B', 'D', 'F']);
+const ORDER: readonly QuantityName[] = QUANTITY_NAMES;
+const rankOf = (q: QuantityName): number => QUANTITIES[q].rank;
+
+const evaluatorCache = new Map<QuantityName, LayerEvaluator>();
+
+/** The evaluator the solver uses for q: the direct one of its recursion file, else the compiled IBP form (cached). */
+export function layerEvaluator(q: QuantityName): LayerEvaluator {
+  let ev = evaluatorCache.get(q);
+  if (!ev) {
+    const rec: QuantityRecursion = QUANTITIES[q].recursion;
+    ev = rec.direct ?? compileRecursion(q);
+    evaluatorCache.set(q, ev);
+  }
+  return ev;
+}
 
 export interface RecursionSpec extends ArchitectureSpec {
-  /** Which quantities to report (default K, Theta, V4, K1). Their dependencies are computed internally. */
+  /**
+   * Which quantities to report (names or aliases, src/quantities.ts; default K, Theta, V4, K1). Their
+   * dependencies are computed internally.
+   */
   quantities?: readonly QuantityName[];
 }
 
-/** One layer of the result (DESIGN §6): only the requested quantities are present. */
-export interface LayerResult {
-  layer: number;
-  width: number;
-  K?: number[][];
-  Theta?: number[][];
-  V4?: number[][][][];
-  K1?: number[][];
-  Theta1?: number[][];
-  A?: number[][][][];
-  B?: number[][][][];
-  D?: number[][][][];
-  F?: number[][][][];
-}
+/** One layer of the result (JSON shape: docs/conventions.md): only the requested quantities are present. */
+export type LayerResult = { layer: number; width: number } & { [Q in QuantityName]?: NestedTensor<RankOf<Q>> };
 
 export interface RecursionResult {
   layers: LayerResult[];
@@ -67,7 +54,7 @@ export interface RecursionResult {
 
 /** Options for callers that want the raw tensors or timings (the CLI and the benchmark). */
 export interface SolveOptions {
-  /** Called after each layer with its flat tensors (layout of recursions/types.ts). */
+  /** Called after each layer with its flat tensors (layout of src/recursion-contract.ts). */
   onLayer?: (layer: number, tensors: LayerTensors) => void;
   /** Accumulates wall time per quantity (ms), expectations included, when given. */
   timings?: Partial<Record<QuantityName, number>>;
@@ -76,77 +63,46 @@ export interface SolveOptions {
    * the IBP forms need no inverse kernel either way, and tests switch this off to exercise singular K.
    */
   dedupe?: boolean;
-  /** Replace the registry's evaluators for some quantities (tests: the hand-typed oracle of reference.ts). */
+  /** Replace the evaluators of some quantities (tests run an independent oracle through the solver). */
   evaluators?: Partial<Record<QuantityName, LayerEvaluator>>;
 }
 
-/** Validate a quantity list (names are case-sensitive as in DESIGN §6; 'Θ' spellings are accepted). */
-export function parseQuantities(q: readonly string[] | undefined): QuantityName[] {
-  if (q === undefined) return [...DEFAULT_QUANTITIES];
-  if (!Array.isArray(q) || q.length === 0) {
-    throw new NnftInputError('quantities', 'expected a non-empty list', `choose from ${ALL_QUANTITIES.join(',')}`);
-  }
-  const alias: Record<string, QuantityName> = { 'Θ': 'Theta', 'Θ1': 'Theta1', 'Θ¹': 'Theta1', 'K¹': 'K1', V: 'V4' };
-  const out: QuantityName[] = [];
-  for (const raw of q) {
-    const name = (alias[String(raw).trim()] ?? String(raw).trim()) as QuantityName;
-    if (!ALL_QUANTITIES.includes(name)) {
-      throw new NnftInputError('quantities', `unknown quantity '${raw}'`, `choose from ${ALL_QUANTITIES.join(',')}`);
-    }
-    if (!out.includes(name)) out.push(name);
+/** A flat row-major rank-`rank` tensor over m inputs → nested arrays. */
+function toNested(t: Float64Array, m: number, rank: number, offset = 0): unknown[] {
+  const out: unknown[] = [];
+  const stride = m ** (rank - 1);
+  for (let a = 0; a < m; a++) {
+    const o = offset + a * stride;
+    out.push(rank === 1 ? (t[o] ?? NaN) : toNested(t, m, rank - 1, o));
   }
   return out;
 }
 
-/** The requested quantities plus everything their recursions need. */
-export function closure(requested: readonly QuantityName[]): Set<QuantityName> {
-  const need = new Set<QuantityName>(['K']);
-  const visit = (q: QuantityName): void => {
-    if (need.has(q) && q !== 'K') return;
-    need.add(q);
-    DEPENDS[q].forEach(visit);
-  };
-  requested.forEach(visit);
-  return need;
+/** The entry of a nested tensor at a multi-index. */
+function entryAt(t: unknown, idx: readonly number[]): number {
+  let v = t;
+  for (const i of idx) v = (v as unknown[])[i];
+  return v as number;
 }
 
-function toNested2(t: Float64Array, m: number): number[][] {
-  const out: number[][] = [];
-  for (let a = 0; a < m; a++) {
-    const row = new Array<number>(m);
-    for (let b = 0; b < m; b++) row[b] = t[a * m + b]!;
-    out.push(row);
-  }
+/** A nested rank-`rank` tensor with entries f(multi-index) over m inputs. */
+function nestedFrom(m: number, rank: number, f: (idx: number[]) => number, prefix: number[] = []): unknown[] {
+  const out: unknown[] = [];
+  for (let a = 0; a < m; a++) out.push(rank === 1 ? f([...prefix, a]) : nestedFrom(m, rank - 1, f, [...prefix, a]));
   return out;
 }
-function toNested4(t: Float64Array, m: number): number[][][][] {
-  const out: number[][][][] = [];
-  for (let a = 0; a < m; a++) {
-    const A: number[][][] = [];
-    for (let b = 0; b < m; b++) {
-      const B: number[][] = [];
-      for (let c = 0; c < m; c++) {
-        const o = ((a * m + b) * m + c) * m;
-        const row = new Array<number>(m);
-        for (let d = 0; d < m; d++) row[d] = t[o + d]!;
-        B.push(row);
-      }
-      A.push(B);
-    }
-    out.push(A);
-  }
-  return out;
+
+function setQuantity(row: LayerResult, q: QuantityName, value: unknown): void {
+  (row as Record<string, unknown>)[q] = value;
 }
 
 /** Re-index a layer's tensors from the distinct inputs to the original list (map: original → distinct). */
 function expandLayer(l: LayerResult, map: number[]): LayerResult {
   const out: LayerResult = { layer: l.layer, width: l.width };
-  for (const q of ALL_QUANTITIES) {
+  for (const q of QUANTITY_NAMES) {
     const t = l[q];
     if (!t) continue;
-    (out as unknown as Record<string, unknown>)[q] = RANK4.has(q)
-      ? map.map((a) => map.map((b) => map.map((c) => map.map((d) => (t as number[][][][])[a][b][c][d]))))
-      : map.map((a) => map.map((b) => (t as number[][])[a][b]));
+    setQuantity(out, q, nestedFrom(map.length, rankOf(q), (idx) => entryAt(t, idx.map((i) => map[i] ?? i))));
   }
   return out;
 }
@@ -161,7 +117,7 @@ function checkFinite(q: QuantityName, layer: number, t: Float64Array): void {
 
 /** Solve the recursions for spec; see the module comment. */
 export function solveRecursions(spec: RecursionSpec, opts: SolveOptions = {}): RecursionResult {
-  const requested = parseQuantities(spec?.quantities as string[] | undefined);
+  const requested = parseQuantities(spec?.quantities);
   const ns = normalizeSpec(spec);
   if (opts.dedupe !== false) {
     const uniq: number[][] = [];
@@ -178,7 +134,7 @@ export function solveRecursions(spec: RecursionSpec, opts: SolveOptions = {}): R
   }
   const act = getActivation(ns.activation);
   const { m, n0, L, inputs } = ns;
-  const need = closure(requested);
+  const need = withDependencies(requested);
   const timings = opts.timings;
   const now = (): number => performance.now();
 
@@ -187,20 +143,27 @@ export function solveRecursions(spec: RecursionSpec, opts: SolveOptions = {}): R
   for (let a = 0; a < m; a++) {
     for (let b = 0; b < m; b++) {
       let s = 0;
-      for (let j = 0; j < n0; j++) s += inputs[a][j] * inputs[b][j];
+      for (let j = 0; j < n0; j++) s += inputs[a]![j]! * inputs[b]![j]!;
       dot[a * m + b] = s;
     }
   }
-  let cur: LayerTensors = { K: dot.map((x) => ns.cb[0] + (ns.cw[0] / n0) * x) };
-  if (need.has('Theta')) cur.Theta = dot.map((x) => ns.lambdaB[0] + (ns.lambdaW[0] / n0) * x);
-  for (const q of ORDER) if (q !== 'K' && q !== 'Theta' && need.has(q)) cur[q] = new Float64Array(RANK4.has(q) ? m ** 4 : m * m);
+  const first = { m, n0, gram: dot, cb: ns.cb[0]!, cw: ns.cw[0]!, lambdaB: ns.lambdaB[0]!, lambdaW: ns.lambdaW[0]! };
+  const firstLayerOf = (q: QuantityName): Float64Array | undefined => {
+    const rec: QuantityRecursion = QUANTITIES[q].recursion;
+    if (rec.firstLayer) return rec.firstLayer(first);
+    return QUANTITIES[q].finiteWidth ? new Float64Array(m ** rankOf(q)) : undefined;
+  };
+  const firstK = firstLayerOf('K');
+  if (!firstK) throw new Error('the kernel recursion gives no layer-1 value');
+  let cur: LayerTensors = { K: firstK };
+  for (const q of ORDER) if (q !== 'K' && need.has(q)) cur[q] = firstLayerOf(q);
 
   const layers: LayerResult[] = [];
   const emit = (layer: number, t: LayerTensors): void => {
-    const row: LayerResult = { layer, width: ns.widths[layer - 1] };
+    const row: LayerResult = { layer, width: ns.widths[layer - 1]! };
     for (const q of requested) {
-      const v = t[q]!;
-      (row as unknown as Record<string, unknown>)[q] = RANK4.has(q) ? toNested4(v, m) : toNested2(v, m);
+      const v = t[q];
+      if (v) setQuantity(row, q, toNested(v, m, rankOf(q)));
     }
     layers.push(row);
     opts.onLayer?.(layer, t);
@@ -209,19 +172,19 @@ export function solveRecursions(spec: RecursionSpec, opts: SolveOptions = {}): R
 
   const arena = new Float64Arena(); // quadrature tables, recycled layer after layer
   const evaluators = new Map<QuantityName, LayerEvaluator>();
-  for (const q of ORDER) if (need.has(q)) evaluators.set(q, opts.evaluators?.[q] ?? getEvaluator(q, act.kind));
+  for (const q of ORDER) if (need.has(q)) evaluators.set(q, opts.evaluators?.[q] ?? layerEvaluator(q));
   for (let l = 1; l < L; l++) {
     // Building layer l+1 from layer l; per-layer arrays are indexed by layer − 1.
-    const nPrev = l === 1 ? n0 : ns.widths[l - 2];
+    const nPrev = l === 1 ? n0 : ns.widths[l - 2]!;
     arena.reset();
-    const { expect, expectGroups } = makeLayerExpectations(act, toNested2(cur.K, m), arena);
+    const { expect, expectGroups } = makeLayerExpectations(act, toNested(cur.K, m, 2) as number[][], arena);
     const ctx: RecursionContext = {
       m,
-      cb: ns.cb[l],
-      cw: ns.cw[l],
-      lambdaB: ns.lambdaB[l],
-      lambdaW: ns.lambdaW[l],
-      r: ns.widths[l - 1] / nPrev,
+      cb: ns.cb[l]!,
+      cw: ns.cw[l]!,
+      lambdaB: ns.lambdaB[l]!,
+      lambdaW: ns.lambdaW[l]!,
+      r: ns.widths[l - 1]! / nPrev,
       prev: cur,
       expect,
       expectGroups,

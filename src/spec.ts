@@ -1,6 +1,6 @@
 /**
  * The architecture spec shared by the recursion solver, the Monte Carlo sampler and the CLI
- * (DESIGN §3, §6): a deep MLP z^(ℓ+1) = b + W σ(z^(ℓ)) on m inputs of dimension n0.
+ * (docs/conventions.md): a deep MLP z^(ℓ+1) = b + W σ(z^(ℓ)) on m inputs of dimension n0.
  */
 import { NnftInputError, requireFinite, requirePositiveInteger } from './errors.ts';
 
@@ -19,7 +19,7 @@ export interface ArchitectureSpec {
   cb?: PerLayer;
   /** weight variance C_W, scalar or one per layer. Default 1. */
   cw?: PerLayer;
-  /** NTK learning-rate factors (DESIGN §3). Defaults λ_b = 1, λ_W = 1. */
+  /** NTK learning-rate factors λ_b, λ_W (docs/conventions.md). Defaults λ_b = 1, λ_W = 1. */
   lambdaB?: PerLayer;
   lambdaW?: PerLayer;
 }

@@ -1,5 +1,5 @@
 /**
- * Activation registry (DESIGN §5). `getActivation(spec)` returns a cached {@link Activation}.
+ * Activation registry (names: README; exact symbolic derivatives, distributional ones for piecewise-linear σ). `getActivation(spec)` returns a cached {@link Activation}.
  *
  * Smooth activations carry exact derivatives of any order up to `maxOrder` (= 10): each is obtained by
  * symbolic differentiation (src/activations/symbolic.ts: mathjs parser, our own exact rules, erf included)
@@ -12,7 +12,7 @@
  * - sigmoid, silu: differentiated in their tanh form (1 + tanh(z/2))/2, which is overflow-free.
  * - softplus: log(1 + e^z), evaluated stably as max(z,0) + log1p(e^{−|z|}); its derivatives are those
  *   of the sigmoid.
- * - gauss: the Gauss-net activation of seed 003 / seed 000 App. C is σ(x) = exp(W x + b)/√exp(2K(x)) with
+ * - gauss: the Gauss-net activation (Halverson, Maiti, Stoner; Symmetry-via-Duality App. C) is σ(x) = exp(W x + b)/√exp(2K(x)) with
  *   K(x) = σ_b² + σ_W² x²/d the variance of the preactivation z = Wx + b, i.e. σ = exp(z − K(x)). The
  *   normalisation depends on the input through K(x), so it is not a pointwise function of z. We register
  *   `gauss(shift)` = exp(z − shift) (default shift = 0, i.e. σ = e^z). For inputs of equal K_αα (e.g.

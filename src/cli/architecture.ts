@@ -1,5 +1,5 @@
 /**
- * Architecture flags shared by `nnft recursions`, `nnft mc` and others (DESIGN §6):
+ * Architecture flags shared by `nnft recursions`, `nnft mc` and others (docs/conventions.md):
  * --activation --cb --cw --widths --inputs [--lambda-b --lambda-w]. Per-layer values are comma lists.
  */
 import type { Command } from 'commander';

@@ -1,5 +1,5 @@
 /**
- * Gaussian expectations ⟨f(z)⟩ over N(0, K) in 1–4 dimensions (DESIGN §2, §5).
+ * Gaussian expectations ⟨f(z)⟩ over N(0, K) in 1–4 dimensions (docs/architecture.md).
  *
  * - gaussHermite(n): probabilists' Gauss–Hermite rules to double precision.
  * - validateKernel(K): square, finite, symmetric, PSD (beyond rounding) or NnftInputError.

@@ -1,4 +1,4 @@
-/** Contracts of src/gaussian (DESIGN §2, §5). */
+/** Contracts of src/gaussian (docs/architecture.md). */
 import type { Float64Arena } from './arena.ts';
 
 /** One factor σ^(order)(z_input) of a product integrand; input indexes the rows of K. */
@@ -15,7 +15,7 @@ export interface GaussOptions {
   /**
    * Target relative accuracy of smooth-activation products (default 1e-13): sets the calibrated
    * trapezoid step and truncation of src/gaussian/smooth.ts. Ignored when `order` is given (then a
-   * tensor Gauss–Hermite rule of that order is used). (Added by the gaussian module.)
+   * tensor Gauss–Hermite rule of that order is used).
    */
   tol?: number;
   /**

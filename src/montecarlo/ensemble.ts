@@ -1,14 +1,16 @@
 /**
- * sampleEnsemble: per-layer K, V4, K1, Θ, Θ1, A, B, D, F with standard errors (DESIGN §3, §6, §7), and the
+ * sampleEnsemble: per-layer K, V4, K1, Θ, Θ1, A, B, D, F with standard errors (docs/conventions.md), and the
  * shard-state files that `nnft merge` combines exactly.
  */
 import { NnftInputError } from '../errors.ts';
 import { normalizeSpec } from '../spec.ts';
+import { QUANTITIES, parseQuantities } from '../quantities.ts';
+import { solveRecursions } from '../../recursions/index.ts';
 import { jackknife, mergeGroupState, newGroupState, type GroupState } from './accum.ts';
 import { ensembleDerived, nest2, nest4 } from './estimators.ts';
 import { defaultWorkers, netsIn, runAll, runLayout, serialisableSpec, type RunLayout } from './run.ts';
-import { buildPlan, validateQuantities, type Plan } from './sampler.ts';
-import type { EnsembleSpec, McLayerResult, McQuantity, McResult } from './types.ts';
+import { buildPlan, type Plan } from './plan.ts';
+import type { EnsembleSpec, McLayerResult, McResult } from './types.ts';
 
 export const SHARD_FORMAT = 'nnft-mc-state/1';
 
@@ -72,7 +74,7 @@ export function resolveWorkers(spec: EnsembleSpec, plan: Plan, lay: RunLayout): 
 /** Sample networks and estimate the requested per-layer quantities (mean ± stderr). */
 export async function sampleEnsemble(spec: EnsembleSpec): Promise<McResult> {
   // validate cheap things before sampling
-  validateQuantities(spec.quantities as string[] | undefined);
+  parseQuantities(spec.quantities, 'montecarlo');
   const state = await sampleEnsembleState(spec);
   return finishEnsemble(state, spec.infinite);
 }
@@ -114,7 +116,7 @@ async function infiniteWidth(
       let dot = 0;
       for (let j = 0; j < ns.n0; j++) dot += ns.inputs[a][j] * ns.inputs[b][j];
       k[a * m + b] = plan.cb[0] + (plan.cw[0] / ns.n0) * dot;
-      t[a * m + b] = plan.lb[0] + (plan.lw[0] / ns.n0) * dot;
+      t[a * m + b] = plan.lambdaB[0] + (plan.lambdaW[0] / ns.n0) * dot;
     }
     Ks.push(k);
     Ts.push(t);
@@ -124,7 +126,7 @@ async function infiniteWidth(
       for (let a = 0; a < m; a++) for (let b = 0; b < m; b++) {
         const e = Math.exp(k[a * m + b] - (k[a * m + a] + k[b * m + b]) / 2);
         k2[a * m + b] = plan.cb[l] + plan.cw[l] * e;
-        t2[a * m + b] = plan.lb[l] + plan.lw[l] * e + plan.cw[l] * e * t[a * m + b];
+        t2[a * m + b] = plan.lambdaB[l] + plan.lambdaW[l] * e + plan.cw[l] * e * t[a * m + b];
       }
       k = k2;
       t = t2;
@@ -133,25 +135,20 @@ async function infiniteWidth(
     }
     return { K: K ?? Ks, Theta: Theta ?? Ts };
   }
-  try {
-    const mod = (await import('../../recursions/index.ts')) as { solveRecursions?: (s: unknown) => unknown };
-    if (typeof mod.solveRecursions !== 'function') throw new Error('recursions/index.ts has no solveRecursions');
-    const res = (await mod.solveRecursions({
-      activation: ns.activation,
-      inputs: ns.inputs,
-      widths: ns.widths,
-      cb: plan.cb,
-      cw: plan.cw,
-      lambdaB: plan.lb,
-      lambdaW: plan.lw,
-      quantities: ['K', 'Theta'],
-    })) as { layers: { K?: number[][]; Theta?: number[][] }[] };
-    if (!K && need.K) K = res.layers.map((ly) => Float64Array.from(ly.K!.flat()));
-    if (!Theta && need.Theta) Theta = res.layers.map((ly) => Float64Array.from(ly.Theta!.flat()));
-    notes?.push('K1/Theta1 use K∞/Θ∞ from recursions/ solveRecursions');
-  } catch (e) {
-    notes?.push(`K1/Theta1 unavailable: no infinite-width K/Θ (${e instanceof Error ? e.message : String(e)}); pass \`infinite\``);
-  }
+  const res = solveRecursions({
+    activation: ns.activation,
+    inputs: ns.inputs,
+    widths: ns.widths,
+    cb: plan.cb,
+    cw: plan.cw,
+    lambdaB: plan.lambdaB,
+    lambdaW: plan.lambdaW,
+    quantities: ['K', 'Theta'],
+  });
+  const flatAt = (q: 'K' | 'Theta'): Float64Array[] => res.layers.map((ly) => Float64Array.from((ly[q] ?? []).flat()));
+  if (!K && need.K) K = flatAt('K');
+  if (!Theta && need.Theta) Theta = flatAt('Theta');
+  notes?.push('K1/Theta1 use K∞/Θ∞ from recursions/ solveRecursions');
   return { K, Theta };
 }
 
@@ -159,9 +156,10 @@ async function infiniteWidth(
 export async function finishEnsemble(state: McState, infinite?: EnsembleSpec['infinite']): Promise<McResult> {
   const spec = state.spec;
   const plan = buildPlan(spec);
-  const quantities = validateQuantities(spec.quantities as string[] | undefined) as McQuantity[];
+  const quantities = parseQuantities(spec.quantities, 'montecarlo');
   const notes: string[] = [];
-  const inf = await infiniteWidth(spec, plan, { K: quantities.includes('K1'), Theta: quantities.includes('Theta1') }, infinite ?? spec.infinite, notes);
+  const subtracts = (t: 'K' | 'Theta'): boolean => quantities.some((q) => 'subtracts' in QUANTITIES[q].montecarlo && QUANTITIES[q].montecarlo.subtracts === t);
+  const inf = await infiniteWidth(spec, plan, { K: subtracts('K'), Theta: subtracts('Theta') }, infinite ?? spec.infinite, notes);
   const { f, slices } = ensembleDerived(plan, quantities, inf.K, inf.Theta);
   const g: GroupState = { groups: state.groups, stats: state.stats, counts: state.counts, partials: state.partials };
   const jk = jackknife(g, f);
@@ -170,7 +168,8 @@ export async function finishEnsemble(state: McState, infinite?: EnsembleSpec['in
   for (let l = 0; l < plan.L; l++) layers.push({ layer: l + 1, width: spec.widths[l] });
   for (const sl of slices) {
     const nest = sl.rank === 2 ? nest2 : nest4;
-    (layers[sl.layer] as unknown as Record<string, unknown>)[sl.quantity] = { mean: nest(jk.value, sl.offset, m), stderr: nest(jk.stderr, sl.offset, m) };
+    const row: Record<string, unknown> | undefined = layers[sl.layer];
+    if (row) row[sl.quantity] = { mean: nest(jk.value, sl.offset, m), stderr: nest(jk.stderr, sl.offset, m) };
   }
   if (plan.estimator === 'conditional') notes.push('conditional (Rao–Blackwellised) estimators: moments of layer ℓ from the exact conditional expectations given layer ℓ−1');
   else notes.push('direct estimators: neuron averages and pairs of distinct neurons i ≠ j of the sampled z, Θ̂');

@@ -7,8 +7,10 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { NnftInputError } from '../errors.ts';
 import { addBlock, mergeGroupState, newGroupState, type GroupState } from './accum.ts';
-import { NetStream } from './rng.ts';
-import { buildPlan, makeBuffers, simulateNetwork, type NpointRequest, type Plan } from './sampler.ts';
+import { NetStream } from '../rng/index.ts';
+import { buildPlan, type NpointRequest, type Plan } from './plan.ts';
+import { makeBuffers } from './buffers.ts';
+import { simulateNetwork } from './simulate.ts';
 import type { EnsembleSpec } from './types.ts';
 
 export interface RunLayout {
@@ -60,18 +62,18 @@ export function netsIn(lay: RunLayout, b0: number, b1: number): number {
 
 /** Run blocks [b0, b1) on this thread. */
 export function runBlocks(plan: Plan, lay: RunLayout, b0: number, b1: number, progress?: (nets: number) => void): GroupState {
-  const state = newGroupState(lay.groups, plan.S);
+  const state = newGroupState(lay.groups, plan.statisticsSize);
   const buf = makeBuffers(plan);
   const rng = new NetStream(lay.seed);
-  const one = new Float64Array(plan.S);
-  const sums = new Float64Array(plan.S);
+  const one = new Float64Array(plan.statisticsSize);
+  const sums = new Float64Array(plan.statisticsSize);
   for (let b = b0; b < b1; b++) {
     const start = b * lay.blockSize;
     const end = Math.min(lay.nets, start + lay.blockSize);
     sums.fill(0);
     for (let net = start; net < end; net++) {
       simulateNetwork(plan, buf, rng, net, one);
-      for (let s = 0; s < plan.S; s++) sums[s] += one[s];
+      for (let s = 0; s < plan.statisticsSize; s++) sums[s] += one[s];
     }
     addBlock(state, b % lay.groups, sums, end - start);
     progress?.(end - start);
@@ -105,14 +107,14 @@ export function serialisableSpec(spec: EnsembleSpec): EnsembleSpec {
 export function defaultWorkers(plan: Plan, lay: RunLayout): number {
   const nets = netsIn(lay, lay.b0, lay.b1);
   const m = plan.m;
-  let cost = plan.S * 2;
+  let cost = plan.statisticsSize * 2;
   for (let l = 0; l < plan.L; l++) {
     const n = plan.widths[l];
     const nPrev = l === 0 ? plan.n0 : plan.widths[l - 1];
     cost += nPrev * m * m; // Ĝ
-    if (plan.needZ[l] || plan.needTheta[l]) cost += plan.layerFast[l] ? n * m * 30 : n * nPrev * (m + 15);
-    if (plan.needTheta[l] && l > 1) cost += 1.5 * n * nPrev * nPrev * m * m;
-    if (plan.ntk && l > 1) cost += nPrev * nPrev * m * m * m * m;
+    if (plan.sampleZ[l] || plan.sampleNtk[l]) cost += plan.conditionalLayer[l] ? n * m * 30 : n * nPrev * (m + 15);
+    if (plan.sampleNtk[l] && l > 1) cost += 1.5 * n * nPrev * nPrev * m * m;
+    if (plan.ntkStatistics && l > 1) cost += nPrev * nPrev * m * m * m * m;
   }
   // ≈ 1 ns per unit on one core. A worker pays a start-up of seconds (tsx + the activation registry, which
   // loads mathjs), so use all cores only above ≈ 20 s of single-thread work.
@@ -159,7 +161,7 @@ export async function runAll(
     );
   }
   const states = await Promise.all(jobs);
-  const state = newGroupState(lay.groups, plan.S);
+  const state = newGroupState(lay.groups, plan.statisticsSize);
   for (const s of states) mergeGroupState(state, s);
   return state;
 }

@@ -1,5 +1,5 @@
 /**
- * The symmetry cases of seed 000 as functions and CLI presets (`checkSymmetry({ case, … })`,
+ * The symmetry cases of Maiti, Stoner, Halverson, "Symmetry-via-Duality" as functions and CLI presets (`checkSymmetry({ case, … })`,
  * `nnft symmetry --case <name>`). Each builds an ensemble (networks.ts), a set of group elements or
  * translations, and runs the paired comparison (engine.ts). Symmetric cases must come out "invariant",
  * the broken controls "broken".
@@ -176,7 +176,7 @@ function plan(spec: SymmetrySpec, name: CaseName): CasePlan {
   switch (name) {
     case 'so-output': {
       const D = dimOr(3);
-      return { ...base, group: `SO(${D}) on outputs`, description: 'Gaussian output layer (seed 000 eq. 8)', dim: D, inputDim: 2, outputDim: D, nets: 20000, transforms: outputRotations('SO', D, count, method) };
+      return { ...base, group: `SO(${D}) on outputs`, description: 'Gaussian output layer (Symmetry-via-Duality eq. 8)', dim: D, inputDim: 2, outputDim: D, nets: 20000, transforms: outputRotations('SO', D, count, method) };
     }
     case 'so-output-quartic': {
       const D = dimOr(3);
@@ -217,7 +217,7 @@ function plan(spec: SymmetrySpec, name: CaseName): CasePlan {
       return {
         ...base,
         group: `translations of R^${d}`,
-        description: broken ? 'T-layer with Gaussian bias N(0, 0.1²) mod 1 (broken control)' : 'T-layer ((Wx) mod 1 + b) mod 1 with b ~ U(S¹) (seed 000 §2, App. A.4)',
+        description: broken ? 'T-layer with Gaussian bias N(0, 0.1²) mod 1 (broken control)' : 'T-layer ((Wx) mod 1 + b) mod 1 with b ~ U(S¹) (Symmetry-via-Duality §2, App. A.4)',
         dim: d,
         inputDim: d,
         outputDim: 2,
@@ -228,7 +228,7 @@ function plan(spec: SymmetrySpec, name: CaseName): CasePlan {
     }
     case 'ntk-so-output': {
       const D = dimOr(3);
-      return { ...base, orders: ['ntk'], group: `SO(${D}) on outputs (Θ ↦ RΘRᵀ)`, description: 'mean empirical NTK, Gaussian layers (seed 000 §3, eq. 17)', dim: D, inputDim: 2, outputDim: D, nets: 4000, transforms: outputRotations('SO', D, count, method) };
+      return { ...base, orders: ['ntk'], group: `SO(${D}) on outputs (Θ ↦ RΘRᵀ)`, description: 'mean empirical NTK, Gaussian layers (Symmetry-via-Duality §3, eq. 17)', dim: D, inputDim: 2, outputDim: D, nets: 4000, transforms: outputRotations('SO', D, count, method) };
     }
     case 'ntk-so-input': {
       const d = dimOr(3);
@@ -237,7 +237,7 @@ function plan(spec: SymmetrySpec, name: CaseName): CasePlan {
   }
 }
 
-/** Run one symmetry case (DESIGN §6 `checkSymmetry(spec)`); returns plain JSON-serialisable data. */
+/** Run one symmetry case (`checkSymmetry(spec)`); returns plain JSON-serialisable data. */
 export function checkSymmetry(spec: SymmetrySpec): SymmetryResult {
   const t0 = Date.now();
   if (!spec || typeof spec !== 'object') throw new NnftInputError('spec', 'expected an object with a case name');

@@ -15,7 +15,7 @@
  * confirmation (`Confirmation`): the 10 largest |z| of the first ⌊E/2⌋ experiments re-tested on the other
  * networks at Bonferroni level α/10 — robust to the heavy tails of 4-point products.
  *
- * Deviation measure (seed 000 App. C): the networks are split into E experiments; in experiment e, for
+ * Deviation measure (Maiti, Stoner, Halverson, "Symmetry-via-Duality" App. C): the networks are split into E experiments; in experiment e, for
  * element b and entry u, M = |Ĝ′ − Ĝ| and δM = √(δG′² + δG² + δ_R²), δG, δG′ the standard errors of Ĝ, Ĝ′
  * in that experiment and δ_R = √n·δR·D_r^n·max|Ĝ| the eq. 45 term of the element's numerical error (a
  * triangle-inequality bound; output rotations only). M̄_{e,u} = mean_b M; μ_M = mean_u mean_e M̄,

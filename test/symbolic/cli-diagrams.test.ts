@@ -24,7 +24,7 @@ describe('nnft derive', () => {
     expect(o.text).toBe(d.text);
     expect(o.latex).toBe(d.latex);
     expect(o.grouped.terms).toBe(2);
-    expect(o.parts.every((p: { matchesDesign: boolean }) => p.matchesDesign)).toBe(true);
+    expect(o.parts.map((p: { label: string }) => p.label)).toEqual(['K1', 'V']);
   });
 
   it('text (default), --grouped and --latex; identical on two runs', () => {
@@ -53,7 +53,7 @@ describe('nnft derive', () => {
   it('an unknown name exits 2 with a clear message', () => {
     const r = nnft('derive', 'Theta2');
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain("unknown recursion 'Theta2'");
+    expect(r.stderr).toContain("unknown quantity 'Theta2'");
     expect(r.stderr).toContain('V4, K1, Theta1');
   });
 });

@@ -3,12 +3,13 @@
  * forms), user expressions integrate by parts, and malformed or unpaired input is a clear NnftInputError.
  */
 import { describe, expect, it } from 'vitest';
-import { collect, deriveRecursion, parseExpression, RECURSION_NAMES, simplify, toText } from '../../src/symbolic/index.ts';
+import { collect, deriveRecursion, parseExpression, simplify, toText } from '../../src/symbolic/index.ts';
+import { QUANTITY_NAMES } from '../../src/quantities.ts';
 import { NnftInputError } from '../../src/errors.ts';
 
 describe('parseExpression', () => {
   it('round-trips every derived recursion (expanded and grouped forms)', () => {
-    for (const n of RECURSION_NAMES) {
+    for (const n of QUANTITY_NAMES) {
       const d = deriveRecursion(n);
       for (const e of [d.expression, d.grouped]) {
         const text = toText(e);

@@ -7,8 +7,8 @@ Names: V4 (full: Gaussian part + χ-term), K1, Theta1, A, B, D, F (also K, Theta
 output slots (V4[a1][a2][a3][a4] = V_(α1α2)(α3α4)); d1.. are summed input indices.
 
 Output:
-  (default)   the seed-004 text form: GaussExpec(Derivative(sig(z[a1]), z[a1])*…)*V[…] + …
-  --grouped   DESIGN §4's form, derivatives kept on whole products: GaussExpec(Derivative(sig(z[a1])*sig(z[a2]), z[d1], z[d2]))
+  (default)   the expanded text form (as in Misof's slides): GaussExpec(Derivative(sig(z[a1]), z[a1])*…)*V[…] + …
+  --grouped   the form of docs/equations.md, derivatives kept on whole products: GaussExpec(Derivative(sig(z[a1])*sig(z[a2]), z[d1], z[d2]))
   --latex     LaTeX of the chosen form
   --json      {"name","terms","text","latex"} (+ "grouped": {"terms","text","latex"}, "parts": per-part term counts)
   --svg FILE  one diagram per term of the grouped form (vertices: layer expectations; edges: K¹, Θ, V, … propagators)
@@ -20,7 +20,7 @@ Example:
   nnft derive Theta1 --svg theta1.svg
 `;
 
-/** `nnft derive <name>`: the symbolic IBP engine's derivation of one recursion (issue 4, issue 9 diagrams). */
+/** `nnft derive <name>`: the symbolic IBP engine's derivation of one recursion, its text, LaTeX and diagrams. */
 export function register(program: Command): void {
   program
     .command('derive')
@@ -30,7 +30,7 @@ export function register(program: Command): void {
     .option('--externals <list>', 'with --ibp: the free indices (default: every index not named d1, d2, …)')
     .option('--latex', 'print LaTeX')
     .option('--json', 'print JSON {"name","terms","text","latex"}')
-    .option('--grouped', "print DESIGN §4's grouped form ⟨∂δ…(Π σ)⟩ instead of the expanded product-rule form")
+    .option('--grouped', 'print the grouped form ⟨∂δ…(Π σ)⟩ of docs/equations.md instead of the expanded product-rule form')
     .option('--svg <file>', 'write the term diagrams as SVG to FILE')
     .addHelpText('after', HELP)
     .action(async (name: string | undefined, opts: { latex?: boolean; json?: boolean; grouped?: boolean; svg?: string; ibp?: string; externals?: string }) => {
@@ -58,7 +58,7 @@ export function register(program: Command): void {
           text: d.text,
           latex: d.latex,
           grouped: { terms: d.groupedTerms, text: d.groupedText, latex: d.groupedLatex },
-          parts: d.parts.map((p) => ({ label: p.label, terms: p.terms, groupedTerms: p.groupedTerms, ibp: p.ibp, matchesDesign: p.matchesDesign && p.matchesDesignGrouped })),
+          parts: d.parts.map((p) => ({ label: p.label, terms: p.terms, groupedTerms: p.groupedTerms, ibp: p.ibp })),
         };
         process.stdout.write(JSON.stringify(out) + '\n');
         return;

@@ -3,7 +3,7 @@ import { addArchitectureOptions, parseArchitecture } from '../architecture.ts';
 import { NnftInputError } from '../../errors.ts';
 
 const HELP = `
-Quantities per layer (DESIGN §3 normalisation: finite-width ones multiplied by n_{ℓ−1}), each as mean ± stderr:
+Quantities per layer (docs/conventions.md normalisation: finite-width ones multiplied by n_{ℓ−1}), each as mean ± stderr:
   K, V4, K1 (preactivations; fast conditional-Gaussian sampler)   Theta, Theta1, A, B, D, F (empirical NTK)
 K1 and Theta1 subtract the infinite-width K∞, Θ∞ of recursions/.
 
@@ -76,13 +76,13 @@ export function register(program: Command): void {
     .option('--workers <n>', 'worker threads (default: all cores for large runs; results do not depend on it)')
     .option('--sampler <kind>', 'auto | fast | full', 'auto')
     .option('--estimator <kind>', 'auto | conditional | direct', 'auto')
-    .option('--network <kind>', "mlp | gauss-net (seed 003: σ = exp(z − K_αα))", 'mlp')
+    .option('--network <kind>', "mlp | gauss-net (Halverson, Maiti, Stoner: σ = exp(z − K_αα))", 'mlp')
     .option('--no-bias', 'networks without biases')
     .option('--weights <dist>', 'gaussian | uniform (all layers)', 'gaussian')
     .option('--output-field <kind>', 'real | complex | quaternion output layer', 'real')
-    .option('--mean-shift <mu,k>', 'output weights of the first k rows have mean mu (seed 000 eq. 14)')
-    .option('--t-layer <width>', 'prepend a T-layer of this width (seed 000 A.4)')
-    .option('--correlated <lambda>', 'output layer from exp(−Tr WᵀW/2σ² − λ(Tr WᵀW)²) (seed 000 eq. 16)')
+    .option('--mean-shift <mu,k>', 'output weights of the first k rows have mean mu (Symmetry-via-Duality eq. 14)')
+    .option('--t-layer <width>', 'prepend a T-layer of this width (Symmetry-via-Duality App. A.4)')
+    .option('--correlated <lambda>', 'output layer from exp(−Tr WᵀW/2σ² − λ(Tr WᵀW)²) (Symmetry-via-Duality eq. 16)')
     .option('--infinite <json|file>', 'infinite-width {"K":[…],"Theta":[…]} per layer for K1/Theta1 (default: recursions/)')
     .option('--orders <list>', 'n-point functions of these orders (1..6) instead of per-layer quantities')
     .option('--points <json>', 'explicit n-point functions: list of lists of [output i, input α]')
@@ -132,13 +132,14 @@ export function register(program: Command): void {
             wick: opts.wick === true,
           });
         } else {
-          const quantities = String(opts.quantities).split(',').map((s) => s.trim()).filter((s) => s !== '');
+          const { parseQuantities } = await import('../../quantities.ts');
+          const quantities = parseQuantities(String(opts.quantities), 'montecarlo', '--quantities');
           let infinite;
           if (typeof opts.infinite === 'string') {
             const { existsSync, readFileSync } = await import('node:fs');
             infinite = parseJson('infinite', existsSync(opts.infinite) ? readFileSync(opts.infinite, 'utf8') : opts.infinite);
           }
-          state = await mc.sampleEnsembleState({ ...spec, quantities: quantities as never, infinite: infinite as never, onProgress: progress.update });
+          state = await mc.sampleEnsembleState({ ...spec, quantities, infinite: infinite as never, onProgress: progress.update });
         }
       } finally {
         progress.stop();

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { addArchitectureOptions, parseArchitecture } from '../architecture.ts';
 
 const EXAMPLE = `
-Quantities (DESIGN §3; finite-width ones reported WITHOUT the 1/n_{ℓ−1} factor):
+Quantities (docs/conventions.md; finite-width ones reported WITHOUT the 1/n_{ℓ−1} factor):
   K       infinite-width kernel K⁽ℓ⁾ (m×m)             Theta   infinite-width NTK Θ⁽ℓ⁾ (m×m)
   V4      four-point vertex V_(α1α2)(α3α4) (m⁴)        K1      1/n correction to the two-point function (m×m)
   Theta1  1/n correction to the mean NTK (m×m)         A, B    NTK variance (m⁴)
@@ -18,15 +18,16 @@ Example:
 export function register(program: Command): void {
   const cmd = program
     .command('recursions')
-    .description('infinite-width kernel and NTK, and their 1/n corrections, layer by layer (DESIGN §4)');
+    .description('infinite-width kernel and NTK, and their 1/n corrections, layer by layer (docs/equations.md)');
   addArchitectureOptions(cmd)
     .option('--quantities <list>', 'comma list of K,Theta,V4,K1,Theta1,A,B,D,F', 'K,Theta,V4,K1')
-    .option('--json', 'print the DESIGN §6 JSON instead of the table')
+    .option('--json', 'print JSON (shape: docs/conventions.md) instead of the table')
     .addHelpText('after', EXAMPLE)
     .action(async (opts: Record<string, string>) => {
-      const { solveRecursions, parseQuantities } = await import('../../../recursions/index.ts');
+      const { solveRecursions } = await import('../../../recursions/index.ts');
+      const { parseQuantities } = await import('../../quantities.ts');
       const spec = parseArchitecture(opts);
-      const quantities = parseQuantities(String(opts.quantities).split(',').map((s) => s.trim()).filter((s) => s !== ''));
+      const quantities = parseQuantities(String(opts.quantities), 'recursions', '--quantities');
       // the table normalises V by K², so it always shows K
       if (!opts.json && !quantities.includes('K')) quantities.unshift('K');
       const res = solveRecursions({ ...spec, quantities });

@@ -2,12 +2,12 @@ import type { Command } from 'commander';
 import { NnftInputError } from '../../errors.ts';
 
 const EXAMPLE = `
-Cases (seed 000): so-output, so-output-quartic, so-input, su-output, sp-output, translation,
+Cases (Maiti, Stoner, Halverson, Symmetry-via-Duality): so-output, so-output-quartic, so-input, su-output, sp-output, translation,
   broken-mean, ntk-so-output, ntk-so-input; broken controls broken-input, broken-translation.
 Each network of the ensemble is compared with its own transform (paired differences), so the verdict
 "invariant"/"broken" is a z-test at family-wise significance α over all correlator entries (Bonferroni),
 confirmed on held-out networks (the 10 largest |z| of the first half of the experiments re-tested on the rest);
-M_n = |G′ − G| is averaged as in seed 000 App. C (mean, sigma across experiments, bound δM of eq. 45).
+M_n = |G′ − G| is averaged as in Symmetry-via-Duality App. C (mean, sigma across experiments, bound δM of eq. 45).
 --dim is the dimension the group acts on: D (outputs) for output cases, d (inputs) for input cases.
 
 Example:
@@ -26,7 +26,7 @@ function int(name: string, v: string | undefined): number | undefined {
 export function register(program: Command): void {
   program
     .command('symmetry')
-    .description('symmetry-via-duality checks: are the ensemble correlators / mean NTK invariant under a group? (seed 000)')
+    .description('symmetry-via-duality checks: are the ensemble correlators / mean NTK invariant under a group? (Maiti, Stoner, Halverson, Symmetry-via-Duality)')
     .requiredOption('--case <name>', 'which case (see below)')
     .option('--dim <D>', 'dimension the group acts on (outputs D or inputs d)')
     .option('--width <n>', 'hidden width n', '32')

@@ -1,13 +1,12 @@
 /**
- * HAND-TYPED REFERENCE EVALUATORS — the DESIGN §4 "target equations" (IBP form, §3 index layout) typed in
- * directly, term by term, against the recursions/types.ts contract.
+ * Hand-typed reference evaluators: the IBP forms of docs/equations.md (slot order of docs/conventions.md)
+ * typed in directly, term by term, against the src/recursion-contract.ts contract.
  *
- * Role: an independent test oracle. The solver (recursions/index.ts) takes its evaluators from the registry
- * in recursions/evaluators.ts, which prefers the symbolic engine's compiled evaluators (src/symbolic,
- * `compileRecursion(name)`); these forms are used there only for a quantity the engine cannot compile yet,
- * and the tests compare the solver's output with them entry by entry.
+ * Role: an independent test oracle, never used by the toolkit. The solver (recursions/index.ts) runs the
+ * symbolic engine's compiled evaluators (src/symbolic, derived from recursions/quantities/*.ts); the tests run
+ * the solver with these evaluators instead and compare the outputs entry by entry.
  *
- * Notation (DESIGN §4): ⟨·⟩ over z ~ N(0, K⁽ℓ⁾); S_ab = σ_aσ_b, P_ab = σ'_aσ'_b,
+ * Notation: ⟨·⟩ over z ~ N(0, K⁽ℓ⁾); S_ab = σ_aσ_b, P_ab = σ'_aσ'_b,
  * Ω_ab = λ_W σ_aσ_b + C_W Θ⁽ℓ⁾_ab σ'_aσ'_b; r = n_ℓ/n_{ℓ−1}; every Σ runs over the input indices δ the
  * integrand depends on (so δ ∈ {a, b}, each distinct index once when a = b). No inverse kernel appears, so
  * singular K (duplicate or collinear inputs) needs no special case here.
@@ -24,12 +23,13 @@
  *   Θ1'_ab      = r [ C_W ⟨P_ab⟩ Θ1_ab + ½ Σ K1_δ1δ2 ⟨∂δ1∂δ2 Ω_ab⟩ + ⅛ Σ V_(δ1δ2)(δ3δ4) ⟨∂δ1∂δ2∂δ3∂δ4 Ω_ab⟩
  *                   + (C_W/2) Σ D_abδ1δ2 ⟨∂δ1∂δ2 P_ab⟩ + C_W Σ F_aδ1bδ2 ⟨∂δ1∂δ2 P_ab⟩ ]
  *
- * Source of the system: DESIGN §4 (from Guillen, Misof, Gerken, arXiv 2508.11522, code PhilippMisofCH/ntk-unlimited;
+ * Source of the system: Guillen, Misof, Gerken, "Finite-width neural tangent kernels from Feynman diagrams" (arXiv 2508.11522;
  * V4 and K1 also PDLT ch. 4). Symmetries used to compute each distinct entry once: V4 and A are symmetric
  * under a↔b, c↔d and (ab)↔(cd); D under a↔b and c↔d; F_abcd = F_cdab; B_abcd = B_cdab = B_badc.
  */
-import type { DerivFactor } from '../src/gaussian/types.ts';
-import type { DerivGroup, LayerEvaluator, QuantityName, RecursionContext } from './types.ts';
+import type { DerivFactor } from '../../src/gaussian/types.ts';
+import type { DerivGroup, LayerEvaluator, RecursionContext } from '../../src/recursion-contract.ts';
+import type { QuantityName } from '../../src/quantities.ts';
 import { add, expectPoly, mul, scale, sig, support, type Poly } from './poly.ts';
 
 
@@ -155,7 +155,7 @@ function isZero(t: Float64Array | undefined): boolean {
   return true;
 }
 
-/** K'_ab = C_b + C_W ⟨σ_a σ_b⟩ (direct; DESIGN §4). */
+/** K'_ab = C_b + C_W ⟨σ_a σ_b⟩ (direct). */
 export const K: LayerEvaluator = (ctx) => {
   const { m } = ctx;
   const out = new Float64Array(m * m);
@@ -167,7 +167,7 @@ export const K: LayerEvaluator = (ctx) => {
   return out;
 };
 
-/** Θ'_ab = λ_b + λ_W ⟨σ_aσ_b⟩ + C_W ⟨σ'_aσ'_b⟩ Θ_ab (direct; DESIGN §4). */
+/** Θ'_ab = λ_b + λ_W ⟨σ_aσ_b⟩ + C_W ⟨σ'_aσ'_b⟩ Θ_ab (direct). */
 export const Theta: LayerEvaluator = (ctx) => {
   const { m } = ctx;
   const th = need(ctx, 'Theta');
@@ -377,4 +377,4 @@ export const Theta1: LayerEvaluator = (ctx) => {
 };
 
 /** The hand-typed forms by quantity name. */
-export const referenceEvaluators: Record<QuantityName, LayerEvaluator> = { K, Theta, V4, K1, Theta1, A, B, D, F };
+export const referenceEvaluators: Partial<Record<QuantityName, LayerEvaluator>> = { K, Theta, V4, K1, Theta1, A, B, D, F };

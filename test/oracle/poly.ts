@@ -1,11 +1,11 @@
 /**
- * A minimal algebra of integrands used by the hand-typed reference evaluators (recursions/reference.ts):
+ * A minimal algebra of integrands used by the hand-typed reference evaluators (test/oracle/reference.ts):
  * linear combinations of products Π_i σ^(k_i)(z_{a_i}), with exact partial derivatives ∂/∂z_δ by the product
  * rule. It is NOT the symbolic engine (src/symbolic derives and compiles the production evaluators); it only
- * lets the DESIGN §4 formulas be typed as written ("⟨∂δ1∂δ2 S_ab⟩") and evaluated through
+ * lets the formulas of docs/equations.md be typed as written ("⟨∂δ1∂δ2 S_ab⟩") and evaluated through
  * RecursionContext.expect, so the two code paths can be compared entry by entry.
  */
-import type { DerivFactor } from '../src/gaussian/types.ts';
+import type { DerivFactor } from '../../src/gaussian/types.ts';
 
 /** c · Π σ^(order)(z_input); factors kept sorted by (input, order) so equal monomials have equal keys. */
 export interface Mono {

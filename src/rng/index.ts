@@ -1,5 +1,6 @@
 /**
- * Reproducible random numbers for the Monte Carlo (DESIGN §7), keyed by (seed, network index).
+ * Reproducible random numbers, keyed by (seed, stream): the Monte Carlo draws network `net`'s numbers from
+ * stream `net`, the symmetry checks wrap it (src/symmetry/rng.ts).
  *
  * Network `net` of a run with seed `seed` owns the stream: state₀ = Philox4x32-10(counter = (0, 0, net mod 2^32,
  * ⌊net / 2^32⌋), key = (seed mod 2^32, ⌊seed / 2^32⌋)) (Salmon et al., SC'11; a counter-based generator used
@@ -43,10 +44,10 @@ const ZRATIO = new Float64Array(ZC);
   ZX[1] = ZR;
   ZX[ZC] = 0;
   for (let i = 2; i < ZC; i++) {
-    ZX[i] = Math.sqrt(-2 * Math.log(ZV / ZX[i - 1] + f));
-    f = Math.exp(-0.5 * ZX[i] * ZX[i]);
+    ZX[i] = Math.sqrt(-2 * Math.log(ZV / ZX[i - 1]! + f));
+    f = Math.exp(-0.5 * ZX[i]! * ZX[i]!);
   }
-  for (let i = 0; i < ZC; i++) ZRATIO[i] = ZX[i + 1] / ZX[i];
+  for (let i = 0; i < ZC; i++) ZRATIO[i] = ZX[i + 1]! / ZX[i]!;
 }
 
 /** Philox4x32-10 of (counter, key); writes 4 words (as int32 bit patterns) into out. Exported for tests. */
@@ -108,10 +109,10 @@ export class NetStream {
   reset(net: number): this {
     const b = this.buf;
     philox4x32(0, 0, (net % TWO32) | 0, Math.floor(net / TWO32) | 0, this.k0, this.k1, b);
-    this.s0 = b[0];
-    this.s1 = b[1];
-    this.s2 = b[2];
-    this.s3 = b[3];
+    this.s0 = b[0]!;
+    this.s1 = b[1]!;
+    this.s2 = b[2]!;
+    this.s3 = b[3]!;
     if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1; // xoshiro's one forbidden state (probability 2^-128)
     return this;
   }
@@ -146,7 +147,7 @@ export class NetStream {
       const w2 = this.next();
       const u = (w1 * 2097152 + (w2 >>> 11)) * INV52; // signed 53-bit uniform in [−1, 1)
       const i = w2 & 127;
-      if (Math.abs(u) < ZRATIO[i]) return u * ZX[i];
+      if (Math.abs(u) < ZRATIO[i]!) return u * ZX[i]!;
       const x = this.slow(u, i);
       if (x === x) return x; // NaN: rejected, try again
     }
@@ -163,9 +164,9 @@ export class NetStream {
       } while (-2 * y < x * x);
       return u < 0 ? x - ZR : ZR - x;
     }
-    const x = u * ZX[i];
-    const f0 = Math.exp(-0.5 * (ZX[i] * ZX[i] - x * x));
-    const f1 = Math.exp(-0.5 * (ZX[i + 1] * ZX[i + 1] - x * x));
+    const x = u * ZX[i]!;
+    const f0 = Math.exp(-0.5 * (ZX[i]! * ZX[i]! - x * x));
+    const f1 = Math.exp(-0.5 * (ZX[i + 1]! * ZX[i + 1]! - x * x));
     return f1 + this.uniform() * (f0 - f1) < 1 ? x : NaN;
   }
 
@@ -198,8 +199,8 @@ export class NetStream {
       s3 = (s3 << 11) | (s3 >>> 21);
       const u = (w1 * 2097152 + (w2 >>> 11)) * INV52;
       const i = w2 & 127;
-      if (Math.abs(u) < ZRATIO[i]) {
-        out[k++] = u * ZX[i] * scale;
+      if (Math.abs(u) < ZRATIO[i]!) {
+        out[k++] = u * ZX[i]! * scale;
         continue;
       }
       this.s0 = s0;

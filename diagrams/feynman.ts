@@ -21,6 +21,7 @@ import { MultiUndirectedGraph } from 'graphology';
 import { NnftInputError } from '../src/errors.ts';
 import { Rational, factorialBig } from '../src/rational.ts';
 import { buildCodeMaps, canonicalAut, degreePreservingPermutations } from './canonical.ts';
+import { requireDiagramBudget } from './budget.ts';
 
 export interface FeynmanSpec {
   /** number of labelled external points x1..xn */
@@ -417,6 +418,7 @@ function lexGreater(a: number[], b: number[]): boolean {
  */
 export function feynmanDiagrams(specIn: FeynmanSpec): FeynmanResult {
   const spec = validateFeynmanSpec(specIn);
+  requireDiagramBudget(spec.points, spec.couplings, spec.order); // size estimated before enumerating (budget.ts)
   const p = spec.points;
   const diagrams: Diagram[] = [];
   for (let N = 0; N <= spec.order; N++) {

@@ -2,7 +2,7 @@
  * n-point functions with output indices, G⁽ⁿ⁾_{i1..in}(x_{α1}..x_{αn}) = E[z_{i1;α1} ⋯ z_{in;αn}] (n ≤ 6),
  * of the preactivations of one layer (default: the output), their cumulants (connected correlators:
  * κ = Σ_π (−1)^{|π|−1}(|π|−1)! Π_{B∈π} G⁽|B|⁾_B over set partitions π), and for even n the deviation from
- * Wick's theorem ΔG⁽ⁿ⁾ = G⁽ⁿ⁾ − Σ_pairings Π G⁽²⁾ (seed 003). Standard errors by the grouped jackknife, which
+ * Wick's theorem ΔG⁽ⁿ⁾ = G⁽ⁿ⁾ − Σ_pairings Π G⁽²⁾ (Maiti, Non-Perturbative Non-Lagrangian Neural Network Field Theories). Standard errors by the grouped jackknife, which
  * propagates the nonlinear cumulant/Wick combinations consistently.
  *
  * Complex (quaternionic) outputs appear as 2 (4) real components per output, interleaved: real index

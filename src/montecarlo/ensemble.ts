@@ -1,5 +1,5 @@
 /**
- * sampleEnsemble: per-layer K, V4, K1, Θ, Θ1, A, B, D, F with standard errors (DESIGN §3, §6, §7), and the
+ * sampleEnsemble: per-layer K, V4, K1, Θ, Θ1, A, B, D, F with standard errors (PDLT normalisation: finite-width quantities times n_{ℓ−1}), and the
  * shard-state files that `nnft merge` combines exactly.
  */
 import { NnftInputError, NnftNumericalError } from '../errors.ts';

@@ -36,7 +36,7 @@ export function parseCouplings(s: string): number[] {
   });
 }
 
-/** `nnft diagrams`: EFT Feynman diagrams of G⁽ⁿ⁾ with exact coefficients (DESIGN §4, seed 003). */
+/** `nnft diagrams`: EFT Feynman diagrams of G⁽ⁿ⁾ with exact coefficients (Maiti, Non-Perturbative Non-Lagrangian Neural Network Field Theories). */
 export function register(program: Command): void {
   program
     .command('diagrams')
@@ -52,7 +52,7 @@ export function register(program: Command): void {
     .addHelpText(
       'after',
       `
-Coefficients include the sign and the 1/N! of expanding e^{−S_int}; g4 = λ, g6 = κ of seed 003.
+Coefficients include the sign and the 1/N! of expanding e^{−S_int}; g4 = λ, g6 = κ of Maiti, Non-Perturbative Non-Lagrangian Neural Network Field Theories.
 Examples:
   $ nnft diagrams --points 4 --couplings 4,6 --order 1
   $ nnft diagrams --points 4 --couplings 4,6 --order 1 --json

@@ -4,7 +4,7 @@ import { NnftInputError } from '../../errors.ts';
 /** Largest listing printed without --count (the 15!! = 2027025 contractions of 16 points). */
 const MAX_LISTED = 2_027_025;
 
-/** `nnft wick <2n>`: Wick contractions of 2n labelled points (DESIGN §4, seed 000 eq. 4–5). */
+/** `nnft wick <2n>`: Wick contractions of 2n labelled points (Maiti, Stoner, Halverson, Symmetry-via-Duality, eq. 4–5). */
 export function register(program: Command): void {
   program
     .command('wick')

@@ -44,10 +44,10 @@ export function samplerBufferBytes(p: Plan, widths: readonly number[] = p.widths
     maxTmp = Math.max(maxTmp, n * m, np * m, np);
   }
   doubles += n0 * m; // inputs
-  if (p.ntk) doubles += 3 * maxX + maxT; // X, Wa, Wb, Tc
+  doubles += p.ntk ? 3 * maxX + maxT : 4; // X, Wa, Wb, Tc
   ints += 2 * maxPrev; // idxA, idxB
-  doubles += 4 * m * m + Math.max(...widths) * m + 2 + maxTmp; // G, H, h, chol, xi, tmp
-  if (p.npoint) doubles += p.npoint.monomials.length + p.npoint.labels.length;
+  doubles += 5 * m * m + Math.max(...widths) * m + 2 + maxTmp; // thetaDiag0, G, H, h, chol, xi, tmp
+  doubles += p.npoint ? p.npoint.monomials.length + p.npoint.labels.length : 1; // phi
   return 8 * doubles + 4 * ints;
 }
 

@@ -83,9 +83,9 @@ export function runBlocks(plan: Plan, lay: RunLayout, b0: number, b1: number, pr
       simulateNetwork(plan, buf, rng, net, one);
       let finite = 0;
       for (let s = 0; s < plan.S; s++) {
-        const x = one[s];
+        const x = one[s]!;
         finite += x - x; // NaN as soon as one x is NaN or ±Infinity
-        sums[s] += x;
+        sums[s] = sums[s]! + x;
       }
       if (finite !== 0) throwNonFinite({ plan, activation: spec ? activationName(spec) : 'σ' }, one, firstNonFinite(one, plan.S), net);
     }
@@ -131,8 +131,8 @@ export function networkCost(plan: Plan): number {
   const m = plan.m;
   let cost = plan.S * 2;
   for (let l = 0; l < plan.L; l++) {
-    const n = plan.widths[l];
-    const nPrev = l === 0 ? plan.n0 : plan.widths[l - 1];
+    const n = plan.widths[l]!;
+    const nPrev = l === 0 ? plan.n0 : plan.widths[l - 1]!;
     cost += nPrev * m * m; // Ĝ
     if (plan.needZ[l] || plan.needTheta[l]) cost += plan.layerFast[l] ? n * m * 30 : n * nPrev * (m + 15);
     if (plan.needTheta[l] && l > 1) cost += 1.5 * n * nPrev * nPrev * m * m;

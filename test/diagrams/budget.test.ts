@@ -209,6 +209,17 @@ for n in [${ns.join(',')}]:
   });
 });
 
+describe('diagrams --svg', () => {
+  it('a path in a missing directory fails before enumerating; a picture of more than 5000 panels is refused', () => {
+    const bad = nnft('diagrams', '--points', '4', '--couplings', '4', '--order', '1', '--svg', '/nonexistent-dir/x.svg');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--svg.*not a directory/);
+    const big = nnft('diagrams', '--points', '6', '--couplings', '4,6', '--order', '3', '--svg', join(root, 'never-written.svg'));
+    expect(big.code).toBe(2);
+    expect(big.err).toMatch(/SVG picture of 26873 diagrams.*5000 panels/);
+  }, 60_000);
+});
+
 describe('wick listings are bounded', () => {
   it('wick 20 and wick 10000000 are refused with the estimate; at most 16 points are listed', () => {
     for (const pts of ['20', '10000000']) {

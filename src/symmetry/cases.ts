@@ -359,10 +359,12 @@ export function meanShiftDeviation(o: { inputs: number[][]; cb: number; cw: numb
   if (!test1 && !test2) return 0;
   const m = inputs.length;
   const d = inputs[0]!.length;
-  const act = getActivation(o.activation);
   const K1 = (a: number, b: number) => cb + (cw * inputs[a]!.reduce((s, v, j) => s + v * inputs[b]![j]!, 0)) / d;
-  const Es = inputs.map((_, a) => gaussExpect((z) => act.f(z[0]!), [[K1(a, a)]]).value);
-  const Ess = inputs.map((_, a) => inputs.map((__, b) => gaussExpect((z) => act.f(z[0]!) * act.f(z[1]!), [[K1(a, a), K1(a, b)], [K1(b, a), K1(b, b)]]).value));
+  // σ at input α: the activation, or the Gauss-net's exp(z − K_αα)
+  const act = o.activation === 'gauss-net' ? null : getActivation(o.activation);
+  const sigma = (a: number) => (act ? act.f : (z: number) => Math.exp(z - K1(a, a)));
+  const Es = inputs.map((_, a) => gaussExpect((z) => sigma(a)(z[0]!), [[K1(a, a)]]).value);
+  const Ess = inputs.map((_, a) => inputs.map((__, b) => gaussExpect((z) => sigma(a)(z[0]!) * sigma(b)(z[1]!), [[K1(a, a), K1(a, b)], [K1(b, a), K1(b, b)]]).value));
   const g1 = (i: number, a: number) => (i < k ? mu * n * Es[a]! : 0);
   const g2 = (i: number, j: number, a: number, b: number) => (i === j ? cb + cw * Ess[a]![b]! : 0) + (i < k && j < k ? mu * mu * (n * Ess[a]![b]! + n * (n - 1) * Es[a]! * Es[b]!) : 0);
   let worst = 0;

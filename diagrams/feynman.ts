@@ -20,8 +20,10 @@
 import { NnftInputError } from '../src/errors.ts';
 import { Rational, factorialBig } from '../src/rational.ts';
 import { buildCodeMaps, canonicalAut, degreePreservingPermutations } from './canonical.ts';
+import { requireDiagramBudget } from './budget.ts';
 import { couplingName, type Diagram, type FeynmanResult, type FeynmanSpec, type TopologyGroup } from './diagram.ts';
 import { diagramToJSON, topologyToJSON } from './printers.ts';
+
 
 export const MIN_DEGREE = 3;
 export const MAX_DEGREE = 8;
@@ -337,6 +339,7 @@ function lexGreater(a: number[], b: number[]): boolean {
  */
 export function feynmanDiagrams(specIn: FeynmanSpec): FeynmanResult {
   const spec = validateFeynmanSpec(specIn);
+  requireDiagramBudget(spec.points, spec.couplings, spec.order); // size estimated before enumerating (budget.ts)
   const p = spec.points;
   const diagrams: Diagram[] = [];
   for (let N = 0; N <= spec.order; N++) {

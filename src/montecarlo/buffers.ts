@@ -55,7 +55,7 @@ export function makeBuffers(p: Plan): Buffers {
     theta.push(new Float64Array(p.sampleNtk[l] && l > 0 ? m * m * n * n : 0));
     T.push(new Float64Array(p.ntkStatistics && l > 0 ? (l === 1 ? m * m * nPrev(l) : m * m * nPrev(l) * nPrev(l)) : 0));
     maxX = Math.max(maxX, n * nPrev(l));
-    maxT = Math.max(maxT, nPrev(l) * nPrev(l));
+    if (l >= 2) maxT = Math.max(maxT, nPrev(l) * nPrev(l)); // Tc serves the full T products of layers ≥ 3 only
     maxPrev = Math.max(maxPrev, nPrev(l));
     maxTmp = Math.max(maxTmp, n * m, nPrev(l) * m, nPrev(l));
   }

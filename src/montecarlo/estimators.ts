@@ -1,6 +1,6 @@
 /**
  * Per-layer estimators as smooth functions of the vector of means (the jackknife differentiates them
- * implicitly). All finite-width quantities are multiplied by n_{ℓ−1} (docs/conventions.md), n_0 = input dimension.
+ * implicitly). All finite-width quantities are multiplied by n_{ℓ−1} (the PDLT normalisation), n_0 = input dimension.
  *
  * conditional (Rao–Blackwellised; valid for independent zero-mean rows of W⁽ˡ⁾, b⁽ˡ⁾):
  *   Ĝ_ab = C_b + (C_W/n_{ℓ−1}) Σ_j σ_{j;a}σ_{j;b} = E[z_{i;a} z_{i;b} | layer ℓ−1], and for i ≠ j

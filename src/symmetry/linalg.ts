@@ -1,7 +1,7 @@
 /**
  * Small dense linear algebra for group elements (D ≲ 50): products, transpose, determinant (partial-pivot
  * LU), the matrix exponential (scaling and squaring with a Taylor polynomial), Householder QR, and complex
- * and quaternionic functions. Matrices are number[][] (row-major, rows are arrays).
+ * and quaternionic routines. Matrices are number[][] (row-major, rows are arrays).
  */
 export type Mat = number[][];
 

@@ -1,5 +1,5 @@
 /**
- * Correlator tensors and their transformations (Symmetry-via-Duality §2, App. C).
+ * Correlator tensors and their transformations (Maiti, Stoner, Halverson, Symmetry-via-Duality, §2, App. C).
  *
  * A correlator G⁽ⁿ⁾ over m inputs and D (real) output components is stored in one of two layouts:
  * - full: a Float64Array of P^n entries, P = m·D, combined index c = α·D + i (input α, output i), row-major

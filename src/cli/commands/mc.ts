@@ -7,6 +7,12 @@ Quantities per layer (docs/conventions.md normalisation: finite-width ones multi
   K, V4, K1 (preactivations; fast conditional-Gaussian sampler)   Theta, Theta1, A, B, D, F (empirical NTK)
 K1 and Theta1 subtract the infinite-width K∞, Θ∞ of recursions/.
 
+Standard errors: grouped jackknife over 64 groups of networks; at least 10 networks (10 non-empty groups) are
+needed. The direct estimators of V4 (several inputs), A, B, D, F use pairs of distinct neurons: width ≥ 2.
+A non-finite sample (σ undefined or overflowing, e.g. log(z) at z < 0 or huge inputs) stops the run (exit 2).
+--workers is capped at the available cores; memory and time are estimated before sampling and a run over
+NNFT_MAX_MEMORY / NNFT_MAX_SECONDS is refused with the largest width or number of networks that fits.
+
 n-point functions instead of per-layer quantities: --orders 2,4[,6] (all index combinations of --outputs and
 the inputs) or --points '[[[0,0],[0,1]],[[0,0],[1,0],[0,1],[1,1]]]' (lists of [output i, input α]).
 

@@ -25,7 +25,7 @@ Example (4 shards, then merge; the result equals one run with --nets 40000 --see
         }
       });
       const mc = await import('../../montecarlo/index.ts');
-      const merged = mc.mergeStates(states);
+      const merged = mc.mergeStates(states, files);
       const covered = merged.counts.reduce((a: number, b: number) => a + b, 0);
       if (covered !== merged.nets) process.stderr.write(`nnft merge: warning: the files cover ${covered} of ${merged.nets} networks\n`);
       if (opts.out) writeFileSync(opts.out, JSON.stringify(merged));

@@ -80,11 +80,15 @@ export interface SampledCumulant {
   tuple: number[];
   value: number;
   stderr: number;
+  /** the leave-one-group-out values (with `replicates: true`), for errors of functions of several cumulants */
+  replicates?: number[];
 }
 
 export interface SampleCumulantOptions {
   /** jackknife groups (default 64; at least 2, at most the number of samples) */
   groups?: number;
+  /** also return each cumulant's leave-one-group-out replicates */
+  replicates?: boolean;
 }
 
 function checkTuples(m: number, tuples: readonly (readonly number[])[]): void {
@@ -99,7 +103,7 @@ function checkTuples(m: number, tuples: readonly (readonly number[])[]): void {
  * Accumulate per-sample statistics (one per sub-multiset of the tuples, filled by `fill(t, out)`) over G groups of
  * consecutive samples and return the tuples' cumulants with jackknife errors.
  */
-function jackknifeCumulants(n: number, tuples: readonly (readonly number[])[], groups: number, fill: (t: number, lists: readonly number[][], out: Float64Array) => void): SampledCumulant[] {
+function jackknifeCumulants(n: number, tuples: readonly (readonly number[])[], groups: number, withReplicates: boolean, fill: (t: number, lists: readonly number[][], out: Float64Array) => void): SampledCumulant[] {
   if (!Number.isInteger(groups) || groups < 2) throw new NnftInputError('groups', `need an integer ≥ 2, got ${String(groups)}`);
   if (n < 2 * groups) throw new NnftInputError('samples', `${n} samples are too few for ${groups} jackknife groups`, `use at least ${2 * groups} samples`);
   const subs = subMultisets(tuples);
@@ -121,8 +125,16 @@ function jackknifeCumulants(n: number, tuples: readonly (readonly number[])[], g
     addBlock(state, g, sums, hi - lo);
   }
   const f = (mean: Float64Array): Float64Array => Float64Array.from(tuples, (t) => cumulantFromMoments(t, (key) => mean[index.get(key)!]!));
-  const { value, stderr } = jackknife(state, f);
-  return tuples.map((t, i) => ({ tuple: [...t], value: value[i]!, stderr: stderr[i]! }));
+  const { value, stderr, replicates } = jackknife(state, f);
+  return tuples.map((t, i) => ({ tuple: [...t], value: value[i]!, stderr: stderr[i]!, ...(withReplicates ? { replicates: replicates.map((r) => r[i]!) } : {}) }));
+}
+
+/** The grouped-jackknife standard error of a function of several cumulants, from their replicates (same groups). */
+export function jackknifeError(replicates: readonly number[]): number {
+  const k = replicates.length;
+  if (k < 2) return NaN;
+  const mu = replicates.reduce((s, v) => s + v, 0) / k;
+  return Math.sqrt(((k - 1) / k) * replicates.reduce((s, v) => s + (v - mu) ** 2, 0));
 }
 
 /**
@@ -132,7 +144,7 @@ function jackknifeCumulants(n: number, tuples: readonly (readonly number[])[], g
 export function sampleCumulants(samples: Float64Array, m: number, tuples: readonly (readonly number[])[], opts: SampleCumulantOptions = {}): SampledCumulant[] {
   checkTuples(m, tuples);
   const n = Math.floor(samples.length / m);
-  return jackknifeCumulants(n, tuples, opts.groups ?? 64, (t, lists, out) => {
+  return jackknifeCumulants(n, tuples, opts.groups ?? 64, opts.replicates === true, (t, lists, out) => {
     const o = t * m;
     for (let s = 0; s < lists.length; s++) {
       const idx = lists[s]!;
@@ -188,7 +200,7 @@ export function conditionalGaussianCumulants(covariances: Float64Array, m: numbe
     }
     return p;
   };
-  return jackknifeCumulants(n, tuples, opts.groups ?? 64, (t, lists, out) => {
+  return jackknifeCumulants(n, tuples, opts.groups ?? 64, opts.replicates === true, (t, lists, out) => {
     const o = t * mm;
     for (let s = 0; s < lists.length; s++) {
       const idx = lists[s]!;

@@ -91,11 +91,26 @@ export function shallowNet(spec: ShallowNetSpec): ShallowNet {
   return { activation: act ? act.name : spec.activation, inputs: inputs.map((x) => x.slice()), m, n0, width, cb, cw, cwOut, cbOut, K1, act, gaussNet, cosNet };
 }
 
-/** The output's two-point function C_b,out + C_W,out⟨σ(x)σ(x')⟩ in closed form (Gauss-net, cos-net), else undefined. */
+/**
+ * The output's two-point function C_b,out + C_W,out⟨σ(x)σ(x')⟩ in closed form, else undefined: the Gauss-net and the
+ * cos-net (above), erf (Williams' arcsine kernel, (2/π) arcsin(2k₁₂/√((1 + 2k₁₁)(1 + 2k₂₂)))) and ReLU (Cho & Saul's
+ * arc-cosine kernel, √(k₁₁k₂₂)(sin θ + (π − θ) cos θ)/2π, cos θ = k₁₂/√(k₁₁k₂₂)), k = K⁽¹⁾. They replace the quadrature
+ * of src/gaussian where a kernel is evaluated on large node sets (rg-flow.ts); test/fieldtheory checks them against it.
+ */
 export function closedFormKernel(net: ShallowNet): ((x: readonly number[], y: readonly number[]) => number) | undefined {
-  if (net.gaussNet) {
-    const k = (x: readonly number[], y: readonly number[]) => net.cb + (net.cw / net.n0) * x.reduce((s, v, i) => s + v * y[i]!, 0);
-    return (x, y) => net.cbOut + net.cwOut * Math.exp(k(x, y) - (k(x, x) + k(y, y)) / 2);
+  const k = (x: readonly number[], y: readonly number[]) => net.cb + (net.cw / net.n0) * x.reduce((s, v, i) => s + v * y[i]!, 0);
+  if (net.gaussNet) return (x, y) => net.cbOut + net.cwOut * Math.exp(k(x, y) - (k(x, x) + k(y, y)) / 2);
+  if (net.act?.name === 'erf') {
+    return (x, y) => net.cbOut + net.cwOut * (2 / Math.PI) * Math.asin(Math.max(-1, Math.min(1, (2 * k(x, y)) / Math.sqrt((1 + 2 * k(x, x)) * (1 + 2 * k(y, y))))));
+  }
+  if (net.act?.name === 'relu') {
+    return (x, y) => {
+      const s = Math.sqrt(k(x, x) * k(y, y));
+      if (s === 0) return net.cbOut;
+      const c = Math.max(-1, Math.min(1, k(x, y) / s));
+      const th = Math.acos(c);
+      return net.cbOut + (net.cwOut * s * (Math.sin(th) + (Math.PI - th) * c)) / (2 * Math.PI);
+    };
   }
   if (net.cosNet) return (x, y) => net.cbOut + net.cwOut * Math.exp(-net.cw * x.reduce((s, v, i) => s + Math.abs(v - y[i]!), 0));
   return undefined;

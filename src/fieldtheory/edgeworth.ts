@@ -328,7 +328,7 @@ export interface ChiSquareTest {
 export function chiSquareTest(samples: ArrayLike<number>, edges: readonly number[], prob: (a: number, b: number) => number, minExpected = 5): ChiSquareTest {
   const n = samples.length;
   if (n < 10) throw new NnftInputError('samples', `need at least 10 samples, got ${n}`);
-  if (edges.length < 2) throw new NnftInputError('edges', 'need at least two bin edges');
+  if (edges.length < 1) throw new NnftInputError('edges', 'need at least one bin edge');
   for (let i = 1; i < edges.length; i++) if (!(edges[i]! > edges[i - 1]!)) throw new NnftInputError('edges', 'must be strictly increasing');
   const lims = [-Infinity, ...edges, Infinity];
   const counts = new Array<number>(lims.length - 1).fill(0);

@@ -122,6 +122,8 @@ export interface KernelOptions {
   theta: boolean;
   /** replaces rightInvariance(ns, 2) (tests: the trivial subgroup checks the orbit reduction) */
   invariance?: readonly number[];
+  /** stop after this many layers (default all) */
+  depth?: number;
 }
 
 export interface KernelLayers {
@@ -179,7 +181,8 @@ export function gcnnKernels(ns: NormalizedGcnn, opts: KernelOptions, act: Activa
   const Ts = T ? [T] : undefined;
 
   const pe = sharedPairExpectations(act);
-  for (let l = 1; l < ns.L; l++) {
+  const depth = Math.min(ns.L, opts.depth ?? ns.L);
+  for (let l = 1; l < depth; l++) {
     const S = ns.convSupports[l]!;
     const s = S.length;
     const shift = pairShift(ns.m, n, shiftTable(G, S), s);

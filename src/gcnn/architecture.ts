@@ -159,14 +159,30 @@ export function supportName(s: SupportSpec): string {
  * MLP first layer on these vectors with fan-in C₀|S₁|.
  */
 export function liftedInput(ns: NormalizedGcnn, a: number, g: number, out?: Float64Array): Float64Array {
-  const { C0, liftSupport: S1, group: G } = ns;
+  const { C0, liftSupport: S1 } = ns;
   const v = out ?? new Float64Array(S1.length * C0);
   const f = ns.signals[a]!;
-  for (let yi = 0; yi < S1.length; yi++) {
-    const x = G.act(g, S1[yi]!);
+  const t = liftTable(ns);
+  const s = S1.length;
+  for (let yi = 0; yi < s; yi++) {
+    const x = t[g * s + yi]!;
     for (let c = 0; c < C0; c++) v[yi * C0 + c] = f[x * C0 + c]!;
   }
   return v;
+}
+
+const liftTables = new WeakMap<NormalizedGcnn, Int32Array>();
+/** lift[g·|S₁| + yi] = g·S₁[yi] (cached per normalised spec). */
+export function liftTable(ns: NormalizedGcnn): Int32Array {
+  let t = liftTables.get(ns);
+  if (!t) {
+    const G = ns.group;
+    const S1 = ns.liftSupport;
+    t = new Int32Array(G.order * S1.length);
+    for (let g = 0; g < G.order; g++) for (let yi = 0; yi < S1.length; yi++) t[g * S1.length + yi] = G.act(g, S1[yi]!);
+    liftTables.set(ns, t);
+  }
+  return t;
 }
 
 /** Right multiplication table for a support: out[g·|S| + ki] = g·S[ki]. */

@@ -15,13 +15,16 @@
  *    exactly invariant;
  *  - the Gaussian expectations ⟨σσ⟩, ⟨σ′σ′⟩ depend only on the 2×2 kernel (K_αα, K_αβ, K_ββ) and are memoised
  *    by those values (src/gaussian: exact for piecewise-linear σ, calibrated quadrature for smooth σ).
- * Expectations are computed on the 2×2 (or, for coincident points, 1×1) kernel exactly as the MLP solver does on
- * its inputs, so a GCNN over the trivial group gives the MLP numbers bit for bit.
+ * Expectations are computed on the 2×2 (or, for coincident points, 1×1) kernel as the MLP solver does on its
+ * inputs. The lifted dot products are correctly rounded sums (Shewchuk's exact partials, src/montecarlo/accum.ts),
+ * so they do not depend on the order of the terms: first-layer entries related by a symmetry (or by transforming
+ * an input) are equal to the last bit and share their expectations through the value memo.
  */
 import { getActivation } from '../activations/index.ts';
 import type { Activation } from '../activations/types.ts';
 import { NnftNumericalError } from '../errors.ts';
 import { Float64Arena, makeLayerExpectation } from '../gaussian/index.ts';
+import { fsumAdd, fsumValue } from '../montecarlo/accum.ts';
 import { liftedInput, rightInvariance, shiftTable, type NormalizedGcnn } from './architecture.ts';
 import { pairShift } from './support-map.ts';
 
@@ -81,6 +84,7 @@ export class PairExpectations {
   constructor(private readonly act: Activation) {}
 
   get(kaa: number, kab: number, kbb: number, withDerivative: boolean): [number, number] {
+    if (kaa > kbb) [kaa, kbb] = [kbb, kaa]; // ⟨σσ⟩ and ⟨σ′σ′⟩ are symmetric: one entry for both orders
     let m1 = this.memo.get(kaa);
     if (!m1) this.memo.set(kaa, (m1 = new Map()));
     let m2 = m1.get(kbb);
@@ -169,8 +173,9 @@ export function gcnnKernels(ns: NormalizedGcnn, opts: KernelOptions, act: Activa
     const b = q % M;
     liftedInput(ns, Math.floor(a / n), a % n, va);
     liftedInput(ns, Math.floor(b / n), b % n, vb);
-    let dot = 0;
-    for (let j = 0; j < liftFan; j++) dot += va[j]! * vb[j]!;
+    const part: number[] = [];
+    for (let j = 0; j < liftFan; j++) fsumAdd(part, va[j]! * vb[j]!);
+    const dot = fsumValue(part);
     kRep[r] = ns.cb[0]! + (ns.cw[0]! / liftFan) * dot;
     tRep[r] = ns.lambdaB[0]! + (ns.lambdaW[0]! / liftFan) * dot;
   }

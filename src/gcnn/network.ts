@@ -16,7 +16,16 @@ import { NnftInputError } from '../errors.ts';
 import { NetStream } from '../montecarlo/rng.ts';
 import { shiftTable, type NormalizedGcnn } from './architecture.ts';
 
+/** One parameter tensor of a drawn network and its NTK factor λ (λ_b, or λ_W/fan-in for weights). */
+export interface GcnnParameter {
+  name: string;
+  values: Float64Array;
+  lambda: number;
+}
+
 export interface GcnnNetwork {
+  /** the weights and biases, layer by layer (mutable: forward and ntk read them at every call) */
+  parameters: GcnnParameter[];
   /** z⁽ᴸ⁾_i(f, g) at out[i·|G| + g] (n_L·|G| numbers) */
   forward(f: ArrayLike<number>, out?: Float64Array): Float64Array;
   /** Θ̂_{(i,g),(i′,g′)}(f, f′) at out[(i·|G| + g)·n_L|G| + i′·|G| + g′] */
@@ -197,7 +206,13 @@ export function drawGcnn(ns: NormalizedGcnn, seed: number, index: number, opts: 
     }
     return o;
   }
-  return { forward, ntk };
+  const parameters: GcnnParameter[] = [];
+  for (let l = 0; l < L; l++) {
+    const fan = l === 0 ? fan1 : ch[l - 1]! * sizes[l]!;
+    parameters.push({ name: `W${l + 1}`, values: W[l]!, lambda: ns.lambdaW[l]! / fan });
+    parameters.push({ name: `b${l + 1}`, values: b[l]!, lambda: ns.lambdaB[l]! });
+  }
+  return { parameters, forward, ntk };
 }
 
 /** Pool a group-indexed output (n_L·|G|) to n_L numbers. */

@@ -121,6 +121,11 @@ export function sharedPairExpectations(act: Activation): PairExpectations {
   return pe;
 }
 
+/** Forget the memoised pair expectations (benchmarks time solves of unseen inputs). */
+export function clearSharedPairExpectations(): void {
+  shared.clear();
+}
+
 export interface KernelOptions {
   /** also compute Θ */
   theta: boolean;

@@ -10,8 +10,8 @@
  * Panels:
  *  (a) Θ^GC(f, f′) against the augmented MLP kernel (1/|G|) Σ_g Θ^MLP(f, ρ(g)f′) for every pair of the 10 signals —
  *      on the diagonal; the GCNN with a local lifting filter (local:1) is not;
- *  (b, c) trained mean of two test signals against time: the augmented MLP (48 training points) and the GCNN
- *      (6 points), from the frozen-NTK formula μ_t(x) = Θ(x,X)Θ(X,X)⁻¹(I − e^{−ηΘ(X,X)t})Y for the summed loss
+ *  (b, c) trained mean of two test signals against time: the augmented MLP (|G|·6 = 48 training points) and the
+ *      GCNN (6 points), from the frozen-NTK formula μ_t(x) = Θ(x,X)Θ(X,X)⁻¹(I − e^{−ηΘ(X,X)t})Y for the summed loss
  *      L = ½ Σ ‖f − y‖². With that loss every training signal appears |G| times in the augmented set, so the
  *      augmented MLP at time t equals the GCNN at time |G|t: the GCNN curve is drawn against |G|t. The MLP trained
  *      on the 6 original signals (dashed) is different.
@@ -19,7 +19,7 @@
  * actual networks is not part of this example.
  *
  * Writes out/gcnn-augmentation/gcnn-augmentation.{svg,json}. Run: node bin/run-ts.js examples/gcnn-augmentation.ts
- * Options: --activation tanh --depth 3 --out DIR
+ * Options: --activation tanh --depth 3 --train 6 --test 4 --out DIR
  */
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -33,6 +33,9 @@ import { exampleOptions } from './args.ts';
 export interface AugmentationOptions {
   activation?: string;
   depth?: number;
+  /** numbers of training and test signals (default 6 and 4) */
+  train?: number;
+  test?: number;
   outDir?: string;
 }
 
@@ -40,7 +43,7 @@ export interface AugmentationResult {
   activation: string;
   depth: number;
   signals: { train: number[][]; test: number[][]; labels: number[] };
-  /** Θ over the 10 signals (train then test): GCNN global lifting, augmented MLP, GCNN local lifting */
+  /** Θ over the signals (train then test): GCNN global lifting, augmented MLP, GCNN local lifting */
   kernels: { gcnn: number[][]; augmentedMlp: number[][]; gcnnLocal: number[][]; maxRelativeDeviation: number; localDeviation: number };
   times: number[];
   /** per test signal: trained means at each time */
@@ -89,8 +92,9 @@ export async function gcnnAugmentation(opts: AugmentationOptions = {}): Promise<
   const L = opts.depth ?? 3;
   const G = parseGroup('C8');
   const N = G.order;
-  const train = [0, 1, 2, 3, 4, 5].map(signal);
-  const test = [6, 7, 8, 9].map(signal);
+  const nTrain = opts.train ?? 6;
+  const train = Array.from({ length: nTrain }, (_, i) => signal(i));
+  const test = Array.from({ length: opts.test ?? 4 }, (_, i) => signal(nTrain + i));
   const all = [...train, ...test];
   const label = (f: number[]): number => f.reduce((s, x, i) => s + x * f[(i + 1) % N]!, 0);
   const Y = train.map(label);
@@ -145,6 +149,7 @@ export async function writeGcnnAugmentation(res: AugmentationResult, outDir: str
   const panels: LinePlotSpec[] = [
     {
       title: '(a) NTK: GCNN against the augmented MLP',
+      subtitle: 'every pair of training and test signals',
       x: { label: '(1/|G|) Σ_g Θ^MLP(f, ρ(g)f′)' },
       y: { label: 'Θ^GC(f, f′)' },
       series: [
@@ -158,9 +163,9 @@ export async function writeGcnnAugmentation(res: AugmentationResult, outDir: str
       x: { label: 'training time t (η = 1)', log: true },
       y: { label: 'expected output μ_t' },
       series: [
-        { name: 'augmented MLP (48 points)', kind: 'points', points: res.times.map((t, i) => ({ x: t, y: m.augmentedMlp[i]! })).filter((_, i) => i % 2 === 0) },
-        { name: 'GCNN (6 points) at time |G|t', kind: 'line', points: res.times.map((t, i) => ({ x: t, y: m.gcnnAtGt[i]! })) },
-        { name: 'MLP on the 6 originals', kind: 'line', dash: true, points: res.times.map((t, i) => ({ x: t, y: m.plainMlp[i]! })) },
+        { name: `augmented MLP (${res.signals.train.length * 8} points)`, kind: 'points', points: res.times.map((t, i) => ({ x: t, y: m.augmentedMlp[i]! })).filter((_, i) => i % 2 === 0) },
+        { name: `GCNN (${res.signals.train.length} points) at time |G|t`, kind: 'line', points: res.times.map((t, i) => ({ x: t, y: m.gcnnAtGt[i]! })) },
+        { name: `MLP on the ${res.signals.train.length} originals`, kind: 'line', dash: true, points: res.times.map((t, i) => ({ x: t, y: m.plainMlp[i]! })) },
       ],
     })),
   ];
@@ -180,6 +185,8 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const opts = exampleOptions<AugmentationOptions>('gcnn-augmentation.ts', process.argv.slice(2), {
     activation: { key: 'activation', kind: 'string' },
     depth: { key: 'depth', kind: 'int', min: 1 },
+    train: { key: 'train', kind: 'int', min: 1 },
+    test: { key: 'test', kind: 'int', min: 2 },
     out: { key: 'outDir', kind: 'string' },
   });
   const res = await gcnnAugmentation(opts);

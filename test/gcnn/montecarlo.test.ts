@@ -6,9 +6,10 @@
  * Criterion for every entry: |MC − recursion| ≤ 4·stderr + allowance, the allowance being the next order of the
  * 1/n expansion (the recursion is exact to O(1/n) in the PDLT normalisation, the ensemble is not):
  *   V4: n·Cov(Ĝ, Ĝ) = V + O(V·ℓ/n). For the MLP the relative next-order term is known in closed form for ReLU at
- *       criticality, (Π_{ℓ′<ℓ}(1 + 5/n) − 1)/(5(ℓ−1)/n) − 1 = 5(ℓ−2)/(2n) + O(1/n²) (DESIGN test vector:
+ *       criticality, (Π_{ℓ′<ℓ}(1 + 5/n) − 1)/(5(ℓ−1)/n) − 1 = 5(ℓ−2)/(2n) + O(1/n²) (the closed form
  *       E[z⁴]/E[z²]² = 3Π(1 + 5/n)); we allow 2(ℓ−1)·max|V|/n, i.e. 4/n at ℓ = 3 against 2.5/n there.
- *   K¹: n(E[Ĝ] − K∞) = K¹ + O(K·ℓ/n²)·n; we allow (ℓ−1)·max K/n (the MLP test allows max K/n at ℓ = 3).
+ *   K¹: n(E[Ĝ] − K∞) = K¹ + O(1/n) (the 1/n² term of the two-point function, times n); we allow (ℓ−1)·max K/n
+ *       (the MLP's simulation test allows max K/n at ℓ = 3).
  * Layer 1 is exact (K⁽¹⁾, zeros); layer 2 has K¹ = 0 exactly. 12 000 networks per width.
  * Also: the group-convolutional sampler over the trivial group against src/montecarlo's MLP sampler (a different
  * code path and different seeds), NTK statistics included: |a − b| ≤ 4·√(se_a² + se_b²).

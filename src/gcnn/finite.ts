@@ -25,7 +25,7 @@ import type { Activation } from '../activations/types.ts';
 import { NnftInputError, NnftNumericalError } from '../errors.ts';
 import { Float64Arena } from '../gaussian/index.ts';
 import type { DerivFactor } from '../gaussian/types.ts';
-import { requireMemory, formatBytes } from '../resources.ts';
+import { requireMemory } from '../resources.ts';
 import { compileRecursion } from '../symbolic/index.ts';
 import { makeLayerExpectations } from '../../recursions/expectation.ts';
 import type { DerivGroup, LayerEvaluator, LayerTensors, QuantityName, RecursionContext } from '../../recursions/types.ts';
@@ -295,9 +295,4 @@ export function gcnnFiniteWidth(ns: NormalizedGcnn, act: Activation, kernels: Ke
     classes = convClasses(classes, shift, s);
   }
   return layers;
-}
-
-/** Bytes of the finite-width tensors (for messages). */
-export function finiteWidthBytes(pairs: number, rank4: number): string {
-  return formatBytes(8 * 2 * rank4 * pairs ** 4);
 }

@@ -110,11 +110,11 @@ const shared = new Map<string, PairExpectations>();
 /**
  * The process-wide memo of an activation's pair expectations (a pure function of the three kernel values), so
  * repeated solves — e.g. of transformed inputs, whose first-layer kernels are the same numbers permuted — reuse
- * them. Cleared when it holds more than 2²¹ entries.
+ * them. Cleared when it holds more than 2¹⁹ kernels (≈50 MB).
  */
 export function sharedPairExpectations(act: Activation): PairExpectations {
   let pe = shared.get(act.name);
-  if (!pe || pe.size > 1 << 21) {
+  if (!pe || pe.size > 1 << 19) {
     pe = new PairExpectations(act);
     shared.set(act.name, pe);
   }

@@ -113,7 +113,7 @@ export function solveGcnnTensors(spec: GcnnRecursionSpec, opts: GcnnSolveOptions
   requireMemory(`the pair-indexed kernels of ${M} (input, group element) pairs`, 8 * M * M * (need.has('Theta') ? 8 : 5) * ns.L, 'use fewer inputs or a smaller group');
   const kernels = gcnnKernels(ns, { theta: need.has('Theta') }, act);
   let layers: LayerTensors[];
-  if (requested.some((q) => q !== 'K' && q !== 'Theta') || [...need].some((q) => q !== 'K' && q !== 'Theta')) {
+  if ([...need].some((q) => q !== 'K' && q !== 'Theta')) {
     layers = gcnnFiniteWidth(ns, act, kernels, need, opts);
   } else {
     layers = kernels.K.map((K, i) => (kernels.Theta ? { K, Theta: kernels.Theta[i]! } : { K }));

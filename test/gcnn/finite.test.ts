@@ -73,6 +73,19 @@ describe('positively homogeneous σ without biases: positive multiples', () => {
   });
 });
 
+describe('shared expectations along right translations', () => {
+  it('V4, K¹, D, F of a C4 network with a global lifting filter equal those computed without sharing (4-D quadrature tolerance 1e-10)', () => {
+    const arch = { activation: 'tanh', group: 'C4', inputs: [[0.3, -0.2, 0.9, 0.5]], channels: [4, 4, 4], support: ['global', 'local:1', 'local:1'], cb: 0.1, cw: 1.5, quantities: ['V4', 'K1', 'D', 'F'] };
+    const shared = solveGcnnRecursions(arch);
+    const plain = solveGcnnRecursions(arch, { invariance: [0] });
+    for (let l = 1; l < 3; l++) {
+      for (const q of ['V4', 'K1', 'D', 'F'] as const) {
+        expect(maxRel((shared.layers[l]![q] as unknown as number[]).flat(3) as number[], (plain.layers[l]![q] as unknown as number[]).flat(3) as number[]), `${q} layer ${l + 1}`).toBeLessThanOrEqual(1e-10);
+      }
+    }
+  });
+});
+
 describe('the four-index support map', () => {
   it('shifts slots (1,2) and (3,4) by independent elements of the support (p4:3)', () => {
     const G = parseGroup('p4:3');

@@ -92,3 +92,13 @@ describe('trivial group: the group-convolutional sampler is the MLP sampler', ()
     }
   });
 });
+
+describe('reproducibility', () => {
+  it('the same numbers with one worker thread or two (NTK statistics included)', async () => {
+    const spec = { activation: 'tanh', group: 'C4', inputs: [[0.3, -0.2, 0.9, 0.5]], channels: [4, 4, 4], support: 'local:1', cb: 0.1, cw: 1.5, nets: 600, seed: 9, quantities: ['K', 'V4', 'Theta', 'B', 'F'] };
+    const one = await sampleGcnnEnsemble({ ...spec, workers: 1 });
+    const two = await sampleGcnnEnsemble({ ...spec, workers: 2 });
+    expect(two.meta.workers).toBe(2);
+    expect(two.layers).toEqual(one.layers);
+  });
+});

@@ -12,13 +12,17 @@
  *       (the MLP's simulation test allows max K/n at ℓ = 3).
  * Layer 1 is exact (K⁽¹⁾, zeros); layer 2 has K¹ = 0 exactly. 12 000 networks per width.
  * Also: the group-convolutional sampler over the trivial group against src/montecarlo's MLP sampler (a different
- * code path and different seeds), NTK statistics included: |a − b| ≤ 4·√(se_a² + se_b²).
+ * code path and different seeds), NTK statistics included: |a − b| ≤ 4·√(se_a² + se_b²); worker threads do not
+ * change the numbers; and direct estimators of B and F from single drawn networks (exact empirical NTK) against the
+ * recursion, which checks which slots of B and F share a filter shift.
  */
 import { describe, expect, it } from 'vitest';
 import { sampleEnsemble } from '../../src/montecarlo/index.ts';
 import { sampleGcnnEnsemble } from '../../src/gcnn/ensemble.ts';
 import { solveGcnnRecursions } from '../../src/gcnn/solve.ts';
 import { pool4 } from '../../src/gcnn/support-map.ts';
+import { normalizeGcnn } from '../../src/gcnn/architecture.ts';
+import { drawGcnn } from '../../src/gcnn/network.ts';
 
 const LONG = process.env.NNFT_LONG === '1';
 const NETS = LONG ? 100_000 : 12_000;
@@ -100,5 +104,43 @@ describe('reproducibility', () => {
     const two = await sampleGcnnEnsemble({ ...spec, workers: 2 });
     expect(two.meta.workers).toBe(2);
     expect(two.layers).toEqual(one.layers);
+  });
+});
+
+describe('direct estimators from single networks (exact empirical NTK)', () => {
+  it('C4, tanh, local supports: group-indexed B and F of layer 2 (exact there) on every entry', () => {
+    // B_{acbd} = n₁ E[Θ̂_{ij;ab} Θ̂_{ij;cd}], F_{acbd} = n₁ E[Θ̂_{ij;ab} z_{i;c} z_{j;d}] for output channels i ≠ j,
+    // from drawGcnn's exact NTK — independent of the conditional estimators and of the support-map derivation,
+    // so it tests which slots share a shift. Layer 2 has no 1/n correction (layer 1 is Gaussian): 4 standard errors.
+    const f = [0.3, -0.2, 0.9, 0.5];
+    const spec = { activation: 'tanh', group: 'C4', inputs: [f], channels: [8, 2], support: ['local:1', 'local:1'], cb: 0.1, cw: 1.5, lambdaB: 0.5, lambdaW: 1.2 };
+    const ns = normalizeGcnn(spec);
+    const th = solveGcnnRecursions({ ...spec, quantities: ['B', 'F'] }, { groupIndexed: true }).groupIndexed!.layers[1]!;
+    const M = 4;
+    const nets = LONG ? 20_000 : 3000;
+    const s = { B: new Float64Array(M ** 4), B2: new Float64Array(M ** 4), F: new Float64Array(M ** 4), F2: new Float64Array(M ** 4) };
+    for (let t = 0; t < nets; t++) {
+      const net = drawGcnn(ns, 77, t);
+      const z = net.forward(f);
+      const T = net.ntk(f, f); // index (i·4 + g)·8 + i′·4 + g′
+      for (let a = 0; a < M; a++) for (let b = 0; b < M; b++) for (let c = 0; c < M; c++) for (let d = 0; d < M; d++) {
+        const q = ((a * M + c) * M + b) * M + d;
+        const vB = 0.5 * (T[a * 8 + 4 + b]! * T[c * 8 + 4 + d]! + T[(4 + a) * 8 + b]! * T[(4 + c) * 8 + d]!);
+        const vF = 0.5 * (T[a * 8 + 4 + b]! * z[c]! * z[4 + d]! + T[(4 + a) * 8 + b]! * z[4 + c]! * z[d]!);
+        s.B[q] += vB;
+        s.B2[q] += vB * vB;
+        s.F[q] += vF;
+        s.F2[q] += vF * vF;
+      }
+    }
+    const n1 = 8;
+    for (const [q, S, S2] of [['B', s.B, s.B2], ['F', s.F, s.F2]] as const) {
+      const T = (th[q] as number[][][][]).flat(3);
+      T.forEach((v, i) => {
+        const mean = (n1 * S[i]!) / nets;
+        const se = n1 * Math.sqrt(Math.max(0, S2[i]! / nets - (S[i]! / nets) ** 2) / (nets - 1));
+        expect(Math.abs(mean - v), `${q} entry ${i}`).toBeLessThanOrEqual(4 * se);
+      });
+    }
   });
 });

@@ -9,6 +9,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { NnftInputError } from '../errors.ts';
 import type { PerLayer } from '../spec.ts';
 import type { GcnnSpec, Signal } from '../gcnn/architecture.ts';
+import { solveGcnnRecursions } from '../gcnn/solve.ts';
+import { sampleGcnnEnsemble } from '../gcnn/ensemble.ts';
 
 export const GCNN_HELP = `
 Group-convolutional networks (--network gcnn; docs/gcnn.md):
@@ -115,7 +117,6 @@ const DIAG4 = ['V4', 'A', 'B', 'D', 'F'] as const;
 
 /** `nnft recursions --network gcnn …` */
 export async function runGcnnRecursions(opts: Record<string, unknown>): Promise<void> {
-  const { solveGcnnRecursions } = await import('../gcnn/solve.ts');
   const quantities = String(opts.quantities ?? 'K,Theta,V4,K1').split(',').map((s) => s.trim()).filter((s) => s !== '');
   const res = solveGcnnRecursions({ ...gcnnSpecFromOptions(opts), quantities }, { groupIndexed: opts.groupIndexed === true });
   if (opts.json) {
@@ -163,7 +164,6 @@ export async function runGcnnMc(opts: Record<string, unknown>, progress?: { upda
   };
   const nets = int('nets', opts.nets ?? '10000')!;
   if (nets < 1) throw new NnftInputError('--nets', `expected an integer ≥ 1, got ${nets}`, 'pass the number of networks to sample, e.g. 100000');
-  const { sampleGcnnEnsemble } = await import('../gcnn/ensemble.ts');
   const quantities = String(opts.quantities ?? 'K,V4').split(',').map((s) => s.trim()).filter((s) => s !== '');
   let res;
   try {

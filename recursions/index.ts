@@ -10,11 +10,11 @@
  * Finite-width quantities are reported WITHOUT the 1/n_{ℓ−1} factor. No inverse kernel is used anywhere,
  * so duplicate or collinear inputs give the same numbers as the de-duplicated set.
  */
-import { NnftInputError } from '../src/errors.ts';
+import { NnftInputError, NnftNumericalError } from '../src/errors.ts';
 import { normalizeSpec, type ArchitectureSpec } from '../src/spec.ts';
 import { getActivation } from '../src/activations/index.ts';
 import { makeLayerExpectations } from './expectation.ts';
-import { Float64Arena } from '../src/gaussian/index.ts';
+import { Float64Arena, NnftOverflowError } from '../src/gaussian/index.ts';
 import type { LayerEvaluator, LayerTensors, QuantityName, RecursionContext } from './types.ts';
 import { getEvaluator } from './evaluators.ts';
 
@@ -61,8 +61,22 @@ export interface LayerResult {
   F?: number[][][][];
 }
 
+/**
+ * Where and why a solve stopped early: layer `layer`'s `quantity` is not finite (it overflows the double range, e.g.
+ * in the exploding phase C_W above criticality) or its Gaussian expectation overflows. The layers before it are
+ * complete and finite.
+ */
+export interface Truncation {
+  layer: number;
+  quantity: QuantityName;
+  reason: string;
+  fix: string;
+}
+
 export interface RecursionResult {
   layers: LayerResult[];
+  /** Present when the solve stopped before the last layer (every reported layer is finite). */
+  truncated?: Truncation;
 }
 
 /** Options for callers that want the raw tensors or timings (the CLI and the benchmark). */
@@ -151,12 +165,90 @@ function expandLayer(l: LayerResult, map: number[]): LayerResult {
   return out;
 }
 
-function checkFinite(q: QuantityName, layer: number, t: Float64Array): void {
-  for (let i = 0; i < t.length; i++) {
-    if (!Number.isFinite(t[i])) {
-      throw new Error(`recursion produced a non-finite ${q} at layer ${layer} (entry ${i}): ${t[i]}`);
-    }
+function isFiniteTensor(t: Float64Array): boolean {
+  for (let i = 0; i < t.length; i++) if (!Number.isFinite(t[i])) return false;
+  return true;
+}
+
+function maxAbs(t: Float64Array | undefined): number {
+  let m = 0;
+  if (t) for (let i = 0; i < t.length; i++) m = Math.max(m, Math.abs(t[i]!));
+  return m;
+}
+
+function fmtNum(x: number): string {
+  return Math.abs(x) >= 1e-3 && Math.abs(x) < 1e5 ? String(Number(x.toPrecision(3))) : x.toExponential(2);
+}
+
+/** ReLU-type criticality C_W = 2/(a₋² + a₊²) for piecewise-linear σ with slopes a₋, a₊. */
+function criticalCw(act: ReturnType<typeof getActivation>): number | undefined {
+  if (act.kind !== 'piecewise-linear' || !act.pl) return undefined;
+  const { slopeNeg: a, slopePos: b } = act.pl;
+  return 2 / (a * a + b * b);
+}
+
+/**
+ * Why layer `layer`'s quantity q is not finite: its growth per layer over the finite layers and, when the kernel
+ * grows geometrically, the exploding phase (C_W above criticality).
+ */
+function truncation(
+  q: QuantityName, layer: number, history: LayerTensors[], ns: ReturnType<typeof normalizeSpec>, act: ReturnType<typeof getActivation>, cause?: string,
+): Truncation {
+  const last = history[history.length - 1]!;
+  const prev = history[history.length - 2];
+  const growth = (x: QuantityName): number => {
+    const a = maxAbs(last[x]);
+    const b = maxAbs(prev?.[x]);
+    return b > 0 ? a / b : NaN;
+  };
+  const parts: string[] = [];
+  parts.push(cause ?? `${q} at layer ${layer} overflows the double range`);
+  const gq = growth(q);
+  if (Number.isFinite(gq) && gq > 1 && q !== 'K') parts.push(`${q} grew by ×${fmtNum(gq)} from layer ${layer - 2} to ${layer - 1}`);
+  const gK = growth('K');
+  const cw = ns.cw[Math.min(layer - 1, ns.cw.length - 1)]!;
+  const crit = criticalCw(act);
+  let fix = 'use rescaled inputs (--inputs), a smaller C_W (--cw), or fewer layers';
+  if (Number.isFinite(gK) && gK > 1.0001 && history.length >= 2) {
+    parts.push(
+      `the kernel K grows by ×${fmtNum(gK)} per layer (K⁽${layer - 1}⁾ = ${fmtNum(maxAbs(last.K))}): the network is in the exploding phase, ` +
+        `C_W = ${fmtNum(cw)} is above criticality${crit !== undefined ? ` (C_W = ${fmtNum(crit)} for ${act.name})` : ''}`,
+    );
+    fix = `use C_W at or below criticality${crit !== undefined ? ` (--cw ${fmtNum(crit)} for ${act.name})` : ''}, or fewer layers`;
+  } else if (layer === 2) {
+    parts.push(`the layer-1 kernel is too large (K⁽¹⁾ = ${fmtNum(maxAbs(history[0]!.K))}, Θ⁽¹⁾ = ${fmtNum(maxAbs(history[0]!.Theta))})`);
+    fix = 'rescale the inputs (--inputs) or reduce C_W, C_b (--cw, --cb)';
   }
+  return { layer, quantity: q, reason: parts.join('; '), fix };
+}
+
+/** K⁽²⁾ ~ C_W⁽²⁾ K⁽¹⁾ must stay below this; the O(1/n) tensors of layer 2 contain its square. */
+const LAYER1_LIMIT_QUARTIC = 1e150;
+const LAYER1_LIMIT = 1e300;
+
+/**
+ * Refuse inputs whose layer-1 kernel K⁽¹⁾ = C_b + (C_W/n0) x·x (or NTK Θ⁽¹⁾) is not finite, or so large that the
+ * quantities of layer 2 overflow: K⁽²⁾ scales like C_W⁽²⁾ K⁽¹⁾ (ReLU) and the O(1/n) tensors like its square.
+ */
+function checkLayer1(ns: ReturnType<typeof normalizeSpec>, dot: Float64Array, K: Float64Array, Theta: Float64Array | undefined, need: Set<QuantityName>): void {
+  const quartic = [...need].some((q) => q !== 'K' && q !== 'Theta');
+  const limit = quartic ? LAYER1_LIMIT_QUARTIC : LAYER1_LIMIT;
+  const cw2 = ns.L >= 2 ? ns.cw[1]! : 1;
+  const scale = Math.max(maxAbs(K), maxAbs(Theta));
+  if (scale * Math.max(1, cw2) <= limit) return;
+  const x2 = maxAbs(dot) / ns.n0;
+  const cw = Math.max(ns.cw[0]!, cw2, ns.lambdaW[0]!);
+  const value = (v: number): string => (Number.isFinite(v) ? fmtNum(v) : 'Infinity (overflow)');
+  const why =
+    `the layer-1 kernel K⁽¹⁾ = C_b + (C_W/n0) x·x reaches ${value(maxAbs(K))}` +
+    (Theta ? ` (NTK Θ⁽¹⁾: ${value(maxAbs(Theta))})` : '') +
+    (ns.L >= 2 ? ` and layer 2 multiplies it by C_W = ${fmtNum(cw2)}` : '') +
+    `: ${quartic ? 'the O(1/n) tensors of layer 2 (products of two kernels)' : 'the kernels of layer 2'} would overflow the double range`;
+  const fix = `keep C_W·K⁽¹⁾ below ${fmtNum(limit)}`;
+  if (!(x2 <= cw) || !Number.isFinite(x2)) {
+    throw new NnftInputError('inputs (--inputs)', `${why}; the squared input norms |x|²/n0 reach ${value(x2)}`, `rescale the inputs (e.g. to unit norm): ${fix}`);
+  }
+  throw new NnftInputError(cw === ns.lambdaW[0] && cw > Math.max(ns.cw[0]!, cw2) ? 'lambdaW (--lambda-w)' : 'cw (--cw)', why, `use a smaller C_W (C_W = 2 is critical for ReLU, ≈ 1 for tanh): ${fix}`);
 }
 
 /** Solve the recursions for spec; see the module comment. */
@@ -173,7 +265,7 @@ export function solveRecursions(spec: RecursionSpec, opts: SolveOptions = {}): R
     if (uniq.length < ns.m) {
       if (opts.onLayer) throw new Error('solveRecursions: onLayer with duplicate inputs is not supported; pass dedupe: false');
       const inner = solveRecursions({ ...spec, inputs: uniq, quantities: requested }, { ...opts, dedupe: false });
-      return { layers: inner.layers.map((l) => expandLayer(l, map)) };
+      return { layers: inner.layers.map((l) => expandLayer(l, map)), ...(inner.truncated ? { truncated: inner.truncated } : {}) };
     }
   }
   const act = getActivation(ns.activation);
@@ -195,6 +287,7 @@ export function solveRecursions(spec: RecursionSpec, opts: SolveOptions = {}): R
   }
   let cur: LayerTensors = { K: dot.map((x) => ns.cb[0] + (ns.cw[0] / n0) * x) };
   if (need.has('Theta')) cur.Theta = dot.map((x) => ns.lambdaB[0] + (ns.lambdaW[0] / n0) * x);
+  checkLayer1(ns, dot, cur.K, cur.Theta, need);
   for (const q of ORDER) if (q !== 'K' && q !== 'Theta' && need.has(q)) cur[q] = new Float64Array(RANK4.has(q) ? m ** 4 : m * m);
 
   const layers: LayerResult[] = [];
@@ -212,6 +305,8 @@ export function solveRecursions(spec: RecursionSpec, opts: SolveOptions = {}): R
   const arena = new Float64Arena(); // quadrature tables, recycled layer after layer
   const evaluators = new Map<QuantityName, LayerEvaluator>();
   for (const q of ORDER) if (need.has(q)) evaluators.set(q, opts.evaluators?.[q] ?? getEvaluator(q, act.kind));
+  // the last two finite layers (for the growth rates quoted when a layer overflows)
+  const history: LayerTensors[] = [cur];
   for (let l = 1; l < L; l++) {
     // Building layer l+1 from layer l; per-layer arrays are indexed by layer − 1.
     const nPrev = l === 1 ? n0 : ns.widths[l - 2];
@@ -232,12 +327,25 @@ export function solveRecursions(spec: RecursionSpec, opts: SolveOptions = {}): R
     for (const q of ORDER) {
       if (!need.has(q)) continue;
       const t0 = timings ? now() : 0;
-      const t = evaluators.get(q)!(ctx);
+      let t: Float64Array;
+      try {
+        t = evaluators.get(q)!(ctx);
+      } catch (e) {
+        // an expectation that overflows ends the solve like an overflowing tensor; other numerical failures are
+        // reported with the layer and quantity they belong to
+        if (e instanceof NnftOverflowError) {
+          return { layers, truncated: truncation(q, l + 1, history, ns, act, `${e.what} at layer ${l + 1}: ${e.reason}`) };
+        }
+        if (e instanceof NnftNumericalError) throw new NnftNumericalError(e.what, e.reason, e.fix, { ...e.location, layer: l + 1, quantity: q });
+        throw e;
+      }
       if (timings) timings[q] = (timings[q] ?? 0) + now() - t0;
-      checkFinite(q, l + 1, t);
+      if (!isFiniteTensor(t)) return { layers, truncated: truncation(q, l + 1, history, ns, act) };
       next[q] = t;
     }
     cur = next;
+    history.push(cur);
+    if (history.length > 2) history.shift();
     emit(l + 1, cur);
   }
   return { layers };
@@ -285,7 +393,9 @@ function solveCollinearByHomogeneity(
     const kType = requested.filter((q) => !NTK_QUANTITIES.includes(q));
     const a = solveCollinearByHomogeneity(spec, ns, kind, kType, opts)!;
     const b = solveRecursions({ ...spec, quantities: ntk }, opts);
-    return { layers: a.layers.map((l, i) => ({ ...l, ...b.layers[i], layer: l.layer, width: l.width })) };
+    const n = Math.min(a.layers.length, b.layers.length);
+    const truncated = [a.truncated, b.truncated].filter((t) => t !== undefined).sort((x, y) => x.layer - y.layer)[0];
+    return { layers: a.layers.slice(0, n).map((l, i) => ({ ...l, ...b.layers[i], layer: l.layer, width: l.width })), ...(truncated ? { truncated } : {}) };
   }
   if (!lambdaBZero) {
     throw new NnftInputError(
@@ -299,6 +409,7 @@ function solveCollinearByHomogeneity(
   const inner = solveRecursions({ ...spec, inputs: reps.map((r) => ns.inputs[r]), quantities: requested }, opts);
   const s = scale;
   return {
+    ...(inner.truncated ? { truncated: inner.truncated } : {}),
     layers: inner.layers.map((l) => {
       const out: LayerResult = { layer: l.layer, width: l.width };
       for (const q of ALL_QUANTITIES) {

@@ -10,7 +10,8 @@
  *   Piecewise-linear σ: exact analytic reduction (src/gaussian/piecewise.ts), δ-terms included.
  * - makeLayerExpectation(act, K): validated once, memoised by the sorted factor list.
  */
-import { NnftInputError } from '../errors.ts';
+import { NnftInputError, NnftNumericalError } from '../errors.ts';
+import { describeProduct, what } from './failures.ts';
 import type { Activation } from '../activations/types.ts';
 import type { DerivFactor, GaussOptions, GaussResult } from './types.ts';
 import { gaussHermite } from './hermite.ts';
@@ -24,6 +25,7 @@ export { gaussHermite } from './hermite.ts';
 export { validateKernel, pivotedCholesky, symmetricEigen } from './linalg.ts';
 export { orthant } from './piecewise.ts';
 export { Float64Arena } from './arena.ts';
+export { NnftOverflowError } from './failures.ts';
 
 const DEFAULT_ORDER_BY_DIM = [0, 64, 48, 24, 16];
 
@@ -176,6 +178,13 @@ function evalProduct(
     };
     rec(0, 1);
     return total;
+  }
+  if (act.singularity !== undefined) {
+    throw new NnftNumericalError(
+      what(act, describeProduct(inputs, orders)),
+      `the activation is not finite on the whole real line, which a Gaussian preactivation covers: ${act.singularity}`,
+      'use an activation that is smooth and finite for every real z (e.g. softplus = log(1+exp(z)) instead of log(z), or relu / leaky_relu)',
+    );
   }
   const gs = (): ((z: number) => number)[] => orders.map((ol) => smoothProductFn(act, ol));
   if (opts.order !== undefined) {

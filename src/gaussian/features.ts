@@ -13,7 +13,7 @@
  *   Gaussian partition alone integrates exactly; tanh saturates at |z| ≈ 18, gelu at ≈ 9 (linear), sin never.
  * - resolution map: breakpoints in z on [−Z₋, Z₊] (or, for a side that never saturates, geometric panels out to where
  *   they are needed), refined by bisection until the 15-point Gauss–Kronrod error estimate of ∫σ^(k) over every panel,
- *   k ≤ 4, is below 1e-13 of the panel's mass plus 1e-14·max|σ^(k)| per unit length (the rounding level of
+ *   k ≤ 4, is below 1e-13 of the panel's mass plus 1e-13·max|σ^(k)| per unit length (the rounding level of
  *   expressions that cancel in the tails, and negligible in any Gaussian average).
  *   For tanh: unit panels on |z| ≤ 8 and a few widening ones to 18 (about 30 panels).
  *
@@ -29,7 +29,7 @@ const CORE = 8;
 const TOL_MAP = 1e-13;
 const TOL_SAT = 1e-15;
 /** Absolute error density allowed per panel, relative to max |σ^(k)| on the core. */
-const TOL_FLOOR = 1e-14;
+const TOL_FLOOR = 1e-13;
 const MAX_PANELS = 20000;
 /** Geometric grid of the saturation test: ratio and extent. */
 const SAT_RATIO = 1.03;
@@ -204,7 +204,7 @@ export class ResolutionMap {
 
   /**
    * Refine a list of breakpoints by bisecting panels whose test integrals fail the Gauss–Kronrod criterion. A panel
-   * narrower than 1/16 whose halves together are no better than 0.7 of it is limited by rounding (noise in an
+   * narrower than 1/4 whose halves together are no better than 0.7 of it is limited by rounding (noise in an
    * expression that cancels, e.g. high derivatives of tanh forms where σ^(k) ~ 1e-15): it is accepted as it is.
    */
   private refine(seed: number[]): number[] {
@@ -219,7 +219,7 @@ export class ResolutionMap {
         const m = 0.5 * (p.a + p.b);
         const e1 = this.excess(p.a, m);
         const e2 = this.excess(m, p.b);
-        const roundoff = p.b - p.a < 1 / 16 && e1 + e2 > 0.7 * e;
+        const roundoff = p.b - p.a < 1 / 4 && e1 + e2 > 0.7 * e;
         if (!roundoff) {
           stack.push({ a: m, b: p.b, err: e2 }, { a: p.a, b: m, err: e1 });
           continue;

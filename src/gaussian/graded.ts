@@ -325,26 +325,35 @@ export function gradedProduct(
   const finish: number[][] = Array.from({ length: rank }, () => []);
   for (let i = 0; i < k; i++) finish[Math.min(i, rank - 1)]!.push(i);
   const partial: Float64Array[] = Array.from({ length: rank + 1 }, () => new Float64Array(k));
-  let evals = 0;
-  const rec = (d: number): Estimate => {
-    const prev = partial[d]!;
-    const cur = partial[d + 1]!;
+  const levelCoords = (d: number, prev: Float64Array): LevelCoord[] => {
     const coords: LevelCoord[] = [];
     for (let i = d; i < k; i++) {
       let r2 = 0;
       if (i > d && d < rank - 1) for (let e = d + 1; e < Math.min(i, rank - 1) + 1; e++) r2 += L[i]![e]! * L[i]![e]!;
       coords.push({ p: prev[i]!, l: L[i]![d]!, r: Math.sqrt(r2) });
     }
-    const rule = levelRule(levelBreakpoints(map, coords, s));
+    return coords;
+  };
+  const tooMany = (n: number): NnftNumericalError =>
+    new NnftNumericalError(
+      'the Gaussian expectation',
+      `resolving the activation's features at this kernel scale in ${rank} dimensions needs about ${n.toExponential(1)} integrand evaluations (more than ${maxEvals.toExponential(1)})`,
+      'reduce the kernel scale (smaller --cw or rescaled --inputs) or the number of distinct inputs',
+    );
+  // cost estimate before integrating: the rules along the central path u = 0
+  {
+    let estimate = 1;
+    for (let d = 0; d < rank; d++) estimate *= levelRule(levelBreakpoints(map, levelCoords(d, partial[0]!), s)).u.length;
+    if (estimate > maxEvals) throw tooMany(estimate);
+  }
+  let evals = 0;
+  const rec = (d: number): Estimate => {
+    const prev = partial[d]!;
+    const cur = partial[d + 1]!;
+    const rule = levelRule(levelBreakpoints(map, levelCoords(d, prev), s));
     const n = rule.u.length;
     evals += n;
-    if (evals > maxEvals) {
-      throw new NnftNumericalError(
-        'the Gaussian expectation',
-        `resolving the activation's features at this kernel scale in ${rank} dimensions needs more than ${maxEvals.toExponential(1)} integrand evaluations`,
-        'reduce the kernel scale (smaller --cw or inputs) or the number of distinct inputs',
-      );
-    }
+    if (evals > maxEvals) throw tooMany(evals);
     const fin = finish[d]!;
     let value = 0;
     let error = 0;

@@ -335,7 +335,7 @@ export interface SmoothProblem {
  * - fail: neither applies (non-finite σ, divergent or overflowing integrand, unresolvable non-tame σ).
  */
 export type Plan =
-  | { kind: 'trapezoid'; hs: number[]; R: number; R4: number; R8: number; maxPower: number; powerFailure?: CalibrationFailure }
+  | { kind: 'trapezoid'; hs: number[]; R: number; R4: number; R8: number; maxPower: number; powerFailure?: CalibrationFailure; uniform: boolean }
   | { kind: 'graded'; R0: number }
   | { kind: 'fail'; failure: CalibrationFailure };
 
@@ -376,7 +376,10 @@ export function planFor(L: number[][], rank: number, cal: Calibration, act: Acti
     }
   }
   const extra = 0.3 * (rank - 1);
-  return { kind: 'trapezoid', hs, R: R + extra, R4: R4 + extra, R8: R8 + extra, maxPower, powerFailure };
+  const plan = { kind: 'trapezoid' as const, hs, R: R + extra, R4: R4 + extra, R8: R8 + extra, maxPower, powerFailure, uniform: false };
+  // every integrand uses radius R when all powers are certified and need no wider radius (tame σ)
+  plan.uniform = maxPower >= 8 && plan.R8 <= 1.2 * plan.R + 1;
+  return plan;
 }
 
 /** Radius of the trapezoid plan for integrands with up to `power` factors at one coordinate (throws if uncertified). */
@@ -473,12 +476,25 @@ export function smoothProduct(p: SmoothProblem, cal: Calibration, tol: number, i
   const tolG = gradedTol(tol);
   let settings: GradedSettings = { R: plan.kind === 'graded' ? plan.R0 : 10 + 0.3 * (rank - 1), refine: 0 };
   for (;;) {
-    const est = gradedProduct(map, gs, L, rank, settings, MAX_EVALS);
+    const est = rewrap(info, () => gradedProduct(map, gs, L, rank, settings, MAX_EVALS));
     if (!Number.isFinite(est.value)) throw nonFiniteValue(info, gs, L, rank, settings.R, est.value, K);
     if (est.error + est.tail <= tolG * est.mass) return est.value;
     const next = refineSettings(settings, est, tolG);
     if (!next) throw accuracyError(info.act, info.desc, est.error + est.tail, est.mass, tolG, K);
     settings = next;
+  }
+}
+
+/** Run f, attaching the expectation and the activation to a numerical error that names neither. */
+function rewrap<T>(info: ExpectationInfo | (() => ExpectationInfo), f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof NnftNumericalError && e.what === 'the Gaussian expectation') {
+      const i = typeof info === 'function' ? info() : info;
+      throw new NnftNumericalError(what(i.act, i.desc), e.reason, e.fix, e.location);
+    }
+    throw e;
   }
 }
 
@@ -687,9 +703,12 @@ interface Layout {
 }
 
 interface SubsetInfo {
+  inputs: number[];
   L: number[][];
   perm: number[];
   rank: number;
+  /** the trapezoid layout of radius plan.R (used by every integrand when plan.uniform) */
+  base?: Layout;
   /** tolerance of this subset's calibration */
   tol: number;
   /** rank ≤ 2 only */
@@ -736,7 +755,7 @@ export class SmoothLayerContext {
       const Csub = inputs.map((a) => inputs.map((b) => this.C[a]![b]!));
       const { L, perm, rank } = pivotedCholesky(Csub, this.rankTol);
       const t = tol ?? this.tolByRank[rank]!;
-      s = { L, perm, rank, tol: t, layouts: new Map() };
+      s = { inputs: inputs.slice(), L, perm, rank, tol: t, layouts: new Map() };
       if (rank >= 1 && rank <= 2) s.plan = planFor(L, rank, this.calFor(t), this.act);
       if (tol === undefined) this.subsets.set(code, s);
       else this.subsetsByTol.set(`${code}|${tol}`, s);
@@ -832,39 +851,71 @@ export class SmoothLayerContext {
    */
   expect(inputs: number[], orders: number[][], gs: () => ((z: number) => number)[], tol: number | undefined): number {
     const sub = this.subset(inputs, tol);
-    const { L, perm, rank } = sub;
-    const info = (): ExpectationInfo => ({ act: this.act, desc: describeProduct(inputs, orders), power: maxFactors(orders) });
+    const { perm, rank } = sub;
     if (rank === 0 || rank > 2) {
       const fs = gs();
-      return smoothProduct({ gs: perm.map((p) => fs[p]!), L, rank }, this.calFor(sub.tol), sub.tol, info());
+      return smoothProduct({ gs: perm.map((p) => fs[p]!), L: sub.L, rank }, this.calFor(sub.tol), sub.tol, this.info(inputs, orders));
     }
     const plan = sub.plan!;
-    const K = maxVariance(L);
-    const fail = (f: CalibrationFailure): never => {
-      const i = info();
-      throw failureError(i.act, i.desc, f, K, i.power, activationFeatures(this.act).growth.gamma);
-    };
-    if (plan.kind === 'fail') return fail(plan.failure);
     if (plan.kind === 'trapezoid') {
-      const lay = this.trapezoidLayout(sub, plan, radiusFor(plan, maxFactors(orders), fail));
-      const { outer, inner } = this.tables(lay, sub, orders);
+      // the common case: one layout per subset (products of tame σ need no wider radius)
+      let lay = sub.base;
+      if (!lay || (plan.uniform === false && maxFactors(orders) > 2)) lay = this.trapezoidLayoutFor(sub, plan, orders);
+      const outer = this.outerScratch;
+      const inner = this.innerScratch;
+      outer.length = 0;
+      inner.length = 0;
+      for (let i = 0; i < perm.length; i++) {
+        const ks = orders[perm[i]!]!;
+        if (ks.length === 0) continue;
+        if (lay.inner[i]) for (const k of ks) inner.push(this.orderTable(lay, i, k));
+        else outer.push(this.outerProduct(lay, i, ks));
+      }
       const nodes = lay.trapezoid!;
       const v = nestedSum(nodes.w0, nodes.seg, nodes.w1, outer, inner);
-      if (!Number.isFinite(v)) throw this.nonFinite(lay, sub, orders, v, K, info());
+      if (!Number.isFinite(v)) throw this.nonFinite(lay, sub, orders, v, maxVariance(sub.L), this.info(inputs, orders));
       return v;
     }
-    // graded: refine until the error estimate meets the tolerance
+    return this.expectGraded(sub, plan, inputs, orders);
+  }
+
+  private readonly outerScratch: Float64Array[] = [];
+  private readonly innerScratch: Float64Array[] = [];
+
+  private info(inputs: number[], orders: number[][]): ExpectationInfo {
+    return { act: this.act, desc: describeProduct(inputs, orders), power: maxFactors(orders) };
+  }
+
+  /** The trapezoid layout whose radius covers the tails of this integrand (throws if they are not certified). */
+  private trapezoidLayoutFor(sub: SubsetInfo, plan: Extract<Plan, { kind: 'trapezoid' }>, orders: number[][]): Layout {
+    const fail = (f: CalibrationFailure): never => {
+      const i = this.info(sub.inputs, orders);
+      throw failureError(i.act, i.desc, f, maxVariance(sub.L), i.power, activationFeatures(this.act).growth.gamma);
+    };
+    const R = radiusFor(plan, maxFactors(orders), fail);
+    const lay = this.trapezoidLayout(sub, plan, R);
+    if (R === plan.R) sub.base = lay;
+    return lay;
+  }
+
+  /** Graded rule or failure: refine until the error estimate meets the tolerance. */
+  private expectGraded(sub: SubsetInfo, plan: Exclude<Plan, { kind: 'trapezoid' }>, inputs: number[], orders: number[][]): number {
+    const K = maxVariance(sub.L);
+    if (plan.kind === 'fail') {
+      const i = this.info(inputs, orders);
+      throw failureError(i.act, i.desc, plan.failure, K, i.power, activationFeatures(this.act).growth.gamma);
+    }
     const tolG = gradedTol(sub.tol);
     let settings: GradedSettings = { R: plan.R0, refine: 0 };
     for (;;) {
-      const lay = this.gradedLayout(sub, settings);
+      const lay = rewrap(() => this.info(inputs, orders), () => this.gradedLayout(sub, settings));
       const { outer, inner } = this.tables(lay, sub, orders);
       const est = gradedNestedSum(lay.graded!, outer, inner);
-      if (!Number.isFinite(est.value)) throw this.nonFinite(lay, sub, orders, est.value, K, info());
+      if (!Number.isFinite(est.value)) throw this.nonFinite(lay, sub, orders, est.value, K, this.info(inputs, orders));
       if (est.error + est.tail <= tolG * est.mass) return est.value;
       const next = refineSettings(settings, est, tolG);
       if (!next) {
-        const i = info();
+        const i = this.info(inputs, orders);
         throw accuracyError(i.act, i.desc, est.error + est.tail, est.mass, tolG, K);
       }
       settings = next;

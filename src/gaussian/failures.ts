@@ -7,6 +7,7 @@
 import { NnftNumericalError, type NumericalLocation } from '../errors.ts';
 import type { Activation } from '../activations/types.ts';
 import type { CalibrationFailure } from './smooth.ts';
+import { activationFeatures } from './features.ts';
 
 /** A Gaussian expectation (or a recursion quantity) whose value exceeds the double range. */
 export class NnftOverflowError extends NnftNumericalError {
@@ -48,9 +49,17 @@ function fmt(x: number): string {
  */
 export function failureError(act: Activation, desc: string, f: CalibrationFailure, K: number, power: number, gamma: number): NnftNumericalError {
   const w = what(act, desc);
+  const tame = activationFeatures(act).growth.tame;
   switch (f.kind) {
     case 'nonfinite': {
       const d = f.order === 0 ? 'σ' : `σ${f.order < PRIMES.length ? PRIMES[f.order] : `^(${f.order})`}`;
+      if (!tame && (f.value === Infinity || f.value === -Infinity)) {
+        return new NnftOverflowError(
+          w,
+          `${d}(z) overflows double precision (${f.value}) at z = ${fmt(f.z)}, where the Gaussian of variance K = ${fmt(K)} has non-negligible weight (the expectation is too large to represent)`,
+          FIX_SCALE,
+        );
+      }
       return new NnftNumericalError(
         w,
         `${d}(z) = ${f.value} at z = ${fmt(f.z)}, where the Gaussian of variance K = ${fmt(K)} has non-negligible weight`,

@@ -30,7 +30,7 @@ const TOL_MAP = 1e-13;
 const TOL_SAT = 1e-15;
 /** Absolute error density allowed per panel, relative to max |σ^(k)| on the core. */
 const TOL_FLOOR = 1e-13;
-const MAX_PANELS = 20000;
+const MAX_PANELS = 8000;
 /** Geometric grid of the saturation test: ratio and extent. */
 const SAT_RATIO = 1.03;
 const SAT_EXTENT = 1e12;
@@ -264,31 +264,42 @@ export class ResolutionMap {
     return worst;
   }
 
-  /** Make sure the map covers [zlo, zhi] on sides that never saturate. Returns false if that failed (see failure). */
+  /**
+   * Make sure the map covers [zlo, zhi] on sides that never saturate, extending by doubling chunks. A chunk that
+   * needs many panels (σ oscillates, like sin) projects the count for the rest of the range: beyond MAX_PANELS the
+   * extension is refused at once (see failure). Returns false if the map cannot cover the range.
+   */
   ensure(zlo: number, zhi: number): boolean {
     if (this.failure) return false;
-    if (!Number.isFinite(this.satHi) && zhi > this.builtHi) {
-      const seed = [this.builtHi];
-      let z = this.builtHi;
-      while (z < zhi) {
-        z = Math.max(z * 1.5, z + 1);
-        seed.push(z);
+    const extend = (sign: 1 | -1, target: number): void => {
+      for (;;) {
+        const edge = sign > 0 ? this.builtHi : -this.builtLo;
+        if (edge >= target || this.failure) return;
+        const end = Math.min(target, Math.max(2 * edge, edge + 8));
+        const seed = [edge];
+        for (let z = edge; z < end; ) {
+          z = Math.min(end, Math.max(z * 1.5, z + 1));
+          seed.push(z);
+        }
+        const more = this.refine(sign > 0 ? seed : seed.map((z) => -z).reverse());
+        if (this.failure) return;
+        if (sign > 0) {
+          this.bps.push(...more.slice(1));
+          this.builtHi = this.bps[this.bps.length - 1]!;
+        } else {
+          this.bps = [...more.slice(0, -1), ...this.bps];
+          this.builtLo = this.bps[0]!;
+        }
+        const added = more.length - 1;
+        const projected = this.bps.length + (added * (target - end)) / (end - edge);
+        if (projected > MAX_PANELS) {
+          this.failure = `σ does not saturate and varies on the scale of ${fmt((end - edge) / added)} out to |z| = ${fmt(end)}: resolving it to |z| = ${fmt(target)} would need about ${fmt(projected)} panels (more than ${MAX_PANELS})`;
+          return;
+        }
       }
-      const more = this.refine(seed);
-      this.bps.push(...more.slice(1));
-      this.builtHi = this.bps[this.bps.length - 1]!;
-    }
-    if (!Number.isFinite(this.satLo) && zlo < this.builtLo) {
-      const seed = [this.builtLo];
-      let z = this.builtLo;
-      while (z > zlo) {
-        z = Math.min(z * 1.5, z - 1);
-        seed.unshift(z);
-      }
-      const more = this.refine(seed);
-      this.bps = [...more.slice(0, -1), ...this.bps];
-      this.builtLo = this.bps[0]!;
-    }
+    };
+    if (!Number.isFinite(this.satHi) && zhi > this.builtHi) extend(1, zhi);
+    if (!Number.isFinite(this.satLo) && zlo < this.builtLo) extend(-1, -zlo);
     return !this.failure;
   }
 
@@ -349,6 +360,10 @@ function upperBound(a: number[], x: number): number {
     else hi = m;
   }
   return lo;
+}
+
+function fmt(x: number): string {
+  return Math.abs(x) >= 1e-3 && Math.abs(x) < 1e5 ? String(Number(x.toPrecision(3))) : x.toExponential(2);
 }
 
 function fmtRange(a: number, b: number): string {

@@ -179,6 +179,15 @@ export function buildGradedNodes(map: ResolutionMap, L: number[][], rank: number
     return { w0K: outer.wK, w0G: outer.wG, u0: outer.u, seg, w1K: ones, w1G: ones, u1: new Float64Array(n0), z, inner, rank, settings: s };
   }
   const innerIdx = inner.map((v, i) => (v ? i : -1)).filter((i) => i >= 0);
+  const tooMany = (n: number): NnftNumericalError =>
+    new NnftNumericalError(
+      'the Gaussian expectation',
+      `resolving the activation's features at this kernel scale needs about ${n.toExponential(1)} quadrature nodes in two dimensions (more than ${maxNodes.toExponential(1)})`,
+      'reduce the kernel scale (smaller --cw or rescaled --inputs)',
+    );
+  // estimate from the inner rule at the centre before building them all
+  const central = levelBreakpoints(map, innerIdx.map((i) => ({ p: 0, l: L[i]![1]!, r: 0 })), s).length - 1;
+  if (n0 * central * GK_N > 1.5 * maxNodes) throw tooMany(n0 * central * GK_N);
   const rules: LevelRule[] = [];
   const seg = new Int32Array(n0 + 1);
   let total = 0;
@@ -189,13 +198,7 @@ export function buildGradedNodes(map: ResolutionMap, L: number[][], rank: number
     rules.push(rule);
     seg[a] = total;
     total += rule.u.length;
-    if (total > maxNodes) {
-      throw new NnftNumericalError(
-        'the Gaussian expectation',
-        `resolving the activation's features at this kernel scale needs more than ${maxNodes.toExponential(1)} quadrature nodes in two dimensions`,
-        'reduce the kernel scale (smaller --cw or inputs)',
-      );
-    }
+    if (total > maxNodes) throw tooMany((total * n0) / (a + 1));
   }
   seg[n0] = total;
   const w1K = new Float64Array(total);

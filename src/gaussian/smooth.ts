@@ -206,6 +206,10 @@ export class Calibration {
     let h = Math.pow(ratio, Math.max(0, Math.ceil(Math.log(Z_STEP_MAX / s) / Math.log(ratio))));
     if (!(h > H_MIN)) return failed({ kind: 'resolution', s });
     let cur = runAt(h);
+    // tails that do not decay within |u| ≤ U_MAX (growth like e^{γz²} or faster) do not depend on the step
+    for (let q = 0; q < 2 && !cur.nonfinite; q++) {
+      if (!cur.quiet[q]) return failed({ kind: 'growth', s, power: POWERS[q]!, u: cur.U[q]!, overflow: cur.overflow[q]! });
+    }
     const hMin = Math.max(H_MIN, (2 * cur.U[1]!) / MAX_TRAPEZOID_NODES);
     let ok = false;
     for (; h > hMin; h *= ratio) {

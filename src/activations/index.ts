@@ -1,5 +1,5 @@
 /**
- * Activation registry (DESIGN §5). `getActivation(spec)` returns a cached {@link Activation}.
+ * Activation registry. `getActivation(spec)` returns a cached {@link Activation}.
  *
  * Smooth activations carry exact derivatives of any order up to `maxOrder` (= 10): each is obtained by
  * symbolic differentiation (src/activations/symbolic.ts: mathjs parser, our own exact rules, erf included)

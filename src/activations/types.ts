@@ -1,5 +1,5 @@
 /**
- * The contract every module relies on for activations (DESIGN §5). Implemented by src/activations/index.ts.
+ * The contract every module relies on for activations (registry names, smooth and piecewise-linear kinds, exact derivatives). Implemented by src/activations/index.ts.
  */
 export interface Activation {
   /** Canonical name: 'tanh', 'leaky_relu(0.1)', or 'z/(1+exp(-z))' for an expression. */

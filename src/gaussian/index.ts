@@ -1,12 +1,15 @@
 /**
- * Gaussian expectations ⟨f(z)⟩ over N(0, K) in 1–4 dimensions (DESIGN §2, §5).
+ * Gaussian expectations ⟨f(z)⟩ over N(0, K) in 1–4 dimensions (accuracy and refusals: docs/quadrature.md).
  *
  * - gaussHermite(n): probabilists' Gauss–Hermite rules to double precision.
  * - validateKernel(K): square, finite, symmetric, PSD (beyond rounding) or NnftInputError.
  * - gaussExpect(f, K): general integrands, eigen-decomposition (integrates over K's range only),
  *   tensor Gauss–Hermite, error = |value(n) − value(n')|.
  * - expectActivationProduct(act, K, factors): ⟨Π σ^(k_i)(z_{a_i})⟩. Smooth σ: nested quadrature in
- *   pivoted-Cholesky coordinates of the distinct inputs (dimension = rank of the sub-kernel).
+ *   pivoted-Cholesky coordinates of the distinct inputs (dimension = rank of the sub-kernel) — the calibrated
+ *   trapezoid rule, or where the kernel is large against σ's features the graded Gauss–Kronrod rule with an
+ *   error estimate (src/gaussian/smooth.ts, graded.ts). Singular σ (activation.singularity), divergent or
+ *   overflowing integrands throw NnftNumericalError (overflow: NnftOverflowError), see failures.ts.
  *   Piecewise-linear σ: exact analytic reduction (src/gaussian/piecewise.ts), δ-terms included.
  * - makeLayerExpectation(act, K): validated once, memoised by the sorted factor list.
  */

@@ -1,6 +1,7 @@
 /**
  * Fast, accurate Gaussian expectations of products Π_a g_a(z_a) of smooth functions over N(0, C), C of
- * size ≤ 4 (possibly singular), used by expectActivationProduct / makeLayerExpectation.
+ * size ≤ 4 (possibly singular), used by expectActivationProduct / makeLayerExpectation (accuracy, limits and
+ * refusals for users: docs/quadrature.md).
  *
  * Method.
  * - z = L u with L from pivoted Cholesky (rank r; only the range of C is integrated). Coordinate i (pivot
@@ -8,8 +9,13 @@
  * - Each u_j is integrated by the truncated trapezoid rule Σ_i h φ(ih) F(ih), which converges
  *   geometrically, e^{−2πd/h}, for integrands analytic in a strip |Im u| < d — much faster than
  *   Gauss–Hermite for saturating activations at large variance (tanh, erf at K ≳ 1). The step h_j for
- *   direction j is calibrated per activation and scale (1-D test integrands against a very fine reference),
- *   and the nodes are truncated to a ball |u| ≤ R, R also calibrated (it follows the integrand's growth).
+ *   direction j is calibrated per activation and scale (1-D test integrands against a finer step), and the
+ *   nodes are truncated to a ball |u| ≤ R, R also calibrated (it follows the growth of |σ|^P, P factors per
+ *   coordinate). The calibration certifies the step or reports why it cannot (CalibrationFailure).
+ * - Where no step is certified because σ's features are narrow against the Gaussian (large K) and σ grows at
+ *   most like a power, the graded Gauss–Kronrod rule of graded.ts takes over, with an error estimate per
+ *   expectation that is checked against the tolerance (refined, or refused). Non-finite σ, divergent and
+ *   overflowing integrands are refused with the reason (failures.ts).
  * - When only one coordinate depends on the last direction (full-rank sub-kernel, r ≥ 3), the innermost
  *   integral E[g(c + s u)] is a smooth (entire) function of c: it is tabulated once on a uniform grid and
  *   evaluated by 10-point Lagrange interpolation (checked against direct evaluation, grid refined until
@@ -18,6 +24,8 @@
  *   all k comes from one compiled jet pass per coordinate, and each expectation is a nested dot product — a
  *   layer's dozens of 1-D/2-D expectations then cost about one σ evaluation per node in total. Measured by
  *   bench/recursions.bench.ts (tanh, 2 inputs, 100 layers: 12–16 ms warm, ≥ 12× the NumPy original form).
+ * - Work is bounded: at most 1000 trapezoid nodes per direction, 4·10⁶ graded nodes in two dimensions, and a
+ *   budget of node visits in three and four; beyond, the expectation is refused with the estimate.
  */
 import type { Activation } from '../activations/types.ts';
 import { NnftNumericalError } from '../errors.ts';
@@ -210,7 +218,7 @@ export class Calibration {
     for (let q = 0; q < 2 && !cur.nonfinite; q++) {
       if (!cur.quiet[q]) return failed({ kind: 'growth', s, power: POWERS[q]!, u: cur.U[q]!, overflow: cur.overflow[q]! });
     }
-    const hMin = Math.max(H_MIN, (2 * cur.U[1]!) / MAX_TRAPEZOID_NODES);
+    const hMin = Math.max(H_MIN, (2 * Math.max(cur.U[0]!, cur.U[1]!)) / MAX_TRAPEZOID_NODES);
     let ok = false;
     for (; h > hMin; h *= ratio) {
       if (cur.nonfinite) break;
@@ -232,7 +240,8 @@ export class Calibration {
       if (!cur.quiet[q]) return failed({ kind: 'growth', s, power: POWERS[q]!, u: cur.U[q]!, overflow: cur.overflow[q]! });
     }
     if (!ok) return failed({ kind: 'resolution', s });
-    const choice: StepChoice = { h: h * 0.9, R: cur.U[1]!, R4: cur.U[1]!, R8: cur.U[1]!, certified: true, maxPower: 2 };
+    const R = Math.max(cur.U[0]!, cur.U[1]!);
+    const choice: StepChoice = { h: h * 0.9, R, R4: R, R8: R, certified: true, maxPower: 2 };
     // tails of products of 4 and 8 factors: one pass at a coarse step (tails are smooth)
     const high = run(Math.min(0.25, h), 4);
     for (let q = 2; q < 4; q++) {
@@ -343,8 +352,13 @@ export type Plan =
   | { kind: 'graded'; R0: number }
   | { kind: 'fail'; failure: CalibrationFailure };
 
-/** Integrand evaluations one expectation may use (rank ≥ 3) before the run is refused: about a second. */
-const MAX_EVALS = 4e7;
+/**
+ * Work one expectation of rank ≥ 3 may take before it is refused (bounded time): trapezoid node visits (an
+ * interpolated innermost integral counts 3), a few seconds; graded integrand evaluations (dearer: the rules of
+ * inner directions are rebuilt at every outer node), about a second.
+ */
+const MAX_EVALS = 3e8;
+const MAX_GRADED_EVALS = 4e7;
 /** Inner nodes of a two-dimensional graded layout before it is refused. */
 const MAX_GRADED_NODES = 4e6;
 
@@ -441,7 +455,7 @@ export function smoothProduct(p: SmoothProblem, cal: Calibration, tol: number, i
     // cost: the nested loops over the ball (the last direction tabulated when k = rank ≥ 3)
     const n = hs.map((h) => (2 * R) / h);
     const dims = rank >= 3 && k === rank ? rank - 1 : rank;
-    let cost = rank >= 3 && k === rank ? 10 : 1;
+    let cost = rank >= 3 && k === rank ? 3 : 1;
     for (let d = 0; d < dims; d++) cost *= n[d]!;
     cost *= dims === 2 ? Math.PI / 4 : dims === 3 ? Math.PI / 6 : 1;
     if (cost <= MAX_EVALS) {
@@ -470,7 +484,7 @@ export function smoothProduct(p: SmoothProblem, cal: Calibration, tol: number, i
     if (!activationFeatures(info.act).growth.tame) {
       throw new NnftNumericalError(
         what(info.act, info.desc),
-        `the ${rank}-dimensional quadrature at K = ${K.toPrecision(3)} would need more than ${MAX_EVALS.toExponential(1)} integrand evaluations`,
+        `the ${rank}-dimensional quadrature at K = ${K.toPrecision(3)} would need more than ${MAX_EVALS.toExponential(1)} node visits`,
         'use a smaller kernel scale (smaller --cw or rescaled --inputs) or fewer distinct inputs',
       );
     }
@@ -480,7 +494,7 @@ export function smoothProduct(p: SmoothProblem, cal: Calibration, tol: number, i
   const tolG = gradedTol(tol);
   let settings: GradedSettings = { R: plan.kind === 'graded' ? plan.R0 : 10 + 0.3 * (rank - 1), refine: 0 };
   for (;;) {
-    const est = rewrap(info, () => gradedProduct(map, gs, L, rank, settings, MAX_EVALS));
+    const est = rewrap(info, () => gradedProduct(map, gs, L, rank, settings, MAX_GRADED_EVALS));
     if (!Number.isFinite(est.value)) throw nonFiniteValue(info, gs, L, rank, settings.R, est.value, K);
     if (est.error + est.tail <= tolG * est.mass) return est.value;
     const next = refineSettings(settings, est, tolG);
@@ -658,7 +672,7 @@ function buildInterpolant(g: (z: number) => number, s: number, cmax: number, cal
   let dx = Math.min(unit.h * 0.3, Math.max(0.05, s) * 0.5);
   const N = Math.ceil(step.R / step.h);
   // the table costs (2 cmax/dx)·(2N + 1) evaluations: beyond the budget the direct nested rule is used
-  const affordable = (d: number): boolean => ((2 * cmax) / d + 10) * (2 * N + 1) <= MAX_EVALS;
+  const affordable = (d: number): boolean => ((2 * cmax) / d + 10) * (2 * N + 1) <= MAX_GRADED_EVALS;
   for (let attempt = 0; attempt < 6 && affordable(dx); attempt++) {
     const it = new SmoothedInterpolant(g, s, cmax, step, dx);
     // verify at off-grid points against direct evaluation

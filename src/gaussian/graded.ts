@@ -311,10 +311,165 @@ export function gradedNestedSum(nodes: GradedNodes, outer: Float64Array[], inner
   return { value, error, mass, tail };
 }
 
+/** Chebyshev points of the second kind on [−1, 1] (ascending) and their barycentric weights. */
+const NC = 17;
+const CHEB_X = Float64Array.from({ length: NC }, (_, j) => -Math.cos((j * Math.PI) / (NC - 1)));
+const CHEB_W = Float64Array.from({ length: NC }, (_, j) => (j % 2 === 0 ? 1 : -1) * (j === 0 || j === NC - 1 ? 0.5 : 1));
+
+/**
+ * c ↦ I(c) = E[g(c + s u)], u ~ N(0, 1), on [cLo, cHi] — the innermost integral of a full-rank nested expectation as
+ * a function of its centre — and J(c) = E|g(c + s u)| (its mass). I is g smoothed at scale s: it varies on the scale
+ * of σ's map (or 2s) within 8s of σ's non-saturated region and is a polynomial of degree ≤ 3 beyond, so it is
+ * interpolated on panels from the smoothed map (Chebyshev, 17 points, barycentric), each value a one-dimensional
+ * graded integral. Every panel is checked at two points between the nodes against direct integration and bisected
+ * until it agrees; `error` bounds the interpolation and quadrature errors (absolute).
+ */
+export class SmoothedTable {
+  private readonly a: number[] = [];
+  private readonly b: number[] = [];
+  private readonly v: number[] = [];
+  private readonly m: number[] = [];
+  error = 0;
+  evaluations = 0;
+
+  constructor(
+    private readonly map: ResolutionMap,
+    private readonly g: (z: number) => number,
+    private readonly s: number,
+    cLo: number,
+    cHi: number,
+    private readonly settings: GradedSettings,
+    tol: number,
+    maxEvals: number,
+  ) {
+    const inner = map.breakpointsIn(cLo, cHi, s);
+    if (!inner) throw mapFailure(map);
+    const pts = [cLo, ...inner.filter((x) => x > cLo && x < cHi), cHi];
+    // far from σ's features I(c) is a cubic; panels that widen by 2 keep rounding and growth in check
+    const bps: number[] = [pts[0]!];
+    for (let i = 1; i < pts.length; i++) {
+      const lo = bps[bps.length - 1]!;
+      const hi = pts[i]!;
+      const step = Math.max(hi - lo, 0) / Math.max(1, Math.ceil(Math.log2(Math.max(1, (hi - lo) / Math.max(8 * s, 16)))));
+      for (let x = lo + step; x < hi - 1e-9 * step; x += step) bps.push(x);
+      bps.push(hi);
+    }
+    const stack: [number, number, number][] = [];
+    for (let i = bps.length - 2; i >= 0; i--) stack.push([bps[i]!, bps[i + 1]!, 0]);
+    while (stack.length) {
+      const [lo, hi, depth] = stack.pop()!;
+      const vals = new Float64Array(NC);
+      const mass = new Float64Array(NC);
+      let scale = 0;
+      for (let j = 0; j < NC; j++) {
+        const r = this.direct(0.5 * (lo + hi) + 0.5 * (hi - lo) * CHEB_X[j]!);
+        vals[j] = r.value;
+        mass[j] = r.mass;
+        scale = Math.max(scale, r.mass);
+        this.error = Math.max(this.error, r.error);
+      }
+      // check between the nodes
+      let worst = 0;
+      for (const t of [0.5 * (CHEB_X[3]! + CHEB_X[4]!), 0.5 * (CHEB_X[11]! + CHEB_X[12]!)]) {
+        const c = 0.5 * (lo + hi) + 0.5 * (hi - lo) * t;
+        worst = Math.max(worst, Math.abs(barycentric(vals, t) - this.direct(c).value));
+      }
+      if (this.evaluations > maxEvals) {
+        throw new NnftNumericalError(
+          'the Gaussian expectation',
+          `tabulating the innermost integral at this kernel scale needs more than ${maxEvals.toExponential(1)} integrand evaluations`,
+          'reduce the kernel scale (smaller --cw or rescaled --inputs) or the number of distinct inputs',
+        );
+      }
+      if (worst > tol * scale && depth < 8) {
+        const mid = 0.5 * (lo + hi);
+        stack.push([mid, hi, depth + 1], [lo, mid, depth + 1]);
+        continue;
+      }
+      this.error = Math.max(this.error, 2 * worst);
+      this.a.push(lo);
+      this.b.push(hi);
+      for (let j = 0; j < NC; j++) {
+        this.v.push(vals[j]!);
+        this.m.push(mass[j]!);
+      }
+    }
+  }
+
+  /** One-dimensional graded integral of g at centre c: value, mass, error (panels + truncation). */
+  private direct(c: number): { value: number; mass: number; error: number } {
+    const rule = levelRule(levelBreakpoints(this.map, [{ p: c, l: this.s, r: 0 }], this.settings));
+    const n = rule.u.length;
+    this.evaluations += n;
+    let value = 0;
+    let mass = 0;
+    let error = 0;
+    let pK = 0;
+    let pG = 0;
+    let pM = 0;
+    let f0 = 0;
+    let f1 = 0;
+    for (let q = 0; q < n; q++) {
+      const f = this.g(c + this.s * rule.u[q]!);
+      if (q === 0) f0 = f;
+      if (q === n - 1) f1 = f;
+      pK += rule.wK[q]! * f;
+      pG += rule.wG[q]! * f;
+      pM += rule.wK[q]! * Math.abs(f);
+      if ((q + 1) % GK_N === 0) {
+        value += pK;
+        mass += pM;
+        error += panelError(pK - pG, pM);
+        pK = 0;
+        pG = 0;
+        pM = 0;
+      }
+    }
+    return { value, mass, error: error + tailEstimate(rule, f0, f1, this.settings.R) };
+  }
+
+  private panel(c: number): number {
+    const a = this.a;
+    let lo = 0;
+    let hi = a.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (a[mid]! <= c) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  /** I(c) and J(c) (c within [cLo, cHi]). */
+  eval(c: number): { value: number; mass: number } {
+    const i = this.panel(c);
+    const lo = this.a[i]!;
+    const hi = this.b[i]!;
+    const t = Math.min(1, Math.max(-1, (2 * (c - lo)) / (hi - lo) - 1));
+    return { value: barycentric(this.v, t, i * NC), mass: barycentric(this.m, t, i * NC) };
+  }
+}
+
+/** Barycentric interpolation through the Chebyshev points (values at offset o). */
+function barycentric(vals: ArrayLike<number>, t: number, o = 0): number {
+  let num = 0;
+  let den = 0;
+  for (let j = 0; j < NC; j++) {
+    const d = t - CHEB_X[j]!;
+    if (d === 0) return vals[o + j]!;
+    const w = CHEB_W[j]! / d;
+    num += w * vals[o + j]!;
+    den += w;
+  }
+  return num / den;
+}
+
 /**
  * Generic graded nested quadrature (any rank): level d integrates u_d with coordinates finishing at d evaluated
  * there (coordinate i finishes at min(i, rank − 1)); the rules of deeper levels are rebuilt at each outer node.
- * Evaluations are counted and the run refused beyond maxEvals (bounded time).
+ * When every coordinate has its own direction (k = rank ≥ 3) the innermost integral is tabulated as a function
+ * of its centre (SmoothedTable), which removes one dimension from the loops. Work is counted and the run refused
+ * beyond maxEvals (bounded time); an interpolated innermost integral counts 3.
  */
 export function gradedProduct(
   map: ResolutionMap,
@@ -323,6 +478,7 @@ export function gradedProduct(
   rank: number,
   s: GradedSettings,
   maxEvals: number,
+  tol = 1e-12,
 ): Estimate {
   const k = gs.length;
   const finish: number[][] = Array.from({ length: rank }, () => []);
@@ -343,19 +499,29 @@ export function gradedProduct(
       `resolving the activation's features at this kernel scale in ${rank} dimensions needs about ${n.toExponential(1)} integrand evaluations (more than ${maxEvals.toExponential(1)})`,
       'reduce the kernel scale (smaller --cw or rescaled --inputs) or the number of distinct inputs',
     );
+  const tabulate = rank >= 3 && k === rank;
+  const loops = tabulate ? rank - 1 : rank;
   // cost estimate before integrating: the rules along the central path u = 0
   {
-    let estimate = 1;
-    for (let d = 0; d < rank; d++) estimate *= levelRule(levelBreakpoints(map, levelCoords(d, partial[0]!), s)).u.length;
+    let estimate = tabulate ? 3 : 1;
+    for (let d = 0; d < loops; d++) estimate *= levelRule(levelBreakpoints(map, levelCoords(d, partial[0]!), s)).u.length;
     if (estimate > maxEvals) throw tooMany(estimate);
   }
   let evals = 0;
+  let table: SmoothedTable | undefined;
+  if (tabulate) {
+    const last = k - 1;
+    let reach = 0;
+    for (let e = 0; e < rank - 1; e++) reach += Math.abs(L[last]![e]!) * s.R;
+    table = new SmoothedTable(map, gs[last]!, Math.abs(L[last]![rank - 1]!), -reach - 1e-12, reach + 1e-12, s, tol, maxEvals);
+    evals += table.evaluations;
+  }
   const rec = (d: number): Estimate => {
     const prev = partial[d]!;
     const cur = partial[d + 1]!;
     const rule = levelRule(levelBreakpoints(map, levelCoords(d, prev), s));
     const n = rule.u.length;
-    evals += n;
+    evals += tabulate && d === loops - 1 ? 3 * n : n;
     if (evals > maxEvals) throw tooMany(evals);
     const fin = finish[d]!;
     let value = 0;
@@ -376,8 +542,13 @@ export function gradedProduct(
         F *= gs[i]!(cur[i]!);
       }
       let inner: Estimate = { value: 1, error: 0, mass: 1, tail: 0 };
-      if (d < rank - 1 && F !== 0) inner = rec(d + 1);
-      else if (d < rank - 1) inner = { value: 0, error: 0, mass: 0, tail: 0 };
+      if (table && d === loops - 1) {
+        if (F !== 0) {
+          const t = table.eval(cur[k - 1]!);
+          inner = { value: t.value, error: table.error, mass: t.mass, tail: 0 };
+        } else inner = { value: 0, error: 0, mass: 0, tail: 0 };
+      } else if (d < loops - 1 && F !== 0) inner = rec(d + 1);
+      else if (d < loops - 1) inner = { value: 0, error: 0, mass: 0, tail: 0 };
       const f = F * inner.value;
       value += rule.wK[q]! * f;
       pK += rule.wK[q]! * f;

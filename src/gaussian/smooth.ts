@@ -494,7 +494,7 @@ export function smoothProduct(p: SmoothProblem, cal: Calibration, tol: number, i
   const tolG = gradedTol(tol);
   let settings: GradedSettings = { R: plan.kind === 'graded' ? plan.R0 : 10 + 0.3 * (rank - 1), refine: 0 };
   for (;;) {
-    const est = rewrap(info, () => gradedProduct(map, gs, L, rank, settings, MAX_GRADED_EVALS));
+    const est = rewrap(info, () => gradedProduct(map, gs, L, rank, settings, MAX_GRADED_EVALS, 0.1 * tolG));
     if (!Number.isFinite(est.value)) throw nonFiniteValue(info, gs, L, rank, settings.R, est.value, K);
     if (est.error + est.tail <= tolG * est.mass) return est.value;
     const next = refineSettings(settings, est, tolG);

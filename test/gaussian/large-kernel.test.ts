@@ -175,3 +175,24 @@ describe('erf closed forms at every K (Williams 1997: arcsine kernel; ⟨erf′ 
     }
   });
 });
+
+describe('three inputs at large K: erf closed forms of three-dimensional expectations', () => {
+  // ⟨erf′ erf′ erf′⟩ = (4/π)^{3/2}/√det(I + 2K) (a Gaussian integral); ⟨erf erf erf′(z2)⟩ = (2/√π)(1 + 2K22)^{−1/2}
+  // × (2/π) asin(2K′01/√((1+2K′00)(1+2K′11))) with K′ = K − 2 K·2 K2· /(1 + 2K22) (the factor e^{−z2²} tilts the Gaussian)
+  const act = getActivation('erf');
+  const base = [[1.0, 0.3, 0.2], [0.3, 1.2, 0.4], [0.2, 0.4, 0.8]];
+  const det3 = (M: number[][]): number =>
+    M[0]![0]! * (M[1]![1]! * M[2]![2]! - M[1]![2]! * M[2]![1]!) - M[0]![1]! * (M[1]![0]! * M[2]![2]! - M[1]![2]! * M[2]![0]!) + M[0]![2]! * (M[1]![0]! * M[2]![1]! - M[1]![1]! * M[2]![0]!);
+  it('to 1e-10 for K = 1 … 1e12', () => {
+    for (const scale of LONG ? [1, 9, 100, 1e4, 1e6, 1e8, 1e10, 1e12] : [9, 1e4, 1e12]) {
+      const K = base.map((r) => r.map((x) => x * scale));
+      const ddd = (4 / Math.PI) ** 1.5 / Math.sqrt(det3(K.map((r, i) => r.map((x, j) => (i === j ? 1 : 0) + 2 * x))));
+      const k22 = K[2]![2]!;
+      const Kp = [0, 1].map((i) => [0, 1].map((j) => K[i]![j]! - (2 * K[i]![2]! * K[j]![2]!) / (1 + 2 * k22)));
+      const ssd = ((2 / Math.sqrt(Math.PI)) / Math.sqrt(1 + 2 * k22)) * (2 / Math.PI) * Math.asin((2 * Kp[0]![1]!) / Math.sqrt((1 + 2 * Kp[0]![0]!) * (1 + 2 * Kp[1]![1]!)));
+      expect(rel(E(act, K, [f(0, 1), f(1, 1), f(2, 1)]), ddd), `⟨erf′erf′erf′⟩ at scale ${scale}`).toBeLessThan(1e-10);
+      expect(rel(E(act, K, [f(0, 0), f(1, 0), f(2, 1)]), ssd), `⟨erf erf erf′⟩ at scale ${scale}`).toBeLessThan(1e-10);
+    }
+  });
+});
+

@@ -415,9 +415,15 @@ function maxFactors(orders: readonly (readonly number[])[]): number {
   return p;
 }
 
-/** Tolerance of a graded evaluation's error estimate (relative to ∫|integrand|). */
+/**
+ * Tolerance of a graded evaluation's error estimate, relative to ∫|integrand|. QUADPACK's estimate is pessimistic
+ * (measured errors are 1e-13–1e-15 where it says 1e-11–1e-10), and rounding noise in σ^(k) where σ saturates
+ * (sech² computed as 1 − tanh²) puts a floor of ~1e-10 under it for products of several localised factors: the
+ * estimate is required to be ≤ 1e-9 (1000× the calibration tolerance, at most), i.e. at least 10× inside the
+ * 1e-8 that the recursions promise.
+ */
 function gradedTol(tol: number): number {
-  return Math.min(1e-9, Math.max(1e-13, 10 * tol));
+  return Math.min(1e-9, Math.max(1e-13, 1000 * tol));
 }
 
 /** Context for error messages of one expectation. */
@@ -493,12 +499,14 @@ export function smoothProduct(p: SmoothProblem, cal: Calibration, tol: number, i
   const map = activationFeatures(info.act).map;
   const tolG = gradedTol(tol);
   let settings: GradedSettings = { R: plan.kind === 'graded' ? plan.R0 : 10 + 0.3 * (rank - 1), refine: 0 };
+  let previous: Estimate | undefined;
   for (;;) {
-    const est = rewrap(info, () => gradedProduct(map, gs, L, rank, settings, MAX_GRADED_EVALS, 0.1 * tolG));
+    const est = rewrap(info, () => gradedProduct(map, gs, L, rank, settings, MAX_GRADED_EVALS, 1e-3 * tolG));
     if (!Number.isFinite(est.value)) throw nonFiniteValue(info, gs, L, rank, settings.R, est.value, K);
     if (est.error + est.tail <= tolG * est.mass) return est.value;
-    const next = refineSettings(settings, est, tolG);
+    const next = refineSettings(settings, est, tolG, previous);
     if (!next) throw accuracyError(info.act, info.desc, est.error + est.tail, est.mass, tolG, K);
+    previous = next.refine > settings.refine ? est : previous;
     settings = next;
   }
 }
@@ -516,9 +524,13 @@ function rewrap<T>(info: ExpectationInfo | (() => ExpectationInfo), f: () => T):
   }
 }
 
-/** Next graded settings after a failed estimate: a larger radius if the tail dominates, else narrower panels. */
-function refineSettings(s: GradedSettings, est: Estimate, tolG: number): GradedSettings | undefined {
+/**
+ * Next graded settings after a failed estimate: a larger radius if the tail dominates, else narrower panels — unless
+ * narrower panels did not halve the panel error (rounding-limited): then undefined (refuse).
+ */
+function refineSettings(s: GradedSettings, est: Estimate, tolG: number, previous?: Estimate): GradedSettings | undefined {
   if (est.tail > 0.5 * tolG * est.mass) return s.R < 30 ? { R: s.R + 5, refine: s.refine } : undefined;
+  if (previous && s.refine > 0 && est.error > 0.5 * previous.error) return undefined;
   return s.refine < 2 ? { R: s.R, refine: s.refine + 1 } : undefined;
 }
 
@@ -925,13 +937,15 @@ export class SmoothLayerContext {
     }
     const tolG = gradedTol(sub.tol);
     let settings: GradedSettings = { R: plan.R0, refine: 0 };
+    let previous: Estimate | undefined;
     for (;;) {
       const lay = rewrap(() => this.info(inputs, orders), () => this.gradedLayout(sub, settings));
       const { outer, inner } = this.tables(lay, sub, orders);
       const est = gradedNestedSum(lay.graded!, outer, inner);
       if (!Number.isFinite(est.value)) throw this.nonFinite(lay, sub, orders, est.value, K, this.info(inputs, orders));
       if (est.error + est.tail <= tolG * est.mass) return est.value;
-      const next = refineSettings(settings, est, tolG);
+      const next = refineSettings(settings, est, tolG, previous);
+      previous = next && next.refine > settings.refine ? est : previous;
       if (!next) {
         const i = this.info(inputs, orders);
         throw accuracyError(i.act, i.desc, est.error + est.tail, est.mass, tolG, K);

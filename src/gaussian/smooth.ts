@@ -24,7 +24,8 @@
  *   all k comes from one compiled jet pass per coordinate, and each expectation is a nested dot product — a
  *   layer's dozens of 1-D/2-D expectations then cost about one σ evaluation per node in total. Measured by
  *   bench/recursions.bench.ts (tanh, 2 inputs, 100 layers: 12–16 ms warm, ≥ 12× the NumPy original form).
- * - Work is bounded: at most 1000 trapezoid nodes per direction, 4·10⁶ graded nodes in two dimensions, and a
+ * - Work is bounded: at most 1000 trapezoid nodes per direction, 2·10⁶ graded nodes in two dimensions (with their σ^(k)
+ *   tables, a few hundred MB at most), and a
  *   budget of node visits in three and four; beyond, the expectation is refused with the estimate.
  */
 import type { Activation } from '../activations/types.ts';
@@ -360,7 +361,7 @@ export type Plan =
 const MAX_EVALS = 3e8;
 const MAX_GRADED_EVALS = 4e7;
 /** Inner nodes of a two-dimensional graded layout before it is refused. */
-const MAX_GRADED_NODES = 4e6;
+const MAX_GRADED_NODES = 2e6;
 
 /**
  * The plan for z = L u (see Plan): trapezoid step per direction u_d, calibrated for the largest |dz_i/du_d| among

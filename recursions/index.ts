@@ -215,7 +215,7 @@ function truncation(
         `C_W = ${fmtNum(cw)} is above criticality${crit !== undefined ? ` (C_W = ${fmtNum(crit)} for ${act.name})` : ''}`,
     );
     fix = `use C_W at or below criticality${crit !== undefined ? ` (--cw ${fmtNum(crit)} for ${act.name})` : ''}, or fewer layers`;
-  } else if (layer === 2) {
+  } else if (layer === 2 && Math.max(maxAbs(history[0]!.K), maxAbs(history[0]!.Theta)) > 1e100) {
     parts.push(`the layer-1 kernel is too large (K⁽¹⁾ = ${fmtNum(maxAbs(history[0]!.K))}, Θ⁽¹⁾ = ${fmtNum(maxAbs(history[0]!.Theta))})`);
     fix = 'rescale the inputs (--inputs) or reduce C_W, C_b (--cw, --cb)';
   }

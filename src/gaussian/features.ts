@@ -50,6 +50,63 @@ export interface ActivationFeatures {
 
 const cache = new WeakMap<Activation, ActivationFeatures>();
 
+const widths = new WeakMap<Activation, number>();
+
+/**
+ * The narrowest panel (15-point Gauss–Kronrod, 1e-13 relative) that σ, σ′, σ″ need on |z| ≤ 8: σ's own feature
+ * scale (tanh: 0.5, sin: 1, sin(1000z): ~1e-3; 0 if σ cannot be resolved there at all). The trapezoid rule's
+ * step in z is capped at 3× this width, so that an oscillating σ cannot alias into a spuriously converged sum.
+ */
+export function coreFeatureWidth(act: Activation): number {
+  let w = widths.get(act);
+  if (w === undefined) {
+    w = Infinity;
+    const fs = [0, 1, 2].filter((k) => k <= act.maxOrder).map((k) => act.derivative(k));
+    const scale = fs.map((g) => {
+      let m = 0;
+      for (let z = -CORE; z <= CORE; z += 1 / 64) {
+        const v = Math.abs(g(z));
+        if (Number.isFinite(v)) m = Math.max(m, v);
+      }
+      return m;
+    });
+    const stack: [number, number][] = [];
+    for (let z = -CORE; z < CORE; z += 1) stack.push([z, z + 1]);
+    let panels = 0;
+    while (stack.length && w > 0) {
+      const [a, b] = stack.pop()!;
+      const c = 0.5 * (a + b);
+      const hw = 0.5 * (b - a);
+      let ok = true;
+      for (let k = 0; k < fs.length && ok; k++) {
+        let K = 0;
+        let G = 0;
+        let M = 0;
+        for (let j = 0; j < GK_N; j++) {
+          const v = fs[k]!(c + hw * GK15_T[j]!);
+          if (!Number.isFinite(v)) continue;
+          K += GK15_WK[j]! * v;
+          G += GK15_WG[j]! * v;
+          M += GK15_WK[j]! * Math.abs(v);
+          if (Math.abs(v) > scale[k]!) scale[k] = Math.abs(v); // a narrow peak between grid points
+        }
+        if (panelError(hw * (K - G), hw * M) > TOL_MAP * hw * M + TOL_FLOOR * hw * scale[k]!) ok = false;
+      }
+      if (ok || hw < 1e-6) {
+        w = Math.min(w, b - a);
+        continue;
+      }
+      if (++panels > 4000) {
+        w = 0; // finer than the quadratures can follow over |z| ≤ 8
+        break;
+      }
+      stack.push([a, c], [c, b]);
+    }
+    widths.set(act, w);
+  }
+  return w;
+}
+
 export function activationFeatures(act: Activation): ActivationFeatures {
   let f = cache.get(act);
   if (!f) {
@@ -204,8 +261,9 @@ export class ResolutionMap {
 
   /**
    * Refine a list of breakpoints by bisecting panels whose test integrals fail the Gauss–Kronrod criterion. A panel
-   * narrower than 1/4 whose halves together are no better than 0.7 of it is limited by rounding (noise in an
-   * expression that cancels, e.g. high derivatives of tanh forms where σ^(k) ~ 1e-15): it is accepted as it is.
+   * narrower than 1/4, within 10× of its tolerance, whose halves together are no better than 0.7 of it is limited
+   * by rounding (noise in an expression that cancels, e.g. high derivatives of tanh forms where σ^(k) ~ 1e-15): it
+   * is accepted as it is. (An unresolved narrow feature is far above its tolerance and keeps being bisected.)
    */
   private refine(seed: number[]): number[] {
     const out: number[] = [seed[0]!];
@@ -219,7 +277,7 @@ export class ResolutionMap {
         const m = 0.5 * (p.a + p.b);
         const e1 = this.excess(p.a, m);
         const e2 = this.excess(m, p.b);
-        const roundoff = p.b - p.a < 1 / 4 && e1 + e2 > 0.7 * e;
+        const roundoff = p.b - p.a < 1 / 4 && e1 + e2 > 0.7 * e && e <= 10;
         if (!roundoff) {
           stack.push({ a: m, b: p.b, err: e2 }, { a: p.a, b: m, err: e1 });
           continue;
@@ -255,6 +313,7 @@ export class ResolutionMap {
         K += GK15_WK[j]! * v;
         G += GK15_WG[j]! * v;
         M += GK15_WK[j]! * Math.abs(v);
+        if (Math.abs(v) > this.coreScale[k]!) this.coreScale[k] = Math.abs(v); // a narrow peak between grid points
       }
       if (!finite) continue;
       const err = panelError(hw * (K - G), hw * M);

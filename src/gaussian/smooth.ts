@@ -32,7 +32,7 @@ import type { Activation } from '../activations/types.ts';
 import { NnftNumericalError } from '../errors.ts';
 import { pivotedCholesky } from './linalg.ts';
 import { Float64Arena } from './arena.ts';
-import { activationFeatures } from './features.ts';
+import { activationFeatures, coreFeatureWidth } from './features.ts';
 import { accuracyError, describeProduct, failureError, overflowError, what } from './failures.ts';
 import { buildGradedNodes, gradedNestedSum, gradedProduct, type Estimate, type GradedNodes, type GradedSettings } from './graded.ts';
 
@@ -66,7 +66,10 @@ export interface StepChoice {
 /** Step ladder floor and node budget per direction of the trapezoid rule (beyond: the graded rule of graded.ts). */
 const H_MIN = 0.003;
 export const MAX_TRAPEZOID_NODES = 1000;
-/** Largest step in z (= s·h): a coarser step could alias oscillating σ (sin) into a spuriously converged sum. */
+/**
+ * Largest step in z (= s·h), 3× σ's core feature width (features.ts; 1.5 for tanh, whose core panels are 0.5
+ * wide): a coarser step could alias an oscillating σ (sin, sin(1000z)) into a spuriously converged sum.
+ */
 const Z_STEP_MAX = 1.5;
 /** Nodes beyond the calibration's radius cap are not examined: |u| ≤ U_MAX. */
 const U_MAX = 40;
@@ -211,8 +214,9 @@ export class Calibration {
       return r;
     };
     const ratio = 0.85;
-    // the ladder starts at the largest rung with a z-step s·h ≤ Z_STEP_MAX
-    let h = Math.pow(ratio, Math.max(0, Math.ceil(Math.log(Z_STEP_MAX / s) / Math.log(ratio))));
+    // the ladder starts at the largest rung with a z-step s·h ≤ 3·(σ's feature width), at most Z_STEP_MAX
+    const zStep = Math.min(Z_STEP_MAX, 3 * coreFeatureWidth(act));
+    let h = Math.pow(ratio, Math.max(0, Math.ceil(Math.log(zStep / s) / Math.log(ratio))));
     if (!(h > H_MIN)) return failed({ kind: 'resolution', s });
     let cur = runAt(h);
     // tails that do not decay within |u| ≤ U_MAX (growth like e^{γz²} or faster) do not depend on the step

@@ -56,7 +56,7 @@ export function failureError(act: Activation, desc: string, f: CalibrationFailur
       if (!tame && (f.value === Infinity || f.value === -Infinity)) {
         return new NnftOverflowError(
           w,
-          `${d}(z) overflows double precision (${f.value}) at z = ${fmt(f.z)}, where the Gaussian of variance K = ${fmt(K)} has non-negligible weight (the expectation is too large to represent)`,
+          `${d}(z) overflows double precision (${f.value}) at z = ${fmt(f.z)}, where the Gaussian of variance K = ${fmt(K)} has non-negligible weight (the expectation is too large to represent, or diverges)`,
           FIX_SCALE,
         );
       }

@@ -116,3 +116,28 @@ describe('an under-resolved rule says so', () => {
     expect(sawError).toBe(true); // the coarse rules are really wrong, and said so
   });
 });
+
+describe('activations with features much narrower than 1', () => {
+  it('tanh(1000z): 1-D and 2-D against the independent quadrature to 1e-12; sin(1000z): exact or refused, never aliased', async () => {
+    const { expect1, expect2 } = await import('./independent-quadrature.ts');
+    const { expectActivationProduct: E } = await import('../../src/gaussian/index.ts');
+    const f = (input: number, order: number) => ({ input, order });
+    const K = [[0.625, -0.125], [-0.125, 0.425]];
+    const t = getActivation('tanh(1000*z)');
+    const s = (z: number) => Math.tanh(1000 * z);
+    const d = (z: number) => 1000 / Math.cosh(1000 * z) ** 2;
+    const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
+    expect(rel(E(t, K, [f(0, 0), f(0, 0)]), expect1((z) => s(z) ** 2, 0.625, 0, 1e-13))).toBeLessThan(1e-12);
+    expect(rel(E(t, K, [f(0, 0), f(1, 0)]), expect2(s, s, 0.625, -0.125, 0.425, 1e-12))).toBeLessThan(1e-12);
+    expect(rel(E(t, K, [f(0, 1), f(1, 1)]), expect2(d, d, 0.625, -0.125, 0.425, 1e-12))).toBeLessThan(1e-12);
+    // ⟨sin²(1000z)⟩ = (1 − e^{−2·10⁶K})/2 = 1/2: a trapezoid step of ~1 in z aliases it (it gave 0.477 at K = 0.425)
+    const sn = getActivation('sin(1000*z)');
+    let v: number | undefined;
+    try {
+      v = E(sn, [[0.425]], [f(0, 0), f(0, 0)]);
+    } catch (e) {
+      expect((e as Error).message).toMatch(/sin\(1000\*z\)/);
+    }
+    if (v !== undefined) expect(Math.abs(v - 0.5)).toBeLessThan(1e-10);
+  });
+});

@@ -35,11 +35,13 @@ export function register(program: Command): void {
       // the table normalises V by K², so it always shows K
       if (!opts.json && !quantities.includes('K')) quantities.unshift('K');
       const res = solveRecursions({ ...spec, quantities });
-      if (opts.json) {
-        process.stdout.write(JSON.stringify(res) + '\n');
-        return;
+      process.stdout.write((opts.json ? JSON.stringify(res) : formatTable(res.layers, spec.inputs[0].length)) + '\n');
+      // an overflowing layer ends the solve: the finite layers are printed, the reason goes to stderr, exit 2
+      const tr = res.truncated;
+      if (tr) {
+        process.stderr.write(`nnft: stopped at layer ${tr.layer} (${tr.quantity}): ${tr.reason} — ${tr.fix}; layers 1–${tr.layer - 1} are reported\n`);
+        process.exitCode = 2;
       }
-      process.stdout.write(formatTable(res.layers, spec.inputs[0].length) + '\n');
     });
 }
 

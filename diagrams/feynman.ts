@@ -20,6 +20,7 @@
 import { MultiUndirectedGraph } from 'graphology';
 import { NnftInputError } from '../src/errors.ts';
 import { Rational, factorialBig } from '../src/rational.ts';
+import { rejectUnknownKeys, specKeys } from '../src/spec.ts';
 import { buildCodeMaps, canonicalAut, degreePreservingPermutations } from './canonical.ts';
 
 export interface FeynmanSpec {
@@ -30,6 +31,8 @@ export interface FeynmanSpec {
   /** highest total order in the couplings (number of vertices); orders 0..order are returned */
   order: number;
 }
+
+export const FEYNMAN_SPEC_KEYS = specKeys<FeynmanSpec>({ points: true, couplings: true, order: true });
 
 export const MIN_DEGREE = 3;
 export const MAX_DEGREE = 8;
@@ -106,6 +109,7 @@ export interface FeynmanResult {
 
 export function validateFeynmanSpec(spec: unknown): FeynmanSpec {
   if (spec === null || typeof spec !== 'object') throw new NnftInputError('spec', 'expected {points, couplings, order}', 'e.g. {points: 4, couplings: [4, 6], order: 1}');
+  rejectUnknownKeys('spec', spec, FEYNMAN_SPEC_KEYS);
   const s = spec as Record<string, unknown>;
   const points = s.points;
   if (typeof points !== 'number' || !Number.isInteger(points) || points < 1) {

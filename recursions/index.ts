@@ -11,7 +11,7 @@
  * so duplicate or collinear inputs give the same numbers as the de-duplicated set.
  */
 import { NnftInputError } from '../src/errors.ts';
-import { normalizeSpec, type ArchitectureSpec } from '../src/spec.ts';
+import { normalizeSpec, specKeys, type ArchitectureSpec } from '../src/spec.ts';
 import { getActivation } from '../src/activations/index.ts';
 import { makeLayerExpectations } from './expectation.ts';
 import { Float64Arena } from '../src/gaussian/index.ts';
@@ -45,6 +45,8 @@ export interface RecursionSpec extends ArchitectureSpec {
   /** Which quantities to report (default K, Theta, V4, K1). Their dependencies are computed internally. */
   quantities?: readonly QuantityName[];
 }
+/** The keys RecursionSpec adds to ArchitectureSpec (any other key of a spec is refused). */
+export const RECURSION_SPEC_KEYS = specKeys<Omit<RecursionSpec, keyof ArchitectureSpec>>({ quantities: true });
 
 /** One layer of the result (DESIGN §6): only the requested quantities are present. */
 export interface LayerResult {
@@ -162,7 +164,7 @@ function checkFinite(q: QuantityName, layer: number, t: Float64Array): void {
 /** Solve the recursions for spec; see the module comment. */
 export function solveRecursions(spec: RecursionSpec, opts: SolveOptions = {}): RecursionResult {
   const requested = parseQuantities(spec?.quantities as string[] | undefined);
-  const ns = normalizeSpec(spec);
+  const ns = normalizeSpec(spec, RECURSION_SPEC_KEYS);
   if (opts.dedupe !== false) {
     const uniq: number[][] = [];
     const map = ns.inputs.map((x) => {

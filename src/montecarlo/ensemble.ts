@@ -8,7 +8,7 @@ import { jackknife, mergeGroupState, newGroupState, type GroupState } from './ac
 import { ensembleDerived, nest2, nest4 } from './estimators.ts';
 import { defaultWorkers, netsIn, runAll, runLayout, serialisableSpec, type RunLayout } from './run.ts';
 import { buildPlan, validateQuantities, type Plan } from './sampler.ts';
-import type { EnsembleSpec, McLayerResult, McQuantity, McResult } from './types.ts';
+import { CORRELATOR_SPEC_KEYS, ENSEMBLE_SPEC_KEYS, type EnsembleSpec, type McLayerResult, type McQuantity, type McResult } from './types.ts';
 
 export const SHARD_FORMAT = 'nnft-mc-state/1';
 
@@ -103,7 +103,7 @@ async function infiniteWidth(
     notes?.push('K1/Theta1 need fixed inputs (a T-layer makes them random): pass `infinite` explicitly');
     return { K, Theta };
   }
-  const ns = normalizeSpec(spec);
+  const ns = normalizeSpec(spec, [...ENSEMBLE_SPEC_KEYS, ...CORRELATOR_SPEC_KEYS]);
   if (plan.gaussNet) {
     // Gauss-net closed form: ⟨σ_aσ_b⟩ = exp(K_ab − (K_aa + K_bb)/2) =: e_ab (σ' = σ)
     const Ks: Float64Array[] = [];

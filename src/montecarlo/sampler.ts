@@ -13,10 +13,10 @@
  */
 import { getActivation } from '../activations/index.ts';
 import { NnftInputError } from '../errors.ts';
-import { normalizeSpec } from '../spec.ts';
+import { normalizeSpec, rejectUnknownKeys } from '../spec.ts';
 import { NetStream } from './rng.ts';
 import type { EnsembleSpec, McQuantity } from './types.ts';
-import { NTK_QUANTITIES } from './types.ts';
+import { CORRELATOR_SPEC_KEYS, DISTRIBUTION_SPEC_KEYS, ENSEMBLE_SPEC_KEYS, NTK_QUANTITIES } from './types.ts';
 
 export interface LayerLayout {
   /** offsets into the per-network statistics vector (−1: absent) */
@@ -97,7 +97,8 @@ export interface NpointRequest {
 
 /** Build the sampling plan (validates the spec; throws NnftInputError on bad input). */
 export function buildPlan(spec: EnsembleSpec, npoint?: NpointRequest): Plan {
-  const ns = normalizeSpec(spec);
+  const ns = normalizeSpec(spec, [...ENSEMBLE_SPEC_KEYS, ...CORRELATOR_SPEC_KEYS]);
+  rejectUnknownKeys('distribution', spec.distribution, DISTRIBUTION_SPEC_KEYS);
   const quantities = validateQuantities(spec.quantities as string[] | undefined);
   const seed = spec.seed ?? 0;
   if (!Number.isSafeInteger(seed) || seed < 0) throw new NnftInputError('seed', `expected a non-negative integer, got ${String(seed)}`);

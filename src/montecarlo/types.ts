@@ -1,5 +1,6 @@
 /** Public types of the Monte Carlo module (DESIGN §3, §6, §7). */
-import type { ArchitectureSpec } from '../spec.ts';
+import { specKeys, type ArchitectureSpec } from '../spec.ts';
+import type { CorrelatorSpec } from './correlators.ts';
 
 export type McQuantity = 'K' | 'V4' | 'K1' | 'Theta' | 'Theta1' | 'A' | 'B' | 'D' | 'F';
 export const MC_QUANTITIES: readonly McQuantity[] = ['K', 'V4', 'K1', 'Theta', 'Theta1', 'A', 'B', 'D', 'F'];
@@ -70,6 +71,14 @@ export interface EnsembleSpec extends ArchitectureSpec {
   /** Progress callback (networks done, total of this run/shard). */
   onProgress?: (done: number, total: number) => void;
 }
+
+/** The keys EnsembleSpec and CorrelatorSpec add to ArchitectureSpec, and DistributionSpec's (others are refused). */
+export const ENSEMBLE_SPEC_KEYS = specKeys<Omit<EnsembleSpec, keyof ArchitectureSpec>>({
+  nets: true, seed: true, quantities: true, shard: true, workers: true, distribution: true, network: true, bias: true,
+  sampler: true, estimator: true, infinite: true, groups: true, blockSize: true, onProgress: true,
+});
+export const CORRELATOR_SPEC_KEYS = specKeys<Omit<CorrelatorSpec, keyof EnsembleSpec>>({ layer: true, orders: true, outputs: true, inputIndices: true, points: true, wick: true, replicates: true });
+export const DISTRIBUTION_SPEC_KEYS = specKeys<DistributionSpec>({ weights: true, meanShift: true, output: true, tLayer: true, correlated: true });
 
 export interface Estimate<T> {
   mean: T;

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
-import { writeFileSync } from 'node:fs';
+import * as D from '../../../diagrams/index.ts';
 import { NnftInputError } from '../../errors.ts';
+import { parseInteger } from '../options.ts';
+import { requireWritableFile, writeFileAtomic } from '../output.ts';
 
 interface DiagramsOptions {
   points: string;
@@ -11,11 +13,6 @@ interface DiagramsOptions {
   svg?: string;
   space?: string;
   connected?: boolean;
-}
-
-function parseInteger(name: string, s: string): number {
-  if (!/^\s*-?\d+\s*$/.test(String(s))) throw new NnftInputError(name, `'${s}' is not an integer`);
-  return Number(s);
 }
 
 /** "4,6", "g4,g6", "lambda,kappa" → degrees. */
@@ -35,7 +32,7 @@ export function parseCouplings(s: string): number[] {
   });
 }
 
-/** `nnft diagrams`: EFT Feynman diagrams of G⁽ⁿ⁾ with exact coefficients (DESIGN §4, seed 003). */
+/** `nnft diagrams`: EFT Feynman diagrams of G⁽ⁿ⁾ with exact coefficients (Maiti, Non-Perturbative Non-Lagrangian Neural Network Field Theories). */
 export function register(program: Command): void {
   program
     .command('diagrams')
@@ -51,20 +48,20 @@ export function register(program: Command): void {
     .addHelpText(
       'after',
       `
-Coefficients include the sign and the 1/N! of expanding e^{−S_int}; g4 = λ, g6 = κ of seed 003.
+Coefficients include the sign and the 1/N! of expanding e^{−S_int}; g4 = λ, g6 = κ in Maiti's notation.
 Examples:
   $ nnft diagrams --points 4 --couplings 4,6 --order 1
   $ nnft diagrams --points 4 --couplings 4,6 --order 1 --json
   $ nnft diagrams --points 2 --couplings 4,6 --order 2 --space zero --json   # "series": {"1":"1","g4":"-12",…}
   $ nnft diagrams --points 6 --couplings 6 --order 1 --latex --svg g6.svg`,
     )
-    .action(async (opts: DiagramsOptions) => {
+    .action((opts: DiagramsOptions) => {
       quietOnClosedPipe();
-      const D = await import('../../../diagrams/index.ts');
+      if (opts.svg !== undefined) requireWritableFile('--svg', opts.svg);
       const spec = {
-        points: parseInteger('--points', opts.points),
+        points: parseInteger('--points', opts.points, { min: 1, example: 'e.g. --points 4' }),
         couplings: parseCouplings(opts.couplings),
-        order: parseInteger('--order', opts.order),
+        order: parseInteger('--order', opts.order, { min: 0, example: 'e.g. --order 2' }),
       };
       if (opts.space !== undefined && opts.space !== 'zero') {
         throw new NnftInputError('--space', `'${opts.space}' is not available from the command line`, "use --space zero, or the library's evaluateDiagram for point sets and intervals");
@@ -74,7 +71,7 @@ Examples:
       const topologies = D.groupByTopology(ds);
       const series = opts.space === 'zero' ? D.zeroDimensionalSeries(ds) : null;
       if (opts.svg) {
-        writeFileSync(opts.svg, D.diagramsSVG(ds));
+        writeFileAtomic('--svg', opts.svg, D.diagramsSVG(ds));
         process.stderr.write(`wrote ${ds.length} diagrams to ${opts.svg}\n`);
       }
       if (opts.json) {

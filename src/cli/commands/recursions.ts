@@ -1,8 +1,15 @@
 import type { Command } from 'commander';
-import { addArchitectureOptions, parseArchitecture } from '../architecture.ts';
+import { parseQuantities, solveRecursions, type LayerResult } from '../../../recursions/index.ts';
+import { addArchitectureOptions, parseArchitecture, type ArchitectureOptions } from '../architecture.ts';
+import { parseList } from '../options.ts';
+
+interface RecursionsOptions extends ArchitectureOptions {
+  quantities: string;
+  json?: boolean;
+}
 
 const EXAMPLE = `
-Quantities (DESIGN §3; finite-width ones reported WITHOUT the 1/n_{ℓ−1} factor):
+Quantities (PDLT conventions; finite-width ones reported WITHOUT the 1/n_{ℓ−1} factor):
   K       infinite-width kernel K⁽ℓ⁾ (m×m)             Theta   infinite-width NTK Θ⁽ℓ⁾ (m×m)
   V4      four-point vertex V_(α1α2)(α3α4) (m⁴)        K1      1/n correction to the two-point function (m×m)
   Theta1  1/n correction to the mean NTK (m×m)         A, B    NTK variance (m⁴)
@@ -18,15 +25,14 @@ Example:
 export function register(program: Command): void {
   const cmd = program
     .command('recursions')
-    .description('infinite-width kernel and NTK, and their 1/n corrections, layer by layer (DESIGN §4)');
+    .description('infinite-width kernel and NTK, and their 1/n corrections, layer by layer');
   addArchitectureOptions(cmd)
     .option('--quantities <list>', 'comma list of K,Theta,V4,K1,Theta1,A,B,D,F', 'K,Theta,V4,K1')
-    .option('--json', 'print the DESIGN §6 JSON instead of the table')
+    .option('--json', 'print JSON {"spec","layers":[{"layer","width","K",…}]} instead of the table')
     .addHelpText('after', EXAMPLE)
-    .action(async (opts: Record<string, string>) => {
-      const { solveRecursions, parseQuantities } = await import('../../../recursions/index.ts');
+    .action((opts: RecursionsOptions) => {
       const spec = parseArchitecture(opts);
-      const quantities = parseQuantities(String(opts.quantities).split(',').map((s) => s.trim()).filter((s) => s !== ''));
+      const quantities = parseQuantities(parseList('--quantities', opts.quantities, 'K,Theta,V4'));
       // the table normalises V by K², so it always shows K
       if (!opts.json && !quantities.includes('K')) quantities.unshift('K');
       const res = solveRecursions({ ...spec, quantities });
@@ -34,11 +40,11 @@ export function register(program: Command): void {
         process.stdout.write(JSON.stringify(res) + '\n');
         return;
       }
-      process.stdout.write(formatTable(res.layers, spec.inputs[0].length) + '\n');
+      process.stdout.write(formatTable(res.layers, spec.inputs[0]!.length) + '\n');
     });
 }
 
-type Row = Awaited<ReturnType<typeof import('../../../recursions/index.ts').solveRecursions>>['layers'][number];
+type Row = LayerResult;
 
 function fmt(x: number): string {
   if (x === 0) return '0';

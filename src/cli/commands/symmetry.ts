@@ -1,13 +1,28 @@
 import type { Command } from 'commander';
-import { NnftInputError } from '../../errors.ts';
+import { checkSymmetry } from '../../symmetry/index.ts';
+import { parseInteger, parseNumber, SEED_RANGE, type IntegerRange } from '../options.ts';
+
+interface SymmetryOptions {
+  case: string;
+  dim?: string;
+  width: string;
+  nets?: string;
+  seed: string;
+  activation?: string;
+  orders?: string;
+  elements: string;
+  experiments: string;
+  significance: string;
+  json?: boolean;
+}
 
 const EXAMPLE = `
-Cases (seed 000): so-output, so-output-quartic, so-input, su-output, sp-output, translation,
+Cases (Maiti, Stoner, Halverson, Symmetry-via-Duality): so-output, so-output-quartic, so-input, su-output, sp-output, translation,
   broken-mean, ntk-so-output, ntk-so-input; broken controls broken-input, broken-translation.
 Each network of the ensemble is compared with its own transform (paired differences), so the verdict
 "invariant"/"broken" is a z-test at family-wise significance α over all correlator entries (Bonferroni),
 confirmed on held-out networks (the 10 largest |z| of the first half of the experiments re-tested on the rest);
-M_n = |G′ − G| is averaged as in seed 000 App. C (mean, sigma across experiments, bound δM of eq. 45).
+M_n = |G′ − G| is averaged as in App. C of that paper (mean, sigma across experiments, bound δM of eq. 45).
 --dim is the dimension the group acts on: D (outputs) for output cases, d (inputs) for input cases.
 
 Example:
@@ -15,18 +30,15 @@ Example:
 prints {"case":"so-output","verdict":"invariant","maxZ":…,"M":{"1":{…},"2":{"mean":…,"sigma":…,"bound":…},"4":{…}},…}
 `;
 
-function int(name: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const x = Number(v);
-  if (!Number.isInteger(x)) throw new NnftInputError(`--${name}`, `expected an integer, got '${v}'`);
-  return x;
+function int(name: string, v: string | undefined, range: IntegerRange = { min: 1 }): number | undefined {
+  return v === undefined ? undefined : parseInteger(`--${name}`, v, range);
 }
 
 /** `nnft symmetry`: invariance checks of correlators and of the mean NTK (src/symmetry). */
 export function register(program: Command): void {
   program
     .command('symmetry')
-    .description('symmetry-via-duality checks: are the ensemble correlators / mean NTK invariant under a group? (seed 000)')
+    .description('symmetry-via-duality checks: are the ensemble correlators / mean NTK invariant under a group?')
     .requiredOption('--case <name>', 'which case (see below)')
     .option('--dim <D>', 'dimension the group acts on (outputs D or inputs d)')
     .option('--width <n>', 'hidden width n', '32')
@@ -39,13 +51,9 @@ export function register(program: Command): void {
     .option('--significance <alpha>', 'family-wise significance of the verdict', '0.001')
     .option('--json', 'print JSON')
     .addHelpText('after', EXAMPLE)
-    .action(async (opts: Record<string, string | boolean | undefined>) => {
-      const { checkSymmetry } = await import('../../symmetry/index.ts');
-      const orders = typeof opts.orders === 'string'
-        ? opts.orders.split(',').map((s) => s.trim()).filter((s) => s).map((s) => (s === 'ntk' ? 'ntk' : Number(s))) as (number | 'ntk')[]
-        : undefined;
-      if (orders?.some((o) => o !== 'ntk' && !Number.isInteger(o))) throw new NnftInputError('--orders', `'${opts.orders}' is not a list of integers / ntk`);
-      const significance = Number(opts.significance);
+    .action(async (opts: SymmetryOptions) => {
+      const orders = opts.orders?.split(',').map((s) => s.trim()).filter((s) => s).map((s): number | 'ntk' => (s === 'ntk' ? 'ntk' : parseInteger('--orders', s, { min: 1, example: "orders such as 1,2,4 and/or 'ntk'" })));
+      const significance = parseNumber('--significance', opts.significance, { min: 0, exclusive: true, max: 1, example: 'e.g. --significance 0.001' });
       let bar: { start(t: number, v: number): void; update(v: number): void; stop(): void } | null = null;
       if (process.stderr.isTTY) {
         const { SingleBar, Presets } = await import('cli-progress');
@@ -53,15 +61,15 @@ export function register(program: Command): void {
       }
       let started = false;
       const res = checkSymmetry({
-        case: String(opts.case),
-        dim: int('dim', opts.dim as string | undefined),
-        width: int('width', opts.width as string | undefined),
-        nets: int('nets', opts.nets as string | undefined),
-        seed: int('seed', opts.seed as string | undefined),
-        activation: opts.activation as string | undefined,
+        case: opts.case,
+        dim: int('dim', opts.dim),
+        width: int('width', opts.width),
+        nets: int('nets', opts.nets),
+        seed: int('seed', opts.seed, SEED_RANGE),
+        activation: opts.activation,
         orders,
-        elements: int('elements', opts.elements as string | undefined),
-        experiments: int('experiments', opts.experiments as string | undefined),
+        elements: int('elements', opts.elements),
+        experiments: int('experiments', opts.experiments),
         significance,
         onProgress: bar
           ? (done, total) => {

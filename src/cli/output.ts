@@ -80,7 +80,11 @@ export function writeFileAtomic(option: string, path: string, text: string | Uin
     writeFileSync(tmp, text);
     renameSync(tmp, path);
   } catch (e) {
-    rmSync(tmp, { force: true });
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      // the temporary file could not have been created either
+    }
     throw new NnftInputError(option, `could not write ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 'check the disk space and permissions, or choose another path');
   }
 }

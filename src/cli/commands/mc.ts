@@ -249,6 +249,6 @@ export function formatResult(res: AnyResult): string {
 
 function table(head: string[], rows: string[][]): string[] {
   const w = head.map((c, j) => Math.max(c.length, ...rows.map((r) => (r[j] ?? '').length)));
-  const line = (r: string[]): string => r.map((s, j) => (s ?? '').padStart(w[j])).join('  ');
+  const line = (r: string[]): string => r.map((s, j) => (s ?? '').padStart(w[j] ?? 0)).join('  ');
   return [line(head), line(w.map((x) => '-'.repeat(x))), ...rows.map(line)];
 }

@@ -52,6 +52,10 @@ function fmt(x: number): string {
   return a >= 1e-3 && a < 1e5 ? x.toPrecision(6) : x.toExponential(4);
 }
 
+/** Entry [a][a] of a matrix and [a][a][a][a] of a rank-4 tensor (NaN when absent). */
+const diag2 = (M: number[][] | undefined, a: number): number => M?.[a]?.[a] ?? NaN;
+const diag4 = (T: number[][][][] | undefined, a: number): number => T?.[a]?.[a]?.[a]?.[a] ?? NaN;
+
 /** A readable per-layer table: one row per layer and input α, diagonal entries only. */
 export function formatTable(layers: Row[], n0: number): string {
   const cols = ['layer', 'width', 'α'];
@@ -63,22 +67,21 @@ export function formatTable(layers: Row[], n0: number): string {
   if (has('Theta1')) cols.push('Θ¹_αα');
   for (const q of ['A', 'B', 'D', 'F'] as const) if (has(q)) cols.push(`${q}_αααα`);
   const rows: string[][] = [];
-  for (let i = 0; i < layers.length; i++) {
-    const l = layers[i];
-    const nPrev = i === 0 ? n0 : layers[i - 1].width;
+  layers.forEach((l, i) => {
+    const nPrev = i === 0 ? n0 : (layers[i - 1]?.width ?? NaN);
     const m = (l.K ?? l.Theta ?? l.K1 ?? l.Theta1 ?? [[]]).length || (l.V4 ?? l.A ?? l.B ?? l.D ?? l.F ?? []).length;
     for (let a = 0; a < m; a++) {
       const r = [String(l.layer), String(l.width), String(a)];
-      if (has('K')) r.push(fmt(l.K![a][a]));
-      if (has('Theta')) r.push(fmt(l.Theta![a][a]));
-      if (has('V4')) r.push(fmt(l.V4![a][a][a][a] / (nPrev * l.K![a][a] ** 2)));
-      if (has('K1')) r.push(fmt(l.K1![a][a]));
-      if (has('Theta1')) r.push(fmt(l.Theta1![a][a]));
-      for (const q of ['A', 'B', 'D', 'F'] as const) if (has(q)) r.push(fmt(l[q]![a][a][a][a]));
+      if (has('K')) r.push(fmt(diag2(l.K, a)));
+      if (has('Theta')) r.push(fmt(diag2(l.Theta, a)));
+      if (has('V4')) r.push(fmt(diag4(l.V4, a) / (nPrev * diag2(l.K, a) ** 2)));
+      if (has('K1')) r.push(fmt(diag2(l.K1, a)));
+      if (has('Theta1')) r.push(fmt(diag2(l.Theta1, a)));
+      for (const q of ['A', 'B', 'D', 'F'] as const) if (has(q)) r.push(fmt(diag4(l[q], a)));
       rows.push(r);
     }
-  }
-  const w = cols.map((c, j) => Math.max(c.length, ...rows.map((r) => r[j].length)));
-  const line = (r: string[]): string => r.map((s, j) => s.padStart(w[j])).join('  ');
+  });
+  const w = cols.map((c, j) => Math.max(c.length, ...rows.map((r) => (r[j] ?? '').length)));
+  const line = (r: string[]): string => r.map((s, j) => s.padStart(w[j] ?? 0)).join('  ');
   return [line(cols), line(w.map((x) => '-'.repeat(x))), ...rows.map(line)].join('\n');
 }

@@ -14,7 +14,8 @@ Quantities (PDLT conventions; finite-width ones reported WITHOUT the 1/n_{ℓ−
   V4      four-point vertex V_(α1α2)(α3α4) (m⁴)        K1      1/n correction to the two-point function (m×m)
   Theta1  1/n correction to the mean NTK (m×m)         A, B    NTK variance (m⁴)
   D, F    NTK–preactivation cross-correlations (m⁴)
-Default: K,Theta,V4,K1. The table shows K, Θ and V/(n K²) (with n = n_{ℓ−1}) on the diagonal.
+Default: K,Theta,V4,K1. The table shows K, Θ and V/(n K²) (with n = n_{ℓ−1}; '—' where K² is 0 or
+overflows) on the diagonal.
 
 Example:
   nnft recursions --activation tanh --cb 0 --cw 1 --widths 64,64,64 \\
@@ -56,6 +57,12 @@ function fmt(x: number): string {
 const diag2 = (M: number[][] | undefined, a: number): number => M?.[a]?.[a] ?? NaN;
 const diag4 = (T: number[][][][] | undefined, a: number): number => T?.[a]?.[a]?.[a]?.[a] ?? NaN;
 
+/** V/(n K²) for the table: '—' where it is not a finite number (K = 0, or K² outside the double range). */
+function ratio(v: number, nK2: number): string {
+  const x = v / nK2;
+  return Number.isFinite(x) ? fmt(x) : '—';
+}
+
 /** A readable per-layer table: one row per layer and input α, diagonal entries only. */
 export function formatTable(layers: Row[], n0: number): string {
   const cols = ['layer', 'width', 'α'];
@@ -74,7 +81,7 @@ export function formatTable(layers: Row[], n0: number): string {
       const r = [String(l.layer), String(l.width), String(a)];
       if (has('K')) r.push(fmt(diag2(l.K, a)));
       if (has('Theta')) r.push(fmt(diag2(l.Theta, a)));
-      if (has('V4')) r.push(fmt(diag4(l.V4, a) / (nPrev * diag2(l.K, a) ** 2)));
+      if (has('V4')) r.push(ratio(diag4(l.V4, a), nPrev * diag2(l.K, a) ** 2));
       if (has('K1')) r.push(fmt(diag2(l.K1, a)));
       if (has('Theta1')) r.push(fmt(diag2(l.Theta1, a)));
       for (const q of ['A', 'B', 'D', 'F'] as const) if (has(q)) r.push(fmt(diag4(l[q], a)));

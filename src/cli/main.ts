@@ -42,6 +42,8 @@ export function buildProgram(): Command {
 
 /** The subcommand being parsed or run, for messages and for naming its options. */
 let active: Command | undefined;
+/** The subcommands' names, for "unknown command" messages. */
+let COMMAND_NAMES: string[] = [];
 
 function commandName(): string {
   return active && active.parent ? `nnft ${active.name()}` : 'nnft';
@@ -89,8 +91,6 @@ function commanderMessage(e: CommanderError): string {
   return `${commandName()}: ${head} — ${fix}`;
 }
 
-let COMMAND_NAMES: string[] = [];
-
 /** Print the error the way the exit codes above promise, and exit. */
 export function fail(e: unknown): never {
   if (e instanceof CommanderError) {
@@ -132,6 +132,10 @@ export async function main(argv: string[]): Promise<void> {
   if (argv.length <= 2) {
     program.outputHelp({ error: true });
     process.exit(EXIT_USER);
+  }
+  const [word, topic] = argv.slice(2);
+  if (word === 'help' && topic !== undefined && !COMMAND_NAMES.includes(topic)) {
+    fail(new CommanderError(EXIT_USER, 'commander.unknownCommand', `error: unknown command '${topic}'`));
   }
   try {
     await program.parseAsync(argv);

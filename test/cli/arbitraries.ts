@@ -63,9 +63,13 @@ export const variance: fc.Arbitrary<string> = mostly(
   badNumber,
 );
 
-/** A per-layer list or one value. */
-function perLayer(value: fc.Arbitrary<string>): fc.Arbitrary<string> {
-  return fc.oneof({ weight: 4, arbitrary: value }, { weight: 1, arbitrary: fc.array(value, { minLength: 1, maxLength: 5 }).map((xs) => xs.join(',')) });
+/** One value, or (now and then) one per layer — rarely a list of the wrong length. */
+function perLayer(value: fc.Arbitrary<string>, L: number): fc.Arbitrary<string> {
+  return fc.oneof(
+    { weight: 12, arbitrary: value },
+    { weight: 3, arbitrary: fc.array(value, { minLength: L, maxLength: L }).map((xs) => xs.join(',')) },
+    { weight: 1, arbitrary: fc.array(value, { minLength: 1, maxLength: 5 }).map((xs) => xs.join(',')) },
+  );
 }
 
 /** Integers log-uniform in [lo, hi]. */
@@ -96,7 +100,7 @@ export const widths: fc.Arbitrary<string> = mostly(
 
 /** Inputs: 1–4 vectors of dimension 1–4 with values over the whole range; or a file; rarely garbage. */
 export function inputs(fx: Fixtures): fc.Arbitrary<string> {
-  const value = fc.oneof({ weight: 6, arbitrary: fc.double({ min: -3, max: 3, noNaN: true }).map((x) => Number(x.toPrecision(3))) }, { weight: 2, arbitrary: signedMagnitude.map(Number) });
+  const value = fc.oneof({ weight: 12, arbitrary: fc.double({ min: -3, max: 3, noNaN: true }).map((x) => Number(x.toPrecision(3))) }, { weight: 1, arbitrary: signedMagnitude.map(Number) });
   const vectors = fc.integer({ min: 1, max: 4 }).chain((n0) => fc.array(fc.array(value, { minLength: n0, maxLength: n0 }), { minLength: 1, maxLength: 4 }));
   return mostly(
     fc.oneof(
@@ -139,9 +143,9 @@ export const unknownFlag: fc.Arbitrary<string[]> = fc.oneof(
 );
 
 /** Options (in a fixed order), each present or not, plus an occasional unknown flag. */
-function options(required: fc.Arbitrary<string[]>[], optional: fc.Arbitrary<string[]>[]): fc.Arbitrary<string[]> {
+function options(required: fc.Arbitrary<string[]>[], optional: fc.Arbitrary<string[]>[], withUnknownFlag = true): fc.Arbitrary<string[]> {
   return fc
-    .tuple(fc.tuple(...required), fc.tuple(...optional.map((o) => fc.option(o, { freq: 2, nil: undefined }))), rarely(unknownFlag))
+    .tuple(fc.tuple(...required), fc.tuple(...optional.map((o) => fc.option(o, { freq: 2, nil: undefined }))), withUnknownFlag ? rarely(unknownFlag) : fc.constant(undefined))
     .map(([req, opt, bad]) => [...req.flat(), ...opt.filter((x): x is string[] => x !== undefined).flat(), ...(bad ?? [])]);
 }
 
@@ -152,18 +156,21 @@ const json: fc.Arbitrary<string[]> = fc.oneof({ weight: 9, arbitrary: fc.constan
 /** One of `valid`, rarely one of `invalid`. */
 const choice = (valid: readonly string[], invalid: readonly string[]): fc.Arbitrary<string> => mostly(fc.constantFrom(...valid), fc.constantFrom(...invalid));
 
-function architecture(fx: Fixtures): fc.Arbitrary<string[]>[] {
-  return [flag('--activation', activation), flag('--cb', perLayer(variance)), flag('--cw', perLayer(variance)), flag('--widths', widths), flag('--inputs', inputs(fx)), flag('--lambda-b', perLayer(variance)), flag('--lambda-w', perLayer(variance))];
+/** --activation, --cb, --cw, --widths, --inputs, --lambda-b, --lambda-w, each present or not; per-layer lists sized to --widths. */
+function architecture(fx: Fixtures): fc.Arbitrary<string[]> {
+  return fc.option(widths, { freq: 3, nil: undefined }).chain((w) => {
+    const L = w === undefined ? 3 : /^\d+(,\d+)*$/.test(w) ? w.split(',').length : 3;
+    return options([], [flag('--activation', activation), flag('--cb', perLayer(variance, L)), flag('--cw', perLayer(variance, L)), fc.constant(w === undefined ? [] : ['--widths', w]), flag('--inputs', inputs(fx)), flag('--lambda-b', perLayer(variance, L)), flag('--lambda-w', perLayer(variance, L))], false);
+  });
 }
 
 export const COMMAND_ARBITRARIES: Record<string, ArgvArbitrary> = {
-  recursions: (fx) => options([json], [...architecture(fx), flag('--quantities', quantities)]),
+  recursions: (fx) => options([json, architecture(fx)], [flag('--quantities', quantities)]),
 
   mc: (fx) =>
     options(
-      [json],
+      [json, architecture(fx)],
       [
-        ...architecture(fx),
         flag('--nets', nets),
         flag('--seed', seed),
         flag('--quantities', quantities),
@@ -208,9 +215,9 @@ export const COMMAND_ARBITRARIES: Record<string, ArgvArbitrary> = {
 
   diagrams: (fx) =>
     options(
-      [flag('--points', mostly(fc.oneof({ weight: 5, arbitrary: fc.integer({ min: 1, max: 8 }) }, { weight: 1, arbitrary: fc.integer({ min: 9, max: 16 }) }).map(String), fc.constantFrom('x', '-1', '0', '17', '1e9')))],
+      [flag('--points', mostly(fc.oneof({ weight: 5, arbitrary: fc.integer({ min: 1, max: 4 }).map((k) => 2 * k) }, { weight: 2, arbitrary: fc.integer({ min: 1, max: 8 }) }, { weight: 1, arbitrary: fc.integer({ min: 9, max: 16 }) }).map(String), fc.constantFrom('x', '-1', '0', '17', '1e9')))],
       [
-        flag('--couplings', mostly(fc.array(fc.integer({ min: 3, max: 8 }), { minLength: 1, maxLength: 4 }).map((c) => c.join(',')), fc.constantFrom('lambda,kappa', 'g4', 'x', '', '2', '9', '1,4'))),
+        flag('--couplings', mostly(fc.uniqueArray(fc.integer({ min: 3, max: 8 }), { minLength: 1, maxLength: 4 }).map((c) => c.join(',')), fc.constantFrom('lambda,kappa', 'g4', 'x', '', '2', '9', '1,4'))),
         flag('--order', mostly(fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 0, max: 3 }) }, { weight: 1, arbitrary: fc.integer({ min: 4, max: 6 }) }).map(String), fc.constantFrom('-1', 'x', '7'))),
         flag('--space', choice(['zero'], ['line', ''])),
         bare('--connected'),
@@ -224,14 +231,14 @@ export const COMMAND_ARBITRARIES: Record<string, ArgvArbitrary> = {
     options(
       [flag('--case', choice(['so-output', 'so-output-quartic', 'so-input', 'su-output', 'sp-output', 'translation', 'broken-mean', 'ntk-so-output', 'ntk-so-input', 'broken-input', 'broken-translation'], ['so-outptu', '', 'x'])), json],
       [
-        flag('--dim', mostly(fc.oneof({ weight: 5, arbitrary: fc.integer({ min: 1, max: 6 }) }, { weight: 1, arbitrary: logInt(1, 1e6) }).map(String), fc.constantFrom('0', 'x'))),
+        flag('--dim', mostly(fc.oneof({ weight: 5, arbitrary: fc.integer({ min: 2, max: 6 }) }, { weight: 1, arbitrary: logInt(2, 1e6) }).map(String), fc.constantFrom('0', '1', 'x'))),
         flag('--width', mostly(fc.oneof({ weight: 5, arbitrary: logInt(1, 256) }, { weight: 1, arbitrary: logInt(1, 1e6) }).map(String), fc.constantFrom('0', 'x'))),
-        flag('--nets', nets),
+        flag('--nets', mostly(logInt(2, 1e7).map(String), fc.constantFrom('0', '1', 'x'))),
         flag('--seed', seed),
         flag('--activation', activation),
         flag('--orders', choice(['1,2,4', '2', '6', 'ntk', '2,ntk', '1,2,4,6'], ['0', 'x', '8'])),
         flag('--elements', mostly(logInt(1, 1000).map(String), fc.constantFrom('0', 'x'))),
-        flag('--experiments', mostly(logInt(1, 100).map(String), fc.constantFrom('0'))),
+        flag('--experiments', mostly(logInt(2, 100).map(String), fc.constantFrom('0', '1'))),
         flag('--significance', choice(['0.001', '0.05', '1e-300', '0.5'], ['0', '1', '2', 'x'])),
       ],
     ),

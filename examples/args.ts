@@ -21,6 +21,8 @@ export interface FlagSpec {
   value?: boolean;
   /** 'choice': the allowed words. */
   choices?: readonly string[];
+  /** 'dir': the directory written when the flag is not given (checked all the same). */
+  default?: string;
 }
 
 /** Thrown by exampleOptions after printing the help: the script should stop with exit code 0. */
@@ -41,7 +43,7 @@ function usage(file: string, flags: Record<string, FlagSpec>): string {
   lines.push(`Options of examples/${file}:`);
   for (const [flag, spec] of Object.entries(flags)) {
     const arg = spec.kind === 'flag' ? '' : spec.kind === 'int' ? ` <integer ≥ ${spec.min ?? 1}>` : spec.kind === 'ints' ? ` <integers ≥ ${spec.min ?? 1}, comma-separated>` : spec.kind === 'dir' ? ' <directory>' : spec.kind === 'choice' ? ` <${(spec.choices ?? []).join('|')}>` : spec.kind === 'strings' ? ' <comma list>' : ' <text>';
-    lines.push(`  --${flag}${arg}`);
+    lines.push(`  --${flag}${arg}${spec.default !== undefined ? ` (default ${spec.default})` : ''}`);
   }
   lines.push('  --help');
   return lines.join('\n');
@@ -71,7 +73,7 @@ export function exampleOptions<T>(file: string, argv: string[], flags: Record<st
     return x;
   };
   for (const [flag, spec] of Object.entries(flags)) {
-    const raw = values[flag];
+    const raw = values[flag] ?? (spec.kind === 'dir' ? spec.default : undefined);
     if (raw === undefined) continue;
     if (spec.kind === 'flag') {
       out[spec.key] = spec.value ?? true;

@@ -131,7 +131,7 @@ export async function main(opts: GmgOptions = {}): Promise<Record<string, unknow
 }
 
 function parseArgs(argv: string[]): GmgOptions {
-  return exampleOptions<GmgOptions>('gelu-gmg.ts', argv, { nets: { key: 'nets', kind: 'int', min: 2 }, widths: { key: 'widths', kind: 'ints' }, seed: { key: 'seed', kind: 'int', min: 0 }, out: { key: 'outDir', kind: 'dir' }, 'no-mc': { key: 'mc', kind: 'flag', value: false }, 'no-plot': { key: 'plot', kind: 'flag', value: false } });
+  return exampleOptions<GmgOptions>('gelu-gmg.ts', argv, { nets: { key: 'nets', kind: 'int', min: 2 }, widths: { key: 'widths', kind: 'ints' }, seed: { key: 'seed', kind: 'int', min: 0 }, out: { key: 'outDir', kind: 'dir', default: 'out/examples' }, 'no-mc': { key: 'mc', kind: 'flag', value: false }, 'no-plot': { key: 'plot', kind: 'flag', value: false } });
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

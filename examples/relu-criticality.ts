@@ -151,7 +151,7 @@ export async function writeReluCriticality(res: ReluCriticalityResult, outDir: s
 }
 
 function parseArgs(argv: string[]): ReluCriticalityOptions {
-  return exampleOptions<ReluCriticalityOptions>('relu-criticality.ts', argv, { depth: { key: 'depth', kind: 'int', min: 2 }, widths: { key: 'widths', kind: 'ints' }, nets: { key: 'nets', kind: 'int', min: 100 }, seed: { key: 'seed', kind: 'int', min: 0 }, 'away-depth': { key: 'awayDepth', kind: 'int', min: 2 }, out: { key: 'outDir', kind: 'dir' } });
+  return exampleOptions<ReluCriticalityOptions>('relu-criticality.ts', argv, { depth: { key: 'depth', kind: 'int', min: 2 }, widths: { key: 'widths', kind: 'ints' }, nets: { key: 'nets', kind: 'int', min: 100 }, seed: { key: 'seed', kind: 'int', min: 0 }, 'away-depth': { key: 'awayDepth', kind: 'int', min: 2 }, out: { key: 'outDir', kind: 'dir', default: 'out/relu-criticality' } });
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -106,7 +106,7 @@ export async function runSymmetryDuality(opts: SymmetryDualityOptions = {}): Pro
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const opts = exampleOptions<SymmetryDualityOptions>('symmetry-duality.ts', process.argv.slice(2), { out: { key: 'outDir', kind: 'dir' }, quick: { key: 'quick', kind: 'flag' } });
+  const opts = exampleOptions<SymmetryDualityOptions>('symmetry-duality.ts', process.argv.slice(2), { out: { key: 'outDir', kind: 'dir', default: 'out/examples' }, quick: { key: 'quick', kind: 'flag' } });
   const res = await runSymmetryDuality(opts);
   if (!res.ok) process.exitCode = 1;
 }

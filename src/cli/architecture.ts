@@ -41,13 +41,13 @@ const INPUTS_EXAMPLE = '[[1,0.5],[0.2,-0.9]]';
 export function parseInputs(s: string): number[][] {
   let text = s;
   if (!s.trim().startsWith('[')) {
-    let isFile = false;
+    let isDirectory = false;
     try {
-      isFile = statSync(s).isFile();
+      isDirectory = statSync(s).isDirectory();
     } catch {
       throw new NnftInputError('--inputs', `'${s}' is neither a JSON array nor an existing file`, `pass e.g. '${INPUTS_EXAMPLE}' or the path of a JSON file holding such an array`);
     }
-    if (!isFile) throw new NnftInputError('--inputs', `${s} is not a file`, 'pass the path of a JSON file');
+    if (isDirectory) throw new NnftInputError('--inputs', `${s} is a directory`, 'pass the path of a JSON file');
     try {
       text = readFileSync(s, 'utf8');
     } catch (e) {

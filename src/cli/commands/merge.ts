@@ -13,7 +13,7 @@ interface MergeOptions {
 function readState(file: string): McState {
   let text: string;
   try {
-    if (!statSync(file).isFile()) throw new NnftInputError('<files>', `${file} is not a file`, 'pass files written by `nnft mc --out`');
+    if (statSync(file).isDirectory()) throw new NnftInputError('<files>', `${file} is a directory`, 'pass files written by `nnft mc --out`');
     text = readFileSync(file, 'utf8');
   } catch (e) {
     if (e instanceof NnftInputError) throw e;

@@ -65,13 +65,15 @@ export const KNOWN_OPEN: { area: string; what: string; matches: (argv: readonly 
   {
     area: 'Monte Carlo (resource bounds)',
     what:
-      'no time or memory estimate: --nets ≥ 1e5 runs until killed at 60 s under NNFT_MAX_SECONDS=20; n-point --orders with 4, 5 or 6 on the default 16 outputs (60 s, 1.3–1.9 GB); --workers ≥ 8 (> 2 GB); a width ≥ 1e5 (> 2 GB or > 60 s); C_W or C_b ≤ 1e-3 (subnormal arithmetic, ~1 network/s); e.g. nnft mc --json --nets 10000000 --workers 1 --shard 1/2 --wick; nnft mc --json --activation silu --widths 1000000000,1 --seed 7 --workers 1 --sampler full; nnft mc --json --cw 1.00e-7 --quantities Theta,V4,K1,Theta1,A,F --estimator direct --wick',
+      `no time or memory estimate: --nets ≥ 1e5 runs until killed at 60 s under NNFT_MAX_SECONDS=20; n-point --orders with 4, 5 or 6 on the default 16 outputs (60 s, 1.3–1.9 GB); --workers ≥ 8 (> 2 GB); a width ≥ 1e5 (> 2 GB or > 60 s); NTK quantities with nets × width² ≥ 1e7 (the full-weight sampler, 30–60 s); C_W or C_b ≤ 1e-3 (subnormal arithmetic, ~1 network/s); e.g. nnft mc --json --nets 10000000 --workers 1 --shard 1/2 --wick; nnft mc --json --activation silu --widths 1000000000,1 --seed 7 --workers 1 --sampler full; nnft mc --json --cw 1.00e-7 --quantities Theta,V4,K1,Theta1,A,F --estimator direct --wick; nnft mc --json --activation 'leaky_relu(0.1)' --quantities K,Theta,V4,K1,Theta1,A,B,D,F --weights uniform --no-bia`,
+
     matches: (a) =>
       a[0] === 'mc' &&
       (Number(flagValue(a, '--nets') ?? 0) >= 1e5 ||
         /[456]/.test(flagValue(a, '--orders') ?? '') ||
         Number(flagValue(a, '--workers') ?? 0) >= 8 ||
         widthList(a).some((n) => n >= 1e5) ||
+        (/Theta|A|B|D|F/.test(flagValue(a, '--quantities') ?? '') && Number(flagValue(a, '--nets') ?? 1e4) * Math.max(...widthList(a)) ** 2 >= 1e7) ||
         ['--cb', '--cw'].some((f) => (flagValue(a, f) ?? '').split(',').some((t) => Number(t) > 0 && Number(t) <= 1e-3))),
   },
   {

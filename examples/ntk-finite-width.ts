@@ -9,7 +9,7 @@ import { ntkFiniteWidth, ntkTable, writeNtkFiniteWidth, type NtkOptions } from '
 export * from '../src/showcase/ntk-finite-width.ts';
 
 function parseArgs(argv: string[]): NtkOptions {
-  return exampleOptions<NtkOptions>('ntk-finite-width.ts', argv, { depth: { key: 'depth', kind: 'int', min: 2 }, widths: { key: 'widths', kind: 'ints' }, nets: { key: 'nets', kind: 'int', min: 100 }, seed: { key: 'seed', kind: 'int', min: 0 }, activations: { key: 'activations', kind: 'strings' }, out: { key: 'outDir', kind: 'string' } });
+  return exampleOptions<NtkOptions>('ntk-finite-width.ts', argv, { depth: { key: 'depth', kind: 'int', min: 2 }, widths: { key: 'widths', kind: 'ints' }, nets: { key: 'nets', kind: 'int', min: 100 }, seed: { key: 'seed', kind: 'int', min: 0 }, activations: { key: 'activations', kind: 'strings' }, out: { key: 'outDir', kind: 'dir', default: 'out/ntk-finite-width' } });
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

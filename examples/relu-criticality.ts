@@ -9,7 +9,7 @@ import { reluCriticality, writeReluCriticality, type ReluCriticalityOptions } fr
 export * from '../src/showcase/relu-criticality.ts';
 
 function parseArgs(argv: string[]): ReluCriticalityOptions {
-  return exampleOptions<ReluCriticalityOptions>('relu-criticality.ts', argv, { depth: { key: 'depth', kind: 'int', min: 2 }, widths: { key: 'widths', kind: 'ints' }, nets: { key: 'nets', kind: 'int', min: 100 }, seed: { key: 'seed', kind: 'int', min: 0 }, 'away-depth': { key: 'awayDepth', kind: 'int', min: 2 }, out: { key: 'outDir', kind: 'string' } });
+  return exampleOptions<ReluCriticalityOptions>('relu-criticality.ts', argv, { depth: { key: 'depth', kind: 'int', min: 2 }, widths: { key: 'widths', kind: 'ints' }, nets: { key: 'nets', kind: 'int', min: 100 }, seed: { key: 'seed', kind: 'int', min: 0 }, 'away-depth': { key: 'awayDepth', kind: 'int', min: 2 }, out: { key: 'outDir', kind: 'dir', default: 'out/relu-criticality' } });
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -1,6 +1,8 @@
 /**
- * Command-line entry of src/showcase/ntk-finite-width.ts (the computation, the plot and the table live there, shared
- * with `nnft start`). Run: node bin/run-ts.js examples/ntk-finite-width.ts [options in src/showcase/ntk-finite-width.ts]
+ * Finite-width NTK statistics against depth (PDLT ch. 8): Θ¹/Θ, A/Θ², B/Θ², D/(KΘ), F/(KΘ) for ReLU and tanh at
+ * criticality, recursion lines against sampled networks at two widths (the residual is O(ℓ/n) relative). The
+ * computation, plot and table are in src/showcase/ntk-finite-width.ts (shared with `nnft start`).
+ * Run: node bin/run-ts.js examples/ntk-finite-width.ts [--depth 5 --widths 64,128 --nets N --seed 1 --activations relu,tanh --out DIR]
  */
 import { pathToFileURL } from 'node:url';
 import { exampleOptions } from './args.ts';

@@ -70,7 +70,7 @@ describe('bad values exit 2 naming the flag and the fix', () => {
     [['diagrams', '--points', 'x'], ['invalid --points', "'x' is not an integer"]],
     [['symmetry', '--case', 'so-outptu'], ['so-outptu']],
     [['symmetry', '--case', 'so-output', '--significance', '2'], ['invalid --significance']],
-    [['derive', 'Theta2'], ["unknown recursion 'Theta2'"]],
+    [['derive', 'Theta2'], ["unknown quantity 'Theta2'"]],
   ];
   for (const [argv, names] of cases) {
     it(argv.join(' '), async () => {

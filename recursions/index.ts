@@ -13,14 +13,17 @@
  * Finite-width quantities are reported WITHOUT the 1/n_{ℓ−1} factor. No inverse kernel is used anywhere,
  * so duplicate or collinear inputs give the same numbers as the de-duplicated set.
  */
-import { NnftInputError } from '../src/errors.ts';
-import { normalizeSpec, type ArchitectureSpec } from '../src/spec.ts';
+import { NnftInputError, NnftNumericalError } from '../src/errors.ts';
+import { checkLayer1, isFiniteTensor, truncation, type Truncation } from './overflow.ts';
+import { normalizeSpec, specKeys, type ArchitectureSpec } from '../src/spec.ts';
 import { getActivation } from '../src/activations/index.ts';
 import { makeLayerExpectations } from './expectation.ts';
-import { Float64Arena } from '../src/gaussian/index.ts';
+import { Float64Arena, NnftOverflowError } from '../src/gaussian/index.ts';
 import type { LayerEvaluator, LayerTensors, QuantityRecursion, RecursionContext } from '../src/recursion-contract.ts';
 import { QUANTITIES, QUANTITY_NAMES, parseQuantities, withDependencies, type NestedTensor, type QuantityName, type RankOf } from '../src/quantities.ts';
 import { compileRecursion } from '../src/symbolic/derive.ts';
+
+export type { Truncation } from './overflow.ts';
 
 /** Evaluation order within a layer (any order works, each reads only layer ℓ; this one is fixed for reproducibility). */
 const ORDER: readonly QuantityName[] = QUANTITY_NAMES;
@@ -46,12 +49,16 @@ export interface RecursionSpec extends ArchitectureSpec {
    */
   quantities?: readonly QuantityName[];
 }
+/** The keys RecursionSpec adds to ArchitectureSpec (any other key of a spec is refused). */
+export const RECURSION_SPEC_KEYS = specKeys<Omit<RecursionSpec, keyof ArchitectureSpec>>({ quantities: true });
 
 /** One layer of the result (JSON shape: docs/conventions.md): only the requested quantities are present. */
 export type LayerResult = { layer: number; width: number } & { [Q in QuantityName]?: NestedTensor<RankOf<Q>> };
 
 export interface RecursionResult {
   layers: LayerResult[];
+  /** Present when the solve stopped before the last layer (every reported layer is finite). */
+  truncated?: Truncation;
 }
 
 /** Options for callers that want the raw tensors or timings (the CLI and the benchmark). */
@@ -109,18 +116,10 @@ function expandLayer(l: LayerResult, map: number[]): LayerResult {
   return out;
 }
 
-function checkFinite(q: QuantityName, layer: number, t: Float64Array): void {
-  for (let i = 0; i < t.length; i++) {
-    if (!Number.isFinite(t[i])) {
-      throw new Error(`recursion produced a non-finite ${q} at layer ${layer} (entry ${i}): ${t[i]}`);
-    }
-  }
-}
-
 /** Solve the recursions for spec; see the module comment. */
 export function solveRecursions(spec: RecursionSpec, opts: SolveOptions = {}): RecursionResult {
   const requested = parseQuantities(spec?.quantities);
-  const ns = normalizeSpec(spec);
+  const ns = normalizeSpec(spec, RECURSION_SPEC_KEYS);
   if (opts.dedupe !== false) {
     const uniq: number[][] = [];
     const map = ns.inputs.map((x) => {
@@ -131,7 +130,7 @@ export function solveRecursions(spec: RecursionSpec, opts: SolveOptions = {}): R
     if (uniq.length < ns.m) {
       if (opts.onLayer) throw new Error('solveRecursions: onLayer with duplicate inputs is not supported; pass dedupe: false');
       const inner = solveRecursions({ ...spec, inputs: uniq, quantities: requested }, { ...opts, dedupe: false });
-      return { layers: inner.layers.map((l) => expandLayer(l, map)) };
+      return { layers: inner.layers.map((l) => expandLayer(l, map)), ...(inner.truncated ? { truncated: inner.truncated } : {}) };
     }
   }
   const act = getActivation(ns.activation);
@@ -163,6 +162,7 @@ export function solveRecursions(spec: RecursionSpec, opts: SolveOptions = {}): R
   const sameLayer = ORDER.filter((q) => need.has(q) && isSame(q));
   let cur: LayerTensors = { K: firstK };
   for (const q of ORDER) if (q !== 'K' && need.has(q) && !isSame(q)) cur[q] = firstLayerOf(q);
+  checkLayer1(ns, dot, cur.K, cur.Theta, need);
 
   const layers: LayerResult[] = [];
   const emit = (layer: number, t: LayerTensors): void => {
@@ -178,12 +178,24 @@ export function solveRecursions(spec: RecursionSpec, opts: SolveOptions = {}): R
   const arena = new Float64Arena(); // quadrature tables, recycled layer after layer
   const evaluators = new Map<QuantityName, LayerEvaluator>();
   for (const q of ORDER) if (need.has(q)) evaluators.set(q, opts.evaluators?.[q] ?? layerEvaluator(q));
-  const evaluate = (q: QuantityName, ctx: RecursionContext, layer: number): Float64Array => {
+  // the last two finite layers (for the growth rates quoted when a layer overflows)
+  const history: LayerTensors[] = [cur];
+  /** One quantity of `layer`: its tensor, or the truncation marker when it overflows. */
+  const evaluate = (q: QuantityName, ctx: RecursionContext, layer: number): { tensor: Float64Array } | { truncated: Truncation } => {
     const t0 = timings ? now() : 0;
-    const t = evaluators.get(q)!(ctx);
+    let t: Float64Array;
+    try {
+      t = evaluators.get(q)!(ctx);
+    } catch (e) {
+      // an expectation that overflows ends the solve like an overflowing tensor; other numerical failures are
+      // reported with the layer and quantity they belong to
+      if (e instanceof NnftOverflowError) return { truncated: truncation(q, layer, history, ns, act, `${e.what} at layer ${layer}: ${e.reason}`) };
+      if (e instanceof NnftNumericalError) throw new NnftNumericalError(e.what, e.reason, e.fix, { ...e.location, layer, quantity: q });
+      throw e;
+    }
     if (timings) timings[q] = (timings[q] ?? 0) + now() - t0;
-    checkFinite(q, layer, t);
-    return t;
+    if (!isFiniteTensor(t)) return { truncated: truncation(q, layer, history, ns, act) };
+    return { tensor: t };
   };
   for (let l = 1; l <= L; l++) {
     // Layer l's expectations over K⁽ˡ⁾ serve its own quantities and the step to layer l+1, with the
@@ -208,12 +220,23 @@ export function solveRecursions(spec: RecursionSpec, opts: SolveOptions = {}): R
       expect,
       expectGroups,
     };
-    for (const q of sameLayer) cur[q] = evaluate(q, ctx, l);
+    for (const q of sameLayer) {
+      const r = evaluate(q, ctx, l);
+      if ('truncated' in r) return { layers, truncated: r.truncated };
+      cur[q] = r.tensor;
+    }
     emit(l, cur);
     if (l === L) break;
     const next: LayerTensors = { K: cur.K };
-    for (const q of ORDER) if (need.has(q) && !isSame(q)) next[q] = evaluate(q, ctx, l + 1);
+    for (const q of ORDER) {
+      if (!need.has(q) || isSame(q)) continue;
+      const r = evaluate(q, ctx, l + 1);
+      if ('truncated' in r) return { layers, truncated: r.truncated };
+      next[q] = r.tensor;
+    }
     cur = next;
+    history.push(cur);
+    if (history.length > 2) history.shift();
   }
   return { layers };
 }

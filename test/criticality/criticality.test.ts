@@ -117,7 +117,7 @@ describe('chi in the recursion output', () => {
 
   it('erf: χ⁽ℓ⁾ evaluated on K⁽ℓ⁾ with C_W of layer ℓ+1 (of layer L at the last layer), every input, every layer', () => {
     const cw = [1.1, 0.7, 1.9, 1.3];
-    const res = solveRecursions({ activation: 'erf', inputs: [[1, 0.5], [0.2, -0.9], [0.3, 0.3]], widths: [5, 6, 7, 8], cb: [0.1, 0.2, 0, 0.3], cw, quantities: ['K', 'chi'] });
+    const res = solveRecursions({ activation: 'erf', inputs: [[1, 0.5], [0.2, -0.9], [0.3, 0.3]], widths: [5, 6, 7, 8], cb: [0.1, 0.2, 0, 0.3], cw, quantities: ['K', 'chi_par', 'chi_perp'] });
     expect(res.layers).toHaveLength(4);
     res.layers.forEach((l, i) => {
       const cwUsed = cw[Math.min(i + 1, cw.length - 1)]!;
@@ -142,7 +142,7 @@ describe('chi in the recursion output', () => {
   });
 
   it('ReLU: χ_∥ = χ_⊥ = C_W/2 at every input, K-independent; duplicate inputs agree', () => {
-    const res = solveRecursions({ activation: 'relu', inputs: [[1, 0], [0, 3], [1, 0]], widths: [4, 4, 4], cb: 0, cw: [2, 3, 1.6], quantities: ['chi'] });
+    const res = solveRecursions({ activation: 'relu', inputs: [[1, 0], [0, 3], [1, 0]], widths: [4, 4, 4], cb: 0, cw: [2, 3, 1.6], quantities: ['chi_par', 'chi_perp'] });
     expect(res.layers.map((l) => l.chi_par)).toEqual([[1.5, 1.5, 1.5], [0.8, 0.8, 0.8], [0.8, 0.8, 0.8]]);
     expect(res.layers.map((l) => l.chi_perp)).toEqual([[1.5, 1.5, 1.5], [0.8, 0.8, 0.8], [0.8, 0.8, 0.8]]);
   });

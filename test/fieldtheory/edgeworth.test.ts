@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { chiSquareTest, EdgeworthDensity, gammaQ, hermiteHe, logGamma } from '../../src/fieldtheory/edgeworth.ts';
 import { networkEdgeworth } from '../../src/fieldtheory/edgeworth-network.ts';
 import { NnftInputError } from '../../src/errors.ts';
+import { solveRecursions } from '../../recursions/index.ts';
 
 /** ∫ f over [−R, R]^m by composite Simpson (the densities are smooth and decay like e^{−y²/2}). */
 function integrate1(f: (x: number) => number, R: number, n = 4000): number {
@@ -92,8 +93,7 @@ describe('against 10⁶ sampled networks (tanh, one input)', () => {
 });
 
 describe('the two routes to the cumulants', () => {
-  it('one hidden layer: duality (quadrature of one neuron) equals the recursions (K⁽²⁾, κ₄ = (V + V + V)/N)', async () => {
-    const { solveRecursions } = await import('../../recursions/index.ts');
+  it('one hidden layer: duality (quadrature of one neuron) equals the recursions (K⁽²⁾, κ₄ = (V + V + V)/N)', () => {
     const spec = { activation: 'tanh', widths: [8, 1], inputs: [[1], [0.4]], cb: [0.1, 0.05], cw: [1.3, 0.9] };
     const d = networkEdgeworth({ ...spec, order: 1 });
     expect(d.source).toMatch(/duality/);

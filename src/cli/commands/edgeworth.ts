@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { NnftInputError } from '../../errors.ts';
 import { networkEdgeworth, type NetworkEdgeworth } from '../../fieldtheory/edgeworth-network.ts';
 import { writePlot, type PlotSeries } from '../../plot/index.ts';
-import { addArchitectureOptions, parseArchitecture } from '../architecture.ts';
+import { addArchitectureOptions, parseArchitecture, type ArchitectureOptions } from '../architecture.ts';
 import { finiteJson, optionNumber, optionOutputPath } from '../field-options.ts';
 
 const EXAMPLE = `
@@ -35,8 +35,8 @@ export function register(program: Command): void {
     .option('--svg <file>', 'plot the densities (and the histogram with --nets) to this SVG file (one input)')
     .option('--json', 'print JSON')
     .addHelpText('after', EXAMPLE)
-    .action(async (opts: Record<string, string | boolean | undefined>) => {
-      const arch = parseArchitecture(opts as Record<string, string>);
+    .action(async (opts: ArchitectureOptions & Record<string, string | boolean | undefined>) => {
+      const arch = parseArchitecture(opts);
       const order = optionNumber('--order', opts.order, { integer: true, min: 1, max: 2 }) as 1 | 2;
       const points = optionNumber('--points', opts.points, { integer: true, min: 3, max: 2001 })!;
       const range = optionNumber('--range', opts.range, { above: 0, max: 20 })!;

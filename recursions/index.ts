@@ -11,14 +11,17 @@
  * Finite-width quantities are reported WITHOUT the 1/n_{ℓ−1} factor. No inverse kernel is used anywhere,
  * so duplicate or collinear inputs give the same numbers as the de-duplicated set.
  */
-import { NnftInputError } from '../src/errors.ts';
+import { NnftInputError, NnftNumericalError } from '../src/errors.ts';
+import { checkLayer1, isFiniteTensor, truncation, type Truncation } from './overflow.ts';
 import { normalizeSpec, type ArchitectureSpec } from '../src/spec.ts';
 import { getActivation } from '../src/activations/index.ts';
 import { makeLayerExpectations } from './expectation.ts';
-import { Float64Arena } from '../src/gaussian/index.ts';
+import { Float64Arena, NnftOverflowError } from '../src/gaussian/index.ts';
 import type { LayerEvaluator, LayerTensors, QuantityRecursion, RecursionContext } from '../src/recursion-contract.ts';
 import { QUANTITIES, QUANTITY_NAMES, parseQuantities, withDependencies, type NestedTensor, type QuantityName, type RankOf } from '../src/quantities.ts';
 import { compileRecursion } from '../src/symbolic/derive.ts';
+
+export type { Truncation } from './overflow.ts';
 
 /** Evaluation order within a layer (any order works, each reads only layer ℓ; this one is fixed for reproducibility). */
 const ORDER: readonly QuantityName[] = QUANTITY_NAMES;
@@ -50,6 +53,8 @@ export type LayerResult = { layer: number; width: number } & { [Q in QuantityNam
 
 export interface RecursionResult {
   layers: LayerResult[];
+  /** Present when the solve stopped before the last layer (every reported layer is finite). */
+  truncated?: Truncation;
 }
 
 /** Options for callers that want the raw tensors or timings (the CLI and the benchmark). */
@@ -107,14 +112,6 @@ function expandLayer(l: LayerResult, map: number[]): LayerResult {
   return out;
 }
 
-function checkFinite(q: QuantityName, layer: number, t: Float64Array): void {
-  for (let i = 0; i < t.length; i++) {
-    if (!Number.isFinite(t[i])) {
-      throw new Error(`recursion produced a non-finite ${q} at layer ${layer} (entry ${i}): ${t[i]}`);
-    }
-  }
-}
-
 /** Solve the recursions for spec; see the module comment. */
 export function solveRecursions(spec: RecursionSpec, opts: SolveOptions = {}): RecursionResult {
   const requested = parseQuantities(spec?.quantities);
@@ -129,7 +126,7 @@ export function solveRecursions(spec: RecursionSpec, opts: SolveOptions = {}): R
     if (uniq.length < ns.m) {
       if (opts.onLayer) throw new Error('solveRecursions: onLayer with duplicate inputs is not supported; pass dedupe: false');
       const inner = solveRecursions({ ...spec, inputs: uniq, quantities: requested }, { ...opts, dedupe: false });
-      return { layers: inner.layers.map((l) => expandLayer(l, map)) };
+      return { layers: inner.layers.map((l) => expandLayer(l, map)), ...(inner.truncated ? { truncated: inner.truncated } : {}) };
     }
   }
   const act = getActivation(ns.activation);
@@ -157,6 +154,7 @@ export function solveRecursions(spec: RecursionSpec, opts: SolveOptions = {}): R
   if (!firstK) throw new Error('the kernel recursion gives no layer-1 value');
   let cur: LayerTensors = { K: firstK };
   for (const q of ORDER) if (q !== 'K' && need.has(q)) cur[q] = firstLayerOf(q);
+  checkLayer1(ns, dot, cur.K, cur.Theta, need);
 
   const layers: LayerResult[] = [];
   const emit = (layer: number, t: LayerTensors): void => {
@@ -173,6 +171,8 @@ export function solveRecursions(spec: RecursionSpec, opts: SolveOptions = {}): R
   const arena = new Float64Arena(); // quadrature tables, recycled layer after layer
   const evaluators = new Map<QuantityName, LayerEvaluator>();
   for (const q of ORDER) if (need.has(q)) evaluators.set(q, opts.evaluators?.[q] ?? layerEvaluator(q));
+  // the last two finite layers (for the growth rates quoted when a layer overflows)
+  const history: LayerTensors[] = [cur];
   for (let l = 1; l < L; l++) {
     // Building layer l+1 from layer l; per-layer arrays are indexed by layer − 1.
     const nPrev = l === 1 ? n0 : ns.widths[l - 2]!;
@@ -193,12 +193,25 @@ export function solveRecursions(spec: RecursionSpec, opts: SolveOptions = {}): R
     for (const q of ORDER) {
       if (!need.has(q)) continue;
       const t0 = timings ? now() : 0;
-      const t = evaluators.get(q)!(ctx);
+      let t: Float64Array;
+      try {
+        t = evaluators.get(q)!(ctx);
+      } catch (e) {
+        // an expectation that overflows ends the solve like an overflowing tensor; other numerical failures are
+        // reported with the layer and quantity they belong to
+        if (e instanceof NnftOverflowError) {
+          return { layers, truncated: truncation(q, l + 1, history, ns, act, `${e.what} at layer ${l + 1}: ${e.reason}`) };
+        }
+        if (e instanceof NnftNumericalError) throw new NnftNumericalError(e.what, e.reason, e.fix, { ...e.location, layer: l + 1, quantity: q });
+        throw e;
+      }
       if (timings) timings[q] = (timings[q] ?? 0) + now() - t0;
-      checkFinite(q, l + 1, t);
+      if (!isFiniteTensor(t)) return { layers, truncated: truncation(q, l + 1, history, ns, act) };
       next[q] = t;
     }
     cur = next;
+    history.push(cur);
+    if (history.length > 2) history.shift();
     emit(l + 1, cur);
   }
   return { layers };

@@ -1,7 +1,7 @@
 /**
  * nnft public API (docs/README.md). Each function returns plain data that serialises to the CLI's JSON.
  */
-export { NnftInputError } from './errors.ts';
+export { NnftInputError, NnftNumericalError, NnftResourceError } from './errors.ts';
 export type { ArchitectureSpec, NormalizedSpec, ActivationSpec } from './spec.ts';
 export { normalizeSpec } from './spec.ts';
 export { checkSymmetry, CASE_NAMES as SYMMETRY_CASES, runPaired, randomElement, rotateOutputIndices } from './symmetry/index.ts';
@@ -25,3 +25,5 @@ export {
   wickContractions, forEachWickContraction, countWickContractions, nngpCorrelator, feynmanDiagrams, groupByTopology,
   zeroDimensionalSeries, evaluateCorrelator, estimateLambda, nnqftLambdaWorkflow, Rational,
 } from '../diagrams/index.ts';
+export { solveGcnnRecursions, sampleGcnnEnsemble, checkGcnnSymmetry, parseGroup } from './gcnn/index.ts';
+export type { GcnnRecursionSpec, GcnnRecursionResult, GcnnEnsembleSpec, GcnnMcResult, GcnnSymmetrySpec, GcnnSymmetryResult } from './gcnn/index.ts';

@@ -1,4 +1,4 @@
-/** Contracts of src/gaussian (docs/architecture.md). */
+/** Contracts of src/gaussian: derivative factors of products of σ^(k), options and results of the quadratures. */
 import type { Float64Arena } from './arena.ts';
 
 /** One factor σ^(order)(z_input) of a product integrand; input indexes the rows of K. */

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { addArchitectureOptions, parseArchitecture } from '../architecture.ts';
 import { NnftInputError } from '../../errors.ts';
+import { GCNN_HELP, addGcnnOptions, isGcnn, runGcnnMc } from '../gcnn-options.ts'; // group-convolutional networks
 
 const HELP = `
 Quantities per layer (docs/conventions.md normalisation: finite-width ones multiplied by n_{ℓ−1}), each as mean ± stderr:
@@ -82,7 +83,7 @@ export function register(program: Command): void {
     .option('--workers <n>', 'worker threads (default: all cores for large runs; results do not depend on it)')
     .option('--sampler <kind>', 'auto | fast | full', 'auto')
     .option('--estimator <kind>', 'auto | conditional | direct', 'auto')
-    .option('--network <kind>', "mlp | gauss-net (Halverson, Maiti, Stoner: σ = exp(z − K_αα))", 'mlp')
+    .option('--network <kind>', "mlp | gauss-net (Halverson, Maiti, Stoner: σ = exp(z − K_αα)) | gcnn (group-convolutional, see --group)", 'mlp')
     .option('--no-bias', 'networks without biases')
     .option('--weights <dist>', 'gaussian | uniform (all layers)', 'gaussian')
     .option('--output-field <kind>', 'real | complex | quaternion output layer', 'real')
@@ -97,8 +98,11 @@ export function register(program: Command): void {
     .option('--wick', 'also report the deviation from Wick’s theorem (even orders)')
     .option('--json', 'print JSON instead of the table')
     .option('--quiet', 'print nothing to stdout (with --out)')
-    .addHelpText('after', HELP)
+    .addHelpText('after', HELP);
+  addGcnnOptions(cmd, { network: false }).addHelpText('after', GCNN_HELP); // group-convolutional networks
+  cmd
     .action(async (opts: Record<string, string | boolean | undefined>) => {
+      if (isGcnn(opts)) return runGcnnMc(opts, await lazyProgress()); // group-convolutional networks (src/cli/gcnn-options.ts)
       const arch = parseArchitecture(opts as Record<string, string>);
       const dist: Record<string, unknown> = {};
       if (opts.weights && opts.weights !== 'gaussian') dist.weights = opts.weights;

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { addArchitectureOptions, parseArchitecture } from '../architecture.ts';
+import { GCNN_HELP, addGcnnOptions, isGcnn, runGcnnRecursions } from '../gcnn-options.ts'; // group-convolutional networks
 
 const EXAMPLE = `
 Quantities (docs/conventions.md; finite-width ones reported WITHOUT the 1/n_{ℓ−1} factor):
@@ -22,8 +23,11 @@ export function register(program: Command): void {
   addArchitectureOptions(cmd)
     .option('--quantities <list>', 'comma list of K,Theta,V4,K1,Theta1,A,B,D,F', 'K,Theta,V4,K1')
     .option('--json', 'print JSON (shape: docs/conventions.md) instead of the table')
-    .addHelpText('after', EXAMPLE)
+    .addHelpText('after', EXAMPLE);
+  addGcnnOptions(cmd).addHelpText('after', GCNN_HELP); // group-convolutional networks
+  cmd
     .action(async (opts: Record<string, string>) => {
+      if (isGcnn(opts)) return runGcnnRecursions(opts); // group-convolutional networks (src/cli/gcnn-options.ts)
       const { solveRecursions } = await import('../../../recursions/index.ts');
       const { parseQuantities } = await import('../../quantities.ts');
       const spec = parseArchitecture(opts);
@@ -31,11 +35,13 @@ export function register(program: Command): void {
       // the table normalises V by K², so it always shows K
       if (!opts.json && !quantities.includes('K')) quantities.unshift('K');
       const res = solveRecursions({ ...spec, quantities });
-      if (opts.json) {
-        process.stdout.write(JSON.stringify(res) + '\n');
-        return;
+      process.stdout.write((opts.json ? JSON.stringify(res) : formatTable(res.layers, spec.inputs[0].length)) + '\n');
+      // an overflowing layer ends the solve: the finite layers are printed, the reason goes to stderr, exit 2
+      const tr = res.truncated;
+      if (tr) {
+        process.stderr.write(`nnft: stopped at layer ${tr.layer} (${tr.quantity}): ${tr.reason} — ${tr.fix}; layers 1–${tr.layer - 1} are reported\n`);
+        process.exitCode = 2;
       }
-      process.stdout.write(formatTable(res.layers, spec.inputs[0].length) + '\n');
     });
 }
 

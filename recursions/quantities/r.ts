@@ -27,6 +27,7 @@ import { A4, CW, E, R, betas2, mul, param, part, raised, sig, tensor, z } from '
 
 export const ddntkMeanR: QuantityRecursion = {
   source: 'PDLT §∞.3, mean of the first ddNTK, R',
+  notForPiecewiseLinear: '⟨σ‴_0 σ′_1 …⟩ at coinciding inputs is ⟨δ′(z)θ(z) …⟩, which diverges (docs/dntk.md)',
   parts() {
     const [a, b, c, d] = A4;
     const lw = param('lambda_W');

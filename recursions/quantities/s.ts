@@ -21,6 +21,7 @@ import { A4, CW, E, R, mul, param, part, sig, tensor } from './blocks.ts';
 
 export const ddntkMeanS: QuantityRecursion = {
   source: 'PDLT §∞.3, mean of the second ddNTK, S channel',
+  notForPiecewiseLinear: '⟨σ″_1 σ″_2 …⟩ at coinciding inputs is ⟨δ(z)² …⟩ = ∞ (docs/dntk.md)',
   parts() {
     const [a, b, c, d] = A4;
     const lw = param('lambda_W');

@@ -36,6 +36,7 @@ function qOne(x: string, y: string, w: string, f: Sum): Sum {
 
 export const ddntkMeanT: QuantityRecursion = {
   source: 'PDLT §∞.3, mean of the second ddNTK, T channel',
+  notForPiecewiseLinear: '⟨σ″_1 σ″_2 …⟩ at coinciding inputs is ⟨δ(z)² …⟩ = ∞ (docs/dntk.md)',
   parts() {
     const [a, b, c, d] = A4;
     const lw = param('lambda_W');

@@ -17,6 +17,7 @@ import { A4, CW, E, R, mul, part, sig, tensor } from './blocks.ts';
 
 export const ddntkMeanU: QuantityRecursion = {
   source: 'PDLT §∞.3, mean of the second ddNTK, U channel',
+  notForPiecewiseLinear: '⟨σ″_1 σ″_2 …⟩ at coinciding inputs is ⟨δ(z)² …⟩ = ∞ (docs/dntk.md)',
   parts() {
     const [a, b, c, d] = A4;
     const gauss = mul(CW(), CW(), tensor('Theta', a, b), tensor('Theta', a, c), tensor('Theta', b, d), E(mul(sig(a, 2), sig(b, 2), sig(c, 1), sig(d, 1))));

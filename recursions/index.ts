@@ -13,7 +13,7 @@
  */
 import { NnftInputError, NnftNumericalError } from '../src/errors.ts';
 import { checkLayer1, isFiniteTensor, truncation, type Truncation } from './overflow.ts';
-import { normalizeSpec, type ArchitectureSpec } from '../src/spec.ts';
+import { normalizeSpec, specKeys, type ArchitectureSpec } from '../src/spec.ts';
 import { getActivation } from '../src/activations/index.ts';
 import { makeLayerExpectations } from './expectation.ts';
 import { Float64Arena, NnftOverflowError } from '../src/gaussian/index.ts';
@@ -47,6 +47,8 @@ export interface RecursionSpec extends ArchitectureSpec {
    */
   quantities?: readonly QuantityName[];
 }
+/** The keys RecursionSpec adds to ArchitectureSpec (any other key of a spec is refused). */
+export const RECURSION_SPEC_KEYS = specKeys<Omit<RecursionSpec, keyof ArchitectureSpec>>({ quantities: true });
 
 /** One layer of the result (JSON shape: docs/conventions.md): only the requested quantities are present. */
 export type LayerResult = { layer: number; width: number } & { [Q in QuantityName]?: NestedTensor<RankOf<Q>> };
@@ -115,7 +117,7 @@ function expandLayer(l: LayerResult, map: number[]): LayerResult {
 /** Solve the recursions for spec; see the module comment. */
 export function solveRecursions(spec: RecursionSpec, opts: SolveOptions = {}): RecursionResult {
   const requested = parseQuantities(spec?.quantities);
-  const ns = normalizeSpec(spec);
+  const ns = normalizeSpec(spec, RECURSION_SPEC_KEYS);
   if (opts.dedupe !== false) {
     const uniq: number[][] = [];
     const map = ns.inputs.map((x) => {

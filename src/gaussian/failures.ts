@@ -6,7 +6,7 @@
  */
 import { NnftNumericalError, type NumericalLocation } from '../errors.ts';
 import type { Activation } from '../activations/types.ts';
-import type { CalibrationFailure } from './smooth.ts';
+import type { CalibrationFailure } from './types.ts';
 import { activationFeatures } from './features.ts';
 
 /** A Gaussian expectation (or a recursion quantity) whose value exceeds the double range. */

@@ -39,13 +39,8 @@ import { buildGradedNodes, gradedNestedSum, gradedProduct, type Estimate, type G
 const INV_SQRT_2PI = 0.3989422804014327;
 
 /** Why a trapezoid step could not be certified at some scale. */
-export type CalibrationFailure =
-  /** no step h ≥ h_min (or one needing ≤ MAX_TRAPEZOID_NODES nodes) converges: σ's features are narrow against the Gaussian */
-  | { kind: 'resolution'; s: number }
-  /** σ^(order)(z) is NaN or ±Infinity at a node where the Gaussian weight is not negligible */
-  | { kind: 'nonfinite'; s: number; z: number; order: number; value: number }
-  /** |σ|^power · φ does not become negligible within |u| ≤ 40 (or overflows): divergent or too large */
-  | { kind: 'growth'; s: number; power: number; u: number; overflow: boolean };
+import type { CalibrationFailure } from './types.ts';
+export type { CalibrationFailure };
 
 export interface StepChoice {
   h: number;

@@ -30,3 +30,12 @@ export interface GaussResult {
   /** |value(order) − value(lower order)|: a quadrature error estimate. */
   error: number;
 }
+
+/** Why the calibrated trapezoid rule (src/gaussian/smooth.ts) cannot certify a step. */
+export type CalibrationFailure =
+  /** no step h ≥ h_min (or one needing ≤ MAX_TRAPEZOID_NODES nodes) converges: σ's features are narrow against the Gaussian */
+  | { kind: 'resolution'; s: number }
+  /** σ^(order)(z) is NaN or ±Infinity at a node where the Gaussian weight is not negligible */
+  | { kind: 'nonfinite'; s: number; z: number; order: number; value: number }
+  /** |σ|^power · φ does not become negligible within |u| ≤ 40 (or overflows): divergent or too large */
+  | { kind: 'growth'; s: number; power: number; u: number; overflow: boolean };

@@ -6,9 +6,9 @@
 import { getActivation } from '../activations/index.ts';
 import type { Activation } from '../activations/types.ts';
 import { NnftInputError } from '../errors.ts';
-import { normalizeSpec } from '../spec.ts';
+import { normalizeSpec, rejectUnknownKeys } from '../spec.ts';
 import { NetStream } from '../rng/index.ts';
-import type { EnsembleSpec } from './types.ts';
+import { CORRELATOR_SPEC_KEYS, DISTRIBUTION_SPEC_KEYS, ENSEMBLE_SPEC_KEYS, type EnsembleSpec } from './types.ts';
 import { QUANTITIES, parseQuantities } from '../quantities.ts';
 
 /**
@@ -133,7 +133,8 @@ export interface NpointRequest {
 
 /** Build the sampling plan (validates the spec; throws NnftInputError on bad input). */
 export function buildPlan(spec: EnsembleSpec, npoint?: NpointRequest): Plan {
-  const ns = normalizeSpec(spec);
+  const ns = normalizeSpec(spec, [...ENSEMBLE_SPEC_KEYS, ...CORRELATOR_SPEC_KEYS]);
+  rejectUnknownKeys('distribution', spec.distribution, DISTRIBUTION_SPEC_KEYS);
   const quantities = parseQuantities(spec.quantities, 'montecarlo');
   const seed = spec.seed ?? 0;
   if (!Number.isSafeInteger(seed) || seed < 0) throw new NnftInputError('seed', `expected a non-negative integer, got ${String(seed)}`);

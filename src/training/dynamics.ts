@@ -147,8 +147,7 @@ export function kernelDynamics(blocks: KernelBlocks, Y: Float64Array, D: number,
         singular
           ? `the training-set kernel H(X,X) is singular to rounding (λ_min = ${lambdaMin.toExponential(3)}, λ_max = ${lambdaMax.toExponential(3)}; duplicate or collinear training inputs?), so H⁻¹ amplifies rounding errors without bound (estimated relative error ${Number.isFinite(err) ? err.toExponential(2) : '∞'} > ${ROUNDING_TOLERANCE})`
           : `H(X,X) is ill-conditioned (κ = λ_max/λ_min = ${(lambdaMax / lambdaMin).toExponential(3)}): rounding errors are amplified by ${a.toExponential(3)}, an estimated relative error ${err.toExponential(2)} > ${ROUNDING_TOLERANCE}`,
-        `pass --diag-reg ε (Tikhonov ridge added to H(X,X); e.g. ε = ${(1e-8 * lambdaMax).toPrecision(2)} = 1e-8·λ_max), remove duplicate training inputs, or ask for a finite ${sched.kind === 'flow' ? 'time' : 'number of steps'}`,
-        { argument: names.diagReg },
+        `pass --${names.diagReg} ε (Tikhonov ridge added to H(X,X); e.g. ε = ${(1e-8 * lambdaMax).toPrecision(2)} = 1e-8·λ_max), remove duplicate training inputs, or ask for a finite ${sched.kind === 'flow' ? 'time' : 'number of steps'}`,
       );
     }
     amplification.push(a);

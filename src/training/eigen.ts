@@ -6,11 +6,11 @@
  * algorithm with Wilkinson-type shifts on T, the plane rotations accumulated into Q (Golub & Van Loan,
  * "Matrix Computations", §8.3; the tred2/tql2 pair of EISPACK). Both steps are backward stable: the computed
  * λ_k are the exact eigenvalues of A + E with ‖E‖₂ ≲ n·u·‖A‖₂ (u = 2⁻⁵³), and the eigenvectors are
- * orthonormal to O(n·u). Cost ≈ 9n³ flops (n = 1000: a few seconds).
+ * orthonormal to O(n·u). Cost ≈ 9n³ flops.
  *
  * Why not src/gaussian/linalg.ts `symmetricEigen`: cyclic Jacobi on number[][] is meant for the 2–4-dimensional
- * covariances of Gaussian expectations; it costs ≈ 6–10 sweeps × 3n³ on boxed arrays (n = 400 took ≈ 40 s
- * here, this module ≈ 0.5 s).
+ * covariances of Gaussian expectations. Measured (CPU time, this container, Node 20): n = 200: Jacobi 0.85 s,
+ * this module 0.14 s; n = 400: 8.3 s vs 0.33 s; n = 1000: this module 6.4 s.
  *
  * The rotations are applied to rows of Vᵀ (contiguous memory), so the result is returned as
  * `vectors[k*n + i]` = component i of eigenvector k (the rows of Vᵀ), eigenvalues ascending.

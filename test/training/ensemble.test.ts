@@ -20,6 +20,7 @@ import {
   trainEnsembleState,
   type TrainEnsembleResult,
   type TrainEnsembleSpec,
+  type TrainState,
 } from '../../src/training/ensemble.ts';
 import { predictInfiniteWidth } from '../../src/training/theory.ts';
 
@@ -83,11 +84,12 @@ describe('trained ensembles: exactness and reproducibility', () => {
     expect(two.meta.workers).toBe(2);
     const strip = (r: TrainEnsembleResult) => JSON.stringify({ ...r, meta: undefined });
     expect(strip(two)).toBe(strip(one));
-    const shards = [];
+    const shards: TrainState[] = [];
     for (const index of [2, 0, 1]) shards.push(JSON.parse(JSON.stringify(await trainEnsembleState({ ...spec, shard: { index, count: 3 } }))));
     expect(strip(finishTrainState(mergeTrainStates(shards)))).toBe(strip(one));
-    expect(strip(finishTrainState(mergeTrainStates([mergeTrainStates([shards[1], shards[2]]), shards[0]])))).toBe(strip(one));
-    expect(() => mergeTrainStates([shards[0], shards[0]])).toThrow(/overlap/);
+    const [s2, s0, s1] = shards as [TrainState, TrainState, TrainState];
+    expect(strip(finishTrainState(mergeTrainStates([mergeTrainStates([s0, s1]), s2])))).toBe(strip(one));
+    expect(() => mergeTrainStates([s0, s0])).toThrow(/overlap/);
     const other = finishTrainState(await trainEnsembleState({ ...spec, workers: 1, blockSize: 7 }));
     other.mean.mean.forEach((t, k) => t.forEach((mu, a) => mu.forEach((v, i) => expect(Math.abs(v - one.mean.mean[k]![a]![i]!)).toBeLessThan(1e-13))));
     // the order of `steps` is the user's: step 0 is recorded second, and with pairs its mean is exactly 0

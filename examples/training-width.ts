@@ -55,7 +55,7 @@ const DATA = { trainInputs: xs.map((x) => [x, 1]), trainTargets: xs.map((x) => [
 /** Pairs per width (scaled): enough to resolve the deviation, fewer where a network costs more. */
 function pairsFor(n: number, steps: number, scale: number): number {
   const base = n <= 32 ? 400 : n <= 64 ? 300 : n <= 128 ? 200 : n <= 256 ? 120 : n <= 512 ? 80 : 40;
-  return Math.max(8, Math.round((base * scale * (steps > 100 ? 0.4 : 1)) / 2) * 2);
+  return Math.max(8, Math.round((base * scale * (steps > 100 ? 0.5 : 1)) / 2) * 2);
 }
 
 /** RMS over test points of (sampled − infinite-width) mean at recorded step k, debiased, with its standard error. */

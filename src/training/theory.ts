@@ -1,7 +1,7 @@
 /**
  * Infinite-width predictions of trained MLPs (any activation and depth the recursions support): the kernels
  * K and Θ of the output layer on training ∪ test inputs from recursions/ solveRecursions (converged
- * quadrature, DESIGN conventions: Var b = C_b, Var W = C_W/n_{ℓ−1}, learning rates λ_b and λ_W/n_{ℓ−1}),
+ * quadrature; the toolkit's conventions: Var b = C_b, Var W = C_W/n_{ℓ−1}, learning rates λ_b and λ_W/n_{ℓ−1}),
  * then the closed forms of dynamics.ts.
  *
  * Dynamics kernels (option `kernel`):

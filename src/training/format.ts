@@ -15,6 +15,8 @@ function table(head: string[], rows: string[][]): string[] {
   return [line(head), line(w.map((x) => '-'.repeat(x))), ...rows.map(line)];
 }
 
+const KERNEL_SYMBOL: Record<string, string> = { ntk: 'Θ', nngp: 'K', 'last-layer': 'Θ_readout' };
+
 /** One row per (time, test input): μ per output and σ = √Σ_aa. */
 export function formatPrediction(res: PredictionResult): string {
   const label = res.dynamics === 'gradient-flow' ? 't' : 'steps';
@@ -23,7 +25,7 @@ export function formatPrediction(res: PredictionResult): string {
   const c = res.meta.conditioning;
   const lines = [
     `infinite-width ${res.meta.kernel} dynamics (${res.dynamics}, η = ${res.meta.lr}${res.meta.diagReg ? `, ridge ${res.meta.diagReg}` : ''}): ` +
-      `${res.meta.trainPoints} training, ${res.meta.testPoints} test inputs; λ(Θ(X,X)) in [${fmt(c.lambdaMin)}, ${fmt(c.lambdaMax)}], ` +
+      `${res.meta.trainPoints} training, ${res.meta.testPoints} test inputs; eigenvalues of the training-set kernel ${KERNEL_SYMBOL[res.meta.kernel]}(X,X)${res.meta.diagReg ? ' + εI' : ''} in [${fmt(c.lambdaMin)}, ${fmt(c.lambdaMax)}], ` +
       `condition number ${typeof c.conditionNumber === 'number' ? fmt(c.conditionNumber) : '∞'}`,
   ];
   const head = [label, 'test', ...Array.from({ length: D }, (_, i) => (D === 1 ? 'mean' : `mean[${i}]`)), 'std', 'rounding'];

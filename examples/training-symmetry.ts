@@ -22,7 +22,7 @@
  */
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { NetStream } from '../src/montecarlo/rng.ts';
+import { NetStream } from '../src/rng/index.ts';
 import { buildTrainPlan } from '../src/training/ensemble.ts';
 import { NetworkState } from '../src/training/network.ts';
 import { predictInfiniteWidth } from '../src/training/theory.ts';

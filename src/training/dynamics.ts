@@ -28,7 +28,7 @@
  * relative to max K; above ROUNDING_TOLERANCE the computation is refused.
  */
 import { NnftInputError, NnftNumericalError } from '../errors.ts';
-import { gemmABt } from '../montecarlo/sampler.ts';
+import { gemmABt } from '../montecarlo/kernels.ts';
 import { symmetricEigenDense } from './eigen.ts';
 import type { Schedule } from './spec.ts';
 

@@ -15,7 +15,7 @@
  *
  * with Δ⁽ℓ⁻¹⁾ formed from W⁽ℓ⁾ before W⁽ℓ⁾ is updated. Matrices are points-major (N × n_ℓ).
  *
- * Initial parameters come from the network's counter-based stream (src/montecarlo/rng.ts): reset(stream),
+ * Initial parameters come from the network's counter-based stream (src/rng/index.ts): reset(stream),
  * then for each layer W (n_ℓ·n_{ℓ−1} normals × √(C_W/n_{ℓ−1})) and b (n_ℓ normals × √C_b, only if C_b > 0;
  * b = 0 otherwise) — the same draws, in the same order, as `nnft mc --sampler full` network `stream`, so the
  * initial network (and its empirical NTK) is the Monte Carlo sampler's. An antithetic partner (sign −1) takes
@@ -25,8 +25,8 @@
  */
 import { getActivation } from '../activations/index.ts';
 import { NnftNumericalError } from '../errors.ts';
-import { NetStream } from '../montecarlo/rng.ts';
-import { gemmABt } from '../montecarlo/sampler.ts';
+import { NetStream } from '../rng/index.ts';
+import { gemmABt } from '../montecarlo/kernels.ts';
 import { addAtB, gemmAB } from './gemm.ts';
 import type { ActivationSpec } from '../spec.ts';
 

@@ -5,7 +5,7 @@
  * 64·n·u·‖A‖.
  */
 import { describe, expect, it } from 'vitest';
-import { NetStream } from '../../src/montecarlo/rng.ts';
+import { NetStream } from '../../src/rng/index.ts';
 import { symmetricEigenDense } from '../../src/training/eigen.ts';
 import { python } from './python.ts';
 

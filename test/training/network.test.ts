@@ -9,8 +9,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { NnftNumericalError } from '../../src/errors.ts';
-import { NetStream } from '../../src/montecarlo/rng.ts';
-import { buildPlan, makeBuffers, simulateNetwork } from '../../src/montecarlo/sampler.ts';
+import { NetStream } from '../../src/rng/index.ts';
+import { buildPlan } from '../../src/montecarlo/plan.ts';
+import { makeBuffers } from '../../src/montecarlo/buffers.ts';
+import { simulateNetwork } from '../../src/montecarlo/simulate.ts';
 import { NetworkState, type NetworkPlan } from '../../src/training/network.ts';
 
 const X = [[1, 0.5], [0.2, -0.9], [-0.7, 0.3]];
@@ -50,7 +52,7 @@ describe('the trainer’s networks', () => {
     const p = plan();
     const mc = buildPlan({ activation: 'tanh', cb: p.cb, cw: p.cw, lambdaB: p.lb, lambdaW: p.lw, widths: p.widths, inputs: X, nets: 1, quantities: ['Theta'], sampler: 'full', estimator: 'direct', seed: 5 });
     const B = makeBuffers(mc);
-    simulateNetwork(mc, B, new NetStream(5), 17, new Float64Array(mc.S));
+    simulateNetwork(mc, B, new NetStream(5), 17, new Float64Array(mc.statisticsSize));
     const net = new NetworkState(p);
     net.init(5, 17, 1);
     for (let l = 0; l < 3; l++) {
@@ -104,7 +106,7 @@ describe('the trainer’s networks', () => {
       const inputs = [...X, ...Tst];
       const mc = buildPlan({ activation, cb: 0.2, cw: 1.6, lambdaB: 0.7, lambdaW: 1.3, widths, inputs, nets: 1, quantities: ['Theta'], sampler: 'full', estimator: 'direct', seed: 11 });
       const B = makeBuffers(mc);
-      simulateNetwork(mc, B, new NetStream(11), 4, new Float64Array(mc.S));
+      simulateNetwork(mc, B, new NetStream(11), 4, new Float64Array(mc.statisticsSize));
       const M = inputs.length;
       const theta = B.theta[2]!; // pair (a, b) at (a·M + b)·4, entry (i, j) at i·2 + j
       const errs: number[] = [];

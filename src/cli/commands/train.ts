@@ -1,5 +1,5 @@
 import type { Command, Option } from 'commander';
-import { addArchitectureOptions, parseArchitecture } from '../architecture.ts';
+import { addArchitectureOptions, parseArchitecture, type ArchitectureOptions } from '../architecture.ts';
 import { NnftInputError } from '../../errors.ts';
 
 const HELP = `
@@ -177,7 +177,7 @@ export function register(program: Command): void {
       const testInputs = (await readJson('test-inputs', String(opts.testInputs))) as number[][];
       const data = training.validateData({ trainInputs, trainTargets, testInputs });
       const hidden = String(opts.widths).trim();
-      const arch = parseArchitecture({ ...(opts as Record<string, string>), widths: hidden === '' ? String(data.D) : `${hidden},${data.D}`, inputs: '[[0]]' });
+      const arch = parseArchitecture({ ...(opts as unknown as ArchitectureOptions), widths: hidden === '' ? String(data.D) : `${hidden},${data.D}`, inputs: '[[0]]' });
       const { inputs: _unused, ...architecture } = arch;
       const lr = parseNumberFlag('lr', opts.lr as string)!;
       const kernel = String(opts.kernel) as 'ntk';

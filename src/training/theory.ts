@@ -13,7 +13,7 @@
  */
 import { NnftInputError } from '../errors.ts';
 import { memoryBudget, requireMemory, requireTime } from '../resources.ts';
-import { normalizeSpec, type ArchitectureSpec } from '../spec.ts';
+import { ARCHITECTURE_KEYS, normalizeSpec, type ArchitectureSpec } from '../spec.ts';
 import { getActivation } from '../activations/index.ts';
 import { solveRecursions } from '../../recursions/index.ts';
 import { kernelDynamics, type Conditioning, type KernelBlocks } from './dynamics.ts';
@@ -74,7 +74,18 @@ export function validateArchitecture(arch: TrainingArchitecture, data: Validated
   if (D !== data.D) {
     throw new NnftInputError(widthsArgument, `the output width is ${String(D)} but the targets have ${data.D} component${data.D === 1 ? '' : 's'}`, 'the last width must equal the target dimension D');
   }
-  return normalizeSpec({ ...arch, inputs: data.trainInputs });
+  return normalizeSpec({ ...architectureOf(arch), inputs: data.trainInputs });
+}
+
+/**
+ * The architecture's own keys of a training spec (activation, widths, C_b, C_W, λ_b, λ_W): the data and the
+ * training settings are validated apart, and the spec validators refuse keys they do not know.
+ */
+export function architectureOf(arch: TrainingArchitecture): Omit<ArchitectureSpec, 'inputs'> {
+  const source = arch as unknown as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const key of ARCHITECTURE_KEYS) if (key !== 'inputs' && source[key] !== undefined) out[key] = source[key];
+  return out as unknown as Omit<ArchitectureSpec, 'inputs'>;
 }
 
 /** Rough cost of the K, Θ recursions on M inputs (only to refuse runs above NNFT_MAX_SECONDS), in seconds. */
@@ -105,7 +116,7 @@ export function trainingKernelBlocks(arch: TrainingArchitecture, data: Validated
     const smooth = getActivation(ns.activation).kind === 'smooth';
     const sec = kernelSeconds(M, ns.L, smooth);
     requireTime(`the infinite-width K and Θ on ${M} inputs (${ns.L} layers)`, sec, 'use fewer test inputs, or set NNFT_MAX_SECONDS higher');
-    const res = solveRecursions({ ...arch, inputs: [...data.trainInputs, ...data.testInputs], quantities: ['K', 'Theta'] });
+    const res = solveRecursions({ ...architectureOf(arch), inputs: [...data.trainInputs, ...data.testInputs], quantities: ['K', 'Theta'] });
     const last = res.layers[res.layers.length - 1]!;
     K = last.K!;
     Theta = last.Theta!;

@@ -136,6 +136,12 @@ export function solveRecursions(spec: RecursionSpec, opts: SolveOptions = {}): R
   const act = getActivation(ns.activation);
   const { m, n0, L, inputs } = ns;
   const need = withDependencies(requested);
+  if (act.kind === 'piecewise-linear') {
+    for (const q of ORDER) {
+      const why = need.has(q) ? QUANTITIES[q].recursion.notForPiecewiseLinear : undefined;
+      if (why) throw new NnftInputError('quantities', `${q} does not exist for the piecewise-linear ${act.name}: ${why}`, 'use a smooth activation (gelu, softplus, tanh, …)');
+    }
+  }
   const timings = opts.timings;
   const now = (): number => performance.now();
 

@@ -105,4 +105,9 @@ export interface QuantityRecursion {
    * the hyperparameters of layer ℓ+1 (those of layer L at the last layer), and reports it at layer ℓ.
    */
   evaluatedOn?: 'next' | 'same';
+  /**
+   * Why the quantity does not exist for a piecewise-linear σ (its expectations contain products of δ-functions at one
+   * point, which diverge): the solver refuses such a request with this reason. Absent: defined for every σ.
+   */
+  notForPiecewiseLinear?: string;
 }

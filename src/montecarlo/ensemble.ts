@@ -79,7 +79,7 @@ export async function sampleEnsembleState(spec: EnsembleSpec): Promise<McState> 
  * cores — more threads cannot run at once and each costs its own memory (budget.ts). The cap is reported
  * through spec.onNote (default: a line on stderr).
  */
-export function resolveWorkers(spec: EnsembleSpec & { onNote?: (line: string) => void }, plan: Plan, lay: RunLayout): number {
+export function resolveWorkers(spec: EnsembleSpec, plan: Plan, lay: RunLayout): number {
   if (spec.workers === undefined) return defaultWorkers(plan, lay);
   if (!Number.isInteger(spec.workers) || spec.workers < 1) throw new NnftInputError('workers', `expected an integer ≥ 1, got ${String(spec.workers)}`);
   return capWorkers(spec.workers, spec.onNote ?? ((line) => process.stderr.write(`nnft: note: ${line}\n`)));

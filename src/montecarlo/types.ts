@@ -64,6 +64,8 @@ export interface EnsembleSpec extends ArchitectureSpec {
   blockSize?: number;
   /** Progress callback (networks done, total of this run/shard). */
   onProgress?: (done: number, total: number) => void;
+  /** Receives one-line notes (e.g. a --workers request capped at the available cores); default: stderr. */
+  onNote?: (line: string) => void;
 }
 
 /** n-point functions of one layer's preactivations (src/montecarlo/correlators.ts). */
@@ -87,7 +89,7 @@ export interface CorrelatorSpec extends Omit<EnsembleSpec, 'quantities' | 'infin
 /** The keys EnsembleSpec and CorrelatorSpec add to ArchitectureSpec, and DistributionSpec's (others are refused). */
 export const ENSEMBLE_SPEC_KEYS = specKeys<Omit<EnsembleSpec, keyof ArchitectureSpec>>({
   nets: true, seed: true, quantities: true, shard: true, workers: true, distribution: true, network: true, bias: true,
-  sampler: true, estimator: true, infinite: true, groups: true, blockSize: true, onProgress: true,
+  sampler: true, estimator: true, infinite: true, groups: true, blockSize: true, onProgress: true, onNote: true,
 });
 export const CORRELATOR_SPEC_KEYS = specKeys<Omit<CorrelatorSpec, keyof EnsembleSpec>>({ layer: true, orders: true, outputs: true, inputIndices: true, points: true, wick: true, replicates: true });
 export const DISTRIBUTION_SPEC_KEYS = specKeys<DistributionSpec>({ weights: true, meanShift: true, output: true, tLayer: true, correlated: true });

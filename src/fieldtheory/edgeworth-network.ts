@@ -11,7 +11,7 @@
  */
 import { NnftInputError } from '../errors.ts';
 import { solveRecursions } from '../../recursions/index.ts';
-import type { ArchitectureSpec } from '../spec.ts';
+import { ARCHITECTURE_KEYS, type ArchitectureSpec } from '../spec.ts';
 import { outputCumulants } from './duality.ts';
 import { chiSquareTest, EdgeworthDensity, type ChiSquareTest } from './edgeworth.ts';
 import { sampleOutputs, shallowNet } from './shallow-net.ts';
@@ -89,7 +89,9 @@ export function networkEdgeworth(spec: NetworkEdgeworthSpec): NetworkEdgeworth {
   } else {
     if (order === 2) throw new NnftInputError('order', 'order 2 needs the six-point cumulant, which the recursions do not compute for deep networks', 'use --order 1, or one hidden layer (--widths N,1)');
     if (spec.nets !== undefined) throw new NnftInputError('nets', 'the sampled comparison is implemented for one hidden layer', 'use --widths N,1, or sample deep networks with nnft mc');
-    const res = solveRecursions({ ...spec, quantities: ['K', 'V4', 'K1'] });
+    // the architecture alone: the solver refuses the Edgeworth keys (order, nets, …) as unknown
+    const arch = Object.fromEntries(ARCHITECTURE_KEYS.filter((k) => k in spec).map((k) => [k, (spec as unknown as Record<string, unknown>)[k]])) as unknown as ArchitectureSpec;
+    const res = solveRecursions({ ...arch, quantities: ['K', 'V4', 'K1'] });
     const last = res.layers[L - 1]!;
     const n = widths[L - 2]!;
     const K = last.K!, K1 = last.K1!, V = last.V4!;

@@ -22,6 +22,7 @@
  * the grouped-jackknife one (the whole pipeline re-run on each leave-one-group-out replicate).
  */
 import { NnftInputError, NnftNumericalError } from '../errors.ts';
+import { requireTime } from '../resources.ts';
 import { feynmanDiagrams } from '../../diagrams/feynman.ts';
 import { hasSelfLoop, type Diagram } from '../../diagrams/diagram.ts';
 import { gaussLegendre } from '../../diagrams/evaluate.ts';
@@ -208,21 +209,28 @@ export function rgFlow(spec: RgFlowSpec): RgFlowResult {
   const withKappa = spec.kappa !== false;
   const subtract = spec.treeSubtraction !== false;
   const net = shallowNet({ ...spec.network, inputs: xs.map((x) => [x]) });
-  const kernel1 = networkKernel(spec.network);
-  const memo = new Map<string, number>();
-  const kernel = (u: number, v: number): number => {
-    const key = u <= v ? `${u}|${v}` : `${v}|${u}`;
-    let k = memo.get(key);
-    if (k === undefined) {
-      k = kernel1(u, v);
-      memo.set(key, k);
-    }
-    return k;
-  };
+  const kernel = networkKernel(spec.network);
   const t4 = nonDecreasingTuples(xs.length, 4);
   const t6 = withKappa ? nonDecreasingTuples(xs.length, 6) : [];
   const tolerance = spec.tolerance ?? 1e-8;
   if (!(tolerance > 0 && tolerance < 1)) throw new NnftInputError('tolerance', `need 0 < tolerance < 1, got ${String(tolerance)}`);
+  // Time bound: a pass on n nodes costs, per cutoff, about (n + ¾n)·m + (n² + (¾n)²)/2 kernel evaluations (the last
+  // term only with κ: the propagator K(y, y') between vertices) and 10 trees × |t6| × (n² + (¾n)²) multiply-adds;
+  // the kernel's cost is measured here (a quadrature for a registry activation, a closed form for gauss-net/cos-net).
+  const started = performance.now();
+  const probeStart = performance.now();
+  const span = cutoffs[cutoffs.length - 1]!;
+  for (let i = 0; i < 4; i++) kernel(xs[i % xs.length]!, span * (i / 2 - 1));
+  const kernelSeconds = Math.max(2e-8, (performance.now() - probeStart) / 4 / 1000);
+  const passSeconds = (n: number): number => {
+    const c = Math.max(8, Math.round((3 * n) / 4));
+    const evals = (n + c) * xs.length + (t6.length > 0 ? (n * n + c * c) / 2 : 0);
+    const arithmetic = 10 * t6.length * (n * n + c * c); // a conservative 2 ns per multiply-add
+    return cutoffs.length * (evals * kernelSeconds + arithmetic * 2e-9);
+  };
+  const passWhat = (n: number): string => `the vertex integrals on ${n} Gauss–Legendre nodes (${cutoffs.length} cutoffs, ${t4.length + t6.length} input tuples)`;
+  const passFix = 'use fewer inputs or cutoffs, smaller cutoffs, a larger --tolerance, --no-kappa, or the gauss-net/cos-net (closed-form kernel)';
+  requireTime(passWhat(nodes), passSeconds(nodes), passFix); // before the correlators, which cost far less
   // the connected correlators: exact by duality, or sampled (conditionally Gaussian estimator, jackknife replicates)
   let G4: number[], G6: number[] | undefined;
   let reps4: number[][] | undefined, reps6: number[][] | undefined;
@@ -247,6 +255,7 @@ export function rgFlow(spec: RgFlowSpec): RgFlowResult {
   let est: ReturnType<typeof estimates>[];
   let quadratureError: number;
   for (;;) {
+    requireTime(passWhat(n), (performance.now() - started) / 1000 + passSeconds(n), passFix);
     geos = cutoffs.map((c) => geometry(kernel, xs, t4, t6, c, n));
     const coarse = Math.max(8, Math.round((3 * n) / 4));
     const estCoarse = cutoffs.map((c) => estimates(G4, G6, geometry(kernel, xs, t4, t6, c, coarse), subtract));

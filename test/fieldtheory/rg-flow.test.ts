@@ -112,6 +112,13 @@ describe('inputs', () => {
     expect(() => rgFlow({ network: { ...gauss, width: 4 }, inputs, cutoffs: [1, 2] })).toThrow(NnftInputError);
   });
 
+  it('refuses, before integrating, vertex integrals that would exceed NNFT_MAX_SECONDS (tanh: a quadrature per kernel entry)', () => {
+    const r = spawnSync(process.execPath, ['bin/nnft.js', 'rg-flow', '--activation', 'tanh', '--json'], { encoding: 'utf8', env: { ...process.env, NNFT_MAX_SECONDS: '2' } });
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/nnft rg-flow: refused: the vertex integrals on 64 Gauss–Legendre nodes .* over the budget of 2(\.0)? s/);
+  });
+
   it('nnft rg-flow prints finite JSON', () => {
     const r = spawnSync(process.execPath, ['bin/nnft.js', 'rg-flow', '--cutoffs', '0.5,1,2', '--no-kappa', '--json'], { encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);

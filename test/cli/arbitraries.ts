@@ -128,6 +128,9 @@ export const seed: fc.Arbitrary<string> = mostly(
 /** Networks 1…10⁷, log-uniform; rarely 0 or malformed. */
 export const nets: fc.Arbitrary<string> = mostly(fc.oneof({ weight: 6, arbitrary: logInt(1, 1e7).map(String) }, { weight: 1, arbitrary: fc.constantFrom('1', '2', '3', '1e3') }), fc.constantFrom('0', '-5', '1.5', 'many'));
 
+/** Sampled networks of the field-theory commands (they need at least 256–1000): mostly 10²…10⁷, rarely too few or malformed. */
+export const fieldNets: fc.Arbitrary<string> = mostly(fc.oneof({ weight: 6, arbitrary: logInt(100, 1e7).map(String) }, { weight: 1, arbitrary: fc.constantFrom('256', '1000', '1e3') }), fc.constantFrom('0', '1', '-5', '1.5', 'many'));
+
 /** Output file paths: a fresh file in the scratch directory, or (now and then) one that cannot be written. */
 export function outFile(fx: Fixtures, ext: string): fc.Arbitrary<string> {
   return fc.oneof(
@@ -248,7 +251,7 @@ export const COMMAND_ARBITRARIES: Record<string, ArgvArbitrary> = {
     options(
       [flag('--activation', activation), json],
       [
-        flag('--depth', mostly(fc.oneof({ weight: 4, arbitrary: logInt(1, 2000) }, { weight: 1, arbitrary: fc.constantFrom(0, 1, 2, 3) }, { weight: 1, arbitrary: logInt(2000, 1e9) }).map(String), fc.constantFrom('-1', '1.5', 'x', ''))),
+        flag('--depth', mostly(fc.oneof({ weight: 4, arbitrary: logInt(30, 2000) }, { weight: 1, arbitrary: fc.constantFrom(0, 1, 29) }, { weight: 1, arbitrary: logInt(2000, 1e5) }, { weight: 1, arbitrary: logInt(1e5, 1e9) }).map(String), fc.constantFrom('-1', '1.5', 'x', ''))),
         flag('--k1', mostly(fc.oneof({ weight: 4, arbitrary: fc.constantFrom('0.1', '1', '2', '3.5', '10') }, { weight: 1, arbitrary: positiveMagnitude }), fc.constantFrom('0', '-1', 'x', 'nan'))),
         flag('--cb', variance),
         flag('--cw', variance),
@@ -257,10 +260,9 @@ export const COMMAND_ARBITRARIES: Record<string, ArgvArbitrary> = {
 
   cumulants: (fx) =>
     options(
-      [json],
+      [json, flag('--width', mostly(fc.oneof({ weight: 6, arbitrary: logInt(1, 256) }, { weight: 1, arbitrary: logInt(1, 1e9) }).map(String), fc.constantFrom('0', '-1', '1.5', 'x')))],
       [
         flag('--activation', fc.oneof({ weight: 4, arbitrary: activation }, { weight: 1, arbitrary: fc.constantFrom('gauss-net', 'cos-net') })),
-        flag('--width', mostly(fc.oneof({ weight: 6, arbitrary: logInt(1, 256) }, { weight: 1, arbitrary: logInt(1, 1e9) }).map(String), fc.constantFrom('0', '-1', '1.5', 'x'))),
         flag('--inputs', inputs(fx)),
         flag('--cb', variance),
         flag('--cw', variance),
@@ -268,8 +270,8 @@ export const COMMAND_ARBITRARIES: Record<string, ArgvArbitrary> = {
         flag('--cb-out', variance),
         flag('--orders', choice(['2', '4', '2,4,6', '1,2,3,4', '6', '8', '1,2,3,4,5,6,7,8'], ['0', '9', 'x', '', '2,,4'])),
         flag('--tuples', choice(['[[0,0]]', '[[0,0,0,0]]', '[[0,0,1,1]]', '[[0,1,2,3]]', '[[0,0,0,0,0,0]]'], ['[[9,9]]', '[[]]', '[]', '[[0.5]]', 'x', '[[-1,0]]'])),
-        flag('--neuron-samples', mostly(logInt(1, 1e9).map(String), fc.constantFrom('0', 'x', '-3'))),
-        flag('--nets', nets),
+        flag('--neuron-samples', mostly(logInt(128, 1e8).map(String), fc.constantFrom('0', '1', '1e9', 'x', '-3'))),
+        flag('--nets', fieldNets),
         bare('--raw'),
         flag('--seed', seed),
       ],
@@ -277,12 +279,13 @@ export const COMMAND_ARBITRARIES: Record<string, ArgvArbitrary> = {
 
   edgeworth: (fx) =>
     options(
-      [json, architecture(fx)],
+      [json, architecture(fx), fc.oneof({ weight: 3, arbitrary: fc.oneof({ weight: 6, arbitrary: logInt(1, 256) }, { weight: 1, arbitrary: logInt(1, 1e9) }).map((n) => ['--widths', `${n},1`]) }, { weight: 1, arbitrary: fc.constant<string[]>([]) })],
       [
+        flag('--inputs', choice(['[[1]]', '[[0.5]]', '[[1],[0.4]]', '[[0]]', '[[1e3]]', '[[1,0.5]]'], ['[[1],[2],[3]]', '[]'])),
         flag('--order', choice(['1', '2'], ['0', '3', 'x'])),
         flag('--points', mostly(fc.oneof({ weight: 4, arbitrary: logInt(3, 201) }, { weight: 1, arbitrary: logInt(3, 1e6) }).map(String), fc.constantFrom('0', '2', 'x'))),
         flag('--range', mostly(fc.oneof({ weight: 4, arbitrary: fc.constantFrom('1', '3', '4', '6', '20') }, { weight: 1, arbitrary: positiveMagnitude }), fc.constantFrom('0', '-1', 'x'))),
-        flag('--nets', nets),
+        flag('--nets', fieldNets),
         flag('--seed', seed),
         flag('--svg', outFile(fx, 'svg')),
       ],
@@ -304,7 +307,7 @@ export const COMMAND_ARBITRARIES: Record<string, ArgvArbitrary> = {
                 flag('--cw', variance),
                 flag('--cw-out', variance),
                 flag('--cb-out', variance),
-                flag('--nets', nets),
+                flag('--nets', fieldNets),
                 flag('--seed', seed),
               ],
               false,
@@ -339,11 +342,11 @@ export const COMMAND_ARBITRARIES: Record<string, ArgvArbitrary> = {
         flag('--cb-out', variance),
         flag('--inputs', choice(['-0.6,-0.2,0.2,0.6', '0.5', '0,1', '-1e3,1e3', '1e-300,2e-300', '-3,-2,-1,0,1,2'], ['', 'x', '1,2,3,4,5,6,7', '[[1]]'])),
         flag('--cutoffs', choice(['0.25,0.5,1,2,4', '0.5,0.75,1', '1e-8,1,1e8', '1,2,3,4,5,6,7,8,9,10'], ['1,2', '2,1,3', '0,1,2', 'x', ''])),
-        flag('--nodes', mostly(logInt(2, 1e7).map(String), fc.constantFrom('0', '1', 'x'))),
+        flag('--nodes', mostly(logInt(8, 2000).map(String), fc.constantFrom('0', '1', '7', '2001', '1e7', 'x'))),
         flag('--tolerance', choice(['1e-8', '1e-3', '1e-15', '0.5'], ['0', '-1', 'x', '2'])),
         bare('--no-kappa'),
         bare('--no-trees'),
-        flag('--nets', nets),
+        flag('--nets', fieldNets),
         flag('--seed', seed),
       ],
     ),

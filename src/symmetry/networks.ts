@@ -160,7 +160,7 @@ export function makeSampler(specIn: SymNetSpec): SymNetSampler {
     const Ws: Float64Array[] = [];
     const bs: Float64Array[] = [];
     for (let l = 0; l < L; l++) {
-      const nOut = widths[l], nIn = fanIn[l];
+      const nOut = widths[l]!, nIn = fanIn[l]!;
       const W = new Float64Array(nOut * nIn);
       const b = new Float64Array(nOut);
       const isLast = l === L - 1;

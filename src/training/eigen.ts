@@ -31,11 +31,19 @@ export interface SymmetricEigen {
  */
 export function symmetricEigenDense(A: Float64Array, n: number): SymmetricEigen {
   if (A.length < n * n) throw new RangeError(`symmetricEigenDense: matrix has ${A.length} entries, expected ${n * n}`);
+  // exact power-of-two scaling to max |A_ij| ∈ [1/2, 1): the same rounding as unscaled, but neither the
+  // convergence test nor the rotations underflow for tiny kernels (or overflow for huge ones)
+  let amax = 0;
+  for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) amax = Math.max(amax, Math.abs(A[i * n + j]!));
+  if (!Number.isFinite(amax)) {
+    throw new NnftNumericalError('the eigendecomposition of the training-set kernel', 'the kernel matrix has a non-finite entry', 'rescale the inputs or use smaller C_W, C_b, λ_W, λ_b (the kernels overflow)');
+  }
+  const exponent = amax > 0 ? Math.floor(Math.log2(amax)) + 1 : 0;
   const a = new Float64Array(n * n);
   // symmetric working copy from the lower triangle
   for (let i = 0; i < n; i++) {
     for (let j = 0; j <= i; j++) {
-      const v = A[i * n + j]!;
+      const v = timesPowerOfTwo(A[i * n + j]!, -exponent);
       a[i * n + j] = v;
       a[j * n + i] = v;
     }
@@ -117,7 +125,8 @@ export function symmetricEigenDense(A: Float64Array, n: number): SymmetricEigen 
       let m = l;
       for (; m < n - 1; m++) {
         const dd = Math.abs(d[m]!) + Math.abs(d[m + 1]!);
-        if (Math.abs(e[m]!) <= Number.EPSILON * dd) break;
+        // relative test (graded matrices keep their small eigenvalues); below 2⁻¹⁰⁰⁰ ≪ u·‖A‖ an entry is zero
+        if (Math.abs(e[m]!) <= Number.EPSILON * dd || Math.abs(e[m]!) < NEGLIGIBLE) break;
       }
       if (m === l) break;
       if (iter++ === 90) {
@@ -181,5 +190,15 @@ export function symmetricEigenDense(A: Float64Array, n: number): SymmetricEigen 
       }
     }
   }
+  for (let i = 0; i < n; i++) d[i] = timesPowerOfTwo(d[i]!, exponent);
   return { n, values: d, vectors: vt };
+}
+
+/** After scaling to ‖A‖_max < 1: off-diagonal entries below this are set to zero (a perturbation ≪ u·‖A‖). */
+const NEGLIGIBLE = 2 ** -1000;
+
+/** x·2^k, exact (two factors, so that 2^k itself need not be representable). */
+function timesPowerOfTwo(x: number, k: number): number {
+  const half = Math.trunc(k / 2);
+  return x * 2 ** half * 2 ** (k - half);
 }

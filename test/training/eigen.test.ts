@@ -97,6 +97,23 @@ describe('symmetricEigenDense', () => {
     checkIdentities(K, 10);
   });
 
+  it('tiny and huge kernels (entries near the ends of the double range): the same eigenvectors, eigenvalues scaled exactly', () => {
+    const A = randomSymmetric(12, 6);
+    const ref = symmetricEigenDense(A, 12);
+    for (const k of [-1000, -700, 700, 1000]) {
+      // A·2^k is exact (two factors: 2^k itself may not be representable); so must be the eigenvalues
+      const scaled = A.map((x) => x * 2 ** Math.trunc(k / 2) * 2 ** (k - Math.trunc(k / 2)));
+      const r = symmetricEigenDense(scaled, 12);
+      for (let q = 0; q < 12; q++) expect(r.values[q]! / 2 ** Math.trunc(k / 2) / 2 ** (k - Math.trunc(k / 2))).toBe(ref.values[q]!);
+      expect(Array.from(r.vectors)).toEqual(Array.from(ref.vectors));
+    }
+    // a kernel of subnormal entries (C_W ≈ 1e-264 and small inputs) with an exact null direction
+    const S = Float64Array.from([4e-323, 4e-323, 0, 4e-323, 4e-323, 0, 0, 0, 1e-320]);
+    const s = symmetricEigenDense(S, 3);
+    [0, 2 * 4e-323, 1e-320].forEach((v, k) => expect(Math.abs(s.values[k]! - v)).toBeLessThanOrEqual(1e-323)); // 2 units of the last subnormal place
+    expect(() => symmetricEigenDense(Float64Array.from([1, Infinity, Infinity, 1]), 2)).toThrow(/non-finite entry/);
+  });
+
   it('reads only the lower triangle', () => {
     const A = randomSymmetric(5, 9);
     const B = Float64Array.from(A);

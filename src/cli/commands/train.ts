@@ -254,7 +254,33 @@ function runMerge(opts: TrainOptions, files: string[]): void {
   print(opts, res, () => formatEnsemble(res));
 }
 
+/**
+ * The training library names its arguments by the flags without dashes, with 0-based positions in the JSON
+ * arrays and lists ('train-targets[7][0]', 'steps[2]'); as this command's flags ('--train-targets[7][0]').
+ * Plain attribute names ('lr', 'nets') are left to the program, which maps them the same way.
+ */
+function withFlagName(cmd: Command, e: unknown): unknown {
+  if (!(e instanceof NnftInputError)) return e;
+  const m = /^([A-Za-z][A-Za-z-]*)((?:\[\d+\])*)$/.exec(e.argument);
+  if (!m || (m[2] === '' && !m[1]!.includes('-'))) return e;
+  const base = m[1]!;
+  const option = cmd.options.find((o) => o.long === `--${base}` || o.attributeName() === base);
+  if (!option?.long) return e;
+  const flag = `${option.long}${m[2]}`;
+  const renamed = new NnftInputError(flag, '');
+  renamed.message = e.message.startsWith(`invalid ${e.argument}`) ? `invalid ${flag}${e.message.slice(`invalid ${e.argument}`.length)}` : e.message;
+  return renamed;
+}
+
 async function runTrain(cmd: Command, opts: TrainOptions): Promise<void> {
+  try {
+    await runMode(cmd, opts);
+  } catch (e) {
+    throw withFlagName(cmd, e);
+  }
+}
+
+async function runMode(cmd: Command, opts: TrainOptions): Promise<void> {
   if (opts.out !== undefined) requireWritableFile('--out', opts.out);
   if (opts.merge !== undefined) return runMerge(opts, opts.merge);
   if (cmd.getOptionValueSource('inputs') === 'cli') throw new NnftInputError('--inputs', 'not used by nnft train', 'pass --train-inputs, --train-targets and --test-inputs');

@@ -119,14 +119,20 @@ export function symmetricEigenDense(A: Float64Array, n: number): SymmetricEigen 
     }
   }
   // --- implicit QL on (d, e); rotations act on columns i, i+1 of Q = rows i, i+1 of vt
+  let tnorm = 0; // max_i |d_i| + |e_i| ≥ ‖T‖₂/2
+  for (let i = 0; i < n; i++) tnorm = Math.max(tnorm, Math.abs(d[i]!) + Math.abs(e[i]!));
   for (let l = 0; l < n; l++) {
     let iter = 0;
     for (;;) {
       let m = l;
       for (; m < n - 1; m++) {
         const dd = Math.abs(d[m]!) + Math.abs(d[m + 1]!);
-        // relative test (graded matrices keep their small eigenvalues); below 2⁻¹⁰⁰⁰ ≪ u·‖A‖ an entry is zero
-        if (Math.abs(e[m]!) <= Number.EPSILON * dd || Math.abs(e[m]!) < NEGLIGIBLE) break;
+        // relative test (graded matrices keep their small eigenvalues); below 2⁻¹⁰⁰⁰ ≪ u·‖A‖ an entry is zero.
+        // After 30 sweeps on one eigenvalue, the absolute test of EISPACK tql2 (|e| ≤ u·‖T‖, within the
+        // backward error bound): a cluster of eigenvalues at rounding level (a kernel of low numerical rank)
+        // has off-diagonal noise that never falls below u times those tiny eigenvalues.
+        const e2 = Math.abs(e[m]!);
+        if (e2 <= Number.EPSILON * dd || e2 < NEGLIGIBLE || (iter >= 30 && e2 <= Number.EPSILON * tnorm)) break;
       }
       if (m === l) break;
       if (iter++ === 90) {

@@ -213,7 +213,7 @@ const hiddenWidths: fc.Arbitrary<string> = fc.oneof({ weight: 12, arbitrary: wid
 const ensembleWidths: fc.Arbitrary<string> = fc.oneof({ weight: 8, arbitrary: fc.array(logInt(1, 128), { minLength: 0, maxLength: 3 }).map((w) => w.join(',')) }, { weight: 1, arbitrary: widths });
 
 /** Learning rates: sensible, stable-or-not (η·λ_max ≷ 2), extreme; rarely malformed or ≤ 0. */
-const learningRate: fc.Arbitrary<string> = mostly(fc.oneof({ weight: 8, arbitrary: fc.constantFrom('0.001', '0.01', '0.05', '0.1', '0.5', '1', '2', '10') }, { weight: 1, arbitrary: positiveMagnitude }), fc.oneof(badNumber, fc.constant('0')));
+const learningRate: fc.Arbitrary<string> = mostly(fc.oneof({ weight: 8, arbitrary: fc.constantFrom('0.001', '0.005', '0.01', '0.02', '0.05', '0.1') }, { weight: 2, arbitrary: fc.constantFrom('0.5', '1', '2', '10') }, { weight: 1, arbitrary: positiveMagnitude }), fc.oneof(badNumber, fc.constant('0')));
 
 /** Times or step counts: lists of 1–4 entries, with inf, huge values, duplicates; rarely negative or malformed. */
 function schedule(integers: boolean): fc.Arbitrary<string> {

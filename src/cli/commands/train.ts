@@ -11,7 +11,7 @@
  */
 import type { Command, Option } from 'commander';
 import { readFileSync, statSync } from 'node:fs';
-import { NnftInputError } from '../../errors.ts';
+import { isUserFacingError, NnftInputError } from '../../errors.ts';
 import {
   buildTrainPlan,
   DYNAMICS_KERNELS,
@@ -260,6 +260,7 @@ function runMerge(opts: TrainOptions, files: string[]): void {
  * Plain attribute names ('lr', 'nets') are left to the program, which maps them the same way.
  */
 function withFlagName(cmd: Command, e: unknown): unknown {
+  if (isUserFacingError(e)) renameInputs(e);
   if (!(e instanceof NnftInputError)) return e;
   const m = /^([A-Za-z][A-Za-z-]*)((?:\[\d+\])*)$/.exec(e.argument);
   if (!m || (m[2] === '' && !m[1]!.includes('-'))) return e;
@@ -270,6 +271,18 @@ function withFlagName(cmd: Command, e: unknown): unknown {
   const renamed = new NnftInputError(flag, '');
   renamed.message = e.message.startsWith(`invalid ${e.argument}`) ? `invalid ${flag}${e.message.slice(`invalid ${e.argument}`.length)}` : e.message;
   return renamed;
+}
+
+/**
+ * The kernels are computed on the training inputs followed by the test inputs; the shared spec and recursion
+ * checks name that list `inputs` (--inputs, a flag nnft train does not use): say which flags hold it.
+ */
+function renameInputs(e: Error): void {
+  const flags = '--train-inputs/--test-inputs';
+  e.message = e.message
+    .replace(/^invalid inputs(\[\d+\])*( \(--inputs\))?:/, `invalid ${flags} (training inputs first, then test inputs):`)
+    .replace(/\(argument inputs(\[\d+\])*\)/, `(argument ${flags})`)
+    .replace(/--inputs\b/g, flags);
 }
 
 async function runTrain(cmd: Command, opts: TrainOptions): Promise<void> {

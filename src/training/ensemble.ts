@@ -450,7 +450,8 @@ export interface TrainEnsembleResult {
   infiniteWidth?: Pick<PredictionResult, 'mean' | 'covariance' | 'meta'>;
   meta: {
     nets: number;
-    pairs: number | null;
+    /** antithetic pairs (absent for independent networks) */
+    pairs?: number;
     seed: number;
     kernel: 'ntk' | 'last-layer';
     lr: number;
@@ -519,7 +520,7 @@ export function finishTrainState(state: TrainState): TrainEnsembleResult {
     trainLoss: { mean: lossOf(jk.value), stderr: lossOf(stderr) },
     meta: {
       nets,
-      pairs: plan.antithetic ? P : null,
+      ...(plan.antithetic ? { pairs: P } : {}),
       seed: state.seed,
       kernel: plan.trainAll ? 'ntk' : 'last-layer',
       lr: plan.lr,

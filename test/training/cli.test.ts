@@ -52,8 +52,8 @@ describe('nnft train', () => {
   });
 
   it('trains networks with --nets (mean, covariance, loss ± stderr next to the infinite-width values); shards (one on two worker threads) merge to the single run bit for bit', async () => {
-    const common = [...ARCH, '--train-inputs', X, '--train-targets', Y, '--test-inputs', T, '--lr', '0.05', '--steps', '0,20', '--nets', '40', '--seed', '3', '--json'];
-    const one = await nnft([...common, '--workers', '1']);
+    const common = [...ARCH, '--train-inputs', X, '--train-targets', Y, '--test-inputs', T, '--lr', '0.05', '--steps', '0,20', '--nets', '40', '--seed', '3'];
+    const one = await nnft([...common, '--workers', '1', '--json']);
     expect(one.code).toBe(0);
     const j = JSON.parse(one.stdout);
     expect(j.steps).toEqual([0, 20]);
@@ -86,6 +86,9 @@ describe('nnft train', () => {
       [[...ARCH, '--test-inputs', T, '--train-inputs', X, '--train-targets', Y, '--time', '1'], /--lr: missing/],
       [[...base, '--train-inputs', X, '--train-targets', Y, '--time', '1', '--steps', '2'], /give exactly one of them/],
       [[...ARCH, '--test-inputs', T, '--train-inputs', X, '--train-targets', Y, '--lr', '0.05', '--steps', '5', '--nets', '4', '--out', join(dir, 'no', 'such', 'dir', 's.json')], /--out: directory .* does not exist/],
+      [[...base, '--train-inputs', X, '--train-targets', Y, '--time', '1', '--json', '--quiet'], /--quiet: prints nothing, so there is no JSON for --json/],
+      [[...base, '--activation', 'tanh(z)^2', '--lambda-b', '1.7e308', '--train-inputs', X, '--train-targets', Y, '--time', '1'], /invalid --train-inputs\/--test-inputs \(training inputs first, then test inputs\): .*overflow/],
+      [[...base, '--train-inputs', '[[1e200,1],[0,1]]', '--train-targets', '[1,2]', '--time', '1'], /--train-inputs\[0\]: x·x\/n0 is Infinity/],
     ];
     const results = await Promise.all(cases.map(([args]) => nnft(args)));
     results.forEach((r, i) => {

@@ -294,6 +294,7 @@ async function runTrain(cmd: Command, opts: TrainOptions): Promise<void> {
 }
 
 async function runMode(cmd: Command, opts: TrainOptions): Promise<void> {
+  if (opts.quiet && opts.json) throw new NnftInputError('--quiet', 'prints nothing, so there is no JSON for --json', 'drop --json (with --out the state is written to the file) or drop --quiet');
   if (opts.out !== undefined) requireWritableFile('--out', opts.out);
   if (opts.merge !== undefined) return runMerge(opts, opts.merge);
   if (cmd.getOptionValueSource('inputs') === 'cli') throw new NnftInputError('--inputs', 'not used by nnft train', 'pass --train-inputs, --train-targets and --test-inputs');

@@ -336,7 +336,7 @@ export const COMMAND_ARBITRARIES: Record<string, ArgvArbitrary> = {
               flag('--out', outFile(fx, 'json')),
               bare('--quiet'),
             ],
-          ),
+          ).map((argv) => (argv.includes('--quiet') && argv.includes('--out') ? argv.filter((x) => x !== '--json') : argv)), // the sharding use: --out FILE --quiet
         ),
       },
       // merging shard states: not training states, missing files, or nothing to merge

@@ -167,6 +167,65 @@ function architecture(fx: Fixtures): fc.Arbitrary<string[]> {
   });
 }
 
+/** A JSON matrix of `rows` vectors of dimension `dim`: values in [−3, 3], or (one matrix in seven) over the whole double range. */
+function jsonMatrix(rows: fc.Arbitrary<number>, dim: number): fc.Arbitrary<string> {
+  const moderate = fc.double({ min: -3, max: 3, noNaN: true }).map((x) => Number(x.toPrecision(3)));
+  const anyMagnitude = fc.oneof(moderate, signedMagnitude.map(Number));
+  return fc
+    .tuple(rows, fc.oneof({ weight: 6, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }))
+    .chain(([n, extreme]) => fc.array(fc.array(extreme ? anyMagnitude : moderate, { minLength: dim, maxLength: dim }), { minLength: n, maxLength: n }))
+    .map((v) => JSON.stringify(v));
+}
+
+/** Bad values for a JSON data argument: missing or unreadable files, non-JSON, wrong shapes, non-numbers. */
+function badData(fx: Fixtures): fc.Arbitrary<string> {
+  return fc.constantFrom('/nonexistent/data.json', fx.dir, fx.textFile, fx.jsonFile, '[]', '[[]]', '[[1],[1,2]]', '{"a":1}', '[[1e999]]', '[["a"]]', '[[null]]', '[[NaN]]', 'not json', '');
+}
+
+/**
+ * `nnft train` data: N training inputs of dimension n0 with targets of dimension D, and test inputs; the
+ * shapes agree most of the time (the shared input file, a flat target list for D = 1, duplicate training
+ * points, and now and then a mismatch or a bad file).
+ */
+function trainingData(fx: Fixtures): fc.Arbitrary<string[]> {
+  const N = fc.oneof({ weight: 8, arbitrary: fc.integer({ min: 1, max: 8 }) }, { weight: 1, arbitrary: fc.integer({ min: 9, max: 200 }) });
+  return fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), N, fc.integer({ min: 1, max: 5 })).chain(([n0, D, n, m]) =>
+    fc.tuple(
+      mostly(fc.oneof({ weight: 12, arbitrary: jsonMatrix(fc.constant(n), n0) }, { weight: 1, arbitrary: fc.constant(JSON.stringify(Array(n).fill(Array(n0).fill(0.5)))) }), badData(fx)),
+      mostly(fc.oneof({ weight: 6, arbitrary: jsonMatrix(fc.constant(n), D) }, { weight: 1, arbitrary: jsonMatrix(fc.constant(n), 1).map((t) => JSON.stringify((JSON.parse(t) as number[][]).map((r) => r[0]))) }), fc.oneof(badData(fx), jsonMatrix(fc.constant(n + 1), D))),
+      mostly(fc.oneof({ weight: 8, arbitrary: jsonMatrix(fc.constant(m), n0) }, { weight: 1, arbitrary: jsonMatrix(logInt(100, 5000), n0) }), fc.oneof(badData(fx), jsonMatrix(fc.constant(m), n0 + 1))),
+    ).map(([x, y, t]) => ['--train-inputs', x, '--train-targets', y, '--test-inputs', t]),
+  );
+}
+
+/**
+ * `nnft train`'s architecture: hidden widths (absent: the default 512,512), activation, C_b, C_W, λ_b, λ_W with
+ * per-layer lists sized to the hidden layers plus the output layer.
+ */
+function trainArchitecture(hidden: fc.Arbitrary<string>): fc.Arbitrary<string[]> {
+  return fc.option(hidden, { freq: 3, nil: undefined }).chain((w) => {
+    const L = w === undefined ? 3 : w === '' ? 1 : /^\d+(,\d+)*$/.test(w) ? w.split(',').length + 1 : 3;
+    return options([], [flag('--activation', activation), flag('--cb', perLayer(variance, L)), flag('--cw', perLayer(variance, L)), fc.constant(w === undefined ? [] : ['--widths', w]), flag('--lambda-b', perLayer(variance, L)), flag('--lambda-w', perLayer(variance, L))], false);
+  });
+}
+
+/** Hidden widths for `nnft train` (the output width is the target dimension): the shared widths, or none. */
+const hiddenWidths: fc.Arbitrary<string> = fc.oneof({ weight: 12, arbitrary: widths }, { weight: 1, arbitrary: fc.constant('') });
+
+/** Hidden widths for trained networks: mostly narrow and shallow (the training runs), now and then the shared widths. */
+const ensembleWidths: fc.Arbitrary<string> = fc.oneof({ weight: 8, arbitrary: fc.array(logInt(1, 128), { minLength: 0, maxLength: 3 }).map((w) => w.join(',')) }, { weight: 1, arbitrary: widths });
+
+/** Learning rates: sensible, stable-or-not (η·λ_max ≷ 2), extreme; rarely malformed or ≤ 0. */
+const learningRate: fc.Arbitrary<string> = mostly(fc.oneof({ weight: 8, arbitrary: fc.constantFrom('0.001', '0.005', '0.01', '0.02', '0.05', '0.1') }, { weight: 2, arbitrary: fc.constantFrom('0.5', '1', '2', '10') }, { weight: 1, arbitrary: positiveMagnitude }), fc.oneof(badNumber, fc.constant('0')));
+
+/** Times or step counts: lists of 1–4 entries, with inf, huge values, duplicates; rarely negative or malformed. */
+function schedule(integers: boolean): fc.Arbitrary<string> {
+  const entry = integers
+    ? fc.oneof({ weight: 8, arbitrary: logInt(1, 1000).map((x) => String(x - 1)) }, { weight: 1, arbitrary: fc.constantFrom('inf', '1e6', '1e9', '1e15', '9007199254740991') })
+    : fc.oneof({ weight: 8, arbitrary: fc.constantFrom('0', '0.5', '1', '10', '100', 'inf', '∞', 'Infinity') }, { weight: 2, arbitrary: positiveMagnitude });
+  return mostly(fc.array(entry, { minLength: 1, maxLength: 4 }).map((xs) => xs.join(',')), fc.constantFrom('', '-1', '0,-1', 'nan', '1.5e', ',', '1,,2', '-inf', integers ? '2.5' : 'x'));
+}
+
 export const COMMAND_ARBITRARIES: Record<string, ArgvArbitrary> = {
   recursions: (fx) => options([json, architecture(fx)], [flag('--quantities', quantities)]),
 
@@ -245,6 +304,48 @@ export const COMMAND_ARBITRARIES: Record<string, ArgvArbitrary> = {
         flag('--experiments', mostly(logInt(2, 100).map(String), fc.constantFrom('0', '1'))),
         flag('--significance', choice(['0.001', '0.05', '1e-300', '0.5'], ['0', '1', '2', 'x'])),
       ],
+    ),
+
+  train: (fx) =>
+    fc.oneof(
+      // the infinite-width prediction: gradient flow or descent
+      {
+        weight: 3,
+        arbitrary: fc.tuple(trainArchitecture(hiddenWidths), trainingData(fx), fc.boolean()).chain(([arch, data, flow]) =>
+          options(
+            [json, fc.constant(arch), fc.constant(data), flag('--lr', learningRate), flow ? flag('--time', schedule(false)) : flag('--steps', schedule(true))],
+            [flag('--kernel', choice(['ntk', 'nngp', 'last-layer'], ['gp', ''])), flag('--diag-reg', mostly(fc.oneof(fc.constantFrom('0', '1e-6', '1e-12', '1'), positiveMagnitude), badNumber))],
+          ),
+        ),
+      },
+      // networks trained by gradient descent
+      {
+        weight: 3,
+        arbitrary: fc.tuple(trainArchitecture(ensembleWidths), trainingData(fx)).chain(([arch, data]) =>
+          options(
+            [json, fc.constant(arch), fc.constant(data), flag('--lr', learningRate), flag('--steps', schedule(true)), flag('--nets', mostly(fc.oneof({ weight: 6, arbitrary: logInt(1, 5e6).map((n) => String(2 * n)) }, { weight: 1, arbitrary: fc.constantFrom('2', '3', '1e3') }), fc.constantFrom('0', '-4', '1.5', 'many')))],
+            [
+              flag('--seed', seed),
+              flag('--kernel', choice(['ntk', 'last-layer'], ['nngp', 'x'])),
+              flag('--workers', mostly(logInt(1, 64).map(String), fc.constantFrom('0', 'all'))),
+              flag('--groups', mostly(fc.constantFrom('2', '10', '64', '4096'), fc.constantFrom('1', '4097', 'x'))),
+              flag('--mean-shift', mostly(fc.constantFrom('0.1,1', '0,1', '1e300,1', '-2,2', '0.5,0'), fc.constantFrom('0.1', 'x,1', '0.1,-1', '0.1,1,2', ''))),
+              bare('--no-antithetic'),
+              bare('--no-theory'),
+              flag('--shard', choice(['0/2', '1/2', '0/1', '3/4'], ['2/2', '0/0', 'a/b', '1'])),
+              flag('--out', outFile(fx, 'json')),
+              bare('--quiet'),
+            ],
+          ).map((argv) => (argv.includes('--quiet') && argv.includes('--out') ? argv.filter((x) => x !== '--json') : argv)), // the sharding use: --out FILE --quiet
+        ),
+      },
+      // merging shard states: not training states, missing files, or nothing to merge
+      {
+        weight: 1,
+        arbitrary: fc
+          .tuple(fc.subarray([fx.shards[0], fx.jsonFile, fx.textFile, '/nonexistent/shard.json', fx.dir], { minLength: 1, maxLength: 3 }), fc.option(flag('--out', outFile(fx, 'json')), { nil: undefined }), json)
+          .map(([files, out, j]) => ['--merge', ...files, ...(out ?? []), ...j]),
+      },
     ),
 
   criticality: () =>

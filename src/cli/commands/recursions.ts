@@ -2,39 +2,53 @@ import type { Command } from 'commander';
 import { addArchitectureOptions, parseArchitecture } from '../architecture.ts';
 
 const EXAMPLE = `
-Quantities (DESIGN §3; finite-width ones reported WITHOUT the 1/n_{ℓ−1} factor):
+Quantities (finite-width ones reported WITHOUT the 1/n_{ℓ−1} factor, PDLT normalisation):
   K       infinite-width kernel K⁽ℓ⁾ (m×m)             Theta   infinite-width NTK Θ⁽ℓ⁾ (m×m)
   V4      four-point vertex V_(α1α2)(α3α4) (m⁴)        K1      1/n correction to the two-point function (m×m)
   Theta1  1/n correction to the mean NTK (m×m)         A, B    NTK variance (m⁴)
   D, F    NTK–preactivation cross-correlations (m⁴)
 Default: K,Theta,V4,K1. The table shows K, Θ and V/(n K²) (with n = n_{ℓ−1}) on the diagonal.
+K and Theta alone (--quantities K,Theta) use the many-input kernel engine (closed forms for relu, leaky_relu,
+erf, linear, sin, gauss; a Mehler series otherwise; worker threads; thousands of inputs): see docs/kernels.md.
 
-Example:
+Output (docs/output-formats.md):
+  --format table|json|npy   table (default), JSON (same as --json), or NumPy files K_<layer>.npy, … + meta.json
+  --out PATH                write there instead of stdout (a directory for --format npy)
+  --layers last|all|1,5,10  layers to report (default all)
+JSON larger than ~200 MB is refused: use --format npy.
+
+Examples:
   nnft recursions --activation tanh --cb 0 --cw 1 --widths 64,64,64 \\
       --inputs '[[1,0.5],[0.2,-0.9]]' --quantities K,Theta,V4,K1 --json
+  nnft recursions --activation relu --cb 0 --cw 2 --widths 64,64,64,64,64 --inputs inputs.json \\
+      --quantities K,Theta --format npy --out kernels/ --layers last
 `;
 
-/** `nnft recursions`: K, Θ and the O(1/n) quantities layer by layer (recursions/). */
+/** `nnft recursions`: K, Θ and the O(1/n) quantities layer by layer (recursions/, src/kernels for K and Θ alone). */
 export function register(program: Command): void {
   const cmd = program
     .command('recursions')
-    .description('infinite-width kernel and NTK, and their 1/n corrections, layer by layer (DESIGN §4)');
+    .description('infinite-width kernel and NTK, and their 1/n corrections, layer by layer');
   addArchitectureOptions(cmd)
     .option('--quantities <list>', 'comma list of K,Theta,V4,K1,Theta1,A,B,D,F', 'K,Theta,V4,K1')
-    .option('--json', 'print the DESIGN §6 JSON instead of the table')
+    .option('--json', 'print JSON instead of the table (same as --format json)')
+    // ── output options (src/output) ──
+    .option('--format <kind>', 'table | json | npy (npy: one .npy file per quantity and layer, needs --out DIR)')
+    .option('--out <path>', 'write the result to PATH instead of stdout (a directory for --format npy)')
+    .option('--layers <which>', 'layers to report: last | all | a comma list such as 1,5,10 (default all)')
+    .option('--quiet', 'print nothing to stdout and show no progress bar (needs --out)')
     .addHelpText('after', EXAMPLE)
-    .action(async (opts: Record<string, string>) => {
-      const { solveRecursions, parseQuantities } = await import('../../../recursions/index.ts');
-      const spec = parseArchitecture(opts);
+    .action(async (opts: Record<string, string | boolean | undefined>) => {
+      const { parseQuantities } = await import('../../../recursions/index.ts');
+      const { parseOutputOptions } = await import('../../output/options.ts');
+      const spec = parseArchitecture(opts as Record<string, string>);
       const quantities = parseQuantities(String(opts.quantities).split(',').map((s) => s.trim()).filter((s) => s !== ''));
+      // every output path and size is checked before anything is computed
+      const output = parseOutputOptions(opts, spec.widths.length);
       // the table normalises V by K², so it always shows K
-      if (!opts.json && !quantities.includes('K')) quantities.unshift('K');
-      const res = solveRecursions({ ...spec, quantities });
-      if (opts.json) {
-        process.stdout.write(JSON.stringify(res) + '\n');
-        return;
-      }
-      process.stdout.write(formatTable(res.layers, spec.inputs[0].length) + '\n');
+      if (output.format === 'table' && !quantities.includes('K')) quantities.unshift('K');
+      const { writeRecursionsOutput } = await import('../../output/recursions.ts');
+      await writeRecursionsOutput(spec, quantities, output, { formatTable });
     });
 }
 
@@ -46,8 +60,11 @@ function fmt(x: number): string {
   return a >= 1e-3 && a < 1e5 ? x.toPrecision(6) : x.toExponential(4);
 }
 
-/** A readable per-layer table: one row per layer and input α, diagonal entries only. */
-export function formatTable(layers: Row[], n0: number): string {
+/**
+ * A readable per-layer table: one row per layer and input α, diagonal entries only. `only` restricts the rows to
+ * some layers (the V normalisation still uses the previous layer's width).
+ */
+export function formatTable(layers: Row[], n0: number, only?: ReadonlySet<number>): string {
   const cols = ['layer', 'width', 'α'];
   const has = (k: keyof Row): boolean => layers.some((l) => l[k] !== undefined);
   if (has('K')) cols.push('K_αα');
@@ -56,23 +73,25 @@ export function formatTable(layers: Row[], n0: number): string {
   if (has('K1')) cols.push('K¹_αα');
   if (has('Theta1')) cols.push('Θ¹_αα');
   for (const q of ['A', 'B', 'D', 'F'] as const) if (has(q)) cols.push(`${q}_αααα`);
+  const d2 = (t: number[][] | undefined, a: number): number => t![a]![a]!;
+  const d4 = (t: number[][][][] | undefined, a: number): number => t![a]![a]![a]![a]!;
   const rows: string[][] = [];
-  for (let i = 0; i < layers.length; i++) {
-    const l = layers[i];
-    const nPrev = i === 0 ? n0 : layers[i - 1].width;
+  layers.forEach((l, i) => {
+    if (only && !only.has(l.layer)) return;
+    const nPrev = i === 0 ? n0 : layers[i - 1]!.width;
     const m = (l.K ?? l.Theta ?? l.K1 ?? l.Theta1 ?? [[]]).length || (l.V4 ?? l.A ?? l.B ?? l.D ?? l.F ?? []).length;
     for (let a = 0; a < m; a++) {
       const r = [String(l.layer), String(l.width), String(a)];
-      if (has('K')) r.push(fmt(l.K![a][a]));
-      if (has('Theta')) r.push(fmt(l.Theta![a][a]));
-      if (has('V4')) r.push(fmt(l.V4![a][a][a][a] / (nPrev * l.K![a][a] ** 2)));
-      if (has('K1')) r.push(fmt(l.K1![a][a]));
-      if (has('Theta1')) r.push(fmt(l.Theta1![a][a]));
-      for (const q of ['A', 'B', 'D', 'F'] as const) if (has(q)) r.push(fmt(l[q]![a][a][a][a]));
+      if (has('K')) r.push(fmt(d2(l.K, a)));
+      if (has('Theta')) r.push(fmt(d2(l.Theta, a)));
+      if (has('V4')) r.push(fmt(d4(l.V4, a) / (nPrev * d2(l.K, a) ** 2)));
+      if (has('K1')) r.push(fmt(d2(l.K1, a)));
+      if (has('Theta1')) r.push(fmt(d2(l.Theta1, a)));
+      for (const q of ['A', 'B', 'D', 'F'] as const) if (has(q)) r.push(fmt(d4(l[q], a)));
       rows.push(r);
     }
-  }
-  const w = cols.map((c, j) => Math.max(c.length, ...rows.map((r) => r[j].length)));
-  const line = (r: string[]): string => r.map((s, j) => s.padStart(w[j])).join('  ');
+  });
+  const w = cols.map((c, j) => rows.reduce((x, r) => Math.max(x, r[j]!.length), c.length));
+  const line = (r: string[]): string => r.map((s, j) => s.padStart(w[j]!)).join('  ');
   return [line(cols), line(w.map((x) => '-'.repeat(x))), ...rows.map(line)].join('\n');
 }

@@ -202,7 +202,7 @@ function canonical(x: unknown): string {
 
 /** Merge shard states exactly (any order). Throws if they do not belong to the same run or overlap. */
 export function mergeStates(states: McState[]): McState {
-  if (states.length === 0) throw new NnftInputError('files', 'nothing to merge', 'pass one or more shard files written by `nnft mc --shard k/N --out FILE`');
+  if (states.length === 0) throw new NnftInputError('files', 'nothing to merge', 'pass one or more shard files written by `nnft mc --shard k/N --state FILE`');
   const first = states[0];
   for (const [i, s] of states.entries()) {
     if (!s || s.format !== SHARD_FORMAT) throw new NnftInputError(`files[${i}]`, `not an nnft Monte Carlo state (format ${String(s?.format)})`);

@@ -10,11 +10,16 @@ K1 and Theta1 subtract the infinite-width K∞, Θ∞ of recursions/.
 n-point functions instead of per-layer quantities: --orders 2,4[,6] (all index combinations of --outputs and
 the inputs) or --points '[[[0,0],[0,1]],[[0,0],[1,0],[0,1],[1,1]]]' (lists of [output i, input α]).
 
-Sharding (a SLURM job array; the merged result equals the single run bit for bit):
+Sharding (a SLURM job array; the merged result equals the single run bit for bit): --state FILE writes the
+exact sums that \`nnft merge\` combines (--out writes the result itself):
   #SBATCH --array=0-15
   nnft mc --activation relu --widths 64,64,64,64 --nets 10000000 --seed 1 \\
-      --shard $SLURM_ARRAY_TASK_ID/16 --out shard-$SLURM_ARRAY_TASK_ID.json --quiet
+      --shard $SLURM_ARRAY_TASK_ID/16 --state shard-$SLURM_ARRAY_TASK_ID.json --quiet
   # afterwards:  nnft merge shard-*.json --json > result.json
+
+Output (docs/output-formats.md): --format table|json|npy, --out PATH (a directory for npy:
+<Quantity>_<layer>.mean.npy and .stderr.npy + meta.json), --layers last|all|1,5,10. JSON larger than ~200 MB
+is refused: use --format npy.
 
 Example:
   nnft mc --activation relu --cb 0 --cw 2 --widths 64,64,64,64 --inputs '[[1,0],[0,1]]' \\
@@ -42,28 +47,6 @@ function parseJson(name: string, s: string): unknown {
   }
 }
 
-/** A cli-progress bar on stderr that appears only once a run has taken more than 2 s. */
-export async function lazyProgress(): Promise<{ update: (done: number, total: number) => void; stop: () => void }> {
-  const { SingleBar, Presets } = await import('cli-progress');
-  const t0 = Date.now();
-  let bar: InstanceType<typeof SingleBar> | null = null;
-  return {
-    update(done, total) {
-      if (!bar && Date.now() - t0 > 2000 && done < total) {
-        bar = new SingleBar(
-          { stream: process.stderr, format: 'nnft mc [{bar}] {percentage}% | {value}/{total} nets | ETA {eta_formatted}', noTTYOutput: true, notTTYSchedule: 10000, etaBuffer: 50 },
-          Presets.shades_classic,
-        );
-        bar.start(total, done);
-      }
-      bar?.update(done);
-    },
-    stop() {
-      bar?.stop();
-    },
-  };
-}
-
 /** `nnft mc`: Monte Carlo ensembles (src/montecarlo). */
 export function register(program: Command): void {
   const cmd = program.command('mc').description('sample network ensembles: per-layer K, V4, K1, Θ, Θ1, A, B, D, F or n-point functions, with standard errors');
@@ -72,7 +55,7 @@ export function register(program: Command): void {
     .option('--seed <n>', 'random seed (non-negative integer)', '0')
     .option('--quantities <list>', 'comma list of K,V4,K1,Theta,Theta1,A,B,D,F', 'K,V4')
     .option('--shard <k/N>', 'run only shard k of N (0-based), for job arrays; combine with `nnft merge`')
-    .option('--out <file>', 'also write the exact state (sums) to FILE, for `nnft merge`')
+    .option('--state <file>', 'also write the exact state (sums) to FILE, for `nnft merge`')
     .option('--workers <n>', 'worker threads (default: all cores for large runs; results do not depend on it)')
     .option('--sampler <kind>', 'auto | fast | full', 'auto')
     .option('--estimator <kind>', 'auto | conditional | direct', 'auto')
@@ -89,11 +72,19 @@ export function register(program: Command): void {
     .option('--outputs <list>', 'output indices for --orders (default: all, at most 16)')
     .option('--layer <l>', 'layer for n-point functions (default: the output layer)')
     .option('--wick', 'also report the deviation from Wick’s theorem (even orders)')
-    .option('--json', 'print JSON instead of the table')
-    .option('--quiet', 'print nothing to stdout (with --out)')
+    .option('--json', 'print JSON instead of the table (same as --format json)')
+    // ── output options (src/output) ──
+    .option('--format <kind>', 'table | json | npy (npy: <Quantity>_<layer>.mean.npy / .stderr.npy files, needs --out DIR)')
+    .option('--out <path>', 'write the result to PATH instead of stdout (a directory for --format npy)')
+    .option('--layers <which>', 'layers to report: last | all | a comma list such as 1,5,10 (default all)')
+    .option('--quiet', 'print nothing to stdout and show no progress bar (needs --out or --state)')
     .addHelpText('after', HELP)
     .action(async (opts: Record<string, string | boolean | undefined>) => {
       const arch = parseArchitecture(opts as Record<string, string>);
+      // ── output options: every destination is checked before sampling ──
+      const npoint = opts.orders !== undefined || opts.points !== undefined;
+      const out = await import('../../output/mc.ts');
+      const plan = out.planMcOutput(opts, arch, npoint);
       const dist: Record<string, unknown> = {};
       if (opts.weights && opts.weights !== 'gaussian') dist.weights = opts.weights;
       if (opts.outputField && opts.outputField !== 'real') dist.output = opts.outputField;
@@ -118,7 +109,11 @@ export function register(program: Command): void {
         distribution: Object.keys(dist).length ? dist : undefined,
       };
       const mc = await import('../../montecarlo/index.ts');
-      const progress = await lazyProgress();
+      const { lazyProgress } = await import('../progress.ts');
+      const progress = await lazyProgress({
+        format: 'nnft mc [{bar}] {percentage}% | {value}/{total} nets | ETA {eta_formatted}',
+        enabled: !plan.output.quiet,
+      });
       let state;
       try {
         if (opts.orders !== undefined || opts.points !== undefined) {
@@ -143,13 +138,7 @@ export function register(program: Command): void {
       } finally {
         progress.stop();
       }
-      if (typeof opts.out === 'string') {
-        const { writeFileSync } = await import('node:fs');
-        writeFileSync(opts.out, JSON.stringify(state));
-      }
-      if (opts.quiet) return;
-      const res = await mc.finishState(state);
-      process.stdout.write((opts.json ? JSON.stringify(res) : formatResult(res)) + '\n');
+      await out.writeMcOutput(plan, state, mc.finishState, formatResult);
     });
 }
 
@@ -207,7 +196,7 @@ export function formatResult(res: AnyResult): string {
 }
 
 function table(head: string[], rows: string[][]): string[] {
-  const w = head.map((c, j) => Math.max(c.length, ...rows.map((r) => (r[j] ?? '').length)));
-  const line = (r: string[]): string => r.map((s, j) => (s ?? '').padStart(w[j])).join('  ');
+  const w = head.map((c, j) => rows.reduce((x, r) => Math.max(x, (r[j] ?? '').length), c.length));
+  const line = (r: string[]): string => r.map((s, j) => (s ?? '').padStart(w[j] ?? 0)).join('  ');
   return [line(head), line(w.map((x) => '-'.repeat(x))), ...rows.map(line)];
 }

@@ -22,7 +22,7 @@ import { normalizeSpec, type ArchitectureSpec, type NormalizedSpec } from '../sp
 import { getActivation } from '../activations/index.ts';
 import type { Activation } from '../activations/types.ts';
 import { expectActivationProduct } from '../gaussian/index.ts';
-import { expandScaled, layoutOf, parityOf, RuleCache, MAX_TERMS, type HermiteSeries, type Parity, type ScaledExpansion } from './hermite.ts';
+import { expandScaled, layoutOf, parityOf, RuleCache, MAX_TERMS, type HermiteSeries, type Parity } from './hermite.ts';
 import { kernelMethod, type KernelMethod } from './method.ts';
 import {
   closedFormDiagonal, METHOD, pairsInRows, rowBlocks, runBlocks,
@@ -88,7 +88,7 @@ export interface KernelReport {
 }
 
 /** Relative truncation tolerance of the Mehler series per pair. */
-export const PAIR_TOLERANCE = 1e-13;
+export const PAIR_TOLERANCE = 5e-14;
 /** Target pairs per block (progress granularity and load balance). */
 const PAIRS_PER_BLOCK = 1 << 17;
 
@@ -357,8 +357,8 @@ class KernelRun {
     const dg = this.withTheta ? act.derivative(1) : null;
     this.parity ??= (() => {
       const S = parityOf(g);
-      // σ' has the opposite parity; its series is derived from σ's, so it keeps σ's layout when σ has none
-      return { S, D: S === 1 ? 0 : S === 0 ? 1 : -1 };
+      // σ' has the opposite parity (tested too when σ has none)
+      return { S, D: S === 1 ? 0 : S === 0 ? 1 : parityOf(act.derivative(1)) };
     })();
     // the layouts follow the parities (params were built before they were known on the first Hermite layer)
     Object.assign(p, { p0S: layoutOf(this.parity.S).p0, stepS: layoutOf(this.parity.S).step, p0D: layoutOf(this.parity.D).p0, stepD: layoutOf(this.parity.D).step });
@@ -390,11 +390,25 @@ class KernelRun {
       }
       rhoMax[ca] = best;
     }
-    const series: ScaledExpansion[] = classK.map((k, c) => {
-      const s = Math.sqrt(k);
-      const rule = this.rules.rule(dg ? 'f,df' : 'f', g, dg, s, this.parity!.S, '⟨σσ⟩');
-      return expandScaled(g, dg, s, this.parity!.S, rule, MAX_TERMS, dg ? "⟨σσ⟩ and ⟨σ'σ'⟩" : '⟨σσ⟩', Math.min(1, rhoMax[c]!));
-    });
+    const parity = this.parity;
+    const expandAll = (f: (z: number) => number, par: Parity, id: string, what: string): HermiteSeries[] => {
+      const one = (c: number, extendTo: number): HermiteSeries => {
+        const s = Math.sqrt(classK[c]!);
+        const rule = this.rules.rule(id, f, s, par, what, extendTo > 0);
+        return expandScaled(f, s, par, rule, { maxTerms: MAX_TERMS, rhoMax: rhoMax[c]!, extendTo }, what);
+      };
+      const out = classK.map((_, c) => one(c, 0));
+      // a series that stopped at the rounding floor while others are longer is continued (to rounding-level
+      // coefficients, or to the longest length): its floor would otherwise limit pairs with those longer series
+      const longest = out.reduce((x, ser) => Math.max(x, ser.coef.length), 0);
+      out.forEach((ser, c) => {
+        if (ser.stop === 'floor' && ser.coef.length < longest) out[c] = one(c, longest);
+      });
+      return out;
+    };
+    const seriesS = expandAll(g, parity.S, 'f', '⟨σσ⟩');
+    const seriesD = dg ? expandAll(dg, parity.D, 'df', "⟨σ'σ'⟩") : null;
+    const series = seriesS.map((S, c) => ({ S, D: seriesD ? seriesD[c]! : null }));
     const pack = (pick: (i: number) => HermiteSeries): { off: Int32Array; len: Int32Array; coef: Float64Array; tail: Float64Array } => {
       let total = 0;
       for (let i = 0; i < series.length; i++) total += pick(i).coef.length;

@@ -122,7 +122,8 @@ export function closedFormDiagonal(p: LayerParams, k: number): [number, number] 
   switch (p.method) {
     case METHOD.PIECEWISE_LINEAR: {
       const { slopeNeg: sn, slopePos: sp } = p;
-      return [(k * (sn * sn + sp * sp)) / 2, k > 0 ? (sn * sn + sp * sp) / 2 : ((sn + sp) / 2) ** 2];
+      // ⟨σ'²⟩ = (s₋² + s₊²)/2 for every K_aa > 0, and by continuity at K_aa = 0 (as src/gaussian: θ² = θ, θ(0) = ½)
+      return [(k * (sn * sn + sp * sp)) / 2, (sn * sn + sp * sp) / 2];
     }
     case METHOD.ERF:
       return [TWO_OVER_PI * Math.asin((2 * k) / (1 + 2 * k)), FOUR_OVER_PI / Math.sqrt(1 + 4 * k)];
@@ -197,9 +198,15 @@ export function updateRows(mat: LayerMatrices, inp: LayerInputs | null, p: Layer
       for (let a = a0; a < a1; a++) {
         const ra = rinv[a]!;
         const sa = sd[a]!;
+        const ka = inp.kd[a]!;
         for (let b = a + 1; b < m; b++) {
           const idx = a * m + b;
-          const rho = corr(K[idx]!, ra, rinv[b]!);
+          const kab = K[idx]!;
+          if (kab === ka && inp.kd[b] === ka) {
+            duplicate(mat, inp, p, a, b, out);
+            continue;
+          }
+          const rho = corr(kab, ra, rinv[b]!);
           const delta = Math.acos(-rho);
           const sinD = Math.sqrt((1 - rho) * (1 + rho));
           const S = sa * sd[b]! * (J2 * arcCosineJ1(delta, rho, sinD) + spsn * rho);
@@ -232,6 +239,10 @@ export function updateRows(mat: LayerMatrices, inp: LayerInputs | null, p: Layer
           const idx = a * m + b;
           const kab = K[idx]!;
           const kb = kd[b]!;
+          if (kab === ka && kb === ka) {
+            duplicate(mat, inp, p, a, b, out);
+            continue;
+          }
           let S: number;
           let P: number;
           if (method === METHOD.ERF) {
@@ -281,9 +292,15 @@ export function updateRows(mat: LayerMatrices, inp: LayerInputs | null, p: Layer
         const ra = rinv[a]!;
         const oa = offS[a]!;
         const na = lenS[a]!;
+        const ka = inp.kd[a]!;
         for (let b = a + 1; b < m; b++) {
           const idx = a * m + b;
-          const rho = corr(K[idx]!, ra, rinv[b]!);
+          const kab = K[idx]!;
+          if (kab === ka && inp.kd[b] === ka) {
+            duplicate(mat, inp, p, a, b, out);
+            continue;
+          }
+          const rho = corr(kab, ra, rinv[b]!);
           const rS = stepS === 2 ? rho * rho : rho;
           let S = mehler(coefS, tailS, oa, na, offS[b]!, lenS[b]!, rS, tol);
           if (p0S === 1) S *= rho;
@@ -314,6 +331,27 @@ export function updateRows(mat: LayerMatrices, inp: LayerInputs | null, p: Layer
     default:
       throw new Error(`updateRows: unknown method ${String(p.method)}`);
   }
+}
+
+/**
+ * A pair with K_ab = K_aa = K_bb (duplicate inputs at this layer: z_a = z_b) takes the diagonal's values, so that
+ * duplicates stay exactly equal to each other, as the recursion solver's de-duplication makes them.
+ */
+function duplicate(mat: LayerMatrices, inp: LayerInputs, p: LayerParams, a: number, b: number, out: BlockOutcome): void {
+  const { m, K } = mat;
+  const idx = a * m + b;
+  const S = inp.diagS[a]!;
+  const kNew = p.cb + p.cw * S;
+  K[idx] = kNew;
+  K[b * m + a] = kNew;
+  let tNew = 0;
+  const Th = p.withTheta ? mat.Theta : null;
+  if (Th) {
+    tNew = p.lambdaB + p.lambdaW * S + p.cw * inp.diagP[a]! * Th[idx]!;
+    Th[idx] = tNew;
+    Th[b * m + a] = tNew;
+  }
+  if (out.nonFinite < 0 && !(Number.isFinite(kNew) && Number.isFinite(tNew))) out.nonFinite = idx;
 }
 
 /** 1/√(1 + 2k) (the erf kernel's normalisation). */

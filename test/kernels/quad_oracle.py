@@ -50,24 +50,28 @@ PHI = 1.0 / math.sqrt(2 * math.pi)
 R = 40.0
 
 
+_GL = {}
+
+
+def _gauss_legendre(n):
+    if n not in _GL:
+        _GL[n] = np.polynomial.legendre.leggauss(n)
+    return _GL[n]
+
+
+_GRADES = 0.5 ** np.arange(0, 47)  # 1 ... 1.4e-14
+
+
 def graded_rule(lo, hi, focus, panels=48, per_panel=20):
     """Composite Gauss-Legendre on [lo, hi] with panel edges graded geometrically toward `focus` (down to 1e-14)."""
-    g, gw = np.polynomial.legendre.leggauss(per_panel)
-    edges = {lo, hi}
-    for side in (lo, hi):
-        if focus is None:
-            continue
-        span = side - focus
-        if span == 0:
-            continue
-        t = 1.0
-        while abs(t * span) > 1e-14:
-            edges.add(focus + t * span)
-            t *= 0.5
-    if focus is not None and lo < focus < hi:
-        edges.add(focus)
-    edges.update(np.linspace(lo, hi, panels + 1).tolist())
-    e = np.array(sorted(edges))
+    g, gw = _gauss_legendre(per_panel)
+    parts = [np.linspace(lo, hi, panels + 1)]
+    if focus is not None:
+        parts.append(focus + _GRADES * (lo - focus))
+        parts.append(focus + _GRADES * (hi - focus))
+        parts.append(np.array([focus]))
+    e = np.unique(np.concatenate(parts))
+    e = e[(e >= lo) & (e <= hi)]
     a, b = e[:-1, None], e[1:, None]
     x = (0.5 * (b - a) * g + 0.5 * (b + a)).ravel()
     w = (0.5 * (b - a) * gw).ravel()
@@ -93,8 +97,12 @@ def expect(f, g, kaa, kbb, kab):
         for k in (1.0, 10.0):
             if 1e-300 < k * wdt < R:
                 pts.update((k * wdt, -k * wdt))
+    # absolute floor: 1e-16 of sqrt(<f(z_a)^2> <g(z_b)^2>) (values that vanish by symmetry need not be resolved further)
+    xs, ws = graded_rule(-R, R, 0.0)
+    dens = ws * PHI * np.exp(-0.5 * xs * xs)
+    scale = math.sqrt(float(np.sum(dens * np.square(f(sa * xs)))) * float(np.sum(dens * np.square(g(sb * xs)))))
     v, _ = integrate.quad(lambda x: PHI * math.exp(-0.5 * x * x) * float(f(sa * x)) * inner(x), -R, R,
-                          points=sorted(pts), epsabs=0.0, epsrel=1e-13, limit=800)
+                          points=sorted(pts), epsabs=1e-16 * scale, epsrel=1e-13, limit=800)
     return v
 
 

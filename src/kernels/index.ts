@@ -87,6 +87,27 @@ export interface KernelReport {
   maxSeriesTerms: number;
 }
 
+/** One Hermite expansion: u(x) = g(s x) with the trapezoid rule (h, M), see src/kernels/hermite.ts. */
+export interface ExpandTask {
+  s: number;
+  h: number;
+  M: number;
+  rhoMax: number;
+  extendTo: number;
+}
+
+/** A batch of expansions of σ ('f') or σ' ('df'). */
+export interface ExpandRequest {
+  fn: 'f' | 'df';
+  parity: Parity;
+  what: string;
+  tasks: ExpandTask[];
+}
+
+export function runExpandTask(g: (z: number) => number, req: Pick<ExpandRequest, 'parity' | 'what'>, t: ExpandTask): HermiteSeries {
+  return expandScaled(g, t.s, req.parity, { h: t.h, M: t.M }, { maxTerms: MAX_TERMS, rhoMax: t.rhoMax, extendTo: t.extendTo }, req.what);
+}
+
 /** Relative truncation tolerance of the Mehler series per pair. */
 export const PAIR_TOLERANCE = 5e-14;
 /** Target pairs per block (progress granularity and load balance). */
@@ -205,6 +226,35 @@ class WorkerPool {
     });
   }
 
+  /** Hermite expansions on the workers (any thread may take any task; each task's result is the same). */
+  expand(activation: NormalizedSpec['activation'], req: ExpandRequest): Promise<HermiteSeries[]> {
+    const counter = sharedI32(1);
+    const out: HermiteSeries[] = new Array(req.tasks.length);
+    return Promise.all(
+      this.workers.map(
+        (w) =>
+          new Promise<void>((resolve, reject) => {
+            const onMsg = (msg: { type: string; results?: (HermiteSeries & { index: number })[]; error?: string; numerical?: { what: string; reason: string; fix: string } }): void => {
+              w.off('message', onMsg);
+              w.off('error', onErr);
+              if (msg.type === 'expanded') {
+                for (const r of msg.results!) out[r.index] = r;
+                resolve();
+              } else if (msg.numerical) reject(new NnftNumericalError(msg.numerical.what, msg.numerical.reason, msg.numerical.fix));
+              else reject(new Error(msg.error ?? 'kernel worker failed'));
+            };
+            const onErr = (e: Error): void => {
+              w.off('message', onMsg);
+              reject(e);
+            };
+            w.on('message', onMsg);
+            w.once('error', onErr);
+            w.postMessage({ type: 'expand', activation, request: req, counter });
+          }),
+      ),
+    ).then(() => out);
+  }
+
   async close(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
@@ -306,17 +356,11 @@ class KernelRun {
     };
   }
 
-  /** Per-input data for building `layer` (≥ 2) from the current diagonal. */
-  inputs(layer: number, p: LayerParams): LayerInputs {
-    const t0 = performance.now();
-    try {
-      return this.inputsUntimed(layer, p);
-    } finally {
-      this.report.prepareSeconds += (performance.now() - t0) / 1000;
-    }
-  }
-
-  private inputsUntimed(layer: number, p: LayerParams): LayerInputs {
+  /**
+   * Per-input data for building `layer` (≥ 2) from the current diagonal, as a plan that yields the Hermite
+   * expansions it needs (so that they can run on the worker threads) and returns the data.
+   */
+  *inputs(layer: number, p: LayerParams): Generator<ExpandRequest, LayerInputs, HermiteSeries[]> {
     const { m, K } = this.mat;
     const kd = sharedF64(m);
     const sd = sharedF64(m);
@@ -341,7 +385,7 @@ class KernelRun {
       return inp;
     }
     try {
-      this.hermiteInputs(inp, p);
+      yield* this.hermiteInputs(inp, p);
     } catch (e) {
       if (e instanceof NnftNumericalError) throw new NnftNumericalError(e.what, e.reason, e.fix, { ...e.location, layer, argument: 'activation' });
       throw e;
@@ -349,16 +393,31 @@ class KernelRun {
     return inp;
   }
 
-  private hermiteInputs(inp: LayerInputs, p: LayerParams): void {
+  /** The activation as given (workers resolve it themselves). */
+  get activationSpec(): NormalizedSpec['activation'] {
+    return this.ns.activation;
+  }
+
+  /** Expansions in the calling thread. */
+  expandHere(req: ExpandRequest): HermiteSeries[] {
+    const g = this.fn(req.fn);
+    return req.tasks.map((t) => runExpandTask(g, req, t));
+  }
+
+  /** σ (fn 'f') or σ' ('df') of this run's activation. */
+  fn(id: 'f' | 'df'): (z: number) => number {
+    return id === 'f' ? this.act.f : this.act.derivative(1);
+  }
+
+  private *hermiteInputs(inp: LayerInputs, p: LayerParams): Generator<ExpandRequest, void, HermiteSeries[]> {
     const { m } = this.mat;
     const { kd, diagS, diagP } = inp;
-    const act = this.act;
-    const g = act.f;
-    const dg = this.withTheta ? act.derivative(1) : null;
+    const g = this.fn('f');
+    const withD = this.withTheta;
     this.parity ??= (() => {
       const S = parityOf(g);
       // σ' has the opposite parity (tested too when σ has none)
-      return { S, D: S === 1 ? 0 : S === 0 ? 1 : parityOf(act.derivative(1)) };
+      return { S, D: S === 1 ? 0 : S === 0 ? 1 : parityOf(this.fn('df')) };
     })();
     // the layouts follow the parities (params were built before they were known on the first Hermite layer)
     Object.assign(p, { p0S: layoutOf(this.parity.S).p0, stepS: layoutOf(this.parity.S).step, p0D: layoutOf(this.parity.D).p0, stepD: layoutOf(this.parity.D).step });
@@ -391,23 +450,27 @@ class KernelRun {
       rhoMax[ca] = best;
     }
     const parity = this.parity;
-    const expandAll = (f: (z: number) => number, par: Parity, id: string, what: string): HermiteSeries[] => {
-      const one = (c: number, extendTo: number): HermiteSeries => {
+    const self = this;
+    function* expandAll(id: 'f' | 'df', par: Parity, what: string): Generator<ExpandRequest, HermiteSeries[], HermiteSeries[]> {
+      const f = self.fn(id);
+      const task = (c: number, extendTo: number): ExpandTask => {
         const s = Math.sqrt(classK[c]!);
-        const rule = this.rules.rule(id, f, s, par, what, extendTo > 0);
-        return expandScaled(f, s, par, rule, { maxTerms: MAX_TERMS, rhoMax: rhoMax[c]!, extendTo }, what);
+        const rule = self.rules.rule(id, f, s, par, what, extendTo > 0);
+        return { s, h: rule.h, M: rule.M, rhoMax: rhoMax[c]!, extendTo };
       };
-      const out = classK.map((_, c) => one(c, 0));
+      const out = yield { fn: id, parity: par, what, tasks: classK.map((_, c) => task(c, 0)) };
       // a series that stopped at the rounding floor while others are longer is continued (to rounding-level
       // coefficients, or to the longest length): its floor would otherwise limit pairs with those longer series
       const longest = out.reduce((x, ser) => Math.max(x, ser.coef.length), 0);
-      out.forEach((ser, c) => {
-        if (ser.stop === 'floor' && ser.coef.length < longest) out[c] = one(c, longest);
-      });
+      const redo = out.map((ser, c) => (ser.stop === 'floor' && ser.coef.length < longest ? c : -1)).filter((c) => c >= 0);
+      if (redo.length) {
+        const more = yield { fn: id, parity: par, what, tasks: redo.map((c) => task(c, longest)) };
+        redo.forEach((c, i) => (out[c] = more[i]!));
+      }
       return out;
-    };
-    const seriesS = expandAll(g, parity.S, 'f', '⟨σσ⟩');
-    const seriesD = dg ? expandAll(dg, parity.D, 'df', "⟨σ'σ'⟩") : null;
+    }
+    const seriesS = yield* expandAll('f', parity.S, '⟨σσ⟩');
+    const seriesD = withD ? yield* expandAll('df', parity.D, "⟨σ'σ'⟩") : null;
     const series = seriesS.map((S, c) => ({ S, D: seriesD ? seriesD[c]! : null }));
     const pack = (pick: (i: number) => HermiteSeries): { off: Int32Array; len: Int32Array; coef: Float64Array; tail: Float64Array } => {
       let total = 0;
@@ -434,7 +497,7 @@ class KernelRun {
     };
     const S = pack((i) => series[i]!.S);
     Object.assign(inp, { offS: S.off, lenS: S.len, coefS: S.coef, tailS: S.tail });
-    if (dg) {
+    if (withD) {
       const D = pack((i) => series[i]!.D!);
       Object.assign(inp, { offD: D.off, lenD: D.len, coefD: D.coef, tailD: D.tail });
     }
@@ -504,6 +567,19 @@ class KernelRun {
   }
 }
 
+/** Run a plan's expansion requests with `exec` (synchronously). */
+function driveSync<T>(gen: Generator<ExpandRequest, T, HermiteSeries[]>, exec: (r: ExpandRequest) => HermiteSeries[]): T {
+  let r = gen.next();
+  while (!r.done) r = gen.next(exec(r.value));
+  return r.value;
+}
+
+async function driveAsync<T>(gen: Generator<ExpandRequest, T, HermiteSeries[]>, exec: (r: ExpandRequest) => Promise<HermiteSeries[]>): Promise<T> {
+  let r = gen.next();
+  while (!r.done) r = gen.next(await exec(r.value));
+  return r.value;
+}
+
 /** Throttled progress reporting from the calling thread. */
 function progressReporter(run: KernelRun, layer: number): (done: number) => void {
   const cb = run.opts.onProgress;
@@ -533,7 +609,9 @@ export async function runKernels(spec: KernelSpec, opts: KernelOptions = {}): Pr
     for (let layer = 1; layer <= run.ns.L; layer++) {
       const tl = performance.now();
       const p = run.params(layer);
-      const inp = layer === 1 ? null : run.inputs(layer, p);
+      const tp = performance.now();
+      const inp = layer === 1 ? null : await driveAsync(run.inputs(layer, p), async (req) => (pool ? pool.expand(run.activationSpec, req) : run.expandHere(req)));
+      run.report.prepareSeconds += (performance.now() - tp) / 1000;
       const queue = run.queue();
       const report = progressReporter(run, layer);
       let outcome: BlockOutcome;
@@ -568,7 +646,9 @@ export function runKernelsSync(spec: KernelSpec, opts: Omit<KernelOptions, 'work
   for (let layer = 1; layer <= run.ns.L; layer++) {
     const tl = performance.now();
     const p = run.params(layer);
-    const inp = layer === 1 ? null : run.inputs(layer, p);
+    const tp = performance.now();
+    const inp = layer === 1 ? null : driveSync(run.inputs(layer, p), (req) => run.expandHere(req));
+    run.report.prepareSeconds += (performance.now() - tp) / 1000;
     const queue = run.queue();
     const report = progressReporter(run, layer);
     const outcome: BlockOutcome = { fallback: [], nonFinite: -1 };

@@ -5,14 +5,41 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { runBlocks, type BlockOutcome, type BlockQueue, type LayerInputs, type LayerMatrices, type LayerParams } from './pairs.ts';
+import type { ExpandRequest } from './index.ts';
+import type { ActivationSpec } from '../spec.ts';
 
 export type WorkerMessage =
   | { type: 'init'; mat: LayerMatrices }
-  | { type: 'run'; params: LayerParams; inp: LayerInputs | null; queue: BlockQueue };
+  | { type: 'run'; params: LayerParams; inp: LayerInputs | null; queue: BlockQueue }
+  | { type: 'expand'; activation: ActivationSpec; request: ExpandRequest; counter: Int32Array };
 
 let mat: LayerMatrices | null = null;
 
+/** Hermite expansions: the activation registry and the expansion code are loaded only when first needed. */
+async function expand(msg: Extract<WorkerMessage, { type: 'expand' }>): Promise<void> {
+  const [{ getActivation }, { runExpandTask }] = await Promise.all([import('../activations/index.ts'), import('./index.ts')]);
+  const act = getActivation(msg.activation);
+  const g = msg.request.fn === 'f' ? act.f : act.derivative(1);
+  const results = [];
+  const transfer: ArrayBuffer[] = [];
+  for (;;) {
+    const i = Atomics.add(msg.counter, 0, 1);
+    if (i >= msg.request.tasks.length) break;
+    const r = runExpandTask(g, msg.request, msg.request.tasks[i]!);
+    results.push({ ...r, index: i });
+    transfer.push(r.coef.buffer as ArrayBuffer, r.tail.buffer as ArrayBuffer);
+  }
+  parentPort!.postMessage({ type: 'expanded', results }, transfer);
+}
+
 parentPort?.on('message', (msg: WorkerMessage) => {
+  if (msg.type === 'expand') {
+    expand(msg).catch((e: unknown) => {
+      const numerical = e instanceof Error && e.name === 'NnftNumericalError' ? { what: (e as never as { what: string }).what, reason: (e as never as { reason: string }).reason, fix: (e as never as { fix: string }).fix } : undefined;
+      parentPort!.postMessage({ type: 'error', error: e instanceof Error ? `${e.name}: ${e.message}` : String(e), numerical });
+    });
+    return;
+  }
   try {
     if (msg.type === 'init') {
       mat = msg.mat;

@@ -512,7 +512,18 @@ class KernelRun {
   fallback(pairs: number[], inp: LayerInputs, p: LayerParams): void {
     const { m, K } = this.mat;
     const Th = this.withTheta ? this.mat.Theta : null;
-    for (const idx of pairs) {
+    const t0 = performance.now();
+    for (let i = 0; i < pairs.length; i++) {
+      if (i === 3 && pairs.length > 3) {
+        // slow path (milliseconds to seconds per pair at large K): refuse up front when it would exceed the budget
+        const est = (((performance.now() - t0) / 3) * (pairs.length - 3)) / 1000;
+        requireTime(
+          `the 2-D quadrature of ${pairs.length} pairs whose Hermite series is too long (K_aa up to ${inp.kd.reduce((x, v) => Math.max(x, v), 0).toPrecision(3)})`,
+          est,
+          'scale the inputs or C_W down (the series length grows with K_aa), or raise NNFT_MAX_SECONDS',
+        );
+      }
+      const idx = pairs[i]!;
       const a = Math.floor(idx / m);
       const b = idx - a * m;
       const kab = K[idx]!;

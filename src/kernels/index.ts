@@ -22,7 +22,9 @@ import { normalizeSpec, type ArchitectureSpec, type NormalizedSpec } from '../sp
 import { getActivation } from '../activations/index.ts';
 import type { Activation } from '../activations/types.ts';
 import { expectActivationProduct } from '../gaussian/index.ts';
-import { expandScaled, layoutOf, parityOf, RuleCache, MAX_TERMS, type HermiteSeries, type Parity } from './hermite.ts';
+import { layoutOf, parityOf, runExpandTask, RuleCache, type ExpandRequest, type ExpandTask, type HermiteSeries, type Parity } from './hermite.ts';
+
+export type { ExpandRequest, ExpandTask } from './hermite.ts';
 import { kernelMethod, type KernelMethod } from './method.ts';
 import {
   closedFormDiagonal, METHOD, pairsInRows, rowBlocks, runBlocks,
@@ -85,27 +87,6 @@ export interface KernelReport {
   fallbackPairs: number;
   /** Longest Hermite series kept for one input (0 for closed forms). */
   maxSeriesTerms: number;
-}
-
-/** One Hermite expansion: u(x) = g(s x) with the trapezoid rule (h, M), see src/kernels/hermite.ts. */
-export interface ExpandTask {
-  s: number;
-  h: number;
-  M: number;
-  rhoMax: number;
-  extendTo: number;
-}
-
-/** A batch of expansions of σ ('f') or σ' ('df'). */
-export interface ExpandRequest {
-  fn: 'f' | 'df';
-  parity: Parity;
-  what: string;
-  tasks: ExpandTask[];
-}
-
-export function runExpandTask(g: (z: number) => number, req: Pick<ExpandRequest, 'parity' | 'what'>, t: ExpandTask): HermiteSeries {
-  return expandScaled(g, t.s, req.parity, { h: t.h, M: t.M }, { maxTerms: MAX_TERMS, rhoMax: t.rhoMax, extendTo: t.extendTo }, req.what);
 }
 
 /** Relative truncation tolerance of the Mehler series per pair. */
@@ -322,7 +303,7 @@ class KernelRun {
     };
   }
 
-  /** Default worker count: all cores when the single-thread estimate exceeds ~1.5 s. */
+  /** Default worker count: all cores when the single-thread estimate exceeds ~4 s (a worker costs ~0.3–1 s to start). */
   workerCount(): number {
     if (this.opts.workers !== undefined) {
       if (!Number.isInteger(this.opts.workers) || this.opts.workers < 0) {
@@ -331,7 +312,7 @@ class KernelRun {
       return workerEntry ? this.opts.workers : 0;
     }
     const single = this.pairsPerLayer * this.ns.L * secondsPerPair(this.method, this.ns.n0);
-    return workerEntry && availableCores() > 1 && single > 1.5 ? availableCores() : 0;
+    return workerEntry && availableCores() > 1 && single > 4 ? availableCores() : 0;
   }
 
   params(layer: number): LayerParams {

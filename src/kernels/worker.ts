@@ -5,7 +5,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { runBlocks, type BlockOutcome, type BlockQueue, type LayerInputs, type LayerMatrices, type LayerParams } from './pairs.ts';
-import type { ExpandRequest } from './index.ts';
+import { runExpandTask, type ExpandRequest } from './hermite.ts';
 import type { ActivationSpec } from '../spec.ts';
 
 export type WorkerMessage =
@@ -17,7 +17,7 @@ let mat: LayerMatrices | null = null;
 
 /** Hermite expansions: the activation registry and the expansion code are loaded only when first needed. */
 async function expand(msg: Extract<WorkerMessage, { type: 'expand' }>): Promise<void> {
-  const [{ getActivation }, { runExpandTask }] = await Promise.all([import('../activations/index.ts'), import('./index.ts')]);
+  const { getActivation } = await import('../activations/index.ts');
   const act = getActivation(msg.activation);
   const g = msg.request.fn === 'f' ? act.f : act.derivative(1);
   const results = [];

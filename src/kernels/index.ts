@@ -490,7 +490,7 @@ class KernelRun {
   }
 
   /** Pairs the Mehler series left undone: 2-D quadrature of src/gaussian (accurate to ~1e-14 in 2-D). */
-  fallback(pairs: number[], inp: LayerInputs, p: LayerParams): void {
+  fallback(pairs: number[], inp: LayerInputs, p: LayerParams, onPair?: (done: number) => void): void {
     const { m, K } = this.mat;
     const Th = this.withTheta ? this.mat.Theta : null;
     const t0 = performance.now();
@@ -522,6 +522,7 @@ class KernelRun {
         Th[idx] = tNew;
         Th[b * m + a] = tNew;
       }
+      onPair?.(i + 1);
     }
     this.report.fallbackPairs += pairs.length;
   }
@@ -618,8 +619,9 @@ export async function runKernels(spec: KernelSpec, opts: KernelOptions = {}): Pr
         outcome = { fallback: [], nonFinite: -1 };
         runBlocks(run.mat, inp, p, queue, outcome, () => report(Atomics.load(queue.counter, 1)));
       }
-      report(run.pairsPerLayer);
-      if (inp && outcome.fallback.length) run.fallback(outcome.fallback, inp, p);
+      const nf = outcome.fallback.length;
+      report(run.pairsPerLayer - nf);
+      if (inp && nf) run.fallback(outcome.fallback, inp, p, (i) => report(run.pairsPerLayer - nf + i));
       run.checkFinite(layer, outcome.nonFinite, outcome.fallback);
       run.report.layerSeconds.push((performance.now() - tl) / 1000);
       if (run.deliver.has(layer) && opts.onLayer) await opts.onLayer(run.layerView(layer));
@@ -645,7 +647,8 @@ export function runKernelsSync(spec: KernelSpec, opts: Omit<KernelOptions, 'work
     const report = progressReporter(run, layer);
     const outcome: BlockOutcome = { fallback: [], nonFinite: -1 };
     runBlocks(run.mat, inp, p, queue, outcome, () => report(Atomics.load(queue.counter, 1)));
-    if (inp && outcome.fallback.length) run.fallback(outcome.fallback, inp, p);
+    const nf = outcome.fallback.length;
+    if (inp && nf) run.fallback(outcome.fallback, inp, p, (i) => report(run.pairsPerLayer - nf + i));
     run.checkFinite(layer, outcome.nonFinite, outcome.fallback);
     run.report.layerSeconds.push((performance.now() - tl) / 1000);
     if (run.deliver.has(layer)) opts.onLayer?.(run.layerView(layer));

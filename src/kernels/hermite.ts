@@ -31,8 +31,11 @@ export const TAIL_FLOOR = 1e-14;
  * whose value is above ~1e-5 of √(⟨u_a²⟩⟨u_b²⟩) then meet the 5e-14 pair tolerance; rarer ones go to 2-D quadrature.
  */
 const SHORT_SERIES = 1e-19;
-/** A coefficient below √(NEGLIGIBLE)·‖u‖ = 1e-16·‖u‖ is rounding-level. */
-const NEGLIGIBLE = 1e-32;
+/**
+ * A coefficient below √(NEGLIGIBLE)·‖u‖ = 1e-15·‖u‖ is at rounding level (each coefficient is a sum over the nodes
+ * with ~1e-16·‖u‖ rounding error, so the threshold sits safely above it).
+ */
+const NEGLIGIBLE = 1e-30;
 /** Parseval consistency ⟨u²⟩ = Σ ĉ_k² required of an exact series (relative). */
 const PARSEVAL_CHECK = 1e-12;
 /** Coefficient agreement that accepts a trapezoid step (relative to ‖u‖). */
@@ -78,6 +81,11 @@ export interface TrapezoidRule {
   h: number;
   /** nodes 0..M on each side */
   M: number;
+  /**
+   * Longest series the rule was validated for (packed terms): beyond the orders a step resolves, computed
+   * coefficients are aliasing noise, so an expansion stops there (incomplete) rather than continue.
+   */
+  maxTerms?: number;
 }
 
 /** Layout of a packed series for a function of parity `parity`: first order and step. */
@@ -88,7 +96,7 @@ export function layoutOf(parity: Parity): { p0: number; step: number } {
 /**
  * Tail bookkeeping of one packed series. While coefficients are computed, T(k) = ⟨u²⟩ − Σ_{j≤k} ĉ_j² (Parseval,
  * Neumaier-compensated) decides when to stop; it carries ~1e-15 relative rounding noise. The series stops
- *  - exact, when 8 consecutive coefficients are below 1e-16·‖u‖ (rounding level) and Parseval holds to 1e-12:
+ *  - exact, when 8 consecutive coefficients are below 1e-15·‖u‖ (rounding level) and Parseval holds to 1e-12:
  *    the tails are then the sums Σ_{j>k} ĉ_j² of the computed coefficients, free of the rounding floor;
  *  - at the floor, when T(k) ≤ TAIL_FLOOR·⟨u²⟩ and it has at least extendTo terms;
  *  - short, when rhoMax^{k+1} √(T(k)/⟨u²⟩ + TAIL_FLOOR) ≤ SHORT_SERIES (enough for every correlation this input has);
@@ -223,7 +231,7 @@ export function expandScaled(g: (z: number) => number, s: number, parity: Parity
   }
   // two orders per pass over the nodes: q_{k+2}, q_{k+3} from q_k (qa), q_{k+1} (qb) by
   // p_{j+1} = (x p_j − √j p_{j−1})/√(j+1) applied to q_j = √(hφ) p_j, each with its coefficient
-  const maxOrder = opts.maxTerms * step + p0;
+  const maxOrder = Math.min(opts.maxTerms, rule.maxTerms ?? opts.maxTerms) * step + p0;
   for (let k = 0; k + 3 <= maxOrder && !S.done; k += 2) {
     const s1 = Math.sqrt(k + 1);
     const i1 = 1 / Math.sqrt(k + 2);
@@ -321,7 +329,7 @@ export class RuleCache {
       const h2 = h * 0.75;
       const cur = expandScaled(g, sUp, parity, { h: h2, M: Math.ceil(R / h2) }, target, what);
       if (agree(prev, cur) || h2 < 1e-3) {
-        r = { h, M: Math.ceil(R / h) };
+        r = { h, M: Math.ceil(R / h), maxTerms: Math.max(1, Math.min(prev.coef.length, cur.coef.length)) };
         break;
       }
       h = h2;
@@ -345,6 +353,8 @@ export interface ExpandTask {
   s: number;
   h: number;
   M: number;
+  /** The rule's validated length (TrapezoidRule.maxTerms). */
+  maxTerms: number;
   rhoMax: number;
   extendTo: number;
 }
@@ -358,5 +368,5 @@ export interface ExpandRequest {
 }
 
 export function runExpandTask(g: (z: number) => number, req: Pick<ExpandRequest, 'parity' | 'what'>, t: ExpandTask): HermiteSeries {
-  return expandScaled(g, t.s, req.parity, { h: t.h, M: t.M }, { maxTerms: MAX_TERMS, rhoMax: t.rhoMax, extendTo: t.extendTo }, req.what);
+  return expandScaled(g, t.s, req.parity, { h: t.h, M: t.M, maxTerms: t.maxTerms }, { maxTerms: MAX_TERMS, rhoMax: t.rhoMax, extendTo: t.extendTo }, req.what);
 }

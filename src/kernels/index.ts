@@ -22,9 +22,7 @@ import { normalizeSpec, type ArchitectureSpec, type NormalizedSpec } from '../sp
 import { getActivation } from '../activations/index.ts';
 import type { Activation } from '../activations/types.ts';
 import { expectActivationProduct } from '../gaussian/index.ts';
-import { layoutOf, parityOf, runExpandTask, RuleCache, type ExpandRequest, type ExpandTask, type HermiteSeries, type Parity } from './hermite.ts';
-
-export type { ExpandRequest, ExpandTask } from './hermite.ts';
+import { layoutOf, MAX_TERMS, parityOf, runExpandTask, RuleCache, type ExpandRequest, type ExpandTask, type HermiteSeries, type Parity } from './hermite.ts';
 import { kernelMethod, type KernelMethod } from './method.ts';
 import {
   closedFormDiagonal, METHOD, pairsInRows, rowBlocks, runBlocks,
@@ -32,6 +30,7 @@ import {
 } from './pairs.ts';
 
 export { kernelMethod, type KernelMethod } from './method.ts';
+export type { ExpandRequest, ExpandTask } from './hermite.ts';
 
 export type KernelQuantity = 'K' | 'Theta';
 export const KERNEL_QUANTITIES: readonly KernelQuantity[] = ['K', 'Theta'];
@@ -188,15 +187,19 @@ class WorkerPool {
             const onMsg = (msg: { type: string; fallback?: number[]; nonFinite?: number; error?: string }): void => {
               w.off('message', onMsg);
               w.off('error', onErr);
+              w.off('exit', onExit);
               if (msg.type === 'done') resolve({ fallback: msg.fallback ?? [], nonFinite: msg.nonFinite ?? -1 });
               else reject(new Error(msg.error ?? 'kernel worker failed'));
             };
             const onErr = (e: Error): void => {
               w.off('message', onMsg);
+              w.off('exit', onExit);
               reject(e);
             };
+            const onExit = (code: number): void => onErr(new Error(`kernel worker exited with code ${code}`));
             w.on('message', onMsg);
             w.once('error', onErr);
+            w.once('exit', onExit);
             w.postMessage({ type: 'run', params, inp, queue });
           }),
       ),
@@ -218,6 +221,7 @@ class WorkerPool {
             const onMsg = (msg: { type: string; results?: (HermiteSeries & { index: number })[]; error?: string; numerical?: { what: string; reason: string; fix: string } }): void => {
               w.off('message', onMsg);
               w.off('error', onErr);
+              w.off('exit', onExit);
               if (msg.type === 'expanded') {
                 for (const r of msg.results!) out[r.index] = r;
                 resolve();
@@ -226,10 +230,13 @@ class WorkerPool {
             };
             const onErr = (e: Error): void => {
               w.off('message', onMsg);
+              w.off('exit', onExit);
               reject(e);
             };
+            const onExit = (code: number): void => onErr(new Error(`kernel worker exited with code ${code}`));
             w.on('message', onMsg);
             w.once('error', onErr);
+            w.once('exit', onExit);
             w.postMessage({ type: 'expand', activation, request: req, counter });
           }),
       ),
@@ -437,7 +444,7 @@ class KernelRun {
       const task = (c: number, extendTo: number): ExpandTask => {
         const s = Math.sqrt(classK[c]!);
         const rule = self.rules.rule(id, f, s, par, what, extendTo > 0);
-        return { s, h: rule.h, M: rule.M, rhoMax: rhoMax[c]!, extendTo };
+        return { s, h: rule.h, M: rule.M, maxTerms: rule.maxTerms ?? MAX_TERMS, rhoMax: rhoMax[c]!, extendTo };
       };
       const out = yield { fn: id, parity: par, what, tasks: classK.map((_, c) => task(c, 0)) };
       // a series that stopped at the rounding floor while others are longer is continued (to rounding-level

@@ -15,7 +15,9 @@
  *                        ⟨σσ⟩   = √(K_aa K_bb) [ (s₊−s₋)² (sin δ − δ cos δ)/(2π) + s₊s₋ ρ ],
  *                        ⟨σ'σ'⟩ = s₋² + s₋(s₊−s₋) + (s₊−s₋)² δ/(2π)
  *                      (θ(0) = ½ where K_aa = 0, as in src/gaussian). sin δ − δ cos δ ~ δ³/3 cancels as ρ → −1;
- *                      for δ < ½ its Taylor series is summed instead (12 terms, relative error < 1e-17).
+ *                      for δ < ½ its Taylor series is summed instead (12 terms, relative error < 1e-17). For |ρ| ≥ 0.99
+ *                      the angle comes from sin δ = √det K/√(K_aa K_bb) with det K free of cancellation (exactDet), so
+ *                      δ ~ 1e-6 near ρ = ±1 keeps full relative accuracy in the given K.
  *  - ERF               Williams' arcsine kernel ("Computing with infinite networks", 1997):
  *                        ⟨erf erf⟩ = (2/π) arcsin(2K_ab/√((1+2K_aa)(1+2K_bb))),
  *                        ⟨erf'erf'⟩ = (4/π) det(I + 2K)^{−1/2},  det(I+2K) = 1 + 2K_aa + 2K_bb + 4(K_aa K_bb − K_ab²).
@@ -206,9 +208,20 @@ export function updateRows(mat: LayerMatrices, inp: LayerInputs | null, p: Layer
             duplicate(mat, inp, p, a, b, out);
             continue;
           }
-          const rho = corr(kab, ra, rinv[b]!);
-          const delta = Math.acos(-rho);
-          const sinD = Math.sqrt((1 - rho) * (1 + rho));
+          const rb = rinv[b]!;
+          const rho = corr(kab, ra, rb);
+          let delta: number;
+          let sinD: number;
+          if (rho > -0.99 && rho < 0.99) {
+            // here sin δ > 0.14, so rounding in ρ moves δ by less than 1e-15 relative
+            delta = Math.acos(-rho);
+            sinD = Math.sqrt((1 - rho) * (1 + rho));
+          } else {
+            // near ρ = ±1, 1 − ρ² from ρ has lost digits; det K = K_aa K_bb − K_ab² with exact products has not
+            sinD = Math.sqrt(exactDet(ka, inp.kd[b]!, kab)) * ra * rb;
+            if (sinD > 1) sinD = 1;
+            delta = rho < 0 ? Math.asin(sinD) : Math.PI - Math.asin(sinD);
+          }
           const S = sa * sd[b]! * (J2 * arcCosineJ1(delta, rho, sinD) + spsn * rho);
           const kNew = cb + cw * S;
           K[idx] = kNew;
@@ -331,6 +344,30 @@ export function updateRows(mat: LayerMatrices, inp: LayerInputs | null, p: Layer
     default:
       throw new Error(`updateRows: unknown method ${String(p.method)}`);
   }
+}
+
+const SPLIT = 134217729; // 2^27 + 1 (Veltkamp)
+
+/** a·b − fl(a·b), exactly (Dekker's product; no fused multiply-add in JavaScript). */
+function productError(a: number, b: number, p: number): number {
+  let c = SPLIT * a;
+  const ah = c - (c - a);
+  const al = a - ah;
+  c = SPLIT * b;
+  const bh = c - (c - b);
+  const bl = b - bh;
+  return ah * bh - p + ah * bl + al * bh + al * bl;
+}
+
+/**
+ * det [[k_aa, k_ab], [k_ab, k_bb]] = k_aa k_bb − k_ab² (clamped at 0), accurate to rounding of the result even when
+ * the two products nearly cancel (nearly parallel inputs): the products' rounding errors are added back.
+ */
+export function exactDet(kaa: number, kbb: number, kab: number): number {
+  const p1 = kaa * kbb;
+  const p2 = kab * kab;
+  const d = p1 - p2 + (productError(kaa, kbb, p1) - productError(kab, kab, p2));
+  return d > 0 ? d : 0;
 }
 
 /**

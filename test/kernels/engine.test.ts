@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { solveKernels, solveKernelsSync, runKernelsSync, kernelMethod, largestFittingInputs, kernelMemoryBytes } from '../../src/kernels/index.ts';
-import { arcCosineJ1 } from '../../src/kernels/pairs.ts';
+import { arcCosineJ1, exactDet } from '../../src/kernels/pairs.ts';
 import { solveRecursions } from '../../recursions/index.ts';
 import { getActivation } from '../../src/activations/index.ts';
 import { NnftInputError, NnftNumericalError, NnftResourceError } from '../../src/errors.ts';
@@ -180,6 +180,32 @@ describe('per-pair formulas at their limits', () => {
     // δ³/3 − δ⁵/30 + δ⁷/840 is exact to 1e-16 relative at δ = 1e-3
     const d = 1e-3;
     expect(Math.abs(arcCosineJ1(d, -Math.cos(d), Math.sin(d)) / (d ** 3 / 3 - d ** 5 / 30 + d ** 7 / 840) - 1)).toBeLessThan(1e-15);
+  });
+
+  it('det K of nearly parallel inputs is exact to rounding (the angle of ReLU kernels near ρ = ±1 depends on it)', () => {
+    // exact value with BigInt: a double is an integer times 2^-1074
+    const big = (x: number): bigint => {
+      const buf = new DataView(new ArrayBuffer(8));
+      buf.setFloat64(0, x);
+      const bits = buf.getBigUint64(0);
+      const e = Number((bits >> 52n) & 0x7ffn);
+      const mant = (bits & ((1n << 52n) - 1n)) | (e ? 1n << 52n : 0n);
+      return (x < 0 ? -mant : mant) << BigInt(Math.max(0, e - 1));
+    };
+    let seed = 7;
+    const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    for (let i = 0; i < 200; i++) {
+      const kaa = 0.5 + 3 * rand();
+      const kbb = 0.5 + 3 * rand();
+      const eps = 10 ** (-4 - 10 * rand());
+      const kab = (rand() < 0.5 ? 1 : -1) * Math.sqrt(kaa * kbb) * (1 - eps);
+      const exact = big(kaa) * big(kbb) - big(kab) * big(kab); // scaled by 2^(2·1074)
+      const exactValue = Number(exact >> 2000n) / 2 ** 148;
+      const d = exactDet(kaa, kbb, kab);
+      expect(Math.abs(d - exactValue)).toBeLessThanOrEqual(4e-16 * Math.abs(exactValue) + 1e-300);
+      // the naive difference of rounded products is off by up to ~1e-16·K_aa K_bb absolute
+      expect(exactValue).toBeGreaterThan(0);
+    }
   });
 
   it.runIf(LONG)('m = 2000 ReLU and tanh: finite numbers, symmetric, diagonal equal to the single-input recursion', async () => {

@@ -13,6 +13,7 @@ output: JSON [[ss, dd], ...].
 import json
 import math
 import sys
+from fractions import Fraction
 
 import numpy as np
 from scipy import integrate, special
@@ -82,7 +83,13 @@ def expect(f, g, kaa, kbb, kab):
     """Outer integral adaptive (scipy quad, break points at the features), inner by a graded composite rule."""
     sa, sb = math.sqrt(kaa), math.sqrt(kbb)
     rho = 0.0 if sa == 0.0 or sb == 0.0 else max(-1.0, min(1.0, kab / (sa * sb)))
-    c = math.sqrt(max(0.0, 1.0 - rho * rho))
+    # c = sqrt(1 - rho^2) = sqrt(det K / (kaa kbb)) from the exact rational determinant of the given floats: near
+    # rho = +-1 the float 1 - rho^2 has lost its digits
+    if sa == 0.0 or sb == 0.0:
+        c = 1.0
+    else:
+        det = Fraction(kaa) * Fraction(kbb) - Fraction(kab) ** 2
+        c = math.sqrt(float(max(det, Fraction(0)) / (Fraction(kaa) * Fraction(kbb))))
 
     def inner(x):
         if c == 0.0:

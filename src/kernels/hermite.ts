@@ -311,19 +311,21 @@ export class RuleCache {
   /**
    * The rule for scale s: calibrated at the bucket's upper edge 1.25^⌈log_1.25 s⌉ (larger s needs the finer step),
    * starting at h = 0.5 and shrinking by 0.75 until consecutive steps agree on every coefficient of a series that
-   * stops at the rounding floor, or (toRounding) that continues to rounding-level coefficients: higher orders
-   * oscillate faster and need a finer step, so a series may only be extended with a rule calibrated for it.
-   * (Rules per correlation class as well, coarser for short series, were measured to save only ~12% of the work.)
+   * stops at the rounding floor, or (extendTo > 0) that continues to rounding-level coefficients or to extendTo
+   * terms (rounded up to a power of two): higher orders oscillate faster and need a finer step, so a series may only
+   * be extended with a rule calibrated for the longer length. (Rules per correlation class as well, coarser for
+   * short series, were measured to save only ~12% of the work.)
    */
-  rule(id: string, g: (z: number) => number, s: number, parity: Parity, what: string, toRounding = false): TrapezoidRule {
+  rule(id: string, g: (z: number) => number, s: number, parity: Parity, what: string, extendTo = 0): TrapezoidRule {
     const bucket = s > 0 ? Math.ceil(Math.log(s) / Math.log(BUCKET) - 1e-9) : -1000;
-    const key = `${id}|${bucket}|${toRounding}`;
+    const length = extendTo > 0 ? Math.min(MAX_TERMS, 2 ** Math.ceil(Math.log2(Math.max(64, extendTo)))) : 0;
+    const key = `${id}|${bucket}|${length}`;
     let r = this.rules.get(key);
     if (r) return r;
     const sUp = s > 0 ? Math.pow(BUCKET, bucket) : 0;
     const R = radius(g, sUp, what);
     let h = 0.5;
-    const target = { maxTerms: MAX_TERMS, extendTo: toRounding ? MAX_TERMS : 0 };
+    const target = { maxTerms: MAX_TERMS, extendTo: length };
     let prev = expandScaled(g, sUp, parity, { h, M: Math.ceil(R / h) }, target, what);
     for (;;) {
       const h2 = h * 0.75;

@@ -248,6 +248,8 @@ class WorkerPool {
   }
 }
 
+const RULES = new Map<string, RuleCache>();
+
 function sharedF64(n: number): Float64Array {
   return new Float64Array(new SharedArrayBuffer(8 * Math.max(1, n)), 0, n);
 }
@@ -266,7 +268,12 @@ class KernelRun {
   readonly mat: LayerMatrices;
   readonly pairsPerLayer: number;
   readonly report: KernelReport;
-  private readonly rules = new RuleCache();
+  /** Trapezoid rules depend only on the activation and the scale bucket: shared by every run in the process. */
+  private get rules(): RuleCache {
+    let r = RULES.get(this.act.name);
+    if (!r) RULES.set(this.act.name, (r = new RuleCache()));
+    return r;
+  }
   private parity: { S: Parity; D: Parity } | null = null;
 
   constructor(spec: KernelSpec, readonly opts: KernelOptions) {
@@ -443,7 +450,7 @@ class KernelRun {
       const f = self.fn(id);
       const task = (c: number, extendTo: number): ExpandTask => {
         const s = Math.sqrt(classK[c]!);
-        const rule = self.rules.rule(id, f, s, par, what, extendTo > 0);
+        const rule = self.rules.rule(id, f, s, par, what, extendTo);
         return { s, h: rule.h, M: rule.M, maxTerms: rule.maxTerms ?? MAX_TERMS, rhoMax: rhoMax[c]!, extendTo };
       };
       const out = yield { fn: id, parity: par, what, tasks: classK.map((_, c) => task(c, 0)) };

@@ -96,6 +96,12 @@ export interface BlockOutcome {
 }
 
 const INV_2PI = 1 / (2 * Math.PI);
+/**
+ * Columns per tile: a block's rows sweep the columns in tiles, so that the mirrored writes [b][a] of consecutive
+ * rows share cache lines and a column's series stay in cache across the rows (the order of pairs changes nothing
+ * else: each pair is computed independently).
+ */
+const TILE = 256;
 const TWO_OVER_PI = 2 / Math.PI;
 const FOUR_OVER_PI = 4 / Math.PI;
 
@@ -197,11 +203,13 @@ export function updateRows(mat: LayerMatrices, inp: LayerInputs | null, p: Layer
       const J2 = J * J * INV_2PI;
       const spsn = p.slopePos * sn;
       const p0 = sn * sn + sn * J;
+      for (let c0 = a0 + 1; c0 < m; c0 += TILE) {
+      const c1 = Math.min(m, c0 + TILE);
       for (let a = a0; a < a1; a++) {
         const ra = rinv[a]!;
         const sa = sd[a]!;
         const ka = inp.kd[a]!;
-        for (let b = a + 1; b < m; b++) {
+        for (let b = Math.max(a + 1, c0); b < c1; b++) {
           const idx = a * m + b;
           const kab = K[idx]!;
           if (kab === ka && inp.kd[b] === ka) {
@@ -236,6 +244,7 @@ export function updateRows(mat: LayerMatrices, inp: LayerInputs | null, p: Layer
           if (!Number.isFinite(kNew)) note(idx, kNew, 0);
         }
       }
+      }
       return;
     }
     case METHOD.ERF:
@@ -245,10 +254,12 @@ export function updateRows(mat: LayerMatrices, inp: LayerInputs | null, p: Layer
       const { kd } = inp;
       const method = p.method;
       const c2 = 2 * p.shift;
+      for (let c0 = a0 + 1; c0 < m; c0 += TILE) {
+      const c1 = Math.min(m, c0 + TILE);
       for (let a = a0; a < a1; a++) {
         const ka = kd[a]!;
         const ea = rinvErf(ka);
-        for (let b = a + 1; b < m; b++) {
+        for (let b = Math.max(a + 1, c0); b < c1; b++) {
           const idx = a * m + b;
           const kab = K[idx]!;
           const kb = kd[b]!;
@@ -294,6 +305,7 @@ export function updateRows(mat: LayerMatrices, inp: LayerInputs | null, p: Layer
           note(idx, kNew, tNew);
         }
       }
+      }
       return;
     }
     case METHOD.HERMITE: {
@@ -301,12 +313,14 @@ export function updateRows(mat: LayerMatrices, inp: LayerInputs | null, p: Layer
       if (!offS || !lenS || !coefS || !tailS) throw new Error('updateRows: Hermite series missing');
       if (Th && (!offD || !lenD || !coefD || !tailD)) throw new Error('updateRows: Hermite series of σ\' missing');
       const { tol, p0S, stepS, p0D, stepD } = p;
+      for (let c0 = a0 + 1; c0 < m; c0 += TILE) {
+      const c1 = Math.min(m, c0 + TILE);
       for (let a = a0; a < a1; a++) {
         const ra = rinv[a]!;
         const oa = offS[a]!;
         const na = lenS[a]!;
         const ka = inp.kd[a]!;
-        for (let b = a + 1; b < m; b++) {
+        for (let b = Math.max(a + 1, c0); b < c1; b++) {
           const idx = a * m + b;
           const kab = K[idx]!;
           if (kab === ka && inp.kd[b] === ka) {
@@ -338,6 +352,7 @@ export function updateRows(mat: LayerMatrices, inp: LayerInputs | null, p: Layer
           }
           note(idx, kNew, tNew);
         }
+      }
       }
       return;
     }
@@ -403,9 +418,11 @@ function gramRows(mat: LayerMatrices, p: LayerParams, a0: number, a1: number, ou
   const Th = p.withTheta ? mat.Theta : null;
   const kScale = p.cw / n0;
   const tScale = p.lambdaW / n0;
+  for (let c0 = a0; c0 < m; c0 += TILE) {
+  const c1 = Math.min(m, c0 + TILE);
   for (let a = a0; a < a1; a++) {
     const xa = a * n0;
-    for (let b = a; b < m; b++) {
+    for (let b = Math.max(a, c0); b < c1; b++) {
       const xb = b * n0;
       let s = 0;
       for (let j = 0; j < n0; j++) s += inputs[xa + j]! * inputs[xb + j]!;
@@ -419,6 +436,7 @@ function gramRows(mat: LayerMatrices, p: LayerParams, a0: number, a1: number, ou
       }
       if (out.nonFinite < 0 && !Number.isFinite(k)) out.nonFinite = a * m + b;
     }
+  }
   }
 }
 

@@ -276,29 +276,35 @@ export function expandScaled(g: (z: number) => number, s: number, parity: Parity
   return S.series();
 }
 
-/** The radius R beyond which the integrand bound is below 1e-18·‖u‖ (or a numerical error if it never is). */
-function radius(g: (z: number) => number, s: number, what: string): number {
-  // a rough ‖u‖ from a coarse rule
-  let n2 = 0;
-  for (let i = -40; i <= 40; i++) {
-    const xi = i * 0.2;
-    const v = g(s * xi);
-    if (Number.isFinite(v)) n2 += 0.2 * INV_SQRT_2PI * Math.exp(-0.5 * xi * xi) * v * v;
-  }
-  const norm = Math.sqrt(n2);
-  if (norm === 0) return 8;
-  let quiet = 0;
-  for (let xi = 6; xi <= MAX_RADIUS; xi += 0.5) {
+/**
+ * The radius R beyond which the integrand bound b(x) = (|u(x)| + |u(−x)|) κ e^{−x²/4}/√(2π) stays below 1e-18 of its
+ * peak, scanned on [0, 38] (e^{−38²/4} ~ 1e-157). If b has not decayed by then — σ grows like e^{z²/(4K)} or faster,
+ * so ⟨σ²⟩ diverges, or overflows — the expectation is refused.
+ */
+function radius(g: (z: number) => number, s: number, what: string, sActual = s): number {
+  const step = 0.25;
+  const n = Math.round(MAX_RADIUS / step) + 1;
+  const b = new Float64Array(n);
+  let peak = 0;
+  for (let i = 0; i < n; i++) {
+    const xi = i * step;
     const v = Math.abs(g(s * xi)) + Math.abs(g(-s * xi));
     const bound = v * KAPPA * INV_SQRT_2PI * Math.exp(-0.25 * xi * xi);
-    if (!(bound <= 1e-18 * norm)) quiet = 0;
-    else if (++quiet >= 3) return xi;
+    b[i] = Number.isFinite(bound) ? bound : Infinity;
+    if (b[i]! > peak) peak = b[i]!;
   }
-  throw new NnftNumericalError(
-    what,
-    `the Gaussian integral does not converge: σ(z) grows too fast for the variance ${(s * s).toPrecision(4)}`,
-    'use a smaller C_W or C_b, fewer layers, or an activation that grows more slowly',
-  );
+  if (peak === 0) return 8;
+  if (!(b[n - 1]! <= 1e-18 * peak) || !Number.isFinite(peak)) {
+    throw new NnftNumericalError(
+      what,
+      `the Gaussian integral does not converge: σ(z) grows too fast for a preactivation variance of ${(sActual * sActual).toPrecision(4)}`,
+      'use a smaller C_W or C_b, fewer layers, or an activation that grows more slowly',
+    );
+  }
+  // smallest x ≥ 6 beyond which b stays below 1e-18 of its peak
+  let i = n - 1;
+  while (i > 0 && b[i - 1]! <= 1e-18 * peak) i--;
+  return Math.max(6, i * step);
 }
 
 /** Ratio of consecutive scale buckets of the trapezoid rules. */
@@ -323,22 +329,33 @@ export class RuleCache {
     let r = this.rules.get(key);
     if (r) return r;
     const sUp = s > 0 ? Math.pow(BUCKET, bucket) : 0;
-    const R = radius(g, sUp, what);
-    let h = 0.5;
-    const target = { maxTerms: MAX_TERMS, extendTo: length };
-    let prev = expandScaled(g, sUp, parity, { h, M: Math.ceil(R / h) }, target, what);
-    for (;;) {
-      const h2 = h * 0.75;
-      const cur = expandScaled(g, sUp, parity, { h: h2, M: Math.ceil(R / h2) }, target, what);
-      if (agree(prev, cur) || h2 < 1e-3) {
-        r = { h, M: Math.ceil(R / h), maxTerms: Math.max(1, Math.min(prev.coef.length, cur.coef.length)) };
-        break;
-      }
-      h = h2;
-      prev = cur;
+    try {
+      r = calibrate(g, sUp, parity, what, length, s);
+    } catch (e) {
+      // a σ that grows like e^{c z²} may converge at s but not at the bucket's edge: calibrate at s itself
+      if (!(e instanceof NnftNumericalError) || sUp === s) throw e;
+      const exactKey = `${id}|s=${s}|${length}`;
+      r = this.rules.get(exactKey) ?? calibrate(g, s, parity, what, length, s);
+      this.rules.set(exactKey, r);
+      return r;
     }
     this.rules.set(key, r);
     return r;
+  }
+}
+
+/** See RuleCache.rule: the coarsest step of the ladder 0.5·0.75^j on which two consecutive steps agree. */
+function calibrate(g: (z: number) => number, sCal: number, parity: Parity, what: string, length: number, s: number): TrapezoidRule {
+  const R = radius(g, sCal, what, s);
+  let h = 0.5;
+  const target = { maxTerms: MAX_TERMS, extendTo: length };
+  let prev = expandScaled(g, sCal, parity, { h, M: Math.ceil(R / h) }, target, what);
+  for (;;) {
+    const h2 = h * 0.75;
+    const cur = expandScaled(g, sCal, parity, { h: h2, M: Math.ceil(R / h2) }, target, what);
+    if (agree(prev, cur) || h2 < 1e-3) return { h, M: Math.ceil(R / h), maxTerms: Math.max(1, Math.min(prev.coef.length, cur.coef.length)) };
+    h = h2;
+    prev = cur;
   }
 }
 

@@ -382,7 +382,7 @@ class KernelRun {
     try {
       yield* this.hermiteInputs(inp, p);
     } catch (e) {
-      if (e instanceof NnftNumericalError) throw new NnftNumericalError(e.what, e.reason, e.fix, { ...e.location, layer, argument: 'activation' });
+      if (e instanceof NnftNumericalError) throw new NnftNumericalError(e.what, e.reason, e.fix, { ...e.location, layer, quantity: 'K' });
       throw e;
     }
     return inp;

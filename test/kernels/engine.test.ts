@@ -161,6 +161,14 @@ describe('refusals', () => {
     expect((err as Error).message).toMatch(/overflows/);
   });
 
+  it('a growing σ: exp(z²) has ⟨σσ⟩ = 1/√(1 − 4K) on one input while 4K < 1, and is refused beyond', () => {
+    for (const k of [0.0025, 0.05, 0.2]) {
+      const res = solveKernelsSync({ activation: 'exp(z^2)', inputs: [[Math.sqrt(k)]], widths: [4, 4], cb: 0, cw: [1, 1], quantities: ['K'] });
+      expect(Math.abs(res.layers[1]!.K![0]![0]! * Math.sqrt(1 - 4 * k) - 1)).toBeLessThan(1e-12);
+    }
+    expect(() => solveKernelsSync({ activation: 'exp(z^2)', inputs: [[Math.sqrt(0.3)]], widths: [4, 4], cb: 0, cw: 1 })).toThrow(/does not converge/);
+  });
+
   it('a Gaussian integral that diverges is refused (σ = exp(z²/4) at K ≥ 2)', () => {
     expect(() => solveKernelsSync({ activation: 'exp(z^2/4)', inputs: [[2, 2], [1, 3]], widths: [4, 4], cb: 0, cw: 2 })).toThrow(NnftNumericalError);
   });

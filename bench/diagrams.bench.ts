@@ -1,5 +1,5 @@
 /**
- * Diagram module benchmark (issue 8). `npm run bench -- diagrams`.
+ * Diagram module benchmark. `npm run bench -- diagrams`.
  *
  * 1. Wick: all 34,459,425 contractions of 18 points through the in-place visitor (target < 1 s, ≥ 35 M/s);
  *    the lazy generator on 16 points for comparison.

@@ -1,5 +1,5 @@
 /**
- * Monte Carlo benchmark (issue 5), side by side with the NumPy reference in the same run:
+ * Monte Carlo benchmark, side by side with the NumPy reference in the same run:
  *   ReLU (C_b = 0, C_W = 2), widths 64,64,64,64, two inputs.
  *   1. Preactivation statistics K, V4: NumPy full weight matrices (bench/montecarlo_reference.py) vs the nnft
  *      fast path (conditional Gaussian + Rao–Blackwellised estimators) and the nnft full-weight sampler with
@@ -17,6 +17,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sampleEnsemble, type McResult } from '../src/montecarlo/index.ts';
 import { timeBackends } from '../src/montecarlo/backend.ts';
+import type { SampledQuantity } from '../src/quantities.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const scale = Number(process.env.NNFT_BENCH_SCALE ?? 1);
@@ -67,9 +68,9 @@ function fmt(x: number, d = 3): string {
 type Ours = McResult & { cpuSeconds: number };
 
 /** One single-threaded nnft run; cpuSeconds from process.cpuUsage (the machine may be shared). */
-async function ours(nets: number, quantities: string[], extra: Record<string, unknown> = {}): Promise<Ours> {
+async function ours(nets: number, quantities: readonly SampledQuantity[], extra: Record<string, unknown> = {}): Promise<Ours> {
   const c0 = process.cpuUsage();
-  const r = await sampleEnsemble({ ...arch, nets, seed: 1, quantities: quantities as never, workers: 1, ...extra });
+  const r = await sampleEnsemble({ ...arch, nets, seed: 1, quantities, workers: 1, ...extra });
   const c = process.cpuUsage(c0);
   return { ...r, cpuSeconds: (c.user + c.system) / 1e6 };
 }
@@ -112,7 +113,7 @@ export async function main(): Promise<void> {
   }
 
   // 2. NTK statistics
-  const ntkQ = ['K', 'V4', 'Theta', 'A', 'B', 'D', 'F'];
+  const ntkQ: SampledQuantity[] = ['K', 'V4', 'Theta', 'A', 'B', 'D', 'F'];
   const npNtk = reference('ntk', Math.round(300 * scale));
   const ntk = await ours(Math.round(1500 * scale), ntkQ);
   const ntkDirect = await ours(Math.round(300 * scale), ntkQ, { estimator: 'direct' });

@@ -8,7 +8,7 @@ networks), and computes the same per-layer estimators as `nnft mc` with `--sampl
   V_(ab)(cd) = n_prev * ( E_{i != j}[z_ia z_ib z_jc z_jd] - K_ab K_cd )           (pairs of distinct neurons)
   ntk mode:  the empirical NTK by the exact forward recursion
              Theta^(l+1)_ab = delta (lb + lw/n sigma_a.sigma_b) + (W D_a) Theta^(l)_ab (W D_b)^T
-             and A, B, D, F from its i != j pair averages (DESIGN section 3).
+             and A, B, D, F from its i != j pair averages (docs/conventions.md).
 
 Standard errors: grouped jackknife over G = 64 groups of networks (network index mod G), as in nnft.
 Prints one JSON object: {"nets", "seconds", "cpuSeconds", "netsPerSecond", "layers": [{"K": {"mean","stderr"}, ...}]}.

@@ -1,5 +1,5 @@
 /**
- * Issue 4 speed: (1) deriving V4, K¹, Θ¹, A, B, D, F by symbolic IBP (goal < 1 s in total), beside SymPy doing
+ * Speed of the symbolic engine: (1) deriving V4, K¹, Θ¹, A, B, D, F by symbolic IBP (goal < 1 s in total), beside SymPy doing
  * the same IBP on the same original forms (bench/symbolic_sympy.py; skipped without python3 + sympy; goal
  * ≥ 10× faster); (2) the compiled full V4 evaluator for 8 inputs (tanh): time of the Gaussian integrals it
  * needs vs time of the evaluation itself.
@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { clearCanonicalMemo, clearDerivationCache, compileRecursion, deriveRecursion, simplify } from '../src/symbolic/index.ts';
 import { getActivation } from '../src/activations/index.ts';
 import { makeLayerExpectations } from '../recursions/expectation.ts';
-import type { DerivGroup, RecursionContext } from '../recursions/types.ts';
+import type { DerivGroup, RecursionContext } from '../src/recursion-contract.ts';
 import type { DerivFactor } from '../src/gaussian/types.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -128,7 +128,7 @@ function timeCompiledV4(m: number): { integralsMs: number; evalMs: number; coldM
 export async function main(): Promise<void> {
   const d = timeDerivations();
   console.log('Derivation by symbolic IBP (src/symbolic), all of V4, K1, Theta1, A, B, D, F');
-  console.log(`  full deriveRecursion (expanded + grouped forms, DESIGN §4 target check): cold ${d.cold.toFixed(1)} ms, warm median ${d.warm.toFixed(1)} ms  (goal < 1000 ms)`);
+  console.log(`  full deriveRecursion (expanded + grouped forms and printers): cold ${d.cold.toFixed(1)} ms, warm median ${d.warm.toFixed(1)} ms  (goal < 1000 ms)`);
   const py = runSympy();
   console.log('\n  IBP + collection of the original forms (what the SymPy script does), per quantity:');
   console.log('  quantity   terms   nnft ms    sympy s   speed-up');

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """SymPy reference for bench/symbolic.bench.ts: the same Gaussian integration by parts on the same original
-forms (inverse kernels, Hermite polynomials) as src/symbolic/recursions.ts, done with SymPy objects the way
-seed 004's output suggests (GaussExpec, Derivative(sig(z[a1]), z[a1]), K[b1, a1] …):
+forms (inverse kernels, Hermite polynomials) as recursions/quantities/*.ts, done with SymPy objects the way
+Misof's slides' symbolic output suggests (GaussExpec, Derivative(sig(z[a1]), z[a1]), K[b1, a1] …):
 
   Stein      <z_b F> = K[b, g] <dF/dz[g]>      (sympy.diff on Indexed z gives the KroneckerDeltas)
   contract   KroneckerDelta(g, x) with g summed -> substitute; Kinv[i, g] K[g, j] -> KroneckerDelta(i, j)
@@ -112,7 +112,7 @@ def betas(k):
 
 
 def originals():
-    """The IBP parts of each recursion, as in src/symbolic/recursions.ts."""
+    """The IBP parts of each recursion, as in recursions/quantities/*.ts."""
     out = {}
     b = betas(4)
     out["V4"] = [sp.Rational(1, 4) * CW**2 * R * raised("V", b, []) * E(S(a1, a2) * H2(b[0], b[1])) * E(S(a3, a4) * H2(b[2], b[3]))]

@@ -6,7 +6,7 @@
  * only relabellings to try are permutations of the internal vertices that keep each vertex's degree —
  * at most Π_k n_k! ≤ 720, usually 1–6. Brute force over that group is exact and fast, gives the
  * automorphism count |Aut| as a by-product (which the symmetry factor needs), and handles multi-edges
- * and self-loops, which graphology's isomorphism helpers do not cover.
+ * and self-loops, which graphology's isomorphism functions do not cover.
  *
  * A graph on T = p + N nodes (p externals first, then N internal vertices sorted by degree) is an
  * upper-triangular multiplicity matrix m[a][b] (a ≤ b; m[v][v] = number of self-loops at v).

@@ -1,7 +1,7 @@
 /**
  * Values of diagrams on a "space" (the domain of the vertex integrals ∫dᵈy):
  * - `{ kind: 'zero' }` — the zero-dimensional theory: K ≡ 1, ∫ ≡ 1; a diagram's value is its coefficient,
- *   and the sum of all diagrams is the exact series of ⟨x^p⟩ (DESIGN §4). `zeroDimensionalSeries` gives it
+ *   and the sum of all diagrams is the exact series of ⟨x^p⟩ (docs/equations.md). `zeroDimensionalSeries` gives it
  *   with exact rationals.
  * - `{ kind: 'points', points, weights }` — a weighted finite set (a lattice, a dataset): ∫dy → Σ_s w_s.
  * - `{ kind: 'interval', a, b, nodes }` — a 1-D interval with Gauss–Legendre quadrature (nodes points).
@@ -10,8 +10,7 @@
  */
 import { NnftInputError } from '../src/errors.ts';
 import { Rational } from '../src/rational.ts';
-import type { Diagram, FeynmanResult } from './feynman.ts';
-import { propagators } from './feynman.ts';
+import { propagators, type Diagram, type FeynmanResult } from './diagram.ts';
 
 export type Point = number | number[];
 export type Kernel<P extends Point = Point> = (u: P, v: P) => number;

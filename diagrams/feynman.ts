@@ -1,5 +1,5 @@
 /**
- * Feynman diagrams of the EFT S = S_GP + ∫dᵈy Σ_k g_k f(y)^k (seed 003; DESIGN §4) for the n-point
+ * Feynman diagrams of the EFT S = S_GP + ∫dᵈy Σ_k g_k f(y)^k (Maiti, "Non-Perturbative Non-Lagrangian Neural Network Field Theories"; docs/equations.md) for the n-point
  * function G⁽ⁿ⁾(x1..xn), to a given total order in the couplings.
  *
  * Method (as qgraf / feyngen): for each multiset of vertex degrees at order N (Σ_k n_k = N), enumerate
@@ -15,97 +15,29 @@
  *   # labelled matrices in the class:                        Π_k n_k! / |Aut(m)|
  *   ⇒ coefficient = (−1)^N · W / |Aut|     (times the monomial Π g_k^{n_k})
  *
- * e.g. G⁽⁴⁾, one g4 vertex, all four externals on it: W = 4! = 24, |Aut| = 1 ⇒ −24·g4 (seed 003).
+ * e.g. G⁽⁴⁾, one g4 vertex, all four externals on it: W = 4! = 24, |Aut| = 1 ⇒ −24·g4 (as in Maiti's slides).
  */
-import { MultiUndirectedGraph } from 'graphology';
 import { NnftInputError } from '../src/errors.ts';
 import { Rational, factorialBig } from '../src/rational.ts';
+import { rejectUnknownKeys, specKeys } from '../src/spec.ts';
 import { buildCodeMaps, canonicalAut, degreePreservingPermutations } from './canonical.ts';
+import { requireDiagramBudget } from './budget.ts';
+import { couplingName, type Diagram, type FeynmanResult, type FeynmanSpec, type TopologyGroup } from './diagram.ts';
+import { diagramToJSON, topologyToJSON } from './printers.ts';
 
-export interface FeynmanSpec {
-  /** number of labelled external points x1..xn */
-  points: number;
-  /** vertex degrees present in the action, each in 3..MAX_DEGREE; coupling of degree k is named g{k} (λ = g4, κ = g6) */
-  couplings: number[];
-  /** highest total order in the couplings (number of vertices); orders 0..order are returned */
-  order: number;
-}
+
+export const FEYNMAN_SPEC_KEYS = specKeys<FeynmanSpec>({ points: true, couplings: true, order: true });
 
 export const MIN_DEGREE = 3;
 export const MAX_DEGREE = 8;
 export const MAX_ORDER = 6;
 export const MAX_POINTS = 16;
 
-export interface DiagramNode {
-  id: string;
-  kind: 'external' | 'vertex';
-  /** 0-based external index (externals) */
-  index?: number;
-  /** degree (vertices) */
-  degree?: number;
-  /** coupling name g{k} (vertices) */
-  coupling?: string;
-}
-
-export interface DiagramEdge {
-  source: string;
-  target: string;
-}
-
-export interface DiagramGraphJSON {
-  nodes: DiagramNode[];
-  edges: DiagramEdge[];
-}
-
-/** One labelled class (external labels fixed) with its exact coefficient. */
-export interface Diagram {
-  /** total order N = number of vertices */
-  order: number;
-  /** internal vertex degrees, canonical order (ascending) */
-  vertexDegrees: readonly number[];
-  /** coupling powers, e.g. { g4: 2, g6: 1 } */
-  powers: Record<string, number>;
-  /** "g4^2*g6", or "1" at order 0 */
-  monomial: string;
-  /** exact coefficient of the monomial, sign and 1/N! included */
-  coefficient: Rational;
-  /** W: number of Wick contractions (labelled vertices) realising one labelled matrix of the class */
-  weight: bigint;
-  /** automorphisms of the class: internal-vertex permutations fixing the externals and the graph */
-  automorphisms: number;
-  /** all points and vertices in one component */
-  connected: boolean;
-  /** canonical description with external labels forgotten (the by-topology key) */
-  topology: string;
-  /** number of external points */
-  points: number;
-  /** symmetric multiplicity matrix over nodes x1..xp, then vertices (row-major, (p+N)²) */
-  adjacency: Int32Array;
-  /** canonical code (upper triangle of the adjacency) — a unique key of the labelled class */
-  key: string;
-}
-
-export interface TopologyGroup {
-  topology: string;
-  order: number;
-  monomial: string;
-  powers: Record<string, number>;
-  connected: boolean;
-  /** number of labelled classes in the group */
-  classes: number;
-  /** sum of the labelled classes' coefficients */
-  coefficient: Rational;
-}
-
-export interface FeynmanResult {
-  spec: FeynmanSpec;
-  diagrams: Diagram[];
-}
-
 // ——— validation ———
 
 export function validateFeynmanSpec(spec: unknown): FeynmanSpec {
   if (spec === null || typeof spec !== 'object') throw new NnftInputError('spec', 'expected {points, couplings, order}', 'e.g. {points: 4, couplings: [4, 6], order: 1}');
+  rejectUnknownKeys('spec', spec, FEYNMAN_SPEC_KEYS);
   const s = spec as Record<string, unknown>;
   const points = s.points;
   if (typeof points !== 'number' || !Number.isInteger(points) || points < 1) {
@@ -134,12 +66,6 @@ export function validateFeynmanSpec(spec: unknown): FeynmanSpec {
   return { points, couplings, order };
 }
 
-/** Name of the coupling of degree k. */
-export function couplingName(k: number): string {
-  return `g${k}`;
-}
-
-/** "g4^2*g6" from degrees [4,4,6]; "1" for none. */
 export function monomialOf(degrees: readonly number[]): { monomial: string; powers: Record<string, number> } {
   const powers: Record<string, number> = {};
   for (const k of degrees) powers[couplingName(k)] = (powers[couplingName(k)] ?? 0) + 1;
@@ -158,7 +84,7 @@ function degreeMultisets(couplings: number[], N: number): number[][] {
       return;
     }
     for (let i = start; i < couplings.length; i++) {
-      cur.push(couplings[i]);
+      cur.push(couplings[i]!);
       rec(i);
       cur.pop();
     }
@@ -181,9 +107,9 @@ export function enumerateClasses(
   const N = degrees.length;
   const T = p + N;
   const deg = new Int32Array(T);
-  for (let i = 0; i < T; i++) deg[i] = i < p ? 1 : degrees[i - p];
+  for (let i = 0; i < T; i++) deg[i] = i < p ? 1 : degrees[i - p]!;
   let total = 0;
-  for (let i = 0; i < T; i++) total += deg[i];
+  for (let i = 0; i < T; i++) total += deg[i]!;
   if (total % 2 === 1) return;
   const rem = Int32Array.from(deg);
   const m = new Int32Array(T * T);
@@ -200,16 +126,16 @@ export function enumerateClasses(
     for (let a = 0; a < T; a++) {
       const row = a * T;
       for (let c = a + 1; c < T; c++) {
-        if (m[row + c] > 0) {
-          nbr[a] |= 1 << c;
-          nbr[c] |= 1 << a;
+        if (m[row + c]! > 0) {
+          nbr[a]! |= 1 << c;
+          nbr[c]! |= 1 << a;
         }
       }
     }
     let r1 = 1;
     for (;;) {
       let next = r1;
-      for (let a = 0; a < T; a++) if (r1 & (1 << a)) next |= nbr[a];
+      for (let a = 0; a < T; a++) if (r1 & (1 << a)) next |= nbr[a]!;
       if (next === r1) break;
       r1 = next;
     }
@@ -218,7 +144,7 @@ export function enumerateClasses(
       let reach = extMask | r1;
       for (;;) {
         let next = reach;
-        for (let a = 0; a < T; a++) if (reach & (1 << a)) next |= nbr[a];
+        for (let a = 0; a < T; a++) if (reach & (1 << a)) next |= nbr[a]!;
         if (next === reach) break;
         reach = next;
       }
@@ -243,28 +169,28 @@ export function enumerateClasses(
         step(i, i + 1);
         return;
       }
-      for (let l = rem[i] >> 1; l >= 0; l--) {
+      for (let l = rem[i]! >> 1; l >= 0; l--) {
         m[i * T + i] = l;
-        rem[i] -= 2 * l;
+        rem[i]! -= 2 * l;
         step(i, i + 1);
-        rem[i] += 2 * l;
+        rem[i]! += 2 * l;
       }
       m[i * T + i] = 0;
       return;
     }
     // capacity of columns after j
     let capAfter = 0;
-    for (let t = j + 1; t < T; t++) capAfter += rem[t];
-    const hi = Math.min(rem[i], rem[j]);
-    const lo = Math.max(0, rem[i] - capAfter);
+    for (let t = j + 1; t < T; t++) capAfter += rem[t]!;
+    const hi = Math.min(rem[i]!, rem[j]!);
+    const lo = Math.max(0, rem[i]! - capAfter);
     for (let v = hi; v >= lo; v--) {
       m[i * T + j] = v;
       m[j * T + i] = v;
-      rem[i] -= v;
-      rem[j] -= v;
+      rem[i]! -= v;
+      rem[j]! -= v;
       step(i, j + 1);
-      rem[i] += v;
-      rem[j] += v;
+      rem[i]! += v;
+      rem[j]! += v;
     }
     m[i * T + j] = 0;
     m[j * T + i] = 0;
@@ -275,7 +201,7 @@ export function enumerateClasses(
   // attaches only to the first untouched one of its block (otherwise swapping the two gives a larger
   // code and the matrix is not canonical). The full check at the leaf stays in force.
   const blockStart = new Int32Array(T);
-  for (let v = p; v < T; v++) blockStart[v] = v > p && deg[v] === deg[v - 1] ? blockStart[v - 1] : v;
+  for (let v = p; v < T; v++) blockStart[v] = v > p && deg[v] === deg[v - 1] ? blockStart[v - 1]! : v;
   const touched = new Int32Array(T);
   const extStep = (i: number): void => {
     if (i === p) {
@@ -291,13 +217,13 @@ export function enumerateClasses(
       if (j >= p && touched[j] === 0 && j !== blockStart[j] && touched[j - 1] === 0) continue;
       m[i * T + j] = 1;
       m[j * T + i] = 1;
-      rem[i]--;
-      rem[j]--;
-      touched[j]++;
+      rem[i]!--;
+      rem[j]!--;
+      touched[j]!++;
       extStep(i + 1);
-      touched[j]--;
-      rem[i]++;
-      rem[j]++;
+      touched[j]!--;
+      rem[i]!++;
+      rem[j]!++;
       m[i * T + j] = 0;
       m[j * T + i] = 0;
     }
@@ -312,16 +238,16 @@ const FACT = [1, 1, 2, 6, 24, 120, 720, 5040, 40320, 362880, 3628800, 39916800, 
 export function matchingWeight(m: Int32Array, p: number, degrees: readonly number[]): bigint {
   const T = p + degrees.length;
   let numF = 1;
-  for (const k of degrees) numF *= FACT[k];
+  for (const k of degrees) numF *= FACT[k]!;
   if (numF < 2 ** 53) {
     // exact in doubles: every partial product divides numF
     let denF = 1;
     for (let a = 0; a < T; a++) {
-      const l = m[a * T + a];
-      if (l > 0) denF *= 2 ** l * FACT[l];
+      const l = m[a * T + a]!;
+      if (l > 0) denF *= 2 ** l * FACT[l]!;
       for (let b = a + 1; b < T; b++) {
-        const x = m[a * T + b];
-        if (x > 1) denF *= FACT[x];
+        const x = m[a * T + b]!;
+        if (x > 1) denF *= FACT[x]!;
       }
     }
     return BigInt(numF / denF);
@@ -330,10 +256,10 @@ export function matchingWeight(m: Int32Array, p: number, degrees: readonly numbe
   for (const k of degrees) num *= factorialBig(k);
   let den = 1n;
   for (let a = 0; a < T; a++) {
-    const l = m[a * T + a];
+    const l = m[a * T + a]!;
     if (l > 0) den *= (1n << BigInt(l)) * factorialBig(l);
     for (let b = a + 1; b < T; b++) {
-      const x = m[a * T + b];
+      const x = m[a * T + b]!;
       if (x > 1) den *= factorialBig(x);
     }
   }
@@ -353,7 +279,7 @@ export function topologyOf(m: Int32Array, p: number, degrees: readonly number[])
   const N = degrees.length;
   const T = p + N;
   let freeProps = 0;
-  for (let a = 0; a < p; a++) for (let b = a + 1; b < p; b++) freeProps += m[a * T + b];
+  for (let a = 0; a < p; a++) for (let b = a + 1; b < p; b++) freeProps += m[a * T + b]!;
   const ext = new Array(N).fill(0);
   const loops = new Array(N).fill(0);
   for (let v = 0; v < N; v++) {
@@ -362,8 +288,8 @@ export function topologyOf(m: Int32Array, p: number, degrees: readonly number[])
   }
   // memo on the label-free data (degrees, free propagators, ext/loops per vertex, vertex–vertex block)
   let memoKey = String.fromCharCode(48 + freeProps);
-  for (let v = 0; v < N; v++) memoKey += String.fromCharCode(48 + degrees[v], 48 + ext[v], 48 + loops[v]);
-  for (let v = 0; v < N; v++) for (let w = v + 1; w < N; w++) memoKey += String.fromCharCode(48 + m[(p + v) * T + p + w]);
+  for (let v = 0; v < N; v++) memoKey += String.fromCharCode(48 + degrees[v]!, 48 + ext[v], 48 + loops[v]);
+  for (let v = 0; v < N; v++) for (let w = v + 1; w < N; w++) memoKey += String.fromCharCode(48 + m[(p + v) * T + p + w]!);
   const hit = topologyMemo.get(memoKey);
   if (hit !== undefined) return hit;
   const result = topologyUncached(m, p, degrees, freeProps, ext, loops);
@@ -379,10 +305,10 @@ function topologyUncached(m: Int32Array, p: number, degrees: readonly number[], 
   let bestPerm: number[] = [];
   for (const perm of degreePreservingPermutations(degrees)) {
     const inv = new Array(N);
-    for (let i = 0; i < N; i++) inv[perm[i]] = i;
+    for (let i = 0; i < N; i++) inv[perm[i]!] = i;
     const code: number[] = [];
-    for (let v = 0; v < N; v++) code.push(ext[inv[v]], loops[inv[v]]);
-    for (let v = 0; v < N; v++) for (let w = v + 1; w < N; w++) code.push(m[(p + inv[v]) * T + p + inv[w]]);
+    for (let v = 0; v < N; v++) code.push(ext[inv[v]]!, loops[inv[v]]!);
+    for (let v = 0; v < N; v++) for (let w = v + 1; w < N; w++) code.push(m[(p + inv[v]) * T + p + inv[w]]!);
     if (best === null || lexGreater(code, best)) {
       best = code;
       bestPerm = inv;
@@ -393,13 +319,13 @@ function topologyUncached(m: Int32Array, p: number, degrees: readonly number[], 
   const inv = bestPerm;
   for (let v = 0; v < N; v++) {
     const attrs: string[] = [];
-    if (ext[inv[v]] > 0) attrs.push(`x${ext[inv[v]]}`);
-    if (loops[inv[v]] > 0) attrs.push(`o${loops[inv[v]]}`);
-    parts.push(`v${v + 1}:g${degrees[inv[v]]}(${attrs.join(',')})`);
+    if (ext[inv[v]!]! > 0) attrs.push(`x${ext[inv[v]!]}`);
+    if (loops[inv[v]!]! > 0) attrs.push(`o${loops[inv[v]!]}`);
+    parts.push(`v${v + 1}:g${degrees[inv[v]!]}(${attrs.join(',')})`);
   }
   for (let v = 0; v < N; v++) {
     for (let w = v + 1; w < N; w++) {
-      const x = m[(p + inv[v]) * T + p + inv[w]];
+      const x = m[(p + inv[v]!) * T + p + inv[w]!]!;
       if (x > 0) parts.push(x === 1 ? `v${v + 1}-v${w + 1}` : `v${v + 1}-v${w + 1}^${x}`);
     }
   }
@@ -407,7 +333,7 @@ function topologyUncached(m: Int32Array, p: number, degrees: readonly number[], 
 }
 
 function lexGreater(a: number[], b: number[]): boolean {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] > b[i];
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! > b[i]!;
   return false;
 }
 
@@ -417,6 +343,7 @@ function lexGreater(a: number[], b: number[]): boolean {
  */
 export function feynmanDiagrams(specIn: FeynmanSpec): FeynmanResult {
   const spec = validateFeynmanSpec(specIn);
+  requireDiagramBudget(spec.points, spec.couplings, spec.order); // size estimated before enumerating (budget.ts)
   const p = spec.points;
   const diagrams: Diagram[] = [];
   for (let N = 0; N <= spec.order; N++) {
@@ -443,7 +370,7 @@ export function feynmanDiagrams(specIn: FeynmanSpec): FeynmanResult {
           p,
           m,
         );
-        const bm = buckets[connected ? 0 : 1];
+        const bm = buckets[connected ? 0 : 1]!;
         const b = bm.get(topology);
         if (b) b.push(d);
         else bm.set(topology, [d]);
@@ -452,7 +379,7 @@ export function feynmanDiagrams(specIn: FeynmanSpec): FeynmanResult {
     }
   }
   const result: FeynmanResult = { spec, diagrams };
-  // JSON.stringify(result) gives the CLI's shape (DESIGN §6: plain data that serialises to the JSON)
+  // JSON.stringify(result) gives the CLI's shape (plain data that serialises to the JSON of docs/conventions.md)
   Object.defineProperty(result, 'toJSON', {
     enumerable: false,
     value: () => ({ spec, diagrams: diagrams.map(diagramToJSON), topologies: groupByTopology(diagrams).map(topologyToJSON) }),
@@ -479,17 +406,12 @@ class DiagramRecord implements Diagram {
   get key(): string {
     const T = this.points + this.order;
     let s = '';
-    for (let a = 0; a < T; a++) for (let b = a; b < T; b++) s += String.fromCharCode(48 + this.adjacency[a * T + b]);
+    for (let a = 0; a < T; a++) for (let b = a; b < T; b++) s += String.fromCharCode(48 + this.adjacency[a * T + b]!);
     return s;
   }
   toJSON() {
     return diagramToJSON(this);
   }
-}
-
-/** The JSON entry of a topology group. */
-export function topologyToJSON(t: TopologyGroup) {
-  return { order: t.order, monomial: t.monomial, coefficient: t.coefficient.toString(), connected: t.connected, classes: t.classes, topology: t.topology };
 }
 
 /** Sum labelled classes by (order, monomial, topology). */
@@ -508,126 +430,3 @@ export function groupByTopology(diagrams: readonly Diagram[]): TopologyGroup[] {
   return [...map.values()];
 }
 
-// ——— names, expressions ———
-
-const VERTEX_NAMES = ['y', 'z', 'w', 'u', 'v', 't'];
-
-/** Name of internal vertex v (0-based): y, z, w, u, v, t, then y7, y8, … */
-export function vertexName(v: number): string {
-  return v < VERTEX_NAMES.length ? VERTEX_NAMES[v] : `y${v + 1}`;
-}
-
-export function nodeName(d: Diagram, a: number): string {
-  return a < d.points ? `x${a + 1}` : vertexName(a - d.points);
-}
-
-/** Propagators as [a, b, multiplicity] with a ≤ b (node indices), in reading order. */
-export function propagators(d: Diagram): Array<[number, number, number]> {
-  const T = d.points + d.order;
-  const out: Array<[number, number, number]> = [];
-  for (let a = 0; a < T; a++) {
-    for (let b = a; b < T; b++) {
-      const x = d.adjacency[a * T + b];
-      if (x > 0) out.push([a, b, x]);
-    }
-  }
-  return out;
-}
-
-function prefix(d: Diagram, latex: boolean): string {
-  const c = d.coefficient;
-  const mono = d.monomial === '1' ? '' : d.monomial;
-  if (!latex) {
-    const cs = c.toString();
-    const head = mono === '' ? (cs === '1' ? '' : `${cs}*`) : cs === '1' ? `${mono}*` : cs === '-1' ? `-${mono}*` : `${cs}*${mono}*`;
-    return head;
-  }
-  const monoTex = Object.entries(d.powers)
-    .sort((a, b) => Number(a[0].slice(1)) - Number(b[0].slice(1)))
-    .map(([g, e]) => `g_{${g.slice(1)}}${e === 1 ? '' : `^{${e}}`}`)
-    .join(' ');
-  const cs = c.toLatex();
-  if (monoTex === '') return cs === '1' ? '' : `${cs}\\,`;
-  if (cs === '1') return `${monoTex}\\,`;
-  if (cs === '-1') return `-${monoTex}\\,`;
-  return `${cs}\\,${monoTex}\\,`;
-}
-
-/** Text expression, e.g. `-24*g4*∫dy K(x1,y)K(x2,y)K(x3,y)K(x4,y)`. */
-export function diagramExpression(d: Diagram): string {
-  const ints = Array.from({ length: d.order }, (_, v) => `∫d${vertexName(v)}`).join('');
-  const factors = propagators(d)
-    .map(([a, b, x]) => `K(${nodeName(d, a)},${nodeName(d, b)})${x === 1 ? '' : `^${x}`}`)
-    .join('');
-  return `${prefix(d, false)}${ints}${ints ? ' ' : ''}${factors}`;
-}
-
-function texNode(d: Diagram, a: number): string {
-  return a < d.points ? `x_{${a + 1}}` : vertexName(a - d.points).replace(/^y(\d+)$/, 'y_{$1}');
-}
-
-/** LaTeX expression, e.g. `-24\,g_{4}\int dy\,K(x_{1},y)…`. */
-export function diagramLatex(d: Diagram): string {
-  const ints = Array.from({ length: d.order }, (_, v) => `\\int d${texNode(d, d.points + v)}\\,`).join('');
-  const factors = propagators(d)
-    .map(([a, b, x]) => `K(${texNode(d, a)},${texNode(d, b)})${x === 1 ? '' : `^{${x}}`}`)
-    .join('');
-  return `${prefix(d, true)}${ints}${factors}`;
-}
-
-/** Plain graph JSON: nodes x1..xp then vertices; one edge per propagator (self-loops: source = target). */
-export function diagramGraphJSON(d: Diagram): DiagramGraphJSON {
-  const nodes: DiagramNode[] = [];
-  for (let a = 0; a < d.points; a++) nodes.push({ id: `x${a + 1}`, kind: 'external', index: a });
-  d.vertexDegrees.forEach((k, v) => nodes.push({ id: vertexName(v), kind: 'vertex', degree: k, coupling: couplingName(k) }));
-  const edges: DiagramEdge[] = [];
-  for (const [a, b, x] of propagators(d)) for (let r = 0; r < x; r++) edges.push({ source: nodeName(d, a), target: nodeName(d, b) });
-  return { nodes, edges };
-}
-
-/** The diagram as a graphology multigraph with self-loops (node/edge attributes as in diagramGraphJSON). */
-export function diagramToGraph(d: Diagram): MultiUndirectedGraph {
-  const g = new MultiUndirectedGraph({ allowSelfLoops: true });
-  const j = diagramGraphJSON(d);
-  for (const n of j.nodes) {
-    const { id, ...attrs } = n;
-    g.addNode(id, attrs);
-  }
-  for (const e of j.edges) g.addEdge(e.source, e.target, { propagator: 'K' });
-  return g;
-}
-
-/** Does the diagram contain a self-loop K(y,y)? */
-export function hasSelfLoop(d: Diagram): boolean {
-  const T = d.points + d.order;
-  for (let v = d.points; v < T; v++) if (d.adjacency[v * T + v] > 0) return true;
-  return false;
-}
-
-/** The JSON entry of the CLI / API: one object per labelled class. */
-export function diagramToJSON(d: Diagram) {
-  return {
-    order: d.order,
-    monomial: d.monomial,
-    coefficient: d.coefficient.toString(),
-    connected: d.connected,
-    topology: d.topology,
-    expression: diagramExpression(d),
-    latex: diagramLatex(d),
-    symmetry: { weight: d.weight.toString(), automorphisms: d.automorphisms },
-    graph: diagramGraphJSON(d),
-  };
-}
-
-/**
- * Relabel external points: point a becomes point perm[a] (a permutation of 0..p−1). Returns the
- * diagram's key in the relabelled labelling (used by tests of permutation invariance).
- */
-export function relabelExternals(d: Diagram, perm: readonly number[]): Int32Array {
-  const p = d.points;
-  const T = p + d.order;
-  const out = new Int32Array(T * T);
-  const map = (a: number) => (a < p ? perm[a] : a);
-  for (let a = 0; a < T; a++) for (let b = 0; b < T; b++) out[map(a) * T + map(b)] = d.adjacency[a * T + b];
-  return out;
-}

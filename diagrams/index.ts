@@ -1,7 +1,7 @@
 /**
  * diagrams/ — Wick contractions, EFT Feynman diagrams (canonical classes with exact coefficients),
- * printers (text, LaTeX, JSON, SVG), evaluation on spaces, and the NN-QFT λ workflow of seed 003.
- * Conventions: DESIGN §4.
+ * printers (text, LaTeX, JSON, SVG), evaluation on spaces, and the NN-QFT λ workflow (Maiti; Halverson, Maiti, Stoner).
+ * Equations: docs/equations.md.
  */
 export { Rational } from '../src/rational.ts';
 export {
@@ -19,27 +19,11 @@ export {
   MAX_WICK_PAIRS,
 } from './wick.ts';
 export type { Contraction, NngpTermFormat } from './wick.ts';
-export {
-  feynmanDiagrams,
-  validateFeynmanSpec,
-  groupByTopology,
-  diagramExpression,
-  diagramLatex,
-  diagramGraphJSON,
-  diagramToGraph,
-  diagramToJSON,
-  topologyToJSON,
-  hasSelfLoop,
-  propagators,
-  relabelExternals,
-  couplingName,
-  monomialOf,
-  vertexName,
-  enumerateClasses,
-  matchingWeight,
-  topologyOf,
-} from './feynman.ts';
-export type { FeynmanSpec, FeynmanResult, Diagram, TopologyGroup, DiagramGraphJSON } from './feynman.ts';
+export { feynmanDiagrams, validateFeynmanSpec, groupByTopology, monomialOf, enumerateClasses, matchingWeight, topologyOf } from './feynman.ts';
+export { couplingName, propagators, hasSelfLoop, relabelExternals } from './diagram.ts';
+export type { FeynmanSpec, FeynmanResult, Diagram, TopologyGroup } from './diagram.ts';
+export { diagramExpression, diagramLatex, diagramGraphJSON, diagramToGraph, diagramToJSON, topologyToJSON, vertexName, nodeName } from './printers.ts';
+export type { DiagramGraphJSON, DiagramNode, DiagramEdge } from './printers.ts';
 export { degreePreservingPermutations, canonicalAut } from './canonical.ts';
 export {
   diagramIntegral,

@@ -1,8 +1,8 @@
 /**
- * The NN-QFT workflow of seed 003 ("estimate λ from 4-pt function experiments, use λ to predict the 6-pt
+ * The NN-QFT workflow of Maiti's slides and Halverson, Maiti, Stoner ("estimate λ from 4-pt function experiments, use λ to predict the 6-pt
  * function"), built on the diagram machinery:
  *
- *   λ(x1..x4) = [K12K34 + K13K24 + K14K23 − G⁽⁴⁾(x1..x4)] / [24 ∫dy K1y K2y K3y K4y]      (DESIGN §4)
+ *   λ(x1..x4) = [K12K34 + K13K24 + K14K23 − G⁽⁴⁾(x1..x4)] / [24 ∫dy K1y K2y K3y K4y]      (docs/equations.md)
  *
  * averaged over input tuples ("λ is a rank-4 tensor, we average over all its elements"), then
  *
@@ -13,8 +13,8 @@
  * order-1 g4 diagrams of feynmanDiagrams without self-loops, with g4 = λ.
  */
 import { NnftInputError } from '../src/errors.ts';
-import { feynmanDiagrams, hasSelfLoop } from './feynman.ts';
-import type { Diagram } from './feynman.ts';
+import { feynmanDiagrams } from './feynman.ts';
+import { hasSelfLoop, type Diagram } from './diagram.ts';
 import { diagramIntegral } from './evaluate.ts';
 import type { Kernel, Point, Space } from './evaluate.ts';
 import { nngpCorrelator } from './wick.ts';
@@ -43,7 +43,7 @@ export interface NnqftWorkflowInput<P extends Point = Point> {
 
 export interface LambdaEstimate {
   perTuple: Array<{ tuple: number[]; lambda: number; numerator: number; integral: number }>;
-  /** plain mean over tuples (seed 003) */
+  /** plain mean over tuples (as in Maiti's slides) */
   mean: number;
   /** standard deviation over tuples */
   spread: number;

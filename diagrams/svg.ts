@@ -4,8 +4,8 @@
  * symmetric quadratic curves, self-loops as loops pointing away from the centre. Each panel carries the
  * coefficient and monomial.
  */
-import type { Diagram } from './feynman.ts';
-import { nodeName, propagators } from './feynman.ts';
+import { propagators, type Diagram } from './diagram.ts';
+import { nodeName } from './printers.ts';
 
 export interface SvgOptions {
   /** panel size in px (square), default 180 */

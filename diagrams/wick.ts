@@ -1,5 +1,5 @@
 /**
- * Wick contractions of 2n labelled points (seed 000 eq. 4–5; DESIGN §4) and the NNGP correlator
+ * Wick contractions of 2n labelled points (Symmetry-via-Duality eqs. 4–5; docs/equations.md) and the NNGP correlator
  *   G⁽²ⁿ⁾_{i1..i2n}(x1..x2n) = Σ_{P ∈ Wick(2n)} Π_{(a,b)∈P} δ_{i_a i_b} K(x_a, x_b).
  *
  * Points are numbered 0..2n−1. A contraction is listed as n pairs [a, b] with a < b, pairs sorted by their
@@ -9,10 +9,12 @@
  * - `wickContractions(n)`: a lazy generator of fresh pair arrays (O(n) state; one contraction at a time).
  * - `forEachWickContraction(n, visit)`: a visitor that receives ONE reused Int32Array of length 2n
  *   (pair k = [buf[2k], buf[2k+1]]); no allocation per contraction. Copy the buffer if you keep it.
- * - `countWickContractions(n)`: (2n−1)!! by formula, exact (BigInt).
+ * - `countWickContractions(n)`: (2n−1)!! by formula, exact (BigInt), up to MAX_EXACT_COUNT_DIGITS digits;
+ *   `wickCount(n)` (budget.ts) gives any n instantly, exactly while cheap and as mantissa·10^exponent beyond.
  */
 import { UndirectedGraph } from 'graphology';
-import { NnftInputError } from '../src/errors.ts';
+import { NnftInputError, NnftResourceError } from '../src/errors.ts';
+import { log10DoubleFactorial, wickCount } from './budget.ts';
 
 /** Largest n (pairs) the bit-mask enumerators accept: 2n ≤ 30 points. */
 export const MAX_WICK_PAIRS = 15;
@@ -22,19 +24,29 @@ function checkPairs(n: unknown, argument = 'n'): number {
     throw new NnftInputError(argument, `expected a number of pairs n ≥ 0 (2n points), got ${String(n)}`, 'pass an integer, e.g. 3 for the 15 contractions of 6 points');
   }
   if (n > MAX_WICK_PAIRS) {
-    throw new NnftInputError(argument, `n = ${n} pairs (${2 * n} points) is beyond enumeration (${countWickContractions(n)} contractions)`, `use countWickContractions, or n ≤ ${MAX_WICK_PAIRS}`);
+    throw new NnftInputError(argument, `n = ${n} pairs (${2 * n} points) is beyond enumeration (≈ 10^${log10DoubleFactorial(n).toFixed(1)} contractions)`, `use countWickContractions, or n ≤ ${MAX_WICK_PAIRS}`);
   }
   return n;
 }
 
-/** (2n−1)!! = number of perfect matchings of 2n points, exact. n = 0 gives 1 (the empty contraction). */
+/** Largest exact count returned by countWickContractions, in decimal digits (a BigInt of ≈ 330 KB). */
+export const MAX_EXACT_COUNT_DIGITS = 1_000_000;
+
+/**
+ * (2n−1)!! = number of perfect matchings of 2n points, exact. n = 0 gives 1 (the empty contraction).
+ * Beyond MAX_EXACT_COUNT_DIGITS digits (n ≳ 2·10⁵) it refuses; wickCount(n) gives the approximate value.
+ */
 export function countWickContractions(n: number): bigint {
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) {
     throw new NnftInputError('n', `expected a number of pairs n ≥ 0, got ${String(n)}`, 'pass an integer');
   }
-  let r = 1n;
-  for (let k = 2 * n - 1; k > 1; k -= 2) r *= BigInt(k);
-  return r;
+  const log10 = log10DoubleFactorial(n);
+  if (log10 > MAX_EXACT_COUNT_DIGITS) {
+    throw new NnftResourceError(`the exact count (2n−1)!! for n = ${n}`, `${Math.floor(log10) + 1} decimal digits`, `${MAX_EXACT_COUNT_DIGITS} digits`, 'use wickCount(n) for mantissa and exponent, or a smaller n');
+  }
+  const c = wickCount(n, Infinity);
+  if (!c.exact) throw new Error('unreachable: wickCount with an unlimited digit cap is exact');
+  return c.value;
 }
 
 /** Number of contractions of `points` points: (points−1)!! for even points, 0 for odd. */
@@ -204,7 +216,7 @@ export function contractionToGraph(pairs: Contraction | Int32Array, points?: num
   return g;
 }
 
-// ——— NNGP correlator (seed 000 eq. 4) ———
+// ——— NNGP correlator (Symmetry-via-Duality eq. 4) ———
 
 export interface NngpTermFormat {
   /** Include the Kronecker deltas δ_{i_a i_b} (output indices); default true. */

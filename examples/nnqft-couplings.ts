@@ -1,5 +1,5 @@
 /**
- * Seed 003 (Maiti, "Non-Perturbative Non-Lagrangian Neural Network Field Theories"; Halverson, Maiti, Stoner,
+ * Maiti, "Non-Perturbative Non-Lagrangian Neural Network Field Theories"; Halverson, Maiti, Stoner,
  * "Neural networks and quantum field theory"): single-hidden-layer Erf-net, Gauss-net and ReLU-net on 1-D inputs,
  *   f(x) = Σ_j W1_j σ(z_j(x)) with z_j = b0_j + W0_j x (Var b0 = C_b, Var W0 = C_W/1, Var W1 = 1/N; no output bias).
  *
@@ -11,7 +11,7 @@
  * line is the least-squares c/N through the points with N ≥ 8 (at N = 2, 4 the O(1/N²) terms show, mostly in
  * m6), and the JSON records the log–log slope over those points.
  *
- * Part 2 — the EFT coupling: λ from G⁽⁴⁾ (DESIGN §4, seed 003),
+ * Part 2 — the EFT coupling: λ from G⁽⁴⁾ (docs/equations.md; Maiti's slides),
  *   λ(x1..x4) = [K12K34 + K13K24 + K14K23 − G⁽⁴⁾] / [24 ∫dy K1y K2y K3y K4y],  averaged over the 4-tuples,
  * then ΔG⁽⁶⁾_pred = −24λ Σ_{15} ∫dy K_iy K_jy K_ky K_ly K_mn, against the measured ΔG⁽⁶⁾ (diagrams/nnqft.ts
  * nnqftLambdaWorkflow — the same machinery as examples/nnqft-lambda.ts, which studies the Gauss-net alone).
@@ -280,7 +280,7 @@ export async function writeNnqftCouplings(res: CouplingsResult, outDir: string, 
   const svgPath = join(outDir, `${name}.svg`);
   const jsonPath = join(outDir, `${name}.json`);
   await writeGridPlot(svgPath, {
-    title: 'Single-hidden-layer Erf-, Gauss-, ReLU-nets: 1/N non-Gaussianity and the quartic coupling λ (seed 003)',
+    title: 'Single-hidden-layer Erf-, Gauss-, ReLU-nets: 1/N non-Gaussianity and the quartic coupling λ (Maiti; Halverson, Maiti, Stoner)',
     subtitle: `inputs x = ${JSON.stringify(res.inputs)}, ${res.nets} networks per width; λ from G⁽⁴⁾ at N = ${res.perNet[0]?.lambda.width}; ±1 standard error`,
     columns: 2,
     panels: [
@@ -301,7 +301,7 @@ export async function writeNnqftCouplings(res: CouplingsResult, outDir: string, 
 }
 
 function parseArgs(argv: string[]): CouplingsOptions {
-  return exampleOptions<CouplingsOptions>('nnqft-couplings.ts', argv, { widths: { key: 'widths', kind: 'ints' }, nets: { key: 'nets', kind: 'int', min: 1000 }, 'lambda-width': { key: 'lambdaWidth', kind: 'int' }, seed: { key: 'seed', kind: 'int', min: 0 }, out: { key: 'outDir', kind: 'string' } });
+  return exampleOptions<CouplingsOptions>('nnqft-couplings.ts', argv, { widths: { key: 'widths', kind: 'ints' }, nets: { key: 'nets', kind: 'int', min: 1000 }, 'lambda-width': { key: 'lambdaWidth', kind: 'int' }, seed: { key: 'seed', kind: 'int', min: 0 }, out: { key: 'outDir', kind: 'dir', default: 'out/nnqft-couplings' } });
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

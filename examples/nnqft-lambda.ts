@@ -1,11 +1,11 @@
 /**
- * NN-QFT workflow of seed 003 ("estimate λ from 4-pt function experiments, use λ to predict the 6-pt
+ * NN-QFT workflow of Maiti's slides and Halverson, Maiti, Stoner ("estimate λ from 4-pt function experiments, use λ to predict the 6-pt
  * function") on a single-hidden-layer Gauss-net:
  *
  *   f(x) = (1/√N) Σ_j a_j σ_j(x),  σ_j(x) = exp(W_j x + b_j) / exp(σ_b² + σ_W² x²),   a ~ N(0, σ_a²), W ~ N(0, σ_W²), b ~ N(0, σ_b²)
  *
  * whose kernel is K(x, x') = σ_a² exp(−σ_W² (x − x')² / 2) at every width N (the two-point function is
- * exact, seed 003), and which decays in x − x', so ∫dy over the real line converges (an interval with
+ * exact, Maiti's slides), and which decays in x − x', so ∫dy over the real line converges (an interval with
  * Gauss–Legendre quadrature stands in for it).
  *
  * Steps: (1) sample networks and measure G⁽⁴⁾, G⁽⁶⁾ at m inputs with standard errors; (2) λ per 4-tuple and
@@ -21,6 +21,7 @@
  */
 import { estimateLambda, nnqftLambdaWorkflow, gpCorrelator, measuredFromCorrelators, sortedTuples } from '../diagrams/index.ts';
 import type { Space } from '../diagrams/index.ts';
+import { exampleOptions } from './args.ts';
 
 interface Options {
   nets: number;
@@ -31,25 +32,8 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { nets: 1_000_000, width: 8, seed: 1, sampler: 'mc', json: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const next = () => {
-      const v = Number(argv[++i]);
-      if (!Number.isFinite(v) || v <= 0) throw new Error(`${a} needs a positive number`);
-      return v;
-    };
-    if (a === '--nets') o.nets = Math.floor(next());
-    else if (a === '--width') o.width = Math.floor(next());
-    else if (a === '--seed') o.seed = Math.floor(next());
-    else if (a === '--json') o.json = true;
-    else if (a === '--sampler') {
-      const v = argv[++i];
-      if (v !== 'mc' && v !== 'builtin') throw new Error(`--sampler must be 'mc' or 'builtin', got ${v}`);
-      o.sampler = v;
-    } else throw new Error(`unknown argument ${a} (use --nets, --width, --seed, --sampler, --json)`);
-  }
-  return o;
+  const given = exampleOptions<Partial<Options>>('nnqft-lambda.ts', argv, { nets: { key: 'nets', kind: 'int', min: 2 }, width: { key: 'width', kind: 'int' }, seed: { key: 'seed', kind: 'int', min: 0 }, sampler: { key: 'sampler', kind: 'choice', choices: ['mc', 'builtin'] }, json: { key: 'json', kind: 'flag' } });
+  return { nets: 1_000_000, width: 8, seed: 1, sampler: 'mc', json: false, ...given };
 }
 
 // ——— a small seeded generator: xoshiro128** (32-bit), Box–Muller normals ———

@@ -3,13 +3,13 @@
  *
  * One input with K⁽¹⁾ = 1. Near the fixed point K* = 0 the kernel recursion K' = C_W⟨tanh²⟩ = K − 2K² + O(K³)
  * gives K⁽ℓ⁾ ≈ 1/(2ℓ) at large depth (a power law, not an exponential: criticality), and the single-input V4
- * recursion (DESIGN §4, V' = C_W²Var(σ²) + χ_∥²V) gives V⁽ℓ⁾/K⁽ℓ⁾² ≈ (2/3)ℓ — the four-point function relative
+ * recursion (docs/equations.md, V' = C_W²Var(σ²) + χ_∥²V) gives V⁽ℓ⁾/K⁽ℓ⁾² ≈ (2/3)ℓ — the four-point function relative
  * to the kernel grows linearly in depth, so V/(nK²) ≈ (2/3)ℓ/n: the effective expansion parameter is ℓ/n.
  * Both asymptotes carry O(log ℓ / ℓ) relative corrections, visible as a slow approach at moderate depth.
  *
  * Panel (a): K⁽ℓ⁾ against ℓ (log–log): recursion, the 1/(2ℓ) asymptote, Monte Carlo points at small depth.
  * Panel (b): V⁽ℓ⁾/K⁽ℓ⁾² against ℓ (log–log): recursion, (2/3)ℓ, Monte Carlo points (V is the toolkit's V4,
- * DESIGN §3, without the 1/n: the plotted ratio does not depend on the width).
+ * docs/conventions.md, without the 1/n: the plotted ratio does not depend on the width).
  *
  * Writes out/tanh-criticality/tanh-criticality.{svg,json}. Run: node bin/run-ts.js examples/tanh-criticality.ts
  * Options: --depth 200 --mc-depth 16 --width 256 --nets 40000 --seed 1 --out DIR
@@ -105,7 +105,7 @@ export async function writeTanhCriticality(res: TanhResult, outDir: string, name
 }
 
 function parseArgs(argv: string[]): TanhOptions {
-  return exampleOptions<TanhOptions>('tanh-criticality.ts', argv, { depth: { key: 'depth', kind: 'int', min: 2 }, 'mc-depth': { key: 'mcDepth', kind: 'int', min: 2 }, width: { key: 'width', kind: 'int', min: 2 }, nets: { key: 'nets', kind: 'int', min: 2 }, seed: { key: 'seed', kind: 'int', min: 0 }, out: { key: 'outDir', kind: 'string' } });
+  return exampleOptions<TanhOptions>('tanh-criticality.ts', argv, { depth: { key: 'depth', kind: 'int', min: 2 }, 'mc-depth': { key: 'mcDepth', kind: 'int', min: 2 }, width: { key: 'width', kind: 'int', min: 2 }, nets: { key: 'nets', kind: 'int', min: 2 }, seed: { key: 'seed', kind: 'int', min: 0 }, out: { key: 'outDir', kind: 'dir', default: 'out/tanh-criticality' } });
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

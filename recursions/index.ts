@@ -1,73 +1,67 @@
 /**
- * The recursion solver: K, Θ and the O(1/n) quantities V4, K¹, Θ¹, A, B, D, F of a deep MLP on m inputs,
- * layer by layer (DESIGN §3 conventions, §4 equations, §6 output shape).
+ * The recursion solver: K, Θ and the O(1/n) quantities V4, K¹, Θ¹, A, B, D, F (src/quantities.ts) of a deep
+ * MLP on m inputs, layer by layer (conventions: docs/conventions.md; equations: docs/equations.md).
  *
  *   layer 1:   K⁽¹⁾ = C_b + (C_W/n0) x·x,  Θ⁽¹⁾ = λ_b + (λ_W/n0) x·x,  all finite-width quantities 0 (exactly Gaussian);
- *   ℓ → ℓ+1:   each quantity by its evaluator (recursions/evaluators.ts) from layer ℓ's tensors, with the
- *              expectations ⟨Π σ^(k)(z_a)⟩ over N(0, K⁽ℓ⁾) from src/gaussian (memoized per layer) and
- *              r = n_ℓ/n_{ℓ−1} (n_0 = the input dimension; at layer 2 it multiplies V⁽¹⁾ = 0).
+ *   ℓ → ℓ+1:   each quantity by its evaluator from layer ℓ's tensors — the quantity's direct evaluator where its
+ *              file gives one (K, Θ), else the symbolic engine's compiled IBP form — with the expectations
+ *              ⟨Π σ^(k)(z_a)⟩ over N(0, K⁽ℓ⁾) from src/gaussian (memoized per layer) and r = n_ℓ/n_{ℓ−1}
+ *              (n_0 = the input dimension; at layer 2 it multiplies V⁽¹⁾ = 0).
  *
  * Finite-width quantities are reported WITHOUT the 1/n_{ℓ−1} factor. No inverse kernel is used anywhere,
  * so duplicate or collinear inputs give the same numbers as the de-duplicated set.
  */
-import { NnftInputError } from '../src/errors.ts';
-import { normalizeSpec, type ArchitectureSpec } from '../src/spec.ts';
+import { NnftInputError, NnftNumericalError } from '../src/errors.ts';
+import { checkLayer1, isFiniteTensor, truncation, type Truncation } from './overflow.ts';
+import { normalizeSpec, specKeys, type ArchitectureSpec } from '../src/spec.ts';
 import { getActivation } from '../src/activations/index.ts';
 import { makeLayerExpectations } from './expectation.ts';
-import { Float64Arena } from '../src/gaussian/index.ts';
-import type { LayerEvaluator, LayerTensors, QuantityName, RecursionContext } from './types.ts';
-import { getEvaluator } from './evaluators.ts';
+import { Float64Arena, NnftOverflowError } from '../src/gaussian/index.ts';
+import type { LayerEvaluator, LayerTensors, QuantityRecursion, RecursionContext } from '../src/recursion-contract.ts';
+import { QUANTITIES, QUANTITY_NAMES, parseQuantities, withDependencies, type NestedTensor, type QuantityName, type RankOf } from '../src/quantities.ts';
+import { compileRecursion } from '../src/symbolic/derive.ts';
 
-export type { QuantityName } from './types.ts';
-export { evaluatorSource } from './evaluators.ts';
+export type { Truncation } from './overflow.ts';
 
-export const ALL_QUANTITIES: readonly QuantityName[] = ['K', 'Theta', 'V4', 'K1', 'Theta1', 'A', 'B', 'D', 'F'];
-/** Computed when `quantities` is not given. */
-export const DEFAULT_QUANTITIES: readonly QuantityName[] = ['K', 'Theta', 'V4', 'K1'];
-
-/** What each quantity's recursion reads from the layer below (besides K, which every layer needs). */
-const DEPENDS: Record<QuantityName, QuantityName[]> = {
-  K: [],
-  Theta: [],
-  V4: [],
-  K1: ['V4'],
-  D: ['Theta', 'V4'],
-  F: ['Theta'],
-  B: ['Theta'],
-  A: ['Theta', 'V4', 'D'],
-  Theta1: ['Theta', 'V4', 'K1', 'D', 'F'],
-};
 /** Evaluation order within a layer (any order works, each reads only layer ℓ; this one is fixed for reproducibility). */
-const ORDER: readonly QuantityName[] = ALL_QUANTITIES;
-const RANK4 = new Set<QuantityName>(['V4', 'A', 'B', 'D', 'F']);
+const ORDER: readonly QuantityName[] = QUANTITY_NAMES;
+const rankOf = (q: QuantityName): number => QUANTITIES[q].rank;
+
+const evaluatorCache = new Map<QuantityName, LayerEvaluator>();
+
+/** The evaluator the solver uses for q: the direct one of its recursion file, else the compiled IBP form (cached). */
+export function layerEvaluator(q: QuantityName): LayerEvaluator {
+  let ev = evaluatorCache.get(q);
+  if (!ev) {
+    const rec: QuantityRecursion = QUANTITIES[q].recursion;
+    ev = rec.direct ?? compileRecursion(q);
+    evaluatorCache.set(q, ev);
+  }
+  return ev;
+}
 
 export interface RecursionSpec extends ArchitectureSpec {
-  /** Which quantities to report (default K, Theta, V4, K1). Their dependencies are computed internally. */
+  /**
+   * Which quantities to report (names or aliases, src/quantities.ts; default K, Theta, V4, K1). Their
+   * dependencies are computed internally.
+   */
   quantities?: readonly QuantityName[];
 }
+/** The keys RecursionSpec adds to ArchitectureSpec (any other key of a spec is refused). */
+export const RECURSION_SPEC_KEYS = specKeys<Omit<RecursionSpec, keyof ArchitectureSpec>>({ quantities: true });
 
-/** One layer of the result (DESIGN §6): only the requested quantities are present. */
-export interface LayerResult {
-  layer: number;
-  width: number;
-  K?: number[][];
-  Theta?: number[][];
-  V4?: number[][][][];
-  K1?: number[][];
-  Theta1?: number[][];
-  A?: number[][][][];
-  B?: number[][][][];
-  D?: number[][][][];
-  F?: number[][][][];
-}
+/** One layer of the result (JSON shape: docs/conventions.md): only the requested quantities are present. */
+export type LayerResult = { layer: number; width: number } & { [Q in QuantityName]?: NestedTensor<RankOf<Q>> };
 
 export interface RecursionResult {
   layers: LayerResult[];
+  /** Present when the solve stopped before the last layer (every reported layer is finite). */
+  truncated?: Truncation;
 }
 
 /** Options for callers that want the raw tensors or timings (the CLI and the benchmark). */
 export interface SolveOptions {
-  /** Called after each layer with its flat tensors (layout of recursions/types.ts). */
+  /** Called after each layer with its flat tensors (layout of src/recursion-contract.ts). */
   onLayer?: (layer: number, tensors: LayerTensors) => void;
   /** Accumulates wall time per quantity (ms), expectations included, when given. */
   timings?: Partial<Record<QuantityName, number>>;
@@ -76,93 +70,54 @@ export interface SolveOptions {
    * the IBP forms need no inverse kernel either way, and tests switch this off to exercise singular K.
    */
   dedupe?: boolean;
-  /** Replace the registry's evaluators for some quantities (tests: the hand-typed oracle of reference.ts). */
+  /** Replace the evaluators of some quantities (tests run an independent oracle through the solver). */
   evaluators?: Partial<Record<QuantityName, LayerEvaluator>>;
 }
 
-/** Validate a quantity list (names are case-sensitive as in DESIGN §6; 'Θ' spellings are accepted). */
-export function parseQuantities(q: readonly string[] | undefined): QuantityName[] {
-  if (q === undefined) return [...DEFAULT_QUANTITIES];
-  if (!Array.isArray(q) || q.length === 0) {
-    throw new NnftInputError('quantities', 'expected a non-empty list', `choose from ${ALL_QUANTITIES.join(',')}`);
-  }
-  const alias: Record<string, QuantityName> = { 'Θ': 'Theta', 'Θ1': 'Theta1', 'Θ¹': 'Theta1', 'K¹': 'K1', V: 'V4' };
-  const out: QuantityName[] = [];
-  for (const raw of q) {
-    const name = (alias[String(raw).trim()] ?? String(raw).trim()) as QuantityName;
-    if (!ALL_QUANTITIES.includes(name)) {
-      throw new NnftInputError('quantities', `unknown quantity '${raw}'`, `choose from ${ALL_QUANTITIES.join(',')}`);
-    }
-    if (!out.includes(name)) out.push(name);
+/** A flat row-major rank-`rank` tensor over m inputs → nested arrays. */
+function toNested(t: Float64Array, m: number, rank: number, offset = 0): unknown[] {
+  const out: unknown[] = [];
+  const stride = m ** (rank - 1);
+  for (let a = 0; a < m; a++) {
+    const o = offset + a * stride;
+    out.push(rank === 1 ? (t[o] ?? NaN) : toNested(t, m, rank - 1, o));
   }
   return out;
 }
 
-/** The requested quantities plus everything their recursions need. */
-export function closure(requested: readonly QuantityName[]): Set<QuantityName> {
-  const need = new Set<QuantityName>(['K']);
-  const visit = (q: QuantityName): void => {
-    if (need.has(q) && q !== 'K') return;
-    need.add(q);
-    DEPENDS[q].forEach(visit);
-  };
-  requested.forEach(visit);
-  return need;
+/** The entry of a nested tensor at a multi-index. */
+function entryAt(t: unknown, idx: readonly number[]): number {
+  let v = t;
+  for (const i of idx) v = (v as unknown[])[i];
+  return v as number;
 }
 
-function toNested2(t: Float64Array, m: number): number[][] {
-  const out: number[][] = [];
-  for (let a = 0; a < m; a++) {
-    const row = new Array<number>(m);
-    for (let b = 0; b < m; b++) row[b] = t[a * m + b]!;
-    out.push(row);
-  }
+/** A nested rank-`rank` tensor with entries f(multi-index) over m inputs. */
+function nestedFrom(m: number, rank: number, f: (idx: number[]) => number, prefix: number[] = []): unknown[] {
+  const out: unknown[] = [];
+  for (let a = 0; a < m; a++) out.push(rank === 1 ? f([...prefix, a]) : nestedFrom(m, rank - 1, f, [...prefix, a]));
   return out;
 }
-function toNested4(t: Float64Array, m: number): number[][][][] {
-  const out: number[][][][] = [];
-  for (let a = 0; a < m; a++) {
-    const A: number[][][] = [];
-    for (let b = 0; b < m; b++) {
-      const B: number[][] = [];
-      for (let c = 0; c < m; c++) {
-        const o = ((a * m + b) * m + c) * m;
-        const row = new Array<number>(m);
-        for (let d = 0; d < m; d++) row[d] = t[o + d]!;
-        B.push(row);
-      }
-      A.push(B);
-    }
-    out.push(A);
-  }
-  return out;
+
+function setQuantity(row: LayerResult, q: QuantityName, value: unknown): void {
+  (row as Record<string, unknown>)[q] = value;
 }
 
 /** Re-index a layer's tensors from the distinct inputs to the original list (map: original → distinct). */
 function expandLayer(l: LayerResult, map: number[]): LayerResult {
   const out: LayerResult = { layer: l.layer, width: l.width };
-  for (const q of ALL_QUANTITIES) {
+  for (const q of QUANTITY_NAMES) {
     const t = l[q];
     if (!t) continue;
-    (out as unknown as Record<string, unknown>)[q] = RANK4.has(q)
-      ? map.map((a) => map.map((b) => map.map((c) => map.map((d) => (t as number[][][][])[a][b][c][d]))))
-      : map.map((a) => map.map((b) => (t as number[][])[a][b]));
+    setQuantity(out, q, nestedFrom(map.length, rankOf(q), (idx) => entryAt(t, idx.map((i) => map[i] ?? i))));
   }
   return out;
 }
 
-function checkFinite(q: QuantityName, layer: number, t: Float64Array): void {
-  for (let i = 0; i < t.length; i++) {
-    if (!Number.isFinite(t[i])) {
-      throw new Error(`recursion produced a non-finite ${q} at layer ${layer} (entry ${i}): ${t[i]}`);
-    }
-  }
-}
-
 /** Solve the recursions for spec; see the module comment. */
 export function solveRecursions(spec: RecursionSpec, opts: SolveOptions = {}): RecursionResult {
-  const requested = parseQuantities(spec?.quantities as string[] | undefined);
-  const ns = normalizeSpec(spec);
+  const requested = parseQuantities(spec?.quantities);
+  const ns = normalizeSpec(spec, RECURSION_SPEC_KEYS);
   if (opts.dedupe !== false) {
     const uniq: number[][] = [];
     const map = ns.inputs.map((x) => {
@@ -173,14 +128,18 @@ export function solveRecursions(spec: RecursionSpec, opts: SolveOptions = {}): R
     if (uniq.length < ns.m) {
       if (opts.onLayer) throw new Error('solveRecursions: onLayer with duplicate inputs is not supported; pass dedupe: false');
       const inner = solveRecursions({ ...spec, inputs: uniq, quantities: requested }, { ...opts, dedupe: false });
-      return { layers: inner.layers.map((l) => expandLayer(l, map)) };
+      return { layers: inner.layers.map((l) => expandLayer(l, map)), ...(inner.truncated ? { truncated: inner.truncated } : {}) };
     }
   }
   const act = getActivation(ns.activation);
-  const reduced = solveCollinearByHomogeneity(spec, ns, act.kind, requested, opts);
-  if (reduced) return reduced;
   const { m, n0, L, inputs } = ns;
-  const need = closure(requested);
+  const need = withDependencies(requested);
+  if (act.kind === 'piecewise-linear') {
+    for (const q of ORDER) {
+      const why = need.has(q) ? QUANTITIES[q].recursion.notForPiecewiseLinear : undefined;
+      if (why) throw new NnftInputError('quantities', `${q} does not exist for the piecewise-linear ${act.name}: ${why}`, 'use a smooth activation (gelu, softplus, tanh, …)');
+    }
+  }
   const timings = opts.timings;
   const now = (): number => performance.now();
 
@@ -189,20 +148,28 @@ export function solveRecursions(spec: RecursionSpec, opts: SolveOptions = {}): R
   for (let a = 0; a < m; a++) {
     for (let b = 0; b < m; b++) {
       let s = 0;
-      for (let j = 0; j < n0; j++) s += inputs[a][j] * inputs[b][j];
+      for (let j = 0; j < n0; j++) s += inputs[a]![j]! * inputs[b]![j]!;
       dot[a * m + b] = s;
     }
   }
-  let cur: LayerTensors = { K: dot.map((x) => ns.cb[0] + (ns.cw[0] / n0) * x) };
-  if (need.has('Theta')) cur.Theta = dot.map((x) => ns.lambdaB[0] + (ns.lambdaW[0] / n0) * x);
-  for (const q of ORDER) if (q !== 'K' && q !== 'Theta' && need.has(q)) cur[q] = new Float64Array(RANK4.has(q) ? m ** 4 : m * m);
+  const first = { m, n0, gram: dot, cb: ns.cb[0]!, cw: ns.cw[0]!, lambdaB: ns.lambdaB[0]!, lambdaW: ns.lambdaW[0]! };
+  const firstLayerOf = (q: QuantityName): Float64Array | undefined => {
+    const rec: QuantityRecursion = QUANTITIES[q].recursion;
+    if (rec.firstLayer) return rec.firstLayer(first);
+    return QUANTITIES[q].finiteWidth ? new Float64Array(m ** rankOf(q)) : undefined;
+  };
+  const firstK = firstLayerOf('K');
+  if (!firstK) throw new Error('the kernel recursion gives no layer-1 value');
+  let cur: LayerTensors = { K: firstK };
+  for (const q of ORDER) if (q !== 'K' && need.has(q)) cur[q] = firstLayerOf(q);
+  checkLayer1(ns, dot, cur.K, cur.Theta, need);
 
   const layers: LayerResult[] = [];
   const emit = (layer: number, t: LayerTensors): void => {
-    const row: LayerResult = { layer, width: ns.widths[layer - 1] };
+    const row: LayerResult = { layer, width: ns.widths[layer - 1]! };
     for (const q of requested) {
-      const v = t[q]!;
-      (row as unknown as Record<string, unknown>)[q] = RANK4.has(q) ? toNested4(v, m) : toNested2(v, m);
+      const v = t[q];
+      if (v) setQuantity(row, q, toNested(v, m, rankOf(q)));
     }
     layers.push(row);
     opts.onLayer?.(layer, t);
@@ -211,19 +178,21 @@ export function solveRecursions(spec: RecursionSpec, opts: SolveOptions = {}): R
 
   const arena = new Float64Arena(); // quadrature tables, recycled layer after layer
   const evaluators = new Map<QuantityName, LayerEvaluator>();
-  for (const q of ORDER) if (need.has(q)) evaluators.set(q, opts.evaluators?.[q] ?? getEvaluator(q, act.kind));
+  for (const q of ORDER) if (need.has(q)) evaluators.set(q, opts.evaluators?.[q] ?? layerEvaluator(q));
+  // the last two finite layers (for the growth rates quoted when a layer overflows)
+  const history: LayerTensors[] = [cur];
   for (let l = 1; l < L; l++) {
     // Building layer l+1 from layer l; per-layer arrays are indexed by layer − 1.
-    const nPrev = l === 1 ? n0 : ns.widths[l - 2];
+    const nPrev = l === 1 ? n0 : ns.widths[l - 2]!;
     arena.reset();
-    const { expect, expectGroups } = makeLayerExpectations(act, toNested2(cur.K, m), arena);
+    const { expect, expectGroups } = makeLayerExpectations(act, toNested(cur.K, m, 2) as number[][], arena);
     const ctx: RecursionContext = {
       m,
-      cb: ns.cb[l],
-      cw: ns.cw[l],
-      lambdaB: ns.lambdaB[l],
-      lambdaW: ns.lambdaW[l],
-      r: ns.widths[l - 1] / nPrev,
+      cb: ns.cb[l]!,
+      cw: ns.cw[l]!,
+      lambdaB: ns.lambdaB[l]!,
+      lambdaW: ns.lambdaW[l]!,
+      r: ns.widths[l - 1]! / nPrev,
       prev: cur,
       expect,
       expectGroups,
@@ -232,83 +201,26 @@ export function solveRecursions(spec: RecursionSpec, opts: SolveOptions = {}): R
     for (const q of ORDER) {
       if (!need.has(q)) continue;
       const t0 = timings ? now() : 0;
-      const t = evaluators.get(q)!(ctx);
+      let t: Float64Array;
+      try {
+        t = evaluators.get(q)!(ctx);
+      } catch (e) {
+        // an expectation that overflows ends the solve like an overflowing tensor; other numerical failures are
+        // reported with the layer and quantity they belong to
+        if (e instanceof NnftOverflowError) {
+          return { layers, truncated: truncation(q, l + 1, history, ns, act, `${e.what} at layer ${l + 1}: ${e.reason}`) };
+        }
+        if (e instanceof NnftNumericalError) throw new NnftNumericalError(e.what, e.reason, e.fix, { ...e.location, layer: l + 1, quantity: q });
+        throw e;
+      }
       if (timings) timings[q] = (timings[q] ?? 0) + now() - t0;
-      checkFinite(q, l + 1, t);
+      if (!isFiniteTensor(t)) return { layers, truncated: truncation(q, l + 1, history, ns, act) };
       next[q] = t;
     }
     cur = next;
+    history.push(cur);
+    if (history.length > 2) history.shift();
     emit(l + 1, cur);
   }
   return { layers };
-}
-
-/** Quantities whose IBP forms contain δ(z_a)δ(z_b)-type terms for piecewise-linear σ (4th derivatives of σσ, 2nd of σ'σ'). */
-const DELTA_PRODUCT_QUANTITIES: readonly QuantityName[] = ['K1', 'Theta1', 'A', 'D'];
-const NTK_QUANTITIES: readonly QuantityName[] = ['Theta', 'Theta1', 'A', 'B', 'D', 'F'];
-
-/**
- * Inputs that are positive multiples of each other (x_b = c·x_a, c > 0, not equal) with a piecewise-linear σ
- * and C_b = 0 in every layer: then z_b = c·z_a exactly at every depth, K is singular along that line, and the
- * single IBP terms δ(z_a)δ(z_b) of K¹, Θ¹, A, D diverge (their sum does not). Every quantity is then homogeneous
- * of degree one in each input index (σ positively homogeneous, no bias; NTK quantities too when λ_b = 0), so we
- * solve on one representative per ray and rescale: T[a][b]… = s_a s_b … T_rep. Returns undefined when no reduction
- * is needed; throws a clear error when the reduction is needed but invalid (λ_b ≠ 0 with NTK quantities).
- * Directions are compared to 1e-12 (∞-norm of the unit vectors).
- */
-function solveCollinearByHomogeneity(
-  spec: RecursionSpec, ns: ReturnType<typeof normalizeSpec>, kind: string, requested: QuantityName[], opts: SolveOptions,
-): RecursionResult | undefined {
-  if (kind !== 'piecewise-linear' || ns.cb.some((c) => c !== 0) || ns.m < 2) return undefined;
-  const need = closure(requested);
-  if (!DELTA_PRODUCT_QUANTITIES.some((q) => need.has(q))) return undefined;
-  const norms = ns.inputs.map((x) => Math.hypot(...x));
-  const reps: number[] = [];
-  const map: number[] = [];
-  const scale: number[] = [];
-  let collinear = false;
-  ns.inputs.forEach((x, a) => {
-    let found = -1;
-    if (norms[a] > 0) {
-      found = reps.findIndex((r) => norms[r] > 0 && x.every((v, j) => Math.abs(v / norms[a] - ns.inputs[r][j] / norms[r]) <= 1e-12));
-    }
-    if (found >= 0 && norms[a] !== norms[reps[found]]) collinear = true;
-    if (found < 0) found = reps.push(a) - 1;
-    map.push(found);
-    scale.push(norms[reps[found]] > 0 ? norms[a] / norms[reps[found]] : 1);
-  });
-  if (!collinear) return undefined;
-  const lambdaBZero = ns.lambdaB.every((l) => l === 0) || !NTK_QUANTITIES.some((q) => need.has(q));
-  if (!lambdaBZero && !['Theta1', 'A', 'D'].some((q) => need.has(q as QuantityName))) {
-    // Θ, B, F have no divergent terms: solve them directly, and K, V4, K¹ by homogeneity.
-    const ntk = requested.filter((q) => NTK_QUANTITIES.includes(q));
-    const kType = requested.filter((q) => !NTK_QUANTITIES.includes(q));
-    const a = solveCollinearByHomogeneity(spec, ns, kind, kType, opts)!;
-    const b = solveRecursions({ ...spec, quantities: ntk }, opts);
-    return { layers: a.layers.map((l, i) => ({ ...l, ...b.layers[i], layer: l.layer, width: l.width })) };
-  }
-  if (!lambdaBZero) {
-    throw new NnftInputError(
-      'inputs',
-      `some inputs are positive multiples of each other; with ${spec.activation} and C_b = 0 the 1/n NTK terms are ` +
-        'individually divergent on that line and are obtained by homogeneity only when λ_b = 0',
-      'pass --lambda-b 0, a nonzero C_b, or inputs that are not positive multiples of one another',
-    );
-  }
-  if (opts.onLayer) throw new Error('solveRecursions: onLayer with collinear inputs is not supported');
-  const inner = solveRecursions({ ...spec, inputs: reps.map((r) => ns.inputs[r]), quantities: requested }, opts);
-  const s = scale;
-  return {
-    layers: inner.layers.map((l) => {
-      const out: LayerResult = { layer: l.layer, width: l.width };
-      for (const q of ALL_QUANTITIES) {
-        const t = l[q];
-        if (!t) continue;
-        (out as unknown as Record<string, unknown>)[q] = RANK4.has(q)
-          ? map.map((a, i) => map.map((b, j) => map.map((c, k) => map.map((d, n) => s[i] * s[j] * s[k] * s[n] * (t as number[][][][])[a][b][c][d]))))
-          : map.map((a, i) => map.map((b, j) => s[i] * s[j] * (t as number[][])[a][b]));
-      }
-      return out;
-    }),
-  };
 }

@@ -1,5 +1,5 @@
 /**
- * Activation registry (DESIGN §5). `getActivation(spec)` returns a cached {@link Activation}.
+ * Activation registry (names: README; exact symbolic derivatives, distributional ones for piecewise-linear σ). `getActivation(spec)` returns a cached {@link Activation}.
  *
  * Smooth activations carry exact derivatives of any order up to `maxOrder` (= 10): each is obtained by
  * symbolic differentiation (src/activations/symbolic.ts: mathjs parser, our own exact rules, erf included)
@@ -12,7 +12,11 @@
  * - sigmoid, silu: differentiated in their tanh form (1 + tanh(z/2))/2, which is overflow-free.
  * - softplus: log(1 + e^z), evaluated stably as max(z,0) + log1p(e^{−|z|}); its derivatives are those
  *   of the sigmoid.
- * - gauss: the Gauss-net activation of seed 003 / seed 000 App. C is σ(x) = exp(W x + b)/√exp(2K(x)) with
+ * - swish: another name of silu (Ramachandran et al. call σ(z) = z·sigmoid(z) "swish").
+ * - expressions in z are checked for singularities on the real line (src/activations/domain.ts): log(z), sqrt(z),
+ *   1/z and the like get `singularity`, and Gaussian expectations refuse them.
+ * - gauss: the Gauss-net activation (Maiti, "Non-Perturbative Non-Lagrangian Neural Network Field Theories";
+ *   Maiti, Stoner, Halverson, "Symmetry-via-Duality", App. C) is σ(x) = exp(W x + b)/√exp(2K(x)) with
  *   K(x) = σ_b² + σ_W² x²/d the variance of the preactivation z = Wx + b, i.e. σ = exp(z − K(x)). The
  *   normalisation depends on the input through K(x), so it is not a pointwise function of z. We register
  *   `gauss(shift)` = exp(z − shift) (default shift = 0, i.e. σ = e^z). For inputs of equal K_αα (e.g.
@@ -25,6 +29,7 @@ import type { ActivationSpec } from '../spec.ts';
 import type { Activation } from './types.ts';
 import { compile, compileJet, derivative as dExpr, type JetTabulator, parseExpression, type Expr } from './symbolic.ts';
 import { parseAst, printAst, astToTex } from './parse.ts';
+import { findSingularity } from './domain.ts';
 
 export type { Activation } from './types.ts';
 export { erf, erfc, normCdf, normPdf } from './erf.ts';
@@ -100,6 +105,9 @@ const REGISTRY: Record<string, Def> = {
   },
 };
 
+/** Other names of registry activations (alias → registry name). */
+const ALIASES: Record<string, string> = { swish: 'silu' };
+
 /** Registry names (expressions in z are accepted in addition). */
 export const activationNames: string[] = Object.keys(REGISTRY);
 
@@ -148,8 +156,12 @@ function texOf(expr: string): string {
   }
 }
 
-function makeSmooth(name: string, expression: string, symbolicSrc: string, fOverride: ((z: number) => number) | undefined, derivativeBase: string | undefined, latex: string): Activation {
+function makeSmooth(
+  name: string, expression: string, symbolicSrc: string, fOverride: ((z: number) => number) | undefined, derivativeBase: string | undefined, latex: string,
+  checkDomain = false,
+): Activation {
   const base: Expr = parseExpression(symbolicSrc);
+  const singularity = checkDomain ? findSingularity(base) : undefined;
   // chain[k] = σ^(k) as an expression (derivativeBase shifts by one order)
   const chain: Expr[] = [];
   const dBase = derivativeBase !== undefined ? parseExpression(derivativeBase) : undefined;
@@ -174,6 +186,7 @@ function makeSmooth(name: string, expression: string, symbolicSrc: string, fOver
     maxOrder: MAX_SMOOTH_ORDER,
     expression,
     latex,
+    ...(singularity !== undefined ? { singularity } : {}),
     derivative(k: number) {
       if (!Number.isInteger(k) || k < 0) throw new NnftInputError('derivative order', `expected an integer ≥ 0, got ${k}`);
       if (k > MAX_SMOOTH_ORDER) {
@@ -207,6 +220,7 @@ function makePl(name: string, slopes: { slopeNeg: number; slopePos: number }, ex
   const { slopeNeg: a, slopePos: b } = slopes;
   const f = (z: number) => (z > 0 ? b * z : a * z);
   const avg = (a + b) / 2;
+  // σ'(0) = (s₋ + s₊)/2 pointwise: the convention of the recursions too (docs/piecewise-linear.md)
   const d1 = (z: number) => (z > 0 ? b : z < 0 ? a : avg);
   return {
     name,
@@ -240,10 +254,10 @@ export function getActivation(spec: ActivationSpec): Activation {
     const s = spec.trim();
     if (s === '') throw new NnftInputError(argument, 'empty', `use one of ${activationNames.join(', ')} or an expression in z`);
     const m = NAME_CALL.exec(s);
-    if (REGISTRY[s]) {
-      name = s;
-    } else if (m && REGISTRY[m[1]!] && !/\bz\b/.test(m[2]!)) {
-      name = m[1]!;
+    if (REGISTRY[s] || ALIASES[s]) {
+      name = ALIASES[s] ?? s;
+    } else if (m && (REGISTRY[m[1]!] || ALIASES[m[1]!]) && !/\bz\b/.test(m[2]!)) {
+      name = ALIASES[m[1]!] ?? m[1]!;
       const parts = m[2]!.trim() === '' ? [] : m[2]!.split(',').map((x) => x.trim());
       params = parts.map((x) => {
         const v = Number(x);
@@ -255,6 +269,7 @@ export function getActivation(spec: ActivationSpec): Activation {
     }
   } else if (spec !== null && typeof spec === 'object' && typeof spec.name === 'string') {
     name = spec.name.trim();
+    name = ALIASES[name] ?? name;
     params = spec.params;
     if (!REGISTRY[name]) {
       if (params && Object.keys(params).length) throw new NnftInputError(argument, `unknown activation '${name}'`, `registry names: ${activationNames.join(', ')}`);
@@ -284,7 +299,7 @@ function expressionActivation(src: string): Activation {
   const canon = printAst(parseAst(src));
   const hit = cache.get(canon);
   if (hit) return hit;
-  const act = makeSmooth(canon, canon, canon, undefined, undefined, texOf(canon));
+  const act = makeSmooth(canon, canon, canon, undefined, undefined, texOf(canon), true);
   cache.set(canon, act);
   return act;
 }

@@ -300,21 +300,3 @@ export function compileJet(roots: readonly Expr[], first?: (z: number) => number
   return factory(erf, first);
 }
 
-/** Number of distinct subexpressions (a size measure used by tests and benches). */
-export function exprSize(e: Expr): number {
-  const seen = new Set<string>();
-  const walk = (x: Expr): string => {
-    let s: string;
-    switch (x.t) {
-      case 'num': s = numStr(x.v); break;
-      case 'var': s = 'z'; break;
-      case 'neg': s = `N(${walk(x.a)})`; break;
-      case 'fn': s = `${x.name}(${walk(x.a)})`; break;
-      default: s = `${x.t}(${walk(x.a)},${walk(x.b)})`;
-    }
-    seen.add(s);
-    return s;
-  };
-  walk(e);
-  return seen.size;
-}

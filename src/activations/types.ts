@@ -1,5 +1,5 @@
 /**
- * The contract every module relies on for activations (DESIGN §5). Implemented by src/activations/index.ts.
+ * The contract every module relies on for activations (registry names, smooth and piecewise-linear kinds, exact derivatives). Implemented by src/activations/index.ts.
  */
 export interface Activation {
   /** Canonical name: 'tanh', 'leaky_relu(0.1)', or 'z/(1+exp(-z))' for an expression. */
@@ -22,6 +22,12 @@ export interface Activation {
   /** Highest derivative order available for smooth activations (≥ 6). */
   readonly maxOrder: number;
   readonly pl?: { readonly slopeNeg: number; readonly slopePos: number };
+  /**
+   * Set when σ (an expression) is undefined or singular somewhere on the real line — e.g. log(z), sqrt(z), 1/z —
+   * so that it has no Gaussian expectations: a sentence saying where (src/activations/domain.ts). Consumers
+   * refuse such an activation before integrating or sampling.
+   */
+  readonly singularity?: string;
   /** σ as an expression in z (mathjs/nerdamer syntax) and as LaTeX. */
   readonly expression: string;
   readonly latex: string;

@@ -2,12 +2,14 @@
  * The quick-start job (`npm start` = `nnft start`): the toolkit's point in one command — theory meets simulation.
  *
  *  1. ReLU at criticality (C_b = 0, C_W = 2), one input: V⁽ℓ⁾/(nK²) against depth, the recursion's 5(ℓ−1)/n
- *     against sampled networks at two widths (short version of examples/relu-criticality.ts).
+ *     against sampled networks at two widths (short version of examples/relu-criticality.ts; src/showcase).
  *  2. Finite-width NTK statistics Θ¹, A, B, D, F of the same network family against sampled networks
- *     (short version of examples/ntk-finite-width.ts).
+ *     (short version of examples/ntk-finite-width.ts; src/showcase).
  * Prints the tables on stdout (progress on stderr) and writes the plots and JSON to out/start/. About 15 s.
  */
 import { join } from 'node:path';
+import * as relu from '../showcase/relu-criticality.ts';
+import * as ntk from '../showcase/ntk-finite-width.ts';
 
 export interface StartOptions {
   outDir?: string;
@@ -23,8 +25,6 @@ export async function runStart(opts: StartOptions = {}): Promise<void> {
     process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(1)} s] ${m}\n`);
   };
   log('nnft quick start: recursion (infinite width + 1/n corrections) against sampled networks');
-  const relu = await import('../../examples/relu-criticality.ts');
-  const ntk = await import('../../examples/ntk-finite-width.ts');
 
   // 1. ReLU criticality
   const rc = await relu.reluCriticality({ depth: 6, widths: [32, 128], nets: Math.round(20000 * scale), awayDepth: 10, seed: 1, log });
@@ -53,7 +53,7 @@ export async function runStart(opts: StartOptions = {}): Promise<void> {
     [
       '',
       '2. Finite-width NTK: mean correction Θ¹, NTK variance A, B, NTK–preactivation correlations D, F',
-      '   (DESIGN §3 normalisation, without the 1/n), at criticality, one input, width 64 — recursion vs Monte Carlo',
+      '   (normalised without the 1/n: docs/conventions.md), at criticality, one input, width 64 — recursion vs Monte Carlo',
       ntk.ntkTable(nr).replace(/^/gm, '   '),
       '   → ReLU at criticality has Θ¹ = 0 exactly; A, B, D, F grow linearly in depth, and the sampled values agree',
       '     within their errors plus the O(ℓ/n) relative next-order correction.',

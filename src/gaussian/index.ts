@@ -1,21 +1,25 @@
 /**
- * Gaussian expectations ⟨f(z)⟩ over N(0, K) in 1–4 dimensions (DESIGN §2, §5).
+ * Gaussian expectations ⟨f(z)⟩ over N(0, K) in 1–4 dimensions (accuracy and refusals: docs/quadrature.md).
  *
  * - gaussHermite(n): probabilists' Gauss–Hermite rules to double precision.
  * - validateKernel(K): square, finite, symmetric, PSD (beyond rounding) or NnftInputError.
  * - gaussExpect(f, K): general integrands, eigen-decomposition (integrates over K's range only),
  *   tensor Gauss–Hermite, error = |value(n) − value(n')|.
  * - expectActivationProduct(act, K, factors): ⟨Π σ^(k_i)(z_{a_i})⟩. Smooth σ: nested quadrature in
- *   pivoted-Cholesky coordinates of the distinct inputs (dimension = rank of the sub-kernel).
- *   Piecewise-linear σ: exact analytic reduction (src/gaussian/piecewise.ts), δ-terms included.
+ *   pivoted-Cholesky coordinates of the distinct inputs (dimension = rank of the sub-kernel) — the calibrated
+ *   trapezoid rule, or where the kernel is large against σ's features the graded Gauss–Kronrod rule with an
+ *   error estimate (src/gaussian/smooth.ts, graded.ts). Singular σ (activation.singularity), divergent or
+ *   overflowing integrands throw NnftNumericalError (overflow: NnftOverflowError), see failures.ts.
+ *   Piecewise-linear σ: exact analytic reduction (src/gaussian/piecewise.ts, pair.ts), δ-terms included.
  * - makeLayerExpectation(act, K): validated once, memoised by the sorted factor list.
  */
-import { NnftInputError } from '../errors.ts';
+import { NnftInputError, NnftNumericalError } from '../errors.ts';
+import { describeProduct, what } from './failures.ts';
 import type { Activation } from '../activations/types.ts';
 import type { DerivFactor, GaussOptions, GaussResult } from './types.ts';
 import { gaussHermite } from './hermite.ts';
 import { pivotedCholesky, symmetricEigen, validateKernel } from './linalg.ts';
-import { expectPl, plAtoms, type PlFactor } from './piecewise.ts';
+import { plProductExpectation } from './piecewise.ts';
 import { productExpectation } from './quadrature.ts';
 import { Calibration, SmoothLayerContext } from './smooth.ts';
 
@@ -24,6 +28,7 @@ export { gaussHermite } from './hermite.ts';
 export { validateKernel, pivotedCholesky, symmetricEigen } from './linalg.ts';
 export { orthant } from './piecewise.ts';
 export { Float64Arena } from './arena.ts';
+export { NnftOverflowError } from './failures.ts';
 
 const DEFAULT_ORDER_BY_DIM = [0, 64, 48, 24, 16];
 
@@ -148,34 +153,13 @@ function evalProduct(
 ): number {
   if (factors.length === 0) return 1;
   const { inputs, orders } = grouped;
-  if (act.kind === 'piecewise-linear') {
-    const Csub = subKernel(prep.C, inputs);
-    const { slopeNeg, slopePos } = act.pl!;
-    // per-coordinate combined factor: sum of atoms
-    const coordAtoms: [number, PlFactor][][] = orders.map((ol) => {
-      let atoms: [number, PlFactor][] = [[1, { p: 0, ind: 0, dj: -1 }]];
-      for (const k of ol) {
-        const next: [number, PlFactor][] = [];
-        for (const a of atoms) for (const b of plAtoms(k, slopeNeg, slopePos)) next.push(...mulAtomsPublic(a, b));
-        atoms = next;
-      }
-      return atoms;
-    });
-    let total = 0;
-    const pick: PlFactor[] = new Array(inputs.length);
-    const rec = (i: number, coef: number) => {
-      if (coef === 0) return;
-      if (i === inputs.length) {
-        total += coef * expectPl(pick, Csub, prep.scale);
-        return;
-      }
-      for (const [c, f] of coordAtoms[i]!) {
-        pick[i] = f;
-        rec(i + 1, coef * c);
-      }
-    };
-    rec(0, 1);
-    return total;
+  if (act.kind === 'piecewise-linear') return plProductExpectation(act.pl!, subKernel(prep.C, inputs), orders);
+  if (act.singularity !== undefined) {
+    throw new NnftNumericalError(
+      what(act, describeProduct(inputs, orders)),
+      `the activation is not finite on the whole real line, which a Gaussian preactivation covers: ${act.singularity}`,
+      'use an activation that is smooth and finite for every real z (e.g. softplus = log(1+exp(z)) instead of log(z), or relu / leaky_relu)',
+    );
   }
   const gs = (): ((z: number) => number)[] => orders.map((ol) => smoothProductFn(act, ol));
   if (opts.order !== undefined) {
@@ -202,8 +186,6 @@ function calibrationFor(act: Activation, tol: number): Calibration {
   }
   return c;
 }
-
-import { mulAtomsPublic } from './piecewise.ts';
 
 function prepare(K: number[][], argumentName: string): Prepared {
   const C = validateKernel(K, argumentName);

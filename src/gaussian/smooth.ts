@@ -1,6 +1,7 @@
 /**
  * Fast, accurate Gaussian expectations of products Π_a g_a(z_a) of smooth functions over N(0, C), C of
- * size ≤ 4 (possibly singular), used by expectActivationProduct / makeLayerExpectation.
+ * size ≤ 4 (possibly singular), used by expectActivationProduct / makeLayerExpectation (accuracy, limits and
+ * refusals for users: docs/quadrature.md).
  *
  * Method.
  * - z = L u with L from pivoted Cholesky (rank r; only the range of C is integrated). Coordinate i (pivot
@@ -8,8 +9,13 @@
  * - Each u_j is integrated by the truncated trapezoid rule Σ_i h φ(ih) F(ih), which converges
  *   geometrically, e^{−2πd/h}, for integrands analytic in a strip |Im u| < d — much faster than
  *   Gauss–Hermite for saturating activations at large variance (tanh, erf at K ≳ 1). The step h_j for
- *   direction j is calibrated per activation and scale (1-D test integrands against a very fine reference),
- *   and the nodes are truncated to a ball |u| ≤ R, R also calibrated (it follows the integrand's growth).
+ *   direction j is calibrated per activation and scale (1-D test integrands against a finer step), and the
+ *   nodes are truncated to a ball |u| ≤ R, R also calibrated (it follows the growth of |σ|^P, P factors per
+ *   coordinate). The calibration certifies the step or reports why it cannot (CalibrationFailure).
+ * - Where no step is certified because σ's features are narrow against the Gaussian (large K) and σ grows at
+ *   most like a power, the graded Gauss–Kronrod rule of graded.ts takes over, with an error estimate per
+ *   expectation that is checked against the tolerance (refined, or refused). Non-finite σ, divergent and
+ *   overflowing integrands are refused with the reason (failures.ts).
  * - When only one coordinate depends on the last direction (full-rank sub-kernel, r ≥ 3), the innermost
  *   integral E[g(c + s u)] is a smooth (entire) function of c: it is tabulated once on a uniform grid and
  *   evaluated by 10-point Lagrange interpolation (checked against direct evaluation, grid refined until
@@ -18,22 +24,73 @@
  *   all k comes from one compiled jet pass per coordinate, and each expectation is a nested dot product — a
  *   layer's dozens of 1-D/2-D expectations then cost about one σ evaluation per node in total. Measured by
  *   bench/recursions.bench.ts (tanh, 2 inputs, 100 layers: 12–16 ms warm, ≥ 12× the NumPy original form).
+ * - Work is bounded: at most 1000 trapezoid nodes per direction, 2·10⁶ graded nodes in two dimensions (with their σ^(k)
+ *   tables, a few hundred MB at most), and a
+ *   budget of node visits in three and four; beyond, the expectation is refused with the estimate.
  */
 import type { Activation } from '../activations/types.ts';
+import { NnftNumericalError } from '../errors.ts';
 import { pivotedCholesky } from './linalg.ts';
 import { Float64Arena } from './arena.ts';
+import { activationFeatures, coreFeatureWidth } from './features.ts';
+import { accuracyError, describeProduct, failureError, overflowError, what } from './failures.ts';
+import { buildGradedNodes, gradedNestedSum, gradedProduct, type Estimate, type GradedNodes, type GradedSettings } from './graded.ts';
 
 const INV_SQRT_2PI = 0.3989422804014327;
 
+/** Why a trapezoid step could not be certified at some scale. */
+import type { CalibrationFailure } from './types.ts';
+export type { CalibrationFailure };
+
 export interface StepChoice {
   h: number;
+  /** truncation radius for integrands with ≤ 2 factors per coordinate */
   R: number;
+  /** radii for ≤ 4 and ≤ 8 factors per coordinate (they differ from R only for exponentially growing σ) */
+  R4: number;
+  R8: number;
+  /** h and R are certified (for ≤ 2 factors per coordinate); otherwise `failure` says why */
+  certified: boolean;
+  failure?: CalibrationFailure;
+  /** the largest number of factors per coordinate whose tail is certified (0, 2, 4 or 8) */
+  maxPower: number;
+  /** why the next power is not certified */
+  powerFailure?: CalibrationFailure;
 }
+
+/** Step ladder floor and node budget per direction of the trapezoid rule (beyond: the graded rule of graded.ts). */
+const H_MIN = 0.003;
+export const MAX_TRAPEZOID_NODES = 1000;
+/**
+ * Largest step in z (= s·h), 3× σ's core feature width (features.ts; 1.5 for tanh, whose core panels are 0.5
+ * wide): a coarser step could alias an oscillating σ (sin, sin(1000z)) into a spuriously converged sum.
+ */
+const Z_STEP_MAX = 1.5;
+/** Nodes beyond the calibration's radius cap are not examined: |u| ≤ U_MAX. */
+const U_MAX = 40;
+/** A non-finite σ^(k) at |u| ≤ U_FATAL (Gaussian weight ≥ 1e-30) invalidates every integrand that contains it. */
+const U_FATAL = 11.7;
+
+interface RunResult {
+  t1: Float64Array;
+  t2: Float64Array;
+  m1: Float64Array;
+  m2: Float64Array;
+  /** radius per power index (powers 1, 2, 4, 8) */
+  U: number[];
+  /** per power index: the tail became negligible before U_MAX */
+  quiet: boolean[];
+  overflow: boolean[];
+  nonfinite?: { z: number; order: number; value: number };
+}
+const POWERS = [1, 2, 4, 8];
 
 /** Per-activation calibration of trapezoid step and truncation radius as a function of the scale s. */
 export class Calibration {
   private readonly bySBucket = new Map<number, StepChoice>();
   private readonly tol: number;
+  /** smallest scale at which the step ladder failed: larger scales fail too (and are not recalibrated) */
+  private resolutionFailedAt = Infinity;
   constructor(
     private readonly act: Activation,
     tol: number,
@@ -44,11 +101,13 @@ export class Calibration {
 
   /** Step and radius for a direction whose coordinates have |dz/du| ≤ s. */
   choose(s: number): StepChoice {
-    if (!(s > 0)) return { h: 1, R: 9 };
+    if (!(s > 0)) return { h: 1, R: 9, R4: 9, R8: 9, certified: true, maxPower: 8 };
     const bucket = Math.ceil(Math.log(s) / Math.log(1.1));
     let c = this.bySBucket.get(bucket);
     if (!c) {
-      c = this.calibrate(Math.pow(1.1, bucket));
+      const sb = Math.pow(1.1, bucket);
+      c = sb >= this.resolutionFailedAt ? failed({ kind: 'resolution', s: sb }) : this.calibrate(sb);
+      if (c.failure?.kind === 'resolution') this.resolutionFailedAt = Math.min(this.resolutionFailedAt, sb);
       this.bySBucket.set(bucket, c);
     }
     return c;
@@ -62,62 +121,113 @@ export class Calibration {
     // bucket, mostly before the JIT has optimised anything, so it avoids closures and allocations per node)
     const gs: ((z: number) => number)[] = [];
     const cs: number[] = [];
+    const ks: number[] = [];
     for (let k = 0; k <= maxK; k++) {
       const g = act.derivative(k);
       for (const c of [0, 0.37 * s, 1.3 * s]) {
         gs.push(g);
         cs.push(c);
+        ks.push(k);
       }
     }
     const nS = gs.length;
-    // trapezoid sums of v and v² for every stream, nodes out to where contributions are negligible
-    const run = (h: number): { t1: Float64Array; t2: Float64Array; m1: Float64Array; m2: Float64Array; U: number } => {
+    // trapezoid sums of v and v² for every stream (the step test), and the tails of |v|^P for P = 1, 2, 4, 8 (the
+    // radius: the last node whose relative contribution exceeds 1e-2·tol; tails are followed out to U_MAX)
+    const run = (h: number, powers: number): RunResult => {
       const t1 = new Float64Array(nS);
       const t2 = new Float64Array(nS);
       const m1 = new Float64Array(nS);
       const m2 = new Float64Array(nS);
-      let quiet = 0;
-      // truncation radius: last node whose relative contribution exceeds 1e-2·tol
-      let U = 6;
+      const mP = POWERS.map(() => new Float64Array(nS));
+      const U = POWERS.map(() => 6);
+      const quietRun = POWERS.map(() => 0);
+      const quiet = POWERS.map(() => false);
+      const overflow = POWERS.map(() => false);
+      const biggest = POWERS.map(() => 0);
+      let nonfinite: RunResult['nonfinite'];
       for (let i = 0; ; i++) {
         const u = i * h;
         const w = h * INV_SQRT_2PI * Math.exp(-0.5 * u * u);
-        let biggest = 0;
+        for (let q = 0; q < powers; q++) biggest[q] = 0;
         for (let j = 0; j < nS; j++) {
           const g = gs[j]!;
           const c = cs[j]!;
           for (let sign = 0; sign < (i === 0 ? 1 : 2); sign++) {
-            const v = g(s * (sign === 0 ? u : -u) + c);
-            if (!Number.isFinite(v)) continue;
+            const z = s * (sign === 0 ? u : -u) + c;
+            const v = g(z);
+            if (!Number.isFinite(v)) {
+              if (u <= U_FATAL) {
+                nonfinite ??= { z, order: ks[j]!, value: v };
+              } else {
+                for (let q = 0; q < powers; q++) {
+                  biggest[q] = Infinity;
+                  overflow[q] = true;
+                }
+              }
+              continue;
+            }
             const c1 = v * w;
             const c2 = v * c1;
             t1[j] = t1[j]! + c1;
             t2[j] = t2[j]! + c2;
             m1[j] = m1[j]! + Math.abs(c1);
             m2[j] = m2[j]! + c2;
-            biggest = Math.max(biggest, Math.abs(c1) / (m1[j]! || 1e-300), c2 / (m2[j]! || 1e-300));
+            let a = Math.abs(v);
+            for (let q = 0; q < powers; q++) {
+              if (q > 0) a *= a; // |v|, |v|², |v|⁴, |v|⁸
+              const cq = a * w;
+              if (!Number.isFinite(cq)) {
+                biggest[q] = Infinity;
+                overflow[q] = true;
+                continue;
+              }
+              const mq = mP[q]!;
+              mq[j] = mq[j]! + cq;
+              biggest[q] = Math.max(biggest[q]!, cq / (mq[j]! || 1e-300));
+            }
           }
         }
-        if (biggest > 1e-2 * tol) U = Math.max(U, u + h);
-        if (u > 6 && biggest < 1e-4 * tol) quiet++;
-        else quiet = 0;
-        if (quiet >= 3 || u > 40 || w === 0) break;
+        if (nonfinite) break;
+        let allQuiet = true;
+        for (let q = 0; q < powers; q++) {
+          if (quiet[q]) continue;
+          if (biggest[q]! > 1e-2 * tol) U[q] = Math.max(U[q]!, u + h);
+          if (u > 6 && biggest[q]! < 1e-4 * tol) quietRun[q]!++;
+          else quietRun[q] = 0;
+          if (quietRun[q]! >= 3) quiet[q] = true;
+          else allQuiet = false;
+        }
+        if (allQuiet || u > U_MAX || w === 0) break;
       }
-      return { t1, t2, m1, m2, U };
+      return { t1, t2, m1, m2, U, quiet, overflow, nonfinite };
     };
     // the ladder h_j = 0.85^j: step j compares h_j with h_{j+2}, and step j+2 needs h_{j+2} again
-    const runs = new Map<number, ReturnType<typeof run>>();
-    const runAt = (hh: number): ReturnType<typeof run> => {
+    const runs = new Map<number, RunResult>();
+    const runAt = (hh: number): RunResult => {
       let r = runs.get(hh);
-      if (!r) runs.set(hh, (r = run(hh)));
+      if (!r) runs.set(hh, (r = run(hh, 2)));
       return r;
     };
     const ratio = 0.85;
-    let h = 1.0;
+    // the ladder starts at the largest rung with a z-step s·h ≤ 3·(σ's feature width), at most Z_STEP_MAX
+    const zStep = Math.min(Z_STEP_MAX, 3 * coreFeatureWidth(act));
+    let h = Math.pow(ratio, Math.max(0, Math.ceil(Math.log(zStep / s) / Math.log(ratio))));
+    if (!(h > H_MIN)) return failed({ kind: 'resolution', s });
     let cur = runAt(h);
-    for (; h > 0.003; h *= ratio) {
+    // tails that do not decay within |u| ≤ U_MAX (growth like e^{γz²} or faster) do not depend on the step
+    for (let q = 0; q < 2 && !cur.nonfinite; q++) {
+      if (!cur.quiet[q]) return failed({ kind: 'growth', s, power: POWERS[q]!, u: cur.U[q]!, overflow: cur.overflow[q]! });
+    }
+    const hMin = Math.max(H_MIN, (2 * Math.max(cur.U[0]!, cur.U[1]!)) / MAX_TRAPEZOID_NODES);
+    let ok = false;
+    for (; h > hMin; h *= ratio) {
+      if (cur.nonfinite) break;
       const finer = runAt(h * ratio * ratio);
-      let ok = true;
+      if (finer.nonfinite) {
+        cur = finer;
+        break;
+      }
+      ok = true;
       for (let j = 0; j < nS && ok; j++) {
         if (Math.abs(cur.t1[j]! - finer.t1[j]!) > 0.5 * tol * finer.m1[j]!) ok = false;
         if (Math.abs(cur.t2[j]! - finer.t2[j]!) > 0.5 * tol * finer.m2[j]!) ok = false;
@@ -125,8 +235,32 @@ export class Calibration {
       if (ok) break;
       cur = runAt(h * ratio);
     }
-    return { h: h * 0.9, R: cur.U };
+    if (cur.nonfinite) return failed({ kind: 'nonfinite', s, ...cur.nonfinite });
+    for (let q = 0; q < 2; q++) {
+      if (!cur.quiet[q]) return failed({ kind: 'growth', s, power: POWERS[q]!, u: cur.U[q]!, overflow: cur.overflow[q]! });
+    }
+    if (!ok) return failed({ kind: 'resolution', s });
+    const R = Math.max(cur.U[0]!, cur.U[1]!);
+    const choice: StepChoice = { h: h * 0.9, R, R4: R, R8: R, certified: true, maxPower: 2 };
+    // tails of products of 4 and 8 factors: one pass at a coarse step (tails are smooth)
+    const high = run(Math.min(0.25, h), 4);
+    for (let q = 2; q < 4; q++) {
+      if (high.nonfinite || !high.quiet[q]) {
+        choice.powerFailure = high.nonfinite
+          ? { kind: 'nonfinite', s, ...high.nonfinite }
+          : { kind: 'growth', s, power: POWERS[q]!, u: high.U[q]!, overflow: high.overflow[q]! };
+        break;
+      }
+      if (q === 2) choice.R4 = Math.max(choice.R, high.U[q]!);
+      else choice.R8 = Math.max(choice.R4, high.U[q]!);
+      choice.maxPower = POWERS[q]!;
+    }
+    return choice;
   }
+}
+
+function failed(failure: CalibrationFailure): StepChoice {
+  return { h: NaN, R: NaN, R4: NaN, R8: NaN, certified: false, failure, maxPower: 0 };
 }
 
 /** Weights h φ(i h) for i = 0..N. */
@@ -206,47 +340,224 @@ export interface SmoothProblem {
 }
 
 /**
- * Trapezoid step per direction u_d (calibrated for the largest |dz_i/du_d| among the coordinates that depend on
- * it) and the truncation radius of the ball |u| ≤ R (widened by 0.3 per extra dimension).
+ * How the expectations of one sub-kernel are integrated, decided once from the calibration of every direction:
+ * - trapezoid: every direction's step certified (the fast, common case); steps hs, radius R for ≤ 2 factors per
+ *   coordinate, R4/R8 for more (exponentially growing σ), maxPower the most factors whose tail is certified;
+ * - graded: some direction's features are too narrow for a certified trapezoid step (large K) and σ is tame:
+ *   the graded Gauss–Kronrod rule of graded.ts, with a per-evaluation error estimate;
+ * - fail: neither applies (non-finite σ, divergent or overflowing integrand, unresolvable non-tame σ).
  */
-function directionSteps(L: number[][], rank: number, cal: Calibration): { hs: number[]; R: number } {
+export type Plan =
+  | { kind: 'trapezoid'; hs: number[]; R: number; R4: number; R8: number; maxPower: number; powerFailure?: CalibrationFailure; uniform: boolean }
+  | { kind: 'graded'; R0: number }
+  | { kind: 'fail'; failure: CalibrationFailure };
+
+/**
+ * Work one expectation of rank ≥ 3 may take before it is refused (bounded time): trapezoid node visits (an
+ * interpolated innermost integral counts 3), a few seconds; graded integrand evaluations (dearer: the rules of
+ * inner directions are rebuilt at every outer node), about a second.
+ */
+const MAX_EVALS = 3e8;
+const MAX_GRADED_EVALS = 4e7;
+/** Inner nodes of a two-dimensional graded layout before it is refused. */
+const MAX_GRADED_NODES = 2e6;
+
+/**
+ * The plan for z = L u (see Plan): trapezoid step per direction u_d, calibrated for the largest |dz_i/du_d| among
+ * the coordinates that depend on it, and the truncation radius of the ball |u| ≤ R (widened by 0.3 per extra
+ * dimension); the graded rule where a step cannot be certified and σ is tame.
+ */
+export function planFor(L: number[][], rank: number, cal: Calibration, act: Activation): Plan {
   const k = L.length;
   const hs: number[] = [];
   let R = 0;
+  let R4 = 0;
+  let R8 = 0;
+  let maxPower = 8;
+  let powerFailure: CalibrationFailure | undefined;
   for (let d = 0; d < rank; d++) {
     let s = 0;
     for (let i = d; i < k; i++) s = Math.max(s, Math.abs(L[i]![d]!));
     const st = cal.choose(s);
+    if (!st.certified) {
+      const failure = st.failure!;
+      if (failure.kind === 'resolution' && activationFeatures(act).growth.tame) return { kind: 'graded', R0: 10 + 0.3 * (rank - 1) };
+      return { kind: 'fail', failure };
+    }
     hs.push(st.h);
     R = Math.max(R, st.R);
+    R4 = Math.max(R4, st.R4);
+    R8 = Math.max(R8, st.R8);
+    if (st.maxPower < maxPower) {
+      maxPower = st.maxPower;
+      powerFailure = st.powerFailure;
+    }
   }
-  return { hs, R: R + 0.3 * (rank - 1) };
+  const extra = 0.3 * (rank - 1);
+  const plan = { kind: 'trapezoid' as const, hs, R: R + extra, R4: R4 + extra, R8: R8 + extra, maxPower, powerFailure, uniform: false };
+  // every integrand uses radius R when all powers are certified and need no wider radius (tame σ)
+  plan.uniform = maxPower >= 8 && plan.R8 <= 1.2 * plan.R + 1;
+  return plan;
+}
+
+/** Radius of the trapezoid plan for integrands with up to `power` factors at one coordinate (throws if uncertified). */
+function radiusFor(plan: Extract<Plan, { kind: 'trapezoid' }>, power: number, fail: (f: CalibrationFailure) => never): number {
+  if (power > plan.maxPower) fail(plan.powerFailure ?? { kind: 'growth', s: NaN, power, u: U_MAX, overflow: false });
+  const R = power <= 2 ? plan.R : power <= 4 ? plan.R4 : plan.R8;
+  // products of tame σ: the ≤ 2-factor radius is ample (the tails differ by polynomial factors)
+  return R <= 1.2 * plan.R + 1 ? plan.R : R;
+}
+
+/** Largest number of factors at one coordinate. */
+function maxFactors(orders: readonly (readonly number[])[]): number {
+  let p = 0;
+  for (const o of orders) p = Math.max(p, o.length);
+  return p;
+}
+
+/**
+ * Tolerance of a graded evaluation's error estimate, relative to ∫|integrand|. QUADPACK's estimate is pessimistic
+ * (measured errors are 1e-13–1e-15 where it says 1e-11–1e-10), and rounding noise in σ^(k) where σ saturates
+ * (sech² computed as 1 − tanh²) puts a floor of ~1e-10 under it for products of several localised factors: the
+ * estimate is required to be ≤ 1e-9 (1000× the calibration tolerance, at most), i.e. at least 10× inside the
+ * 1e-8 that the recursions promise.
+ */
+function gradedTol(tol: number): number {
+  return Math.min(1e-9, Math.max(1e-13, 1000 * tol));
+}
+
+/** Context for error messages of one expectation. */
+export interface ExpectationInfo {
+  act: Activation;
+  /** ⟨…⟩ description of the integrand */
+  desc: string;
+  /** largest number of factors at one coordinate */
+  power: number;
 }
 
 /**
  * E[Π_i gs[i](z_i)], z = L u, u ~ N(0, I_rank); L lower-trapezoidal (pivot order). Used for rank ≥ 3; ranks 1
- * and 2 go through SmoothLayerContext's tabulated nodes (the same rule; `generic` also covers them).
+ * and 2 go through SmoothLayerContext's tabulated nodes (the same rules). Throws NnftNumericalError (see
+ * failures.ts) when the expectation cannot be delivered to its tolerance.
  */
-export function smoothProduct(p: SmoothProblem, cal: Calibration, tol: number): number {
+export function smoothProduct(p: SmoothProblem, cal: Calibration, tol: number, info: ExpectationInfo): number {
   const { gs, L, rank } = p;
   const k = gs.length;
   if (rank === 0) {
     let v = 1;
     for (const g of gs) v *= g(0);
+    if (!Number.isFinite(v)) throw failureError(info.act, info.desc, { kind: 'nonfinite', s: 0, z: 0, order: 0, value: v }, 0, info.power, 0);
     return v;
   }
-  const { hs, R } = directionSteps(L, rank, cal);
-  if (rank >= 3 && k === rank) {
-    const last = k - 1;
-    const sIn = L[last]![rank - 1]!;
-    let rowNorm = 0;
-    for (let d = 0; d < rank - 1; d++) rowNorm += L[last]![d]! * L[last]![d]!;
-    const cmax = R * Math.sqrt(rowNorm) + 1e-12;
-    const it = buildInterpolant(gs[last]!, sIn, cmax, cal, tol);
-    if (rank === 3) return rank3i(gs[0]!, gs[1]!, it, L, hs, R);
-    if (rank === 4) return rank4i(gs[0]!, gs[1]!, gs[2]!, it, L, hs, R);
+  const K = maxVariance(L);
+  const plan = planFor(L, rank, cal, info.act);
+  const fail = (f: CalibrationFailure): never => {
+    throw failureError(info.act, info.desc, f, K, info.power, activationFeatures(info.act).growth.gamma);
+  };
+  if (plan.kind === 'fail') fail(plan.failure);
+  if (plan.kind === 'trapezoid') {
+    const R = radiusFor(plan, info.power, fail);
+    const { hs } = plan;
+    // cost: the nested loops over the ball (the last direction tabulated when k = rank ≥ 3)
+    const n = hs.map((h) => (2 * R) / h);
+    const dims = rank >= 3 && k === rank ? rank - 1 : rank;
+    let cost = rank >= 3 && k === rank ? 3 : 1;
+    for (let d = 0; d < dims; d++) cost *= n[d]!;
+    cost *= dims === 2 ? Math.PI / 4 : dims === 3 ? Math.PI / 6 : 1;
+    if (cost <= MAX_EVALS) {
+      let v: number | undefined;
+      if (rank >= 3 && k === rank) {
+        const last = k - 1;
+        const sIn = L[last]![rank - 1]!;
+        let rowNorm = 0;
+        for (let d = 0; d < rank - 1; d++) rowNorm += L[last]![d]! * L[last]![d]!;
+        const cmax = R * Math.sqrt(rowNorm) + 1e-12;
+        const it = buildInterpolant(gs[last]!, sIn, cmax, cal, tol);
+        if (it && rank === 3) v = rank3i(gs[0]!, gs[1]!, it, L, hs, R);
+        else if (it && rank === 4) v = rank4i(gs[0]!, gs[1]!, gs[2]!, it, L, hs, R);
+      }
+      if (v === undefined) {
+        // direct nested rule over the ball: n^rank nodes
+        let direct = rank === 3 ? Math.PI / 6 : rank === 4 ? Math.PI ** 2 / 32 : rank === 2 ? Math.PI / 4 : 1;
+        for (let d = 0; d < rank; d++) direct *= n[d]!;
+        if (direct <= MAX_EVALS) v = generic(gs, L, rank, hs, R);
+      }
+      if (v !== undefined) {
+        if (!Number.isFinite(v)) throw nonFiniteValue(info, gs, L, rank, R, v, K);
+        return v;
+      }
+    }
+    if (!activationFeatures(info.act).growth.tame) {
+      throw new NnftNumericalError(
+        what(info.act, info.desc),
+        `the ${rank}-dimensional quadrature at K = ${K.toPrecision(3)} would need more than ${MAX_EVALS.toExponential(1)} node visits`,
+        'use a smaller kernel scale (smaller --cw or rescaled --inputs) or fewer distinct inputs',
+      );
+    }
   }
-  return generic(gs, L, rank, hs, R);
+  // graded rule (large K, tame σ): refine until the error estimate meets the tolerance
+  const map = activationFeatures(info.act).map;
+  const tolG = gradedTol(tol);
+  let settings: GradedSettings = { R: plan.kind === 'graded' ? plan.R0 : 10 + 0.3 * (rank - 1), refine: 0 };
+  let previous: Estimate | undefined;
+  for (;;) {
+    const est = rewrap(info, () => gradedProduct(map, gs, L, rank, settings, MAX_GRADED_EVALS, 1e-3 * tolG));
+    if (!Number.isFinite(est.value)) throw nonFiniteValue(info, gs, L, rank, settings.R, est.value, K);
+    if (est.error + est.tail <= tolG * est.mass) return est.value;
+    const next = refineSettings(settings, est, tolG, previous);
+    if (!next) throw accuracyError(info.act, info.desc, est.error + est.tail, est.mass, tolG, K);
+    previous = next.refine > settings.refine ? est : previous;
+    settings = next;
+  }
+}
+
+/** Run f, attaching the expectation and the activation to a numerical error that names neither. */
+function rewrap<T>(info: ExpectationInfo | (() => ExpectationInfo), f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof NnftNumericalError && e.what === 'the Gaussian expectation') {
+      const i = typeof info === 'function' ? info() : info;
+      throw new NnftNumericalError(what(i.act, i.desc), e.reason, e.fix, e.location);
+    }
+    throw e;
+  }
+}
+
+/**
+ * Next graded settings after a failed estimate: a larger radius if the tail dominates, else narrower panels — unless
+ * narrower panels did not halve the panel error (rounding-limited): then undefined (refuse).
+ */
+function refineSettings(s: GradedSettings, est: Estimate, tolG: number, previous?: Estimate): GradedSettings | undefined {
+  if (est.tail > 0.5 * tolG * est.mass) return s.R < 30 ? { R: s.R + 5, refine: s.refine } : undefined;
+  if (previous && s.refine > 0 && est.error > 0.5 * previous.error) return undefined;
+  return s.refine < 2 ? { R: s.R, refine: s.refine + 1 } : undefined;
+}
+
+/** Largest variance Σ_d L_id² among the coordinates. */
+function maxVariance(L: number[][]): number {
+  let K = 0;
+  for (const row of L) {
+    let v = 0;
+    for (const x of row) v += x * x;
+    K = Math.max(K, v);
+  }
+  return K;
+}
+
+/** The error for a non-finite expectation: a non-finite factor at some node (named), or overflow of the sum. */
+function nonFiniteValue(info: ExpectationInfo, gs: ((z: number) => number)[], L: number[][], rank: number, R: number, value: number, K: number): NnftNumericalError {
+  // look for a non-finite factor along the axes of the ball |u| ≤ R
+  for (let d = 0; d < rank; d++) {
+    for (let t = -R; t <= R; t += R / 64) {
+      for (let i = 0; i < gs.length; i++) {
+        const z = (L[i]![d] ?? 0) * t;
+        const v = gs[i]!(z);
+        if (!Number.isFinite(v)) return failureError(info.act, info.desc, { kind: 'nonfinite', s: NaN, z, order: 0, value: v }, K, info.power, 0);
+      }
+    }
+  }
+  return overflowError(info.act, info.desc, value, K);
 }
 
 function rank3i(g0: (z: number) => number, g1: (z: number) => number, it: SmoothedInterpolant, L: number[][], hs: number[], R: number): number {
@@ -365,14 +676,18 @@ function generic(gs: ((z: number) => number)[], L: number[][], rank: number, hs:
   return rec(0, R * R);
 }
 
-function buildInterpolant(g: (z: number) => number, s: number, cmax: number, cal: Calibration, tol: number): SmoothedInterpolant {
+function buildInterpolant(g: (z: number) => number, s: number, cmax: number, cal: Calibration, tol: number): SmoothedInterpolant | undefined {
   const step = cal.choose(s);
+  const unit = cal.choose(1);
+  if (!step.certified || !unit.certified) return undefined;
   // grid spacing: a fraction of the step that resolves g at unit scale, refined until checks pass
-  let dx = Math.min(cal.choose(1).h * 0.3, Math.max(0.05, s) * 0.5);
-  for (let attempt = 0; attempt < 6; attempt++) {
+  let dx = Math.min(unit.h * 0.3, Math.max(0.05, s) * 0.5);
+  const N = Math.ceil(step.R / step.h);
+  // the table costs (2 cmax/dx)·(2N + 1) evaluations: beyond the budget the direct nested rule is used
+  const affordable = (d: number): boolean => ((2 * cmax) / d + 10) * (2 * N + 1) <= MAX_GRADED_EVALS;
+  for (let attempt = 0; attempt < 6 && affordable(dx); attempt++) {
     const it = new SmoothedInterpolant(g, s, cmax, step, dx);
     // verify at off-grid points against direct evaluation
-    const N = Math.ceil(step.R / step.h);
     const w = weightTable(step.h, N);
     let worst = 0;
     let mag = 0;
@@ -386,36 +701,53 @@ function buildInterpolant(g: (z: number) => number, s: number, cmax: number, cal
       }
       worst = Math.max(worst, Math.abs(it.eval(x) - direct));
     }
-    if (process.env.NNFT_DEBUG) console.log("interp", JSON.stringify({ s, cmax, dx, M: it.vals.length, worst, mag }));
     if (worst <= tol * Math.max(mag, 1e-300)) return it;
     dx *= 0.5;
   }
-  return new SmoothedInterpolant(g, s, cmax, step, dx);
+  return undefined;
 }
 
-interface SubsetInfo {
-  L: number[][];
-  perm: number[];
-  rank: number;
-  /**
-   * rank ≤ 2: explicit nodes. Outer direction u0: points a = 0..n0−1 with weights w0[a]; rank 2 adds, for each
-   * a, inner points p ∈ [seg[a], seg[a+1]) of u1 with weights w1[p] (the trapezoid nodes inside the disc
-   * |u| ≤ R). z[i] holds coordinate i at the outer points (length n0) when it does not depend on u1
-   * (inner[i] false: coordinate 0, and every coordinate at rank 1) and at the inner points otherwise.
-   */
-  nodes?: {
-    w0: Float64Array;
-    seg: Int32Array;
-    w1: Float64Array;
-    z: Float64Array[];
-    inner: boolean[];
-  };
+/**
+ * Rank ≤ 2 nodes of the trapezoid rule. Outer direction u0: points a = 0..n0−1 with weights w0[a]; rank 2 adds, for
+ * each a, inner points p ∈ [seg[a], seg[a+1]) of u1 with weights w1[p] (the trapezoid nodes inside the disc
+ * |u| ≤ R). z[i] holds coordinate i at the outer points (length n0) when it does not depend on u1 (inner[i] false:
+ * coordinate 0, and every coordinate at rank 1) and at the inner points otherwise.
+ */
+interface TrapezoidNodes {
+  w0: Float64Array;
+  seg: Int32Array;
+  w1: Float64Array;
+  z: Float64Array[];
+  inner: boolean[];
+}
+
+/** Nodes of one rule for one subset, and the σ^(k) tables at them. */
+interface Layout {
+  trapezoid?: TrapezoidNodes;
+  graded?: GradedNodes;
+  z: Float64Array[];
+  inner: boolean[];
   /** per coordinate: σ^(k) tables (k ≤ kmax) at its nodes, and products of several orders (outer coordinates) */
   jets: (JetTables | undefined)[];
   products: Map<number, Float64Array>[];
 }
 
-/** Tables σ^(k) (k = 0..kmax) of one coordinate of one subset. */
+interface SubsetInfo {
+  inputs: number[];
+  L: number[][];
+  perm: number[];
+  rank: number;
+  /** the trapezoid layout of radius plan.R (used by every integrand when plan.uniform) */
+  base?: Layout;
+  /** tolerance of this subset's calibration */
+  tol: number;
+  /** rank ≤ 2 only */
+  plan?: Plan;
+  /** layouts by key: 'R<radius>' (trapezoid) or 'g<refine>/<R>' (graded) */
+  layouts: Map<string, Layout>;
+}
+
+/** Tables σ^(k) (k = 0..kmax) of one coordinate of one layout. */
 interface JetTables {
   kmax: number;
   t: Float64Array[];
@@ -426,7 +758,9 @@ interface JetTables {
  * ≤ 2 the quadrature nodes and tables of σ^(k) at them (all orders at once by the activation's compiled jet),
  * so that the many 1-D/2-D expectations of a layer cost one (nested) dot product each. The coordinate of the
  * first pivot depends only on the outer direction, so its tables live on the outer points (a 1-D grid) and a
- * 2-D expectation is Σ_a w0_a F_0(z_0a) Σ_{p ∈ a} w1_p F_1(z_1p).
+ * 2-D expectation is Σ_a w0_a F_0(z_0a) Σ_{p ∈ a} w1_p F_1(z_1p). Where the calibrated trapezoid step cannot
+ * be certified (kernel values large against σ's features) the same layout holds graded Gauss–Kronrod nodes, and
+ * each expectation carries an error estimate that is checked against the tolerance.
  */
 export class SmoothLayerContext {
   private readonly subsets = new Map<number, SubsetInfo>();
@@ -450,21 +784,44 @@ export class SmoothLayerContext {
     if (!s) {
       const Csub = inputs.map((a) => inputs.map((b) => this.C[a]![b]!));
       const { L, perm, rank } = pivotedCholesky(Csub, this.rankTol);
-      s = { L, perm, rank, jets: [], products: [] };
-      if (rank >= 1 && rank <= 2) s.nodes = buildNodes(L, rank, this.calFor(tol ?? this.tolByRank[rank]!), this.arena);
+      const t = tol ?? this.tolByRank[rank]!;
+      s = { inputs: inputs.slice(), L, perm, rank, tol: t, layouts: new Map() };
+      if (rank >= 1 && rank <= 2) s.plan = planFor(L, rank, this.calFor(t), this.act);
       if (tol === undefined) this.subsets.set(code, s);
       else this.subsetsByTol.set(`${code}|${tol}`, s);
     }
     return s;
   }
 
-  /** σ^(k) at the nodes of coordinate i of a subset (cached; all orders ≤ kmax tabulated together). */
-  private orderTable(sub: SubsetInfo, i: number, k: number): Float64Array {
-    let j = sub.jets[i];
+  private trapezoidLayout(sub: SubsetInfo, plan: Extract<Plan, { kind: 'trapezoid' }>, R: number): Layout {
+    const key = `R${R}`;
+    let lay = sub.layouts.get(key);
+    if (!lay) {
+      const nodes = buildNodes(sub.L, sub.rank, plan.hs, R, this.arena);
+      lay = { trapezoid: nodes, z: nodes.z, inner: nodes.inner, jets: [], products: [] };
+      sub.layouts.set(key, lay);
+    }
+    return lay;
+  }
+
+  private gradedLayout(sub: SubsetInfo, settings: GradedSettings): Layout {
+    const key = `g${settings.refine}/${settings.R}`;
+    let lay = sub.layouts.get(key);
+    if (!lay) {
+      const nodes = buildGradedNodes(activationFeatures(this.act).map, sub.L, sub.rank, settings, MAX_GRADED_NODES);
+      lay = { graded: nodes, z: nodes.z, inner: nodes.inner, jets: [], products: [] };
+      sub.layouts.set(key, lay);
+    }
+    return lay;
+  }
+
+  /** σ^(k) at the nodes of coordinate i of a layout (cached; all orders ≤ kmax tabulated together). */
+  private orderTable(lay: Layout, i: number, k: number): Float64Array {
+    let j = lay.jets[i];
     if (!j || j.kmax < k) {
       if (k > this.arena.orderHint) this.arena.orderHint = k;
       const kmax = Math.min(Math.max(k, this.arena.orderHint), this.act.maxOrder);
-      const z = sub.nodes!.z[i]!;
+      const z = lay.z[i]!;
       // one arena buffer for all orders (separate Float64Arrays per table cost more than filling them)
       const n = z.length;
       const buf = this.arena.alloc((kmax + 1) * n);
@@ -479,24 +836,24 @@ export class SmoothLayerContext {
         }
       }
       j = { kmax, t };
-      sub.jets[i] = j;
+      lay.jets[i] = j;
     }
     return j.t[k]!;
   }
 
   /** Π_{k ∈ ks} σ^(k) at the outer points of coordinate i (cached; these tables are short). */
-  private outerProduct(sub: SubsetInfo, i: number, ks: readonly number[]): Float64Array {
-    if (ks.length === 1) return this.orderTable(sub, i, ks[0]!);
+  private outerProduct(lay: Layout, i: number, ks: readonly number[]): Float64Array {
+    if (ks.length === 1) return this.orderTable(lay, i, ks[0]!);
     let code = 0;
     for (const k of ks) code = code * 16 + k + 1; // orders ≤ maxOrder = 10 < 15; exact below 13 factors
-    const cache = (sub.products[i] ??= new Map());
+    const cache = (lay.products[i] ??= new Map());
     let v = ks.length <= 12 ? cache.get(code) : undefined;
     if (!v) {
-      const first = this.orderTable(sub, i, ks[0]!);
+      const first = this.orderTable(lay, i, ks[0]!);
       v = this.arena.alloc(first.length);
       v.set(first);
       for (let j = 1; j < ks.length; j++) {
-        const t = this.orderTable(sub, i, ks[j]!);
+        const t = this.orderTable(lay, i, ks[j]!);
         for (let p = 0; p < v.length; p++) v[p]! *= t[p]!;
       }
       cache.set(code, v);
@@ -504,34 +861,113 @@ export class SmoothLayerContext {
     return v;
   }
 
+  /** Outer product tables and inner factor tables of one expectation on a layout. */
+  private tables(lay: Layout, sub: SubsetInfo, orders: number[][]): { outer: Float64Array[]; inner: Float64Array[] } {
+    const outer: Float64Array[] = [];
+    const inner: Float64Array[] = [];
+    for (let i = 0; i < sub.perm.length; i++) {
+      const ks = orders[sub.perm[i]!]!;
+      if (ks.length === 0) continue;
+      if (lay.inner[i]) for (const k of ks) inner.push(this.orderTable(lay, i, k));
+      else outer.push(this.outerProduct(lay, i, ks));
+    }
+    return { outer, inner };
+  }
+
   /**
    * E[Π_i Π_{k ∈ orders[i]} σ^(k)(z_{inputs[i]})], inputs sorted and distinct; gs() gives each input's product
-   * function (only needed by the rank ≥ 3 rules).
+   * function (only needed by the rank ≥ 3 rules). Throws NnftNumericalError (failures.ts) when the expectation
+   * cannot be delivered to its tolerance.
    */
   expect(inputs: number[], orders: number[][], gs: () => ((z: number) => number)[], tol: number | undefined): number {
     const sub = this.subset(inputs, tol);
-    const { L, perm, rank } = sub;
-    if (rank === 0) {
-      let v = 1;
-      for (const g of gs()) v *= g(0);
-      return v;
+    const { perm, rank } = sub;
+    if (rank === 0 || rank > 2) {
+      const fs = gs();
+      return smoothProduct({ gs: perm.map((p) => fs[p]!), L: sub.L, rank }, this.calFor(sub.tol), sub.tol, this.info(inputs, orders));
     }
-    const nodes = sub.nodes;
-    if (nodes) {
-      // outer coordinates: one (short) product table each; inner: every factor's table, multiplied in the sum
-      const outer: Float64Array[] = [];
-      const inner: Float64Array[] = [];
+    const plan = sub.plan!;
+    if (plan.kind === 'trapezoid') {
+      // the common case: one layout per subset (products of tame σ need no wider radius)
+      let lay = sub.base;
+      if (!lay || (plan.uniform === false && maxFactors(orders) > 2)) lay = this.trapezoidLayoutFor(sub, plan, orders);
+      const outer = this.outerScratch;
+      const inner = this.innerScratch;
+      outer.length = 0;
+      inner.length = 0;
       for (let i = 0; i < perm.length; i++) {
         const ks = orders[perm[i]!]!;
         if (ks.length === 0) continue;
-        if (nodes.inner[i]) for (const k of ks) inner.push(this.orderTable(sub, i, k));
-        else outer.push(this.outerProduct(sub, i, ks));
+        if (lay.inner[i]) for (const k of ks) inner.push(this.orderTable(lay, i, k));
+        else outer.push(this.outerProduct(lay, i, ks));
       }
-      return nestedSum(nodes.w0, nodes.seg, nodes.w1, outer, inner);
+      const nodes = lay.trapezoid!;
+      const v = nestedSum(nodes.w0, nodes.seg, nodes.w1, outer, inner);
+      if (!Number.isFinite(v)) throw this.nonFinite(lay, sub, orders, v, maxVariance(sub.L), this.info(inputs, orders));
+      return v;
     }
-    const t = tol ?? this.tolByRank[rank]!;
-    const fs = gs();
-    return smoothProduct({ gs: perm.map((p) => fs[p]!), L, rank }, this.calFor(t), t);
+    return this.expectGraded(sub, plan, inputs, orders);
+  }
+
+  private readonly outerScratch: Float64Array[] = [];
+  private readonly innerScratch: Float64Array[] = [];
+
+  private info(inputs: number[], orders: number[][]): ExpectationInfo {
+    return { act: this.act, desc: describeProduct(inputs, orders), power: maxFactors(orders) };
+  }
+
+  /** The trapezoid layout whose radius covers the tails of this integrand (throws if they are not certified). */
+  private trapezoidLayoutFor(sub: SubsetInfo, plan: Extract<Plan, { kind: 'trapezoid' }>, orders: number[][]): Layout {
+    const fail = (f: CalibrationFailure): never => {
+      const i = this.info(sub.inputs, orders);
+      throw failureError(i.act, i.desc, f, maxVariance(sub.L), i.power, activationFeatures(this.act).growth.gamma);
+    };
+    const R = radiusFor(plan, maxFactors(orders), fail);
+    const lay = this.trapezoidLayout(sub, plan, R);
+    if (R === plan.R) sub.base = lay;
+    return lay;
+  }
+
+  /** Graded rule or failure: refine until the error estimate meets the tolerance. */
+  private expectGraded(sub: SubsetInfo, plan: Exclude<Plan, { kind: 'trapezoid' }>, inputs: number[], orders: number[][]): number {
+    const K = maxVariance(sub.L);
+    if (plan.kind === 'fail') {
+      const i = this.info(inputs, orders);
+      throw failureError(i.act, i.desc, plan.failure, K, i.power, activationFeatures(this.act).growth.gamma);
+    }
+    const tolG = gradedTol(sub.tol);
+    let settings: GradedSettings = { R: plan.R0, refine: 0 };
+    let previous: Estimate | undefined;
+    for (;;) {
+      const lay = rewrap(() => this.info(inputs, orders), () => this.gradedLayout(sub, settings));
+      const { outer, inner } = this.tables(lay, sub, orders);
+      const est = gradedNestedSum(lay.graded!, outer, inner);
+      if (!Number.isFinite(est.value)) throw this.nonFinite(lay, sub, orders, est.value, K, this.info(inputs, orders));
+      if (est.error + est.tail <= tolG * est.mass) return est.value;
+      const next = refineSettings(settings, est, tolG, previous);
+      previous = next && next.refine > settings.refine ? est : previous;
+      if (!next) {
+        const i = this.info(inputs, orders);
+        throw accuracyError(i.act, i.desc, est.error + est.tail, est.mass, tolG, K);
+      }
+      settings = next;
+    }
+  }
+
+  /** Name the first non-finite σ^(k) value in a layout's tables, or report an overflow of the sum. */
+  private nonFinite(lay: Layout, sub: SubsetInfo, orders: number[][], value: number, K: number, info: ExpectationInfo): NnftNumericalError {
+    for (let i = 0; i < sub.perm.length; i++) {
+      for (const k of orders[sub.perm[i]!]!) {
+        const t = this.orderTable(lay, i, k);
+        const z = lay.z[i]!;
+        for (let p = 0; p < t.length; p++) {
+          if (!Number.isFinite(t[p]!)) {
+            return failureError(info.act, info.desc, { kind: 'nonfinite', s: NaN, z: z[p]!, order: k, value: t[p]! }, K, info.power, 0);
+          }
+        }
+      }
+    }
+    return overflowError(info.act, info.desc, value, K);
   }
 }
 
@@ -588,10 +1024,9 @@ function nodeGeometry(rank: number, h0: number, h1: number, R: number): NodeGeom
   return g;
 }
 
-/** The trapezoid nodes of the rank-1/rank-2 rules (steps and radius of directionSteps, the disc |u| ≤ R), laid out for nestedSum. */
-function buildNodes(L: number[][], rank: number, cal: Calibration, arena: Float64Arena): NonNullable<SubsetInfo['nodes']> {
+/** The trapezoid nodes of the rank-1/rank-2 rules (steps hs, the disc |u| ≤ R), laid out for nestedSum. */
+function buildNodes(L: number[][], rank: number, hs: number[], R: number, arena: Float64Arena): TrapezoidNodes {
   const k = L.length;
-  const { hs, R } = directionSteps(L, rank, cal);
   const { N0, h0, h1, w0, seg, N1, w1 } = nodeGeometry(rank, hs[0]!, rank === 2 ? hs[1]! : 0, R);
   const n0 = w0.length;
   const inner: boolean[] = [];

@@ -1,4 +1,4 @@
-/** Contracts of src/gaussian (DESIGN §2, §5). */
+/** Contracts of src/gaussian: derivative factors of products of σ^(k), options and results of the quadratures. */
 import type { Float64Arena } from './arena.ts';
 
 /** One factor σ^(order)(z_input) of a product integrand; input indexes the rows of K. */
@@ -15,7 +15,7 @@ export interface GaussOptions {
   /**
    * Target relative accuracy of smooth-activation products (default 1e-13): sets the calibrated
    * trapezoid step and truncation of src/gaussian/smooth.ts. Ignored when `order` is given (then a
-   * tensor Gauss–Hermite rule of that order is used). (Added by the gaussian module.)
+   * tensor Gauss–Hermite rule of that order is used).
    */
   tol?: number;
   /**
@@ -30,3 +30,12 @@ export interface GaussResult {
   /** |value(order) − value(lower order)|: a quadrature error estimate. */
   error: number;
 }
+
+/** Why the calibrated trapezoid rule (src/gaussian/smooth.ts) cannot certify a step. */
+export type CalibrationFailure =
+  /** no step h ≥ h_min (or one needing ≤ MAX_TRAPEZOID_NODES nodes) converges: σ's features are narrow against the Gaussian */
+  | { kind: 'resolution'; s: number }
+  /** σ^(order)(z) is NaN or ±Infinity at a node where the Gaussian weight is not negligible */
+  | { kind: 'nonfinite'; s: number; z: number; order: number; value: number }
+  /** |σ|^power · φ does not become negligible within |u| ≤ 40 (or overflows): divergent or too large */
+  | { kind: 'growth'; s: number; power: number; u: number; overflow: boolean };

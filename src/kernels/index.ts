@@ -18,7 +18,7 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { NnftInputError, NnftNumericalError } from '../errors.ts';
 import { availableCores, formatBytes, memoryBudget, requireMemory, requireTime } from '../resources.ts';
-import { normalizeSpec, type ArchitectureSpec, type NormalizedSpec } from '../spec.ts';
+import { normalizeSpec, specKeys, type ArchitectureSpec, type NormalizedSpec } from '../spec.ts';
 import { getActivation } from '../activations/index.ts';
 import type { Activation } from '../activations/types.ts';
 import { expectActivationProduct } from '../gaussian/index.ts';
@@ -39,6 +39,9 @@ export interface KernelSpec extends ArchitectureSpec {
   /** 'K' and/or 'Theta' (default both). */
   quantities?: readonly string[];
 }
+
+/** The keys KernelSpec adds to ArchitectureSpec (any other key is refused). */
+export const KERNEL_SPEC_KEYS = specKeys<Omit<KernelSpec, keyof ArchitectureSpec>>({ quantities: true });
 
 /** One layer handed to onLayer: views of the working matrices, valid only until the callback returns. */
 export interface KernelLayer {
@@ -278,7 +281,7 @@ class KernelRun {
 
   constructor(spec: KernelSpec, readonly opts: KernelOptions) {
     this.quantities = parseKernelQuantities(spec?.quantities as string[] | undefined);
-    this.ns = normalizeSpec(spec);
+    this.ns = normalizeSpec(spec, KERNEL_SPEC_KEYS);
     const { m, n0, L } = this.ns;
     this.deliver = new Set(checkLayerSelection(opts.layers, L));
     this.act = getActivation(this.ns.activation);

@@ -130,8 +130,9 @@ export function closedFormDiagonal(p: LayerParams, k: number): [number, number] 
   switch (p.method) {
     case METHOD.PIECEWISE_LINEAR: {
       const { slopeNeg: sn, slopePos: sp } = p;
-      // ⟨σ'²⟩ = (s₋² + s₊²)/2 for every K_aa > 0, and by continuity at K_aa = 0 (as src/gaussian: θ² = θ, θ(0) = ½)
-      return [(k * (sn * sn + sp * sp)) / 2, (sn * sn + sp * sp) / 2];
+      // ⟨σ'²⟩ = (s₋² + s₊²)/2 for K_aa > 0; at K_aa = 0 the preactivation is exactly 0 and σ'(0) = (s₋ + s₊)/2
+      // (the activation registry's value at the kink, which sampled networks use too, as does src/gaussian)
+      return [(k * (sn * sn + sp * sp)) / 2, k > 0 ? (sn * sn + sp * sp) / 2 : ((sn + sp) / 2) ** 2];
     }
     case METHOD.ERF:
       return [TWO_OVER_PI * Math.asin((2 * k) / (1 + 2 * k)), FOUR_OVER_PI / Math.sqrt(1 + 4 * k)];

@@ -7,6 +7,7 @@ import { parentPort } from 'node:worker_threads';
 import { runBlocks, type BlockOutcome, type BlockQueue, type LayerInputs, type LayerMatrices, type LayerParams } from './pairs.ts';
 import { runExpandTask, type ExpandRequest } from './hermite.ts';
 import type { ActivationSpec } from '../spec.ts';
+import { getActivation } from '../activations/index.ts';
 
 export type WorkerMessage =
   | { type: 'init'; mat: LayerMatrices }
@@ -15,9 +16,8 @@ export type WorkerMessage =
 
 let mat: LayerMatrices | null = null;
 
-/** Hermite expansions: the activation registry and the expansion code are loaded only when first needed. */
+/** Hermite expansions of σ or σ' on the tasks this thread takes from the shared counter. */
 async function expand(msg: Extract<WorkerMessage, { type: 'expand' }>): Promise<void> {
-  const { getActivation } = await import('../activations/index.ts');
   const act = getActivation(msg.activation);
   const g = msg.request.fn === 'f' ? act.f : act.derivative(1);
   const results = [];

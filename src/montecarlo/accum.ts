@@ -1,5 +1,5 @@
 /**
- * Exact, order-independent accumulation of Monte Carlo sums (DESIGN §7).
+ * Exact, order-independent accumulation of Monte Carlo sums (exact in distribution).
  *
  * Networks are processed in fixed blocks of consecutive indices [bB, (b+1)B). Within a block the per-network
  * statistics are summed in network order in plain doubles; the block sums are then added to the EXACT

@@ -1,7 +1,7 @@
 /**
- * Tensor backend selection (issue 5): TensorFlow.js with @tensorflow/tfjs-node when it is installed (an
+ * Tensor backend selection: TensorFlow.js with @tensorflow/tfjs-node when it is installed (an
  * optional dependency, imported dynamically), else tfjs-backend-wasm, else tfjs-backend-cpu — and the
- * hand-written Float64Array kernels of sampler.ts wherever they are faster for this workload.
+ * hand-written Float64Array kernels of kernels.ts wherever they are faster for this workload.
  *
  * Decision (measured by `npm run bench -- montecarlo`, section 3, which calls {@link timeBackends}): for the
  * per-network 64×64 products of the empirical NTK the typed-array kernel (gemmABt) beats every TFJS backend
@@ -10,7 +10,7 @@
  * typed-array kernels, which also keeps every result float64 and bit-reproducible across machines, worker
  * counts and shards. tfjs-node could not be installed or measured here; `timeBackends` reports it when present.
  */
-import { gemmABt } from './sampler.ts';
+import { gemmABt } from './kernels.ts';
 
 export interface BackendTiming {
   backend: string;

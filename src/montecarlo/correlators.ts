@@ -2,7 +2,7 @@
  * n-point functions with output indices, G⁽ⁿ⁾_{i1..in}(x_{α1}..x_{αn}) = E[z_{i1;α1} ⋯ z_{in;αn}] (n ≤ 6),
  * of the preactivations of one layer (default: the output), their cumulants (connected correlators:
  * κ = Σ_π (−1)^{|π|−1}(|π|−1)! Π_{B∈π} G⁽|B|⁾_B over set partitions π), and for even n the deviation from
- * Wick's theorem ΔG⁽ⁿ⁾ = G⁽ⁿ⁾ − Σ_pairings Π G⁽²⁾ (seed 003). Standard errors by the grouped jackknife, which
+ * Wick's theorem ΔG⁽ⁿ⁾ = G⁽ⁿ⁾ − Σ_pairings Π G⁽²⁾ (Maiti, Non-Perturbative Non-Lagrangian Neural Network Field Theories). Standard errors by the grouped jackknife, which
  * propagates the nonlinear cumulant/Wick combinations consistently.
  *
  * Complex (quaternionic) outputs appear as 2 (4) real components per output, interleaved: real index
@@ -10,28 +10,16 @@
  * their standard errors from the jackknife replicates.
  */
 import { NnftInputError } from '../errors.ts';
-import { jackknife, type GroupState } from './accum.ts';
-import { stateFromGroups, resolveWorkers, type McState } from './ensemble.ts';
-import { runAll, runLayout } from './run.ts';
-import { buildPlan, type NpointRequest } from './sampler.ts';
-import type { EnsembleSpec, Estimate } from './types.ts';
+import { groupSums, jackknife, type GroupState } from './accum.ts';
+import { requireRunBudget } from './budget.ts';
+import { stateFromGroups, resolveWorkers, validateState, type McState } from './ensemble.ts';
+import { checkEstimate, requireEnoughNetworks, requireFiniteMoments, requireFinishable } from './guard.ts';
+import { activationName, netsIn, runAll, runLayout } from './run.ts';
+import { buildPlan, type NpointRequest } from './plan.ts';
+import type { CorrelatorSpec, EnsembleSpec, Estimate } from './types.ts';
 
-export interface CorrelatorSpec extends Omit<EnsembleSpec, 'quantities' | 'infinite'> {
-  /** Layer (1-based) whose preactivations are correlated; default the output layer L. */
-  layer?: number;
-  /** Orders n to report (each 1..6); default [2, 4]. Ignored when `points` is given. */
-  orders?: number[];
-  /** Real output (neuron) indices to use; default all of the layer's (at most 16). */
-  outputs?: number[];
-  /** Input indices α to use; default all. */
-  inputIndices?: number[];
-  /** Explicit correlators: each a list of 1..6 points [i, α]. */
-  points?: [number, number][][];
-  /** Also report the Wick deviation ΔG (even orders only; an odd order is then an error). */
-  wick?: boolean;
-  /** Include jackknife replicates of each moment (for user-defined combinations). */
-  replicates?: boolean;
-}
+export type { CorrelatorSpec } from './types.ts';
+
 
 export interface CorrelatorEntry {
   points: [number, number][];
@@ -214,7 +202,10 @@ export async function sampleCorrelatorsState(spec: CorrelatorSpec): Promise<McSt
   const req = buildRequest(spec, probe.L, probe.widths[(spec.layer ?? probe.L) - 1] ?? 0, probe.m);
   const espec: EnsembleSpec = { ...(spec as EnsembleSpec), quantities: ['K'], estimator: spec.estimator ?? 'auto' };
   const plan = buildPlan(espec, toNpoint(req));
+  requireEnoughNetworks(plan, lay, ['K']);
+  requireFiniteMoments(plan, activationName(espec), Math.max(2, ...req.report.map((mon) => mon.length)), 0);
   const workers = resolveWorkers(espec, plan, lay);
+  requireRunBudget(plan, lay.groups, workers, netsIn(lay, lay.b0, lay.b1));
   const t0 = performance.now();
   const g = await runAll(espec, plan, lay, workers, toNpoint(req));
   const { layer, orders, outputs, inputIndices, points, wick, replicates, ...rest } = spec;
@@ -222,15 +213,33 @@ export async function sampleCorrelatorsState(spec: CorrelatorSpec): Promise<McSt
 }
 
 export function finishCorrelators(state: McState): CorrelatorResult {
+  validateState(state);
   const spec = { ...(state.spec as CorrelatorSpec), ...(state.request as Partial<CorrelatorSpec>) };
   const espec: EnsembleSpec = { ...(spec as EnsembleSpec), quantities: ['K'] };
   const probe = buildPlan(espec);
   const req = buildRequest(spec, probe.L, probe.widths[(spec.layer ?? probe.L) - 1], probe.m);
   const plan = buildPlan(espec, toNpoint(req));
+  if (plan.statisticsSize !== state.stats) throw new NnftInputError('state', `it holds ${state.stats} statistics per network but its request needs ${plan.statisticsSize}`, 'pass files written by `nnft mc --out`, unmodified');
   const f = buildDerived(req, plan.npoint!.offset);
   const g: GroupState = { groups: state.groups, stats: state.stats, counts: state.counts, partials: state.partials };
+  requireFinishable(g);
   const jk = jackknife(g, f);
   const R = req.report.length;
+  // finite values, and a zero standard error only where nothing varied (the scale: the largest moment magnitude)
+  const { total, n: nTot } = groupSums(g);
+  let scale = 0;
+  for (let s = plan.npoint!.offset; s < plan.statisticsSize; s++) scale = Math.max(scale, Math.abs(total[s]! / nTot));
+  const kinds = ['moment', 'cumulant', 'wick'] as const;
+  for (let k = 0; k < (req.wick ? 3 : 2); k++) {
+    for (let q = 0; q < R; q++) {
+      const i = k * R + q;
+      if (k === 2 && req.report[q]!.length % 2 === 1) continue;
+      checkEstimate(
+        { quantity: `${kinds[k]} of G(${req.report[q]!.length}) at points ${JSON.stringify(req.report[q]!.map((l) => req.labels[l]))}`, layer: req.layer, index: [], value: jk.value[i]!, stderr: jk.stderr[i]!, replicates: jk.replicates.map((r) => r[i]!), scale },
+        nTot,
+      );
+    }
+  }
   const entries: CorrelatorEntry[] = req.report.map((mon, q) => {
     const e: CorrelatorEntry = {
       points: mon.map((k) => req.labels[k]),

@@ -1,6 +1,6 @@
 /**
  * Per-layer estimators as smooth functions of the vector of means (the jackknife differentiates them
- * implicitly). All finite-width quantities are multiplied by n_{ℓ−1} (DESIGN §3), n_0 = input dimension.
+ * implicitly). All finite-width quantities are multiplied by n_{ℓ−1} (the PDLT normalisation), n_0 = input dimension.
  *
  * conditional (Rao–Blackwellised; valid for independent zero-mean rows of W⁽ˡ⁾, b⁽ˡ⁾):
  *   Ĝ_ab = C_b + (C_W/n_{ℓ−1}) Σ_j σ_{j;a}σ_{j;b} = E[z_{i;a} z_{i;b} | layer ℓ−1], and for i ≠ j
@@ -17,22 +17,23 @@
  *   V_(ab)(cd) = n_{ℓ−1}(E_{i≠j}[…] − E[S2_ab]E[S2_cd]); for n_ℓ = 1 only the symmetrised i = j form exists
  *   and V is reported for m = 1 only (V = n_{ℓ−1}(E[z⁴] − 3E[z²]²)/3).
  *   A, B, D, F likewise from the i ≠ j pair averages of Θ̂_ii Θ̂_jj, Θ̂_ij Θ̂_ij, Θ̂_ii z_j z_j, Θ̂_ij z_i z_j.
+ * dNTK statistics (always from the sampled networks, dntk-statistics.ts): P, Q, R, S, T, U = n_{ℓ−1} × the mean over
+ *   pairs i ≠ i′ of sampled neurons of dΘ̂_{ii′i′}z_i, dΘ̂_{iii′}z_{i′}, ddIΘ̂_{iii′i′}, ddIIΘ̂_{iii′i′}, ddIIΘ̂_{ii′ii′},
+ *   ddIIΘ̂_{ii′i′i} (docs/dntk.md).
  */
-import type { Plan } from './sampler.ts';
-import type { McQuantity } from './types.ts';
+import type { Plan } from './plan.ts';
+import { QUANTITIES, QUANTITY_NAMES, type SampledQuantity } from '../quantities.ts';
 
 export interface Slice {
   layer: number;
-  quantity: McQuantity;
+  quantity: SampledQuantity;
   offset: number;
-  rank: 2 | 4;
+  rank: number;
 }
-
-const RANK: Record<McQuantity, 2 | 4> = { K: 2, V4: 4, K1: 2, Theta: 2, Theta1: 2, A: 4, B: 4, D: 4, F: 4 };
 
 export function ensembleDerived(
   p: Plan,
-  quantities: readonly McQuantity[],
+  quantities: readonly SampledQuantity[],
   kinf: Float64Array[] | null,
   thinf: Float64Array[] | null,
 ): { f: (mean: Float64Array) => Float64Array; slices: Slice[]; size: number; zeroLayer1: boolean } {
@@ -41,12 +42,13 @@ export function ensembleDerived(
   const m4 = m2 * m2;
   const slices: Slice[] = [];
   let size = 0;
-  const order: McQuantity[] = ['K', 'V4', 'K1', 'Theta', 'Theta1', 'A', 'B', 'D', 'F'];
+  // registry order (src/quantities.ts), whatever the order requested
+  const inOrder = [...quantities].sort((x, y) => QUANTITY_NAMES.indexOf(x) - QUANTITY_NAMES.indexOf(y));
   for (let l = 0; l < p.L; l++) {
-    for (const q of order) {
-      if (!quantities.includes(q)) continue;
-      slices.push({ layer: l, quantity: q, offset: size, rank: RANK[q] });
-      size += RANK[q] === 2 ? m2 : m4;
+    for (const q of inOrder) {
+      const rank = QUANTITIES[q].rank;
+      slices.push({ layer: l, quantity: q, offset: size, rank });
+      size += m ** rank;
     }
   }
   // Layer 1 with fixed inputs and conditional estimators is deterministic: report the exact K⁽¹⁾, Θ⁽¹⁾ and
@@ -59,20 +61,20 @@ export function ensembleDerived(
       let dot = 0;
       for (let j = 0; j < p.n0; j++) dot += p.inputs![j * m + a] * p.inputs![j * m + b];
       K1exact[a * m + b] = p.cb[0] + (p.cw[0] / p.n0) * dot;
-      T1exact[a * m + b] = p.lb[0] + (p.lw[0] / p.n0) * dot;
+      T1exact[a * m + b] = p.lambdaB[0] + (p.lambdaW[0] / p.n0) * dot;
     }
   }
   const f = (mu: Float64Array): Float64Array => {
     const out = new Float64Array(size);
     for (const sl of slices) {
       const l = sl.layer;
-      const lay = p.layout[l];
+      const lay = p.offsets[l];
       const nP = l === 0 ? p.n0 : p.widths[l - 1];
       const n = p.widths[l];
       const o = sl.offset;
       const cond = p.estimator === 'conditional';
-      const Kof = (q: number) => (cond ? mu[lay.G + q] : mu[lay.S2 + q]);
-      const Tof = (q: number) => (cond ? mu[lay.h + q] : mu[lay.th + q]);
+      const Kof = (q: number) => (cond ? mu[lay.condKernel + q] : mu[lay.zz + q]);
+      const Tof = (q: number) => (cond ? mu[lay.condNtk + q] : mu[lay.ntkDiag + q]);
       switch (sl.quantity) {
         case 'K':
           for (let q = 0; q < m2; q++) out[o + q] = Kof(q);
@@ -89,29 +91,40 @@ export function ensembleDerived(
         case 'V4':
           for (let q = 0; q < m2; q++) for (let r = 0; r < m2; r++) {
             let v: number;
-            if (cond) v = mu[lay.GG + q * m2 + r] - mu[lay.G + q] * mu[lay.G + r];
-            else if (n > 1) v = (n * mu[lay.PP + q * m2 + r] - mu[lay.Q + q * m2 + r]) / (n - 1) - mu[lay.S2 + q] * mu[lay.S2 + r];
-            else if (m === 1) v = (mu[lay.Q] - 3 * mu[lay.S2] * mu[lay.S2]) / 3;
+            if (cond) v = mu[lay.condKernelPairs + q * m2 + r] - mu[lay.condKernel + q] * mu[lay.condKernel + r];
+            else if (n > 1) v = (n * mu[lay.zzPairs + q * m2 + r] - mu[lay.zzzz + q * m2 + r]) / (n - 1) - mu[lay.zz + q] * mu[lay.zz + r];
+            else if (m === 1) v = (mu[lay.zzzz] - 3 * mu[lay.zz] * mu[lay.zz]) / 3;
             else v = NaN;
             out[o + q * m2 + r] = nP * v;
           }
           break;
         case 'A':
           for (let q = 0; q < m2; q++) for (let r = 0; r < m2; r++) {
-            const v = cond ? mu[lay.hh + q * m2 + r] - mu[lay.h + q] * mu[lay.h + r] : n > 1 ? mu[lay.X + q * m2 + r] - mu[lay.th + q] * mu[lay.th + r] : NaN;
+            const v = cond ? mu[lay.condNtkPairs + q * m2 + r] - mu[lay.condNtk + q] * mu[lay.condNtk + r] : n > 1 ? mu[lay.ntkDiagPairs + q * m2 + r] - mu[lay.ntkDiag + q] * mu[lay.ntkDiag + r] : NaN;
             out[o + q * m2 + r] = nP * v;
           }
           break;
         case 'D':
           for (let q = 0; q < m2; q++) for (let r = 0; r < m2; r++) {
-            const v = cond ? mu[lay.hG + q * m2 + r] - mu[lay.h + q] * mu[lay.G + r] : n > 1 ? mu[lay.Zd + q * m2 + r] - mu[lay.th + q] * mu[lay.S2 + r] : NaN;
+            const v = cond ? mu[lay.condNtkKernel + q * m2 + r] - mu[lay.condNtk + q] * mu[lay.condKernel + r] : n > 1 ? mu[lay.ntkDiagZZ + q * m2 + r] - mu[lay.ntkDiag + q] * mu[lay.zz + r] : NaN;
             out[o + q * m2 + r] = nP * v;
           }
           break;
+        case 'P':
+        case 'Q':
+        case 'R':
+        case 'S':
+        case 'T':
+        case 'U': {
+          // dntk-statistics.ts: plain means over neuron pairs of the exact per-network values, times n_{ℓ−1}
+          const src = lay.dntk + p.dntk!.blocks.indexOf(sl.quantity) * m2 * m2;
+          for (let q = 0; q < m2 * m2; q++) out[o + q] = nP * mu[src + q];
+          break;
+        }
         case 'B':
         case 'F': {
           // stored index [a][b][c][d] (NTK pair ab, second pair / z slots cd) → reported [a][c][b][d]
-          const src = sl.quantity === 'B' ? (cond ? lay.Bc : lay.Y) : cond ? lay.Fc : lay.Zf;
+          const src = sl.quantity === 'B' ? (cond ? lay.condNtkFrobenius : lay.ntkOffDiagPairs) : cond ? lay.condNtkZZ : lay.ntkOffDiagZZ;
           for (let a = 0; a < m; a++) for (let b = 0; b < m; b++) for (let c = 0; c < m; c++) for (let d = 0; d < m; d++) {
             const v = !cond && n <= 1 ? NaN : mu[src + ((a * m + b) * m + c) * m + d];
             out[o + ((a * m + c) * m + b) * m + d] = nP * v;
@@ -121,7 +134,7 @@ export function ensembleDerived(
       }
       if (l === 0 && zeroLayer1) {
         const exact = sl.quantity === 'K' ? K1exact : sl.quantity === 'Theta' ? T1exact : null;
-        for (let q = 0; q < (sl.rank === 2 ? m2 : m4); q++) out[o + q] = exact ? exact[q] : 0;
+        for (let q = 0; q < m ** sl.rank; q++) out[o + q] = exact ? exact[q] : 0;
       }
     }
     return out;

@@ -2,13 +2,17 @@
  * The block/group engine: runs networks [0, nets) in fixed blocks, accumulates exact group sums, optionally
  * on worker threads and for one shard only. Results depend only on (spec, nets, seed, groups, blockSize).
  */
-import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import { NnftInputError } from '../errors.ts';
+import { NnftInputError, NnftNumericalError, NnftResourceError } from '../errors.ts';
+import { availableCores } from '../resources.ts';
 import { addBlock, mergeGroupState, newGroupState, type GroupState } from './accum.ts';
-import { NetStream } from './rng.ts';
-import { buildPlan, makeBuffers, simulateNetwork, type NpointRequest, type Plan } from './sampler.ts';
+import { firstNonFinite, throwNonFinite } from './guard.ts';
+import { NetStream } from '../rng/index.ts';
+import { buildPlan, type NpointRequest, type Plan } from './plan.ts';
+import { makeBuffers } from './buffers.ts';
+import { simulateNetwork } from './simulate.ts';
+import { dntkCost } from './dntk-statistics.ts';
 import type { EnsembleSpec } from './types.ts';
 
 export interface RunLayout {
@@ -58,20 +62,35 @@ export function netsIn(lay: RunLayout, b0: number, b1: number): number {
   return Math.max(0, Math.min(lay.nets, b1 * lay.blockSize) - Math.min(lay.nets, b0 * lay.blockSize));
 }
 
-/** Run blocks [b0, b1) on this thread. */
-export function runBlocks(plan: Plan, lay: RunLayout, b0: number, b1: number, progress?: (nets: number) => void): GroupState {
-  const state = newGroupState(lay.groups, plan.S);
+/** The activation's name for messages. */
+export function activationName(spec: EnsembleSpec): string {
+  const a = spec.activation as unknown;
+  return typeof a === 'string' ? a : a && typeof a === 'object' && 'name' in a ? String((a as { name: unknown }).name) : String(a);
+}
+
+/**
+ * Run blocks [b0, b1) on this thread. Every network's statistics are checked as they are accumulated: the first
+ * NaN or ±Infinity stops the run (NnftNumericalError naming the layer, the input and the likely cause).
+ */
+export function runBlocks(plan: Plan, lay: RunLayout, b0: number, b1: number, progress?: (nets: number) => void, spec?: EnsembleSpec): GroupState {
+  const state = newGroupState(lay.groups, plan.statisticsSize);
   const buf = makeBuffers(plan);
   const rng = new NetStream(lay.seed);
-  const one = new Float64Array(plan.S);
-  const sums = new Float64Array(plan.S);
+  const one = new Float64Array(plan.statisticsSize);
+  const sums = new Float64Array(plan.statisticsSize);
   for (let b = b0; b < b1; b++) {
     const start = b * lay.blockSize;
     const end = Math.min(lay.nets, start + lay.blockSize);
     sums.fill(0);
     for (let net = start; net < end; net++) {
       simulateNetwork(plan, buf, rng, net, one);
-      for (let s = 0; s < plan.S; s++) sums[s] += one[s];
+      let finite = 0;
+      for (let s = 0; s < plan.statisticsSize; s++) {
+        const x = one[s]!;
+        finite += x - x; // NaN as soon as one x is NaN or ±Infinity
+        sums[s] = sums[s]! + x;
+      }
+      if (finite !== 0) throwNonFinite({ plan, activation: spec ? activationName(spec) : 'σ' }, one, firstNonFinite(one, plan.statisticsSize), net);
     }
     addBlock(state, b % lay.groups, sums, end - start);
     progress?.(end - start);
@@ -103,20 +122,29 @@ export function serialisableSpec(spec: EnsembleSpec): EnsembleSpec {
 }
 
 export function defaultWorkers(plan: Plan, lay: RunLayout): number {
-  const nets = netsIn(lay, lay.b0, lay.b1);
+  return networkCost(plan) * netsIn(lay, lay.b0, lay.b1) > 2e10 ? availableCores() : 1;
+}
+
+/**
+ * Work per network in units of ≈ 1 ns on one core (calibrated on the hand-written kernels of sampler.ts): the
+ * kernels Ĝ (n_{ℓ−1} m² per layer), sampled layers (n m on the fast path, n n_{ℓ−1} m with weights), the
+ * empirical NTK (n n_{ℓ−1}² m² per layer) and the statistics vector.
+ */
+export function networkCost(plan: Plan): number {
   const m = plan.m;
-  let cost = plan.S * 2;
+  let cost = plan.statisticsSize * 2;
   for (let l = 0; l < plan.L; l++) {
-    const n = plan.widths[l];
-    const nPrev = l === 0 ? plan.n0 : plan.widths[l - 1];
+    const n = plan.widths[l]!;
+    const nPrev = l === 0 ? plan.n0 : plan.widths[l - 1]!;
     cost += nPrev * m * m; // Ĝ
-    if (plan.needZ[l] || plan.needTheta[l]) cost += plan.layerFast[l] ? n * m * 30 : n * nPrev * (m + 15);
-    if (plan.needTheta[l] && l > 1) cost += 1.5 * n * nPrev * nPrev * m * m;
-    if (plan.ntk && l > 1) cost += nPrev * nPrev * m * m * m * m;
+    if (plan.sampleZ[l] || plan.sampleNtk[l]) cost += plan.conditionalLayer[l] ? n * m * 30 : n * nPrev * (m + 15);
+    if (plan.sampleNtk[l] && l > 1) cost += 1.5 * n * nPrev * nPrev * m * m;
+    if (plan.ntkStatistics && l > 1) cost += nPrev * nPrev * m * m * m * m;
   }
+  cost += dntkCost(plan);
   // ≈ 1 ns per unit on one core. A worker pays a start-up of seconds (tsx + the activation registry, which
-  // loads mathjs), so use all cores only above ≈ 20 s of single-thread work.
-  return nets * cost > 2e10 ? availableParallelism() : 1;
+  // loads mathjs), so defaultWorkers uses all cores only above ≈ 20 s of single-thread work.
+  return cost;
 }
 
 /** Run this layout's blocks with `workers` threads (1: inline). Exact merge, so the count never changes results. */
@@ -136,7 +164,7 @@ export async function runAll(
   };
   const nb = lay.b1 - lay.b0;
   workers = Math.max(1, Math.min(workers, nb));
-  if (workers === 1 || workerEntry === null) return runBlocks(plan, lay, lay.b0, lay.b1, tick);
+  if (workers === 1 || workerEntry === null) return runBlocks(plan, lay, lay.b0, lay.b1, tick, spec);
   const sspec = serialisableSpec(spec);
   const jobs: Promise<GroupState>[] = [];
   for (let w = 0; w < workers; w++) {
@@ -146,10 +174,10 @@ export async function runAll(
     jobs.push(
       new Promise<GroupState>((resolve, reject) => {
         const worker = new Worker(workerEntry, { workerData: job });
-        worker.on('message', (msg: { progress?: number; state?: GroupState; error?: string }) => {
+        worker.on('message', (msg: WorkerMessage) => {
           if (msg.progress !== undefined) tick(msg.progress);
           if (msg.state) resolve(msg.state);
-          if (msg.error) reject(new Error(msg.error));
+          if (msg.error) reject(errorFromWorker(msg.error));
         });
         worker.on('error', reject);
         worker.on('exit', (code) => {
@@ -159,7 +187,7 @@ export async function runAll(
     );
   }
   const states = await Promise.all(jobs);
-  const state = newGroupState(lay.groups, plan.S);
+  const state = newGroupState(lay.groups, plan.statisticsSize);
   for (const s of states) mergeGroupState(state, s);
   return state;
 }
@@ -168,5 +196,42 @@ export async function runAll(
 export function workerRun(job: WorkerJob, progress: (k: number) => void): GroupState {
   const plan = buildPlan(job.spec, job.npoint);
   const lay = runLayout(job.spec);
-  return runBlocks(plan, lay, job.b0, job.b1, progress);
+  return runBlocks(plan, lay, job.b0, job.b1, progress, job.spec);
+}
+
+/** An error crossing the worker boundary: the user-facing classes keep their class and fields. */
+export type WorkerError =
+  | { kind: 'numerical'; what: string; reason: string; fix: string; location: { layer?: number; quantity?: string; argument?: string } }
+  | { kind: 'resource'; what: string; estimate: string; budget: string; fix: string }
+  | { kind: 'input'; message: string }
+  | { kind: 'internal'; message: string };
+
+export interface WorkerMessage {
+  progress?: number;
+  state?: GroupState;
+  error?: WorkerError;
+}
+
+export function errorToWorker(e: unknown): WorkerError {
+  if (e instanceof NnftNumericalError) return { kind: 'numerical', what: e.what, reason: e.reason, fix: e.fix, location: e.location };
+  if (e instanceof NnftResourceError) return { kind: 'resource', what: e.what, estimate: e.estimate, budget: e.budget, fix: e.fix };
+  if (e instanceof NnftInputError) return { kind: 'input', message: e.message };
+  return { kind: 'internal', message: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
+}
+
+export function errorFromWorker(w: WorkerError): Error {
+  switch (w.kind) {
+    case 'numerical':
+      return new NnftNumericalError(w.what, w.reason, w.fix, w.location);
+    case 'resource':
+      return new NnftResourceError(w.what, w.estimate, w.budget, w.fix);
+    case 'input': {
+      // the message is already complete ("invalid ARG: problem — fix"); keep it verbatim
+      const e = new NnftInputError('', '');
+      e.message = w.message;
+      return e;
+    }
+    default:
+      return new Error(w.message);
+  }
 }

@@ -1,6 +1,6 @@
 /** Worker-thread entry: runs a block range and posts the exact group sums back (see run.ts). */
 import { parentPort, workerData } from 'node:worker_threads';
-import { workerRun, type WorkerJob } from './run.ts';
+import { errorToWorker, workerRun, type WorkerJob } from './run.ts';
 
 const job = workerData as WorkerJob;
 try {
@@ -18,5 +18,5 @@ try {
   if (pending) parentPort!.postMessage({ progress: pending });
   parentPort!.postMessage({ state });
 } catch (e) {
-  parentPort!.postMessage({ error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
+  parentPort!.postMessage({ error: errorToWorker(e) });
 }

@@ -3,7 +3,8 @@
  * or a file, with back-pressure, and produce exactly the text JSON.stringify would. Results that would exceed
  * JSON_LIMIT_BYTES are refused before anything is computed, pointing to the NumPy format.
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { temporaryPath } from './npy.ts';
 import { NnftResourceError } from '../errors.ts';
 import { formatBytes } from '../resources.ts';
 
@@ -22,11 +23,15 @@ export function requireJsonSize(what: string, numbers: number, fix = 'write NumP
   if (bytes > JSON_LIMIT_BYTES) throw new NnftResourceError(`${what} as JSON`, `~${formatBytes(bytes)} of text`, `${formatBytes(JSON_LIMIT_BYTES)} (the JSON output limit)`, fix);
 }
 
-/** A text destination: stdout (with back-pressure) or a file (synchronous writes). */
+/**
+ * A text destination: stdout (with back-pressure) or a file (synchronous writes to a temporary name beside it,
+ * renamed by end(), so an interrupted run leaves no half-written result).
+ */
 export class TextSink {
   private fd = -1;
   private buffer: string[] = [];
   private size = 0;
+  private path: string | null = null;
   private constructor(private readonly stream: NodeJS.WritableStream | null) {}
 
   static stdout(): TextSink {
@@ -34,7 +39,8 @@ export class TextSink {
   }
   static file(path: string): TextSink {
     const s = new TextSink(null);
-    s.fd = openSync(path, 'w');
+    s.path = path;
+    s.fd = openSync(temporaryPath(path), 'w');
     return s;
   }
 
@@ -64,7 +70,16 @@ export class TextSink {
     if (this.fd >= 0) {
       closeSync(this.fd);
       this.fd = -1;
+      renameSync(temporaryPath(this.path!), this.path!);
     }
+  }
+
+  /** Abandon a file destination after an error (its temporary file is removed). */
+  abort(): void {
+    if (this.fd < 0) return;
+    closeSync(this.fd);
+    this.fd = -1;
+    rmSync(temporaryPath(this.path!), { force: true });
   }
 }
 

@@ -3,21 +3,23 @@
  * table, JSON (streamed) or NumPy files DIR/<Quantity>_<layer>.mean.npy and .stderr.npy (float64, C order, the
  * JSON's index order) with DIR/inputs.npy and DIR/meta.json. Everything is checked before sampling starts.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { NnftInputError } from '../errors.ts';
 import type { ArchitectureSpec } from '../spec.ts';
 import type { McLayerResult, McResult } from '../montecarlo/types.ts';
 import type { McState } from '../montecarlo/index.ts';
-import type { QuantityName } from '../../recursions/types.ts';
+import { isSampled, QUANTITY_NAMES, resolveQuantity, type SampledQuantity } from '../quantities.ts';
+import { requireWritableFile, writeFileAtomic } from '../cli/output.ts';
 import { requireJsonSize, TextSink, writeJsonValue } from './json.ts';
 import { writeMeta, type NpyFileEntry } from './meta.ts';
 import { npyFileBytes, writeNpy, writeNpyNested } from './npy.ts';
-import { parseOutputOptions, type OutputChoice } from './options.ts';
-import { checkOutputFile, requireDiskSpace } from './paths.ts';
-import { INDEX_ORDER, quantityShape } from './recursions.ts';
+import { parseOutputOptions, type OutputChoice, type RawOutputOptions } from './options.ts';
+import { requireDiskSpace } from './paths.ts';
+import { indexOrder, quantityShape } from './recursions.ts';
 
-const MC_NAMES: readonly QuantityName[] = ['K', 'V4', 'K1', 'Theta', 'Theta1', 'A', 'B', 'D', 'F'];
+/** The quantities the sampler estimates, in the registry's order. */
+const MC_NAMES: readonly SampledQuantity[] = QUANTITY_NAMES.filter(isSampled);
 
 export interface McOutputPlan {
   output: OutputChoice;
@@ -27,10 +29,16 @@ export interface McOutputPlan {
   arch: ArchitectureSpec;
 }
 
+/** The options of `nnft mc` that decide where its result goes. */
+export interface McOutputOptions extends RawOutputOptions {
+  state?: string;
+  quantities?: string;
+}
+
 /** Parse and check --state and the output options (before any sampling). */
-export function planMcOutput(opts: Record<string, unknown>, arch: ArchitectureSpec, npoint: boolean): McOutputPlan {
+export function planMcOutput(opts: McOutputOptions, arch: ArchitectureSpec, npoint: boolean): McOutputPlan {
   const stateRaw = typeof opts.state === 'string' ? opts.state : undefined;
-  const state = stateRaw !== undefined ? checkOutputFile('--state', stateRaw) : undefined;
+  const state = stateRaw !== undefined ? requireWritableFile('--state', stateRaw) : undefined;
   const L = arch.widths.length;
   if (npoint) {
     if (opts.format !== undefined && String(opts.format).toLowerCase() === 'npy') {
@@ -41,7 +49,8 @@ export function planMcOutput(opts: Record<string, unknown>, arch: ArchitectureSp
   const output = parseOutputOptions(opts, L, { option: '--state', path: stateRaw });
   if (!npoint) {
     const m = arch.inputs.length;
-    const qs = String(opts.quantities ?? 'K,V4').split(',').map((s) => s.trim()).filter((s) => MC_NAMES.includes(s as QuantityName)) as QuantityName[];
+    // unknown names are refused later by the quantity parser; here only the size of the known ones matters
+    const qs = [...new Set(String(opts.quantities ?? 'K,V4').split(',').map((s) => resolveQuantity(s)).filter((q): q is SampledQuantity => q !== undefined && isSampled(q)))];
     const perLayer = qs.reduce((s, q) => s + quantityShape(q, m).reduce((a, b) => a * b, 1), 0);
     const n = output.layers.length;
     if (output.format === 'json') requireJsonSize(`the means and standard errors of ${qs.join(', ')} for ${m} inputs over ${n} layer${n > 1 ? 's' : ''}`, 2 * perLayer * n);
@@ -57,7 +66,7 @@ export function planMcOutput(opts: Record<string, unknown>, arch: ArchitectureSp
 export async function writeMcOutput(
   plan: McOutputPlan, state: McState, finish: (s: McState) => Promise<unknown>, formatResult: (res: never) => string,
 ): Promise<void> {
-  if (plan.state) writeFileSync(plan.state, JSON.stringify(state));
+  if (plan.state) writeFileAtomic('--state', plan.state, JSON.stringify(state));
   const { output } = plan;
   if (output.quiet && output.out === undefined) return;
   const res = (await finish(state)) as McResult | Record<string, unknown>;
@@ -69,9 +78,14 @@ export async function writeMcOutput(
     return;
   }
   const sink = output.out ? TextSink.file(output.out) : TextSink.stdout();
-  if (output.format === 'json') await writeJsonValue(sink, shown);
-  else await sink.write(formatResult(shown as never));
-  await sink.write('\n');
+  try {
+    if (output.format === 'json') await writeJsonValue(sink, shown);
+    else await sink.write(formatResult(shown as never));
+    await sink.write('\n');
+  } catch (e) {
+    sink.abort();
+    throw e;
+  }
   await sink.end();
 }
 
@@ -79,12 +93,13 @@ function writeMcNpy(plan: McOutputPlan, res: McResult): void {
   const dir = plan.output.out!;
   const m = plan.arch.inputs.length;
   const n0 = plan.arch.inputs[0]?.length ?? 0;
+  mkdirSync(dir, { recursive: true });
   writeNpy(join(dir, 'inputs.npy'), [m, n0], Float64Array.from(plan.arch.inputs.flat()));
   const files: NpyFileEntry[] = [];
-  const present = new Set<QuantityName>();
+  const present = new Set<SampledQuantity>();
   for (const l of res.layers) {
     for (const q of MC_NAMES) {
-      const e = (l as McLayerResult)[q];
+      const e = (l as McLayerResult)[q] as { mean: unknown; stderr: unknown } | undefined;
       if (!e) continue;
       present.add(q);
       for (const stat of ['mean', 'stderr'] as const) {
@@ -101,7 +116,7 @@ function writeMcNpy(plan: McOutputPlan, res: McResult): void {
     inputs: { count: m, dimension: n0, file: 'inputs.npy', order: 'index a of every array is input a, in the order given (row a of inputs.npy)' },
     layers: plan.output.layers,
     normalisation: 'PDLT: finite-width quantities (V4, K1, Theta1, A, B, D, F) multiplied by n_{ℓ−1}, as the recursions report them',
-    indexOrder: Object.fromEntries([...present].map((q) => [q, INDEX_ORDER[q]])),
+    indexOrder: Object.fromEntries([...present].map((q) => [q, indexOrder(q)])),
     statistics: 'mean: the sample mean over networks; stderr: its jackknife standard error (same shape)',
     files,
     sampling: res.meta,

@@ -2,8 +2,9 @@
  * meta.json beside NumPy output files: what was computed (the spec), in which index order (the inputs' order and
  * each file's shape), to which tolerance, how long it took, and by which nnft version.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../cli/output.ts';
 
 let version: string | undefined;
 
@@ -32,5 +33,5 @@ export interface NpyFileEntry {
 }
 
 export function writeMeta(dir: string, meta: Record<string, unknown>): void {
-  writeFileSync(join(dir, 'meta.json'), JSON.stringify({ nnftVersion: nnftVersion(), ...meta }, null, 2) + '\n');
+  writeFileAtomic('--out', join(dir, 'meta.json'), JSON.stringify({ nnftVersion: nnftVersion(), ...meta }, null, 2) + '\n');
 }

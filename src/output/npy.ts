@@ -4,10 +4,12 @@
  * {'descr': '<f8', 'fortran_order': False, 'shape': (…), } padded with spaces and ended by '\n' so that the data
  * starts at a multiple of 64 bytes, then the float64 values little-endian in C (row-major) order.
  *
- * Arrays are streamed to disk in bounded chunks: a Float64Array is written through views of its own buffer (no
+ * Each file is written under a temporary name beside it and renamed when complete, so an interrupted run never
+ * leaves a truncated .npy under the final name. Arrays are streamed to disk in bounded chunks: a Float64Array is written through views of its own buffer (no
  * second copy on little-endian machines; byte-swapped 1 MB chunks otherwise), nested number arrays row by row.
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { endianness } from 'node:os';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
@@ -48,11 +50,13 @@ export class NpyWriter {
   private written = 0;
   private readonly count: number;
   private swap: Float64Array | null = null;
+  private readonly tmp: string;
 
   constructor(readonly path: string, readonly shape: readonly number[]) {
     this.count = shape.reduce((a, b) => a * b, 1);
     const header = npyHeader(shape);
-    this.fd = openSync(path, 'w');
+    this.tmp = temporaryPath(path);
+    this.fd = openSync(this.tmp, 'w');
     writeAll(this.fd, header);
   }
 
@@ -95,13 +99,29 @@ export class NpyWriter {
     flush();
   }
 
-  /** Close the file; throws if fewer values than the shape holds were written. */
+  /** Close the file and give it its name; throws (and removes it) if fewer values than the shape holds were written. */
   close(): void {
     if (this.fd < 0) return;
     closeSync(this.fd);
     this.fd = -1;
-    if (this.written !== this.count) throw new Error(`NpyWriter: wrote ${this.written} of ${this.count} values to ${this.path}`);
+    if (this.written !== this.count) {
+      rmSync(this.tmp, { force: true });
+      throw new Error(`NpyWriter: wrote ${this.written} of ${this.count} values to ${this.path}`);
+    }
+    renameSync(this.tmp, this.path);
   }
+
+  /** Abandon the file (after an error): the temporary file is removed, nothing appears under the final name. */
+  abort(): void {
+    if (this.fd >= 0) closeSync(this.fd);
+    this.fd = -1;
+    rmSync(this.tmp, { force: true });
+  }
+}
+
+/** A hidden temporary name beside `path` (same directory, so the final rename is atomic). */
+export function temporaryPath(path: string): string {
+  return join(dirname(path), `.${basename(path)}.tmp-${process.pid}`);
 }
 
 function writeAll(fd: number, bytes: Uint8Array): void {
@@ -114,9 +134,11 @@ export function writeNpy(path: string, shape: readonly number[], values: Float64
   const w = new NpyWriter(path, shape);
   try {
     w.write(values);
-  } finally {
-    w.close();
+  } catch (e) {
+    w.abort();
+    throw e;
   }
+  w.close();
 }
 
 /** Write a nested number array (e.g. K[a][b] or V4[a][b][c][d]) as one .npy file of the given shape. */
@@ -124,7 +146,9 @@ export function writeNpyNested(path: string, shape: readonly number[], nested: u
   const w = new NpyWriter(path, shape);
   try {
     w.writeNested(nested);
-  } finally {
-    w.close();
+  } catch (e) {
+    w.abort();
+    throw e;
   }
+  w.close();
 }

@@ -7,7 +7,7 @@
  *   --quiet                   nothing on stdout and no progress bar (needs somewhere to write: --out, or mc's --state)
  */
 import { NnftInputError } from '../errors.ts';
-import { checkOutputDir, checkOutputFile } from './paths.ts';
+import { requireWritableDir, requireWritableFile } from '../cli/output.ts';
 
 export type OutputFormat = 'table' | 'json' | 'npy';
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ['table', 'json', 'npy'];
@@ -46,7 +46,8 @@ export function parseLayerSelection(s: string, L: number, option = '--layers'): 
 
 /**
  * Parse and check the output options for a network of L layers. `otherSink` names another option that writes
- * somewhere (mc's --state), which makes --quiet meaningful without --out. Creates the --out directory for npy.
+ * somewhere (mc's --state), which makes --quiet meaningful without --out. The --out directory for npy is
+ * checked here and created when the files are written.
  */
 export function parseOutputOptions(raw: RawOutputOptions, L: number, otherSink?: { option: string; path: string | undefined }): OutputChoice {
   const fmtRaw = raw.format === undefined ? undefined : String(raw.format).trim().toLowerCase();
@@ -75,7 +76,14 @@ export function parseOutputOptions(raw: RawOutputOptions, L: number, otherSink?:
     if (otherSink?.path !== undefined && otherSink.path === outRaw) {
       throw new NnftInputError('--out', `is the same file as ${otherSink.option} (${outRaw})`, 'write the result and the state to different files');
     }
-    out = format === 'npy' ? checkOutputDir('--out', outRaw) : checkOutputFile('--out', outRaw);
+    out = format === 'npy' ? requireWritableDir('--out', outRaw) : requireWritableFile('--out', outRaw);
   }
   return { format, out, layers, quiet };
+}
+
+/** The output options are not wired to the group-convolutional solver: refuse them rather than ignore them. */
+export function refuseOutputOptions(opts: { format?: string; out?: string; layers?: string; quiet?: boolean }, what: string): void {
+  for (const [key, flag] of [['format', '--format'], ['out', '--out'], ['layers', '--layers'], ['quiet', '--quiet']] as const) {
+    if (opts[key] !== undefined) throw new NnftInputError(flag, `is not available for ${what}`, `drop ${flag} (the result is printed as a table, or JSON with --json)`);
+  }
 }

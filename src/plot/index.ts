@@ -14,7 +14,10 @@
  *   await writePlot('out/plot.svg', spec);   // renders and writes atomically
  *
  * Series kinds: 'points' (markers with ±err error bars), 'line' (a theory line; `dash: true` for dashed),
- * 'band' (a shaded area from y − err to y + err, with its centre line). Every series appears in one legend.
+ * 'band' (a shaded area from y − err to y + err, with its centre line). Every series appears in one legend,
+ * drawn as it is plotted: a solid or dashed stroke for lines, a filled circle for points, a shaded square for
+ * bands. Axes whose values are all integers (or marked `integer: true`) get integer ticks; linear axes are
+ * padded so that end points and their error bars are drawn whole.
  */
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -42,6 +45,8 @@ export interface PlotAxis {
   log?: boolean;
   /** explicit [min, max] domain */
   domain?: [number, number];
+  /** integer ticks only (e.g. a layer index ℓ); detected automatically when every value is an integer */
+  integer?: boolean;
 }
 
 export interface LinePlotSpec {
@@ -82,11 +87,48 @@ function validate(spec: LinePlotSpec): void {
   }
 }
 
+/** A vega expression choosing per legend entry (datum.value = the series name): `pick(series index)`. */
+function perEntry(series: readonly PlotSeries[], pick: (s: PlotSeries, i: number) => string): { signal: string } {
+  let expr = pick(series[series.length - 1] as PlotSeries, series.length - 1);
+  for (let i = series.length - 2; i >= 0; i--) {
+    const s = series[i] as PlotSeries;
+    expr = `datum.value === ${JSON.stringify(s.name)} ? ${pick(s, i)} : (${expr})`;
+  }
+  return { signal: expr };
+}
+
+/**
+ * The legend: each entry drawn like its series — a horizontal stroke (dashed for `dash: true`) for a line, a
+ * filled circle for points, a shaded square for a band.
+ */
+function legendOf(series: readonly PlotSeries[], colors: readonly string[]): Record<string, unknown> {
+  const col = (i: number): string => JSON.stringify(colors[i] ?? '#000');
+  return {
+    orient: 'right',
+    labelLimit: 400,
+    labelOffset: 8,
+    encode: {
+      symbols: {
+        update: {
+          size: perEntry(series, (s) => (s.kind === 'line' ? '220' : s.kind === 'points' ? '60' : '120')),
+          shape: perEntry(series, (s) => (s.kind === 'line' ? '"stroke"' : s.kind === 'points' ? '"circle"' : '"square"')),
+          strokeDash: perEntry(series, (s) => (s.kind === 'line' && s.dash ? '[6, 4]' : '[]')),
+          strokeWidth: perEntry(series, (s) => (s.kind === 'line' ? '2' : '1')),
+          stroke: perEntry(series, (_s, i) => col(i)),
+          fill: perEntry(series, (s, i) => (s.kind === 'line' ? '"transparent"' : col(i))),
+          fillOpacity: perEntry(series, (s) => (s.kind === 'band' ? '0.35' : '1')),
+          opacity: { value: 1 },
+        },
+      },
+    },
+  };
+}
+
 /** The vega-lite spec of a line/error-bar plot (exposed for callers who want to tweak it). */
 export function lineErrorVegaLite(spec: LinePlotSpec): Record<string, unknown> {
   validate(spec);
   const names = spec.series.map((s) => s.name);
-  const colors = spec.series.map((s, i) => s.color ?? PALETTE[i % PALETTE.length]);
+  const colors = spec.series.map((s, i) => s.color ?? PALETTE[i % PALETTE.length] ?? '#000');
   // On a log axis, lower error whiskers (and band edges) that reach ≤ 0 are clipped just above the smallest positive value.
   let floorY = Infinity;
   if (spec.y.log) {
@@ -101,18 +143,28 @@ export function lineErrorVegaLite(spec: LinePlotSpec): Record<string, unknown> {
         const lo = spec.y.log ? Math.max(p.y - e, floorY) : p.y - e;
         return { series: s.name, x: p.x, y: p.y, lo, hi: p.y + e };
       });
-  const xScale: Record<string, unknown> = spec.x.log ? { type: 'log', nice: false } : { type: 'linear', zero: false };
-  const yScale: Record<string, unknown> = spec.y.log ? { type: 'log' } : { type: 'linear', zero: false };
+  const xs = spec.series.flatMap((s) => s.points.map((p) => p.x)).filter((v) => !spec.x.log || v > 0);
+  const ys = spec.series.flatMap((s) => s.points.flatMap((p) => [p.y - (p.err ?? 0), p.y + (p.err ?? 0)])).filter((v) => !spec.y.log || v > 0);
+  const xScale: Record<string, unknown> = spec.x.log ? { type: 'log', nice: false } : { type: 'linear', zero: false, nice: false };
+  // padding (pixels) keeps markers and error bars at the ends of a linear y axis inside the plot
+  const yScale: Record<string, unknown> = spec.y.log ? { type: 'log' } : { type: 'linear', zero: false, nice: false, padding: 8 };
   if (spec.x.domain) xScale.domain = spec.x.domain;
-  else if (spec.x.log) {
-    // pad a log x axis by ~12% each side so edge markers are not clipped
-    const xs = spec.series.flatMap((s) => s.points.map((p) => p.x)).filter((v) => v > 0);
-    if (xs.length) xScale.domain = [Math.min(...xs) / 1.12, Math.max(...xs) * 1.12];
+  else if (xs.length) {
+    // pad the x axis so edge markers are not clipped: ~12% each side on a log axis, 4% of the range on a linear one
+    const lo = Math.min(...xs);
+    const hi = Math.max(...xs);
+    const pad = hi > lo ? 0.04 * (hi - lo) : Math.max(0.5, Math.abs(lo) * 0.1);
+    xScale.domain = spec.x.log ? [lo / 1.12, hi * 1.12] : [lo - pad, hi + pad];
   }
   if (spec.y.domain) yScale.domain = spec.y.domain;
-  const color = { field: 'series', type: 'nominal', title: null, scale: { domain: names, range: colors }, legend: { orient: 'right', labelLimit: 400, symbolType: 'square', symbolOpacity: 1, symbolFillOpacity: 1, symbolSize: 120 } };
-  const X = { field: 'x', type: 'quantitative', title: spec.x.label, scale: xScale, axis: { grid: true } };
-  const Y = { field: 'y', type: 'quantitative', title: spec.y.label, scale: yScale, axis: { grid: true } };
+  const integerAxis = (axis: PlotAxis, values: number[]): boolean => !axis.log && (axis.integer === true || (values.length > 0 && values.every(Number.isInteger)));
+  const xAxis: Record<string, unknown> = { grid: true };
+  if (integerAxis(spec.x, xs)) Object.assign(xAxis, { tickMinStep: 1, format: 'd' });
+  const yAxis: Record<string, unknown> = { grid: true };
+  if (integerAxis(spec.y, spec.series.flatMap((s) => s.points.map((p) => p.y)))) Object.assign(yAxis, { tickMinStep: 1, format: 'd' });
+  const color = { field: 'series', type: 'nominal', title: null, scale: { domain: names, range: colors }, legend: legendOf(spec.series, colors) };
+  const X = { field: 'x', type: 'quantitative', title: spec.x.label, scale: xScale, axis: xAxis };
+  const Y = { field: 'y', type: 'quantitative', title: spec.y.label, scale: yScale, axis: yAxis };
   const layers: Record<string, unknown>[] = [];
   // bands first (underneath), then lines, then points with error bars on top
   for (const s of spec.series.filter((t) => t.kind === 'band')) {
@@ -161,7 +213,7 @@ export function gridVegaLite(spec: GridPlotSpec): Record<string, unknown> {
     delete v.background;
     return v;
   });
-  const first = lineErrorVegaLite(spec.panels[0]);
+  const first = lineErrorVegaLite(spec.panels[0]!);
   return {
     $schema: first.$schema,
     title: spec.subtitle ? { text: spec.title, subtitle: spec.subtitle } : spec.title,

@@ -2,55 +2,16 @@
  * Canonical form of terms, so that equal terms collect and counts are exact.
  *
  * A term's canonical key is the lexicographically smallest string over (a) all namings of its dummy
- * indices d1, d2, … and (b) for each tensor, all index orders allowed by its slot symmetries (DESIGN §3):
- *   K, K⁻¹, K¹, Θ, Θ¹, δ   symmetric;
- *   V, A                   V_(ab)(cd) = V_(ba)(cd) = V_(ab)(dc) = V_(cd)(ab)   (8 orders);
- *   B_abcd                 = B_cdab = B_badc = B_dcba        (swap of the two Θ̂'s; joint (i,α) swaps);
- *   D_abcd                 = D_bacd = D_abdc                  (NTK slots a,b; z slots c,d);
- *   F_abcd                 = F_cdab                           (NTK a,c; z b,d).
+ * indices d1, d2, … and (b) for each tensor, all index orders allowed by its slot symmetries (tensors.ts,
+ * from the registry src/quantities.ts; e.g. V_(ab)(cd) = V_(ba)(cd) = V_(ab)(dc) = V_(cd)(ab), 8 orders).
  * Factors inside an expectation commute, and so do expectations and tensors.
  * External indices sort before dummies, in the declared order.
  */
 import { ONE, isZero, radd, type Rational } from './rational.ts';
-import type { Expression, GaussExpec, RandomFactor, Tensor, TensorName, Term, ParamName } from './expr.ts';
+import type { Expression, GaussExpec, RandomFactor, Tensor, Term, ParamName } from './expr.ts';
 import { PARAM_NAMES, validateExpression } from './expr.ts';
 import { reduceExpression, type ReduceMode } from './ibp.ts';
-
-function closeGroup(gens: number[][], n: number): number[][] {
-  const id = Array.from({ length: n }, (_, i) => i);
-  const seen = new Map<string, number[]>([[id.join(), id]]);
-  const queue = [id];
-  while (queue.length) {
-    const p = queue.pop()!;
-    for (const g of gens) {
-      const q = g.map((s) => p[s]);
-      const k = q.join();
-      if (!seen.has(k)) {
-        seen.set(k, q);
-        queue.push(q);
-      }
-    }
-  }
-  return [...seen.values()].sort((a, b) => (a.join() < b.join() ? -1 : 1));
-}
-
-const SYM2 = closeGroup([[1, 0]], 2);
-const SYM_V = closeGroup([[1, 0, 2, 3], [0, 1, 3, 2], [2, 3, 0, 1]], 4);
-
-/** Slot permutations p under which T[idx] = T[p.map(s => idx[s])]. */
-export const TENSOR_SYMMETRY: Readonly<Record<TensorName, readonly (readonly number[])[]>> = {
-  K: SYM2,
-  Kinv: SYM2,
-  K1: SYM2,
-  Theta: SYM2,
-  Theta1: SYM2,
-  delta: SYM2,
-  V: SYM_V,
-  A: SYM_V,
-  B: closeGroup([[2, 3, 0, 1], [1, 0, 3, 2]], 4),
-  D: closeGroup([[1, 0, 2, 3], [0, 1, 3, 2]], 4),
-  F: closeGroup([[2, 3, 0, 1]], 4),
-};
+import { tensorSymmetry, validateTensors } from './tensors.ts';
 
 function* permutations(n: number): Generator<number[]> {
   const a = Array.from({ length: n }, (_, i) => i);
@@ -90,7 +51,7 @@ function keyUnder(t: Term, nm: ReadonlyMap<string, string>, pk: string): string 
   const ts: string[] = [];
   for (const T of t.tensors) {
     let best = '';
-    for (const p of TENSOR_SYMMETRY[T.name]) {
+    for (const p of tensorSymmetry(T.name)) {
       let k = nm.get(T.idx[p[0]])!;
       for (let q = 1; q < p.length; q++) k += ',' + nm.get(T.idx[p[q]])!;
       if (best === '' || k < best) best = k;
@@ -114,7 +75,7 @@ function termUnder(t: Term, nm: ReadonlyMap<string, string>, display: ReadonlyMa
   const tensors = t.tensors.map((T) => {
     let best = '';
     let bestIdx: readonly string[] = T.idx;
-    for (const p of TENSOR_SYMMETRY[T.name]) {
+    for (const p of tensorSymmetry(T.name)) {
       const idx = p.map((s) => T.idx[s]);
       const k = idx.map((i) => nm.get(i)!).join(',');
       if (best === '' || k < best) {
@@ -160,7 +121,7 @@ function dummyDescriptors(t: Term, dummies: readonly string[], nmBlank: Readonly
   const occ = new Map<string, string[]>(dummies.map((d) => [d, []]));
   for (const T of t.tensors) {
     let best = '';
-    for (const p of TENSOR_SYMMETRY[T.name]) {
+    for (const p of tensorSymmetry(T.name)) {
       const k = p.map((s) => nmBlank.get(T.idx[s])!).join(',');
       if (best === '' || k < best) best = k;
     }
@@ -289,6 +250,7 @@ const signatures = new WeakMap<Expression, string[]>();
 /** Integration by parts to normal form (see ReduceMode), then canonical collection. */
 export function simplify(e: Expression, mode: ReduceMode = 'expanded'): Expression {
   validateExpression(e);
+  validateTensors(e);
   return collect(reduceExpression(e, mode));
 }
 

@@ -1,11 +1,11 @@
 /**
  * Compiler: a normal-form expression → generated JavaScript (new Function) implementing LayerEvaluator
- * (recursions/types.ts). The generated function
+ * (src/recursion-contract.ts). The generated function
  *  - loops over every assignment of the external indices over the m inputs, computing only the
  *    assignments that are smallest (row-major) in their orbit under the output tensor's symmetry group and
  *    copying the rest;
  *  - evaluates each term as coefficient × parameters × tensor entries × expectations. In the 'grouped'
- *    IBP form (DESIGN §4: ⟨∂δ1∂δ2 S_ab⟩ V_δ1δ2δ3δ4 …) a summed δ carried by a derivative runs only over the
+ *    IBP form (docs/equations.md: ⟨∂δ1∂δ2 S_ab⟩ V_δ1δ2δ3δ4 …) a summed δ carried by a derivative runs only over the
  *    distinct inputs of that expectation's σ product (only δ's the integrand depends on contribute; when
  *    α's coincide each distinct index counts once), and the derivatives at one input act on that input's
  *    whole product through ctx.expectGroups — well defined for ReLU where single product-rule terms
@@ -15,26 +15,21 @@
  * Finite-width input tensors missing from ctx.prev (layer 1: V4, K1, … vanish) count as zero; K and Θ
  * must be present when used.
  */
-import type { LayerEvaluator, RecursionContext } from '../../recursions/types.ts';
+import type { LayerEvaluator, RecursionContext } from '../recursion-contract.ts';
 import { NnftInputError } from '../errors.ts';
+import { QUANTITIES } from '../quantities.ts';
 import { rToNumber } from './rational.ts';
 import type { Expression, GaussExpec, TensorName } from './expr.ts';
 import { validateExpression } from './expr.ts';
 import { dummiesOf } from './canonical.ts';
+import { tensorQuantity, validateTensors } from './tensors.ts';
 
-const PREV_FIELD: Record<Exclude<TensorName, 'Kinv' | 'delta'>, string> = {
-  K: 'K',
-  Theta: 'Theta',
-  V: 'V4',
-  K1: 'K1',
-  Theta1: 'Theta1',
-  A: 'A',
-  B: 'B',
-  D: 'D',
-  F: 'F',
-};
-/** Tensors that are zero when absent (finite-width quantities vanish at layer 1). */
-const ZERO_IF_MISSING = new Set<TensorName>(['V', 'K1', 'Theta1', 'A', 'B', 'D', 'F']);
+/** The ctx.prev field a tensor symbol reads, and whether it counts as zero when absent (finite-width quantities). */
+function prevTensor(name: string): { field: string; zeroIfMissing: boolean } {
+  const q = tensorQuantity(name);
+  if (q === undefined) throw new NnftInputError('expression', `tensor ${name} is not a layer quantity`);
+  return { field: q, zeroIfMissing: QUANTITIES[q].finiteWidth };
+}
 
 const PARAM_CTX: Record<string, string> = { C_W: 'ctx.cw', C_b: 'ctx.cb', r: 'ctx.r', lambda_W: 'ctx.lambdaW', lambda_b: 'ctx.lambdaB', m: 'ctx.m' };
 
@@ -85,11 +80,11 @@ function shapeOf(g: GaussExpec): { key: string; args: string[]; orders: { order:
 }
 
 /**
- * Runtime helper placed in every generated evaluator with derivative expectations:
+ * Runtime function placed in every generated evaluator with derivative expectations:
  * ⟨∂_{ys} Π σ^(orders[i])(z_{xs[i]})⟩ as ctx.expectGroups groups (the derivatives at one input act on the
  * product of that input's factors); 0 when some ∂ is taken at an input the product does not depend on.
  */
-const GROUP_HELPER = `
+const GROUP_EXPECTATION_SOURCE = `
 function groupExpect(xs, orders, ys) {
   const inputs = [], ords = [], der = [];
   for (let i = 0; i < xs.length; i++) {
@@ -98,32 +93,15 @@ function groupExpect(xs, orders, ys) {
     ords[g].push(orders[i]);
   }
   for (const y of ys) { const g = inputs.indexOf(y); if (g < 0) return 0; der[g] += 1; }
-  if (ctx.expectGroups) return ctx.expectGroups(inputs.map((input, g) => ({ input, orders: ords[g], deriv: der[g] })));
-  return leibniz(inputs, ords, der, 0, []);
+  return ctx.expectGroups(inputs.map((input, g) => ({ input, orders: ords[g], deriv: der[g] })));
 }
-// fallback without ctx.expectGroups: Leibniz' rule over each group's factors, then ctx.expect
-function leibniz(inputs, ords, der, g, acc) {
-  if (g === inputs.length) return ctx.expect(acc);
-  let s = 0;
-  const k = ords[g].length, d = der[g];
-  const split = (i, left, coef, fs) => {
-    if (i === k - 1) {
-      const c = coef / fact(left);
-      s += c * leibniz(inputs, ords, der, g + 1, acc.concat(fs, [{ input: inputs[g], order: ords[g][i] + left }]));
-      return;
-    }
-    for (let j = 0; j <= left; j++) split(i + 1, left - j, coef / fact(j), fs.concat([{ input: inputs[g], order: ords[g][i] + j }]));
-  };
-  split(0, d, fact(d), []);
-  return s;
-}
-function fact(n) { let f = 1; for (let i = 2; i <= n; i++) f *= i; return f; }
 function uniq(a) { const o = []; for (const x of a) if (o.indexOf(x) < 0) o.push(x); return o; }
 `;
 
 /** Compile a normal-form expression (see ibp.ts) with the given external index order (output slot order). */
 export function compileExpression(e: Expression, opts: CompileOptions = {}): CompiledEvaluator {
   validateExpression(e);
+  validateTensors(e);
   const ext = new Set(e.externals);
   const k = e.externals.length;
   const loopVars = e.externals.map((_, i) => `i${i}`);
@@ -150,14 +128,14 @@ export function compileExpression(e: Expression, opts: CompileOptions = {}): Com
     const tensorRefs: string[] = [];
     for (const T of t.tensors) {
       if (T.name === 'Kinv') {
-        throw new NnftInputError(`term ${ti + 1}`, 'an inverse kernel K⁻¹ is left after integration by parts', 'the compiled recursions never use K⁻¹ (DESIGN §4): simplify the expression first');
+        throw new NnftInputError(`term ${ti + 1}`, 'an inverse kernel K⁻¹ is left after integration by parts', 'the compiled recursions never use K⁻¹ (docs/equations.md): simplify the expression first');
       }
       if (T.name === 'delta') {
         factors.push(`(${v(T.idx[0])}===${v(T.idx[1])}?1:0)`);
         continue;
       }
       usedTensors.add(T.name);
-      if (ZERO_IF_MISSING.has(T.name)) guards.push(`T_${T.name}`);
+      if (prevTensor(T.name).zeroIfMissing) guards.push(`T_${T.name}`);
       factors.push(`T_${T.name}[${flatIndex(T.idx.map(v))}]`);
       tensorRefs.push(`T_${T.name}[${flatIndex(T.idx.map(v))}]`);
     }
@@ -205,11 +183,11 @@ export function compileExpression(e: Expression, opts: CompileOptions = {}): Com
   lines.push('"use strict";');
   lines.push('const m = ctx.m;');
   for (const T of [...usedTensors].sort()) {
-    const field = PREV_FIELD[T as keyof typeof PREV_FIELD];
+    const { field, zeroIfMissing } = prevTensor(T);
     lines.push(`const T_${T} = ctx.prev.${field};`);
-    if (!ZERO_IF_MISSING.has(T)) lines.push(`if (!T_${T}) throw new Error('compiled evaluator needs ctx.prev.${field}');`);
+    if (!zeroIfMissing) lines.push(`if (!T_${T}) throw new Error('compiled evaluator needs ctx.prev.${field}');`);
   }
-  if ([...shapes.values()].some((sh) => sh.nderivs > 0)) lines.push(GROUP_HELPER);
+  if ([...shapes.values()].some((sh) => sh.nderivs > 0)) lines.push(GROUP_EXPECTATION_SOURCE);
   for (const sh of [...shapes.values()].sort((a, b) => a.id - b.id)) {
     const xs = Array.from({ length: sh.nargs }, (_, j) => `x${j}`);
     const ys = Array.from({ length: sh.nderivs }, (_, j) => `y${j}`);

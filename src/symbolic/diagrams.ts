@@ -1,6 +1,6 @@
 /**
- * Diagrams of derived recursions (issue 9): every term of the grouped IBP form as a small graph, and an SVG
- * drawer. Vertices: the layer-ℓ Gaussian expectations (one per GaussExpec, the "vertices" of the GMG
+ * Diagrams of derived recursions: every term of the grouped IBP form as a small graph, and an SVG
+ * drawer. Vertices: the layer-ℓ Gaussian expectations (one per GaussExpec, the "vertices" of the diagrams of Guillen, Misof, Gerken
  * diagrams), the external inputs α of layer ℓ+1, and one blob per 4-index tensor (V, A, B, D, F).
  * Edges: a σ(z_α) leg from an expectation to its external input; a 2-index propagator (K¹, Θ, Θ¹) between
  * the vertices its two indices attach to; a leg from each 4-index blob to the vertex each slot attaches
@@ -9,30 +9,30 @@
 import { MultiUndirectedGraph } from 'graphology';
 import type { Expression, GaussExpec, Term } from './expr.ts';
 import { PARAM_NAMES } from './expr.ts';
-import { deriveRecursion } from './recursions.ts';
+import { deriveRecursion } from './derive.ts';
 import { toText } from './print.ts';
 
-export interface DiagramNode {
+export interface TermGraphNode {
   id: string;
   kind: 'expectation' | 'external' | 'tensor';
   label: string;
 }
-export interface DiagramEdge {
+export interface TermGraphEdge {
   source: string;
   target: string;
   kind: 'leg' | 'propagator';
   label: string;
 }
 export interface TermDiagram {
-  /** The recursion part (for Θ¹: the five GMG diagrams Theta1, K1, V, D, F). */
+  /** The recursion part (for Θ¹: the five diagrams of Guillen, Misof, Gerken: Theta1, K1, V, D, F). */
   part: string;
   /** Coefficient and parameters, e.g. "1/8 λ_W r". */
   prefactor: string;
-  /** The term in the seed-004 text format. */
+  /** The term in the text format of print.ts. */
   text: string;
   graph: MultiUndirectedGraph;
-  nodes: DiagramNode[];
-  edges: DiagramEdge[];
+  nodes: TermGraphNode[];
+  edges: TermGraphEdge[];
 }
 
 const PRIME = ['', "'", "''", "'''"];
@@ -61,15 +61,15 @@ function prefactorOf(t: Term): string {
 }
 
 /** The graph of one term (grouped form). */
-export function termGraph(t: Term, externals: readonly string[]): { graph: MultiUndirectedGraph; nodes: DiagramNode[]; edges: DiagramEdge[] } {
+export function termGraph(t: Term, externals: readonly string[]): { graph: MultiUndirectedGraph; nodes: TermGraphNode[]; edges: TermGraphEdge[] } {
   const graph = new MultiUndirectedGraph({ allowSelfLoops: true });
-  const nodes: DiagramNode[] = [];
-  const edges: DiagramEdge[] = [];
-  const addNode = (n: DiagramNode) => {
+  const nodes: TermGraphNode[] = [];
+  const edges: TermGraphEdge[] = [];
+  const addNode = (n: TermGraphNode) => {
     nodes.push(n);
     graph.addNode(n.id, { kind: n.kind, label: n.label });
   };
-  const addEdge = (e: DiagramEdge) => {
+  const addEdge = (e: TermGraphEdge) => {
     edges.push(e);
     graph.addEdge(e.source, e.target, { kind: e.kind, label: e.label });
   };
@@ -124,8 +124,8 @@ const CELL_H = 230;
 
 function drawOne(dg: TermDiagram, ox: number, oy: number): string {
   const pos = new Map<string, [number, number]>();
-  const byKind = (k: DiagramNode['kind']) => dg.nodes.filter((n) => n.kind === k);
-  const row = (ns: DiagramNode[], y: number) =>
+  const byKind = (k: TermGraphNode['kind']) => dg.nodes.filter((n) => n.kind === k);
+  const row = (ns: TermGraphNode[], y: number) =>
     ns.forEach((n, i) => {
       pos.set(n.id, [ox + ((i + 1) * CELL_W) / (ns.length + 1), oy + y]);
     });

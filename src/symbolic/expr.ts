@@ -1,5 +1,5 @@
 /**
- * Expressions for Gaussian expectations with index structure (DESIGN §2, §4; issue 4).
+ * Expressions for Gaussian expectations with index structure (docs/architecture.md, docs/equations.md).
  *
  * An expression is a sum of terms; a term is
  *   rational coefficient × monomial in scalar parameters (C_W, r, λ_W, …)
@@ -8,6 +8,9 @@
  *   (× a "random" product of z's and σ's not yet inside an expectation — only while building integrands).
  * Indices are names. The expression declares its external (free) indices; every other index is a
  * dummy, summed over all inputs, and must occur exactly twice in a term.
+ * Tensors are named by their symbol (tensors.ts: the registered quantities' symbols, 'Kinv', 'delta'); the
+ * builders do not import the registry (the quantity definitions use them), and the engine checks names and
+ * ranks against it when it receives an expression (tensors.ts validateTensors).
  *
  * Why a hand-written rewriter and not a CAS: the JavaScript CAS packages (nerdamer, mathjs) manipulate
  * scalar expressions; neither knows indexed tensors with slot symmetries, dummy-index renaming, or
@@ -17,21 +20,8 @@
 import { NnftInputError } from '../errors.ts';
 import { ONE, rat, rmul, rneg, isZero, type Rational } from './rational.ts';
 
-export type TensorName = 'K' | 'Kinv' | 'V' | 'K1' | 'Theta' | 'Theta1' | 'A' | 'B' | 'D' | 'F' | 'delta';
-
-export const TENSOR_RANK: Readonly<Record<TensorName, number>> = {
-  K: 2,
-  Kinv: 2,
-  V: 4,
-  K1: 2,
-  Theta: 2,
-  Theta1: 2,
-  A: 4,
-  B: 4,
-  D: 4,
-  F: 4,
-  delta: 2,
-};
+/** A tensor symbol: a registered quantity's symbol (K, Theta, V, K1, …), 'Kinv' (K⁻¹) or 'delta' (Kronecker δ). */
+export type TensorName = string;
 
 /** Scalar parameters a term may carry (ctx fields in compiled evaluators). `m` = number of inputs (a trace δ_ii). */
 export type ParamName = 'C_W' | 'C_b' | 'r' | 'lambda_W' | 'lambda_b' | 'm';
@@ -90,10 +80,8 @@ export function param(name: ParamName, power = 1): Sum {
   return [{ ...EMPTY, params: { [name]: power } }];
 }
 
+/** A tensor factor T_{idx…} (rank and name are checked by the engine, tensors.ts). */
 export function tensor(name: TensorName, ...idx: string[]): Sum {
-  const rank = TENSOR_RANK[name];
-  if (rank === undefined) throw new NnftInputError('tensor', `unknown tensor '${name}'`, `use one of ${Object.keys(TENSOR_RANK).join(', ')}`);
-  if (idx.length !== rank) throw new NnftInputError(`tensor ${name}`, `has ${rank} index slots, got ${idx.length}`);
   return [{ ...EMPTY, tensors: [{ name, idx: [...idx] }] }];
 }
 
@@ -217,17 +205,12 @@ export function termIndices(t: Term): string[] {
 
 /**
  * Throws NnftInputError unless every non-external index of every term occurs exactly twice (a summed
- * pair), tensors have their rank, and derivative orders are valid.
+ * pair). Tensor names and ranks are checked by tensors.ts validateTensors.
  */
 export function validateExpression(e: Expression): void {
   const ext = new Set(e.externals);
   if (ext.size !== e.externals.length) throw new NnftInputError('externals', `repeated external index in [${e.externals.join(', ')}]`);
   e.terms.forEach((t, k) => {
-    for (const T of t.tensors) {
-      const rank = TENSOR_RANK[T.name];
-      if (rank === undefined) throw new NnftInputError(`term ${k + 1}`, `unknown tensor '${T.name}'`);
-      if (T.idx.length !== rank) throw new NnftInputError(`term ${k + 1}`, `tensor ${T.name} needs ${rank} indices, got ${T.idx.length}`);
-    }
     const count = new Map<string, number>();
     for (const i of termIndices(t)) count.set(i, (count.get(i) ?? 0) + 1);
     for (const [i, c] of count) {

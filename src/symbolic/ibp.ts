@@ -1,5 +1,5 @@
 /**
- * The rewriting rules (issue 4), applied to a term until it is in normal form:
+ * The rewriting rules of Gaussian integration by parts (docs/equations.md), applied to a term until it is in normal form:
  *  1. derivative:  ∂_γ σ^(k)(z_α) = δ_{γα} σ^(k+1)(z_α),  ∂_γ z_β = δ_{γβ}, product rule over the integrand;
  *  2. Stein:       ⟨z_β F⟩ = Σ_γ K_{βγ} ⟨∂_γ F⟩ (γ a new dummy), until no bare z remains;
  *  3. Kronecker:   δ_{γα} with γ summed → rename γ to α; δ_{γγ} summed → m (number of inputs);
@@ -110,8 +110,8 @@ function steinOnce(t: Term, e: number, ext: ReadonlySet<string>): Term[] {
 
 /**
  * How far derivatives are taken:
- *  'expanded' — product rule onto single σ's (the seed-004 form: ⟨σ''_a σ_b⟩ …; every summed index collapses);
- *  'grouped'  — ⟨∂_δ1…∂_δk Π σ⟩ kept as a derivative of the whole σ product (DESIGN §4's form). The compiled
+ *  'expanded' — product rule onto single σ's (the form of Misof's symbolic IBP output: ⟨σ''_a σ_b⟩ …; every summed index collapses);
+ *  'grouped'  — ⟨∂_δ1…∂_δk Π σ⟩ kept as a derivative of the whole σ product (the form of docs/equations.md). The compiled
  *               evaluators use it: at run time the δ's run over the distinct inputs the product depends on, and
  *               each input's factors are differentiated as one group (well defined for ReLU at coinciding inputs).
  */

@@ -1,14 +1,16 @@
 /**
- * Parser for the text format the printers write (seed 004's SymPy-like form), so expressions can be
+ * Parser for the text format the printers write (a SymPy-like form), so expressions can be
  * given by users (`nnft derive --ibp '…'`) and printed output can be read back:
  *   3*C_W**2*r*GaussExpec(sig(z[a1])*Derivative(sig(z[a2]), (z[a2], 2)))*V[a2, a2, a4, a4]/4
  *   GaussExpec(Derivative(sig(z[a1])*sig(z[a2]), z[d1], z[d2]))*K1[d1, d2]
  *   GaussExpec(sig(z[a1])*sig(z[a2])*z[b1]*z[b2]) - GaussExpec(sig(z[a1])*sig(z[a2]))*K[b1, b2]
- * Tensors: K, Kinv (K⁻¹), V, K1, Theta, Theta1, A, B, D, F, KroneckerDelta(i, j); parameters C_W, C_b, r,
+ * Tensors: the registered quantities' symbols (K, Theta, V, K1, Theta1, A, B, D, F, …), Kinv (K⁻¹),
+ * KroneckerDelta(i, j); parameters C_W, C_b, r,
  * lambda_W, lambda_b, m. Errors are NnftInputError naming the position.
  */
 import { NnftInputError } from '../errors.ts';
-import { E, add, expression, mul, neg, num, param, sig, tensor, z, PARAM_NAMES, TENSOR_RANK, type Expression, type ParamName, type Sum, type TensorName } from './expr.ts';
+import { E, add, expression, mul, neg, num, param, sig, tensor, z, PARAM_NAMES, type Expression, type ParamName, type Sum } from './expr.ts';
+import { isTensorSymbol, tensorRank } from './tensors.ts';
 
 type Tok = { t: 'id' | 'num' | 'sym'; v: string; at: number };
 
@@ -159,7 +161,7 @@ class Parser {
       this.eat(')');
       return tensor('delta', i, j);
     }
-    if (name in TENSOR_RANK && this.isSym('[')) {
+    if (isTensorSymbol(name) && this.isSym('[')) {
       this.eat('[');
       const idx = [this.index()];
       while (this.isSym(',')) {
@@ -167,7 +169,9 @@ class Parser {
         idx.push(this.index());
       }
       this.eat(']');
-      return tensor(name as TensorName, ...idx);
+      const rank = tensorRank(name);
+      if (idx.length !== rank) throw new NnftInputError(`tensor ${name}`, `has ${rank} index slots, got ${idx.length}`);
+      return tensor(name, ...idx);
     }
     if ((PARAM_NAMES as readonly string[]).includes(name)) {
       let pow = 1;

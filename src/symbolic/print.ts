@@ -1,10 +1,12 @@
 /**
- * Printers: the SymPy-like text of seed 004 (`GaussExpec(Derivative(sig(z[a1]), z[a1])*sig(z[a2]))*K[b1, a1]`)
+ * Printers: a SymPy-like text form (`GaussExpec(Derivative(sig(z[a1]), z[a1])*sig(z[a2]))*K[b1, a1]`, the
+ * format of Misof's symbolic IBP output)
  * and LaTeX. Both print the terms in the order given (canonical after `collect`), so a canonical
  * expression prints identically on every run.
  */
 import type { Expression, GaussExpec, RandomFactor, Tensor, Term } from './expr.ts';
 import { PARAM_NAMES } from './expr.ts';
+import { tensorLatex } from './tensors.ts';
 
 // ------------------------------------------------------------------ text
 
@@ -80,24 +82,12 @@ function expectTex(g: GaussExpec): string {
   return d ? `\\left\\langle ${d} \\left(${body}\\right) \\right\\rangle` : `\\left\\langle ${body} \\right\\rangle`;
 }
 
-const TEX_NAME: Record<string, string> = {
-  K: 'K',
-  K1: 'K^{\\{1\\}}',
-  Theta: '\\Theta',
-  Theta1: '\\Theta^{\\{1\\}}',
-  V: 'V',
-  A: 'A',
-  B: 'B',
-  D: 'D',
-  F: 'F',
-  delta: '\\delta',
-};
-
 function tensorTex(T: Tensor): string {
   const ix = T.idx.map(idxTex);
+  const { symbol, pairedSlots } = tensorLatex(T.name);
   if (T.name === 'Kinv') return `K^{${ix.join('')}}`;
-  if (T.name === 'V' || T.name === 'A') return `${TEX_NAME[T.name]}_{(${ix[0]}${ix[1]})(${ix[2]}${ix[3]})}`;
-  return `${TEX_NAME[T.name]}_{${ix.join('')}}`;
+  if (pairedSlots) return `${symbol}_{(${ix[0]}${ix[1]})(${ix[2]}${ix[3]})}`;
+  return `${symbol}_{${ix.join('')}}`;
 }
 
 const PARAM_TEX: Record<string, string> = { C_W: 'C_W', C_b: 'C_b', r: 'r', lambda_W: '\\lambda_W', lambda_b: '\\lambda_b', m: 'm' };

@@ -1,5 +1,5 @@
 /**
- * Functional helpers over the shared exact Rational (src/rational.ts) for the coefficients of symbolic terms.
+ * Functions over the shared exact Rational (src/rational.ts) for the coefficients of symbolic terms.
  */
 import { Rational } from '../rational.ts';
 
@@ -28,15 +28,7 @@ export function isZero(a: Rational): boolean {
   return a.isZero();
 }
 
-export function requal(a: Rational, b: Rational): boolean {
-  return a.equals(b);
-}
-
 export function rToNumber(a: Rational): number {
   return a.toNumber();
 }
 
-/** "3", "-1/4" */
-export function rToString(a: Rational): string {
-  return a.toString();
-}

@@ -1,5 +1,5 @@
 /**
- * The SO(D) invariance experiment of seed 000 App. C, as in its Figure 2.
+ * The SO(D) invariance experiment of App. C of Maiti, Stoner, Halverson, Symmetry-via-Duality, as in its Figure 2.
  *
  * Gauss-net f(x) = W1 σ(W0 x + b0) + b1 with W0 ~ N(0, σ_W²/d), W1 ~ N(0, σ_W²/N), b0, b1 ~ N(0, σ_b²) and
  * σ(z) = exp(z)/√exp(2K(x)), K(x) = σ_b² + σ_W² |x|²/d (so the NNGP kernel is Gaussian in x − x′).
@@ -10,7 +10,7 @@
  * standard deviation of G across the E experiments, δG′ from eq. 45 (tensors.ts `eq45Bound`) with the
  * measured δR (mean |off-diagonal of RᵀR|); both averaged over entries (and elements).
  *
- * Sampling is exact and fast (DESIGN §7): given the hidden layer, the D outputs at the m inputs are i.i.d.
+ * Sampling is exact and fast (exact in distribution): given the hidden layer, the D outputs at the m inputs are i.i.d.
  * N(0, Ĝ) with Ĝ_αβ = σ_b² + (σ_W²/N) Σ_j σ_j(x_α) σ_j(x_β); we draw them from a pivoted Cholesky factor of Ĝ
  * (Ĝ is singular when N < m). The paper used 4·10⁶ / 10⁶ networks per experiment; the defaults here are
  * far smaller so the example runs in seconds, and the bound scales as 1/√(networks) accordingly.

@@ -1,5 +1,5 @@
 /**
- * The symmetry cases of seed 000 as functions and CLI presets (`checkSymmetry({ case, … })`,
+ * The symmetry cases of Maiti, Stoner, Halverson, Symmetry-via-Duality, as functions and CLI presets (`checkSymmetry({ case, … })`,
  * `nnft symmetry --case <name>`). Each builds an ensemble (networks.ts), a set of group elements or
  * translations, and runs the paired comparison (engine.ts). Symmetric cases must come out "invariant",
  * the broken controls "broken".
@@ -19,12 +19,15 @@
  * | ntk-so-output      | Gaussian layers; mean empirical NTK (§3, eq. 17)   | Θ ↦ R Θ Rᵀ, Haar SO(D)             |
  * | ntk-so-input       | Gaussian layers; mean empirical NTK                | Θ(Rx, Rx′), Haar SO(d)             |
  */
+import { getActivation } from '../activations/index.ts';
 import { NnftInputError } from '../errors.ts';
+import { gaussExpect } from '../gaussian/index.ts';
+import { rejectUnknownKeys, specKeys } from '../spec.ts';
 import { embedSO, expSO, haarSO, randomElement, randomTranslation, type GroupElement } from './groups.ts';
 import { matvec } from './linalg.ts';
 import { makeSampler, type FirstLayerSpec, type LastLayerSpec } from './networks.ts';
 import { Rng, STREAM_GROUP } from './rng.ts';
-import { runPaired, type EngineResult, type MeasureResult, type Order, type Transform, type Verdict } from './engine.ts';
+import { DEFAULT_DEVIATION, DEFAULT_POWER, runPaired, type EngineResult, type MeasureResult, type Order, type Transform, type Verdict } from './engine.ts';
 
 export const CASE_NAMES = [
   'so-output',
@@ -41,7 +44,10 @@ export const CASE_NAMES = [
 ] as const;
 export type CaseName = (typeof CASE_NAMES)[number];
 
-/** which verdict each case is expected to give (the tests and `npm start` use it) */
+/**
+ * which verdict each case is expected to give at its default size and stated deviation (the tests and
+ * `npm start` use it)
+ */
 export const EXPECTED: Record<CaseName, 'invariant' | 'broken'> = {
   'so-output': 'invariant',
   'so-output-quartic': 'invariant',
@@ -74,6 +80,13 @@ export interface SymmetrySpec {
   elements?: number;
   /** family-wise significance of the verdict (default 1e-3) */
   significance?: number;
+  /**
+   * the stated deviation δ, relative to the typical size of the products that estimate each entry: "invariant"
+   * needs the power to see it. Default DEFAULT_DEVIATION; broken-mean: the breaking that eq. 14 predicts.
+   */
+  deviation?: number;
+  /** power 1 − β for the stated deviation (default 0.9) */
+  power?: number;
   /** 'haar' (default) or 'exp' (the paper's R = exp(Σ α_i T^i)) for SO elements */
   soMethod?: 'haar' | 'exp';
   /** broken-mean: μ_W (default 1/width) and k (default 1); quartic: λ (default 0.5) */
@@ -82,10 +95,18 @@ export interface SymmetrySpec {
   lambda?: number;
   onProgress?: (done: number, total: number) => void;
 }
+export const SYMMETRY_SPEC_KEYS = specKeys<SymmetrySpec>({
+  case: true, dim: true, width: true, nets: true, seed: true, activation: true, orders: true, experiments: true,
+  elements: true, significance: true, deviation: true, power: true, soMethod: true, muW: true, k: true, lambda: true, onProgress: true,
+});
 
 export interface SymmetryResult {
   case: string;
-  verdict: 'invariant' | 'broken';
+  verdict: Verdict['verdict'];
+  /** the power analysis: stated deviation, detectable deviation, networks needed (see engine.ts) */
+  powerAnalysis: Verdict['powerAnalysis'];
+  /** where the stated deviation comes from */
+  deviationSource: string;
   maxZ: number;
   M: Record<string, { mean: number; sigma: number; bound: number }>;
   /** what was tested */
@@ -106,9 +127,16 @@ export interface SymmetryResult {
   measures: Record<string, MeasureResult>;
   elementError: EngineResult['elementError'];
   /** broken-mean: the verdict for the unbroken subgroup SO(D−k) */
-  subgroup?: { group: string; verdict: 'invariant' | 'broken'; maxZ: number; threshold: number; pValue: number; where: Verdict['where']; confirmation: Verdict['confirmation'] };
+  subgroup?: { group: string; verdict: Verdict['verdict']; powerAnalysis: Verdict['powerAnalysis']; maxZ: number; threshold: number; pValue: number; where: Verdict['where']; confirmation: Verdict['confirmation'] };
   seconds: number;
 }
+
+/**
+ * Default networks of the correlator cases: with orders 1, 2, 4 the least precise test has a relative standard
+ * error ≈ 1.8/√N, so the detectable deviation at α = 10⁻³, power 0.9 is ≈ 0.08 at 20 000 networks; 25 000 resolve
+ * the default stated deviation 0.1 with a margin (measured for every case at its default dimension).
+ */
+const CORRELATOR_NETS = 25000;
 
 /** fixed, seed-independent inputs: m vectors of dimension d */
 export function defaultInputs(m: number, d: number): number[][] {
@@ -176,20 +204,20 @@ function plan(spec: SymmetrySpec, name: CaseName): CasePlan {
   switch (name) {
     case 'so-output': {
       const D = dimOr(3);
-      return { ...base, group: `SO(${D}) on outputs`, description: 'Gaussian output layer (seed 000 eq. 8)', dim: D, inputDim: 2, outputDim: D, nets: 20000, transforms: outputRotations('SO', D, count, method) };
+      return { ...base, group: `SO(${D}) on outputs`, description: 'Gaussian output layer (eq. 8)', dim: D, inputDim: 2, outputDim: D, nets: CORRELATOR_NETS, transforms: outputRotations('SO', D, count, method) };
     }
     case 'so-output-quartic': {
       const D = dimOr(3);
       const lambda = spec.lambda ?? 0.5;
-      return { ...base, group: `SO(${D}) on outputs`, description: `output layer from the correlated quartic density of eq. 16 (λ = ${lambda})`, dim: D, inputDim: 2, outputDim: D, last: { kind: 'quartic', lambda }, nets: 20000, transforms: outputRotations('SO', D, count, method) };
+      return { ...base, group: `SO(${D}) on outputs`, description: `output layer from the correlated quartic density of eq. 16 (λ = ${lambda})`, dim: D, inputDim: 2, outputDim: D, last: { kind: 'quartic', lambda }, nets: CORRELATOR_NETS, transforms: outputRotations('SO', D, count, method) };
     }
     case 'su-output': {
       const D = dimOr(2);
-      return { ...base, group: `SU(${D}) on outputs (realified ${2 * D}×${2 * D})`, description: 'complex Gaussian output layer (App. A.2)', dim: D, inputDim: 2, outputDim: D, last: { kind: 'complex' }, nets: 20000, transforms: outputRotations('SU', D, count, method) };
+      return { ...base, group: `SU(${D}) on outputs (realified ${2 * D}×${2 * D})`, description: 'complex Gaussian output layer (App. A.2)', dim: D, inputDim: 2, outputDim: D, last: { kind: 'complex' }, nets: CORRELATOR_NETS, transforms: outputRotations('SU', D, count, method) };
     }
     case 'sp-output': {
       const D = dimOr(2);
-      return { ...base, group: `Sp(${D}) on outputs (realified ${4 * D}×${4 * D})`, description: 'quaternionic Gaussian output layer (App. A.5)', dim: D, inputDim: 2, outputDim: D, last: { kind: 'quaternionic' }, nets: 20000, m: 1, transforms: outputRotations('Sp', D, count, method) };
+      return { ...base, group: `Sp(${D}) on outputs (realified ${4 * D}×${4 * D})`, description: 'quaternionic Gaussian output layer (App. A.5)', dim: D, inputDim: 2, outputDim: D, last: { kind: 'quaternionic' }, nets: CORRELATOR_NETS, m: 1, transforms: outputRotations('Sp', D, count, method) };
     }
     case 'broken-mean': {
       const D = dimOr(3);
@@ -197,16 +225,16 @@ function plan(spec: SymmetrySpec, name: CaseName): CasePlan {
       if (!Number.isInteger(k) || k < 1 || D - k < 2) throw new NnftInputError('k', `need 1 ≤ k ≤ D − 2 so that SO(D−k) is non-trivial, got k = ${k}, D = ${D}`);
       const n = spec.width ?? 32;
       const mu = spec.muW ?? 1 / n;
-      return { ...base, activation: 'relu', group: `SO(${D}) on outputs`, description: `mean μ_W = ${mu} on the first k = ${k} output rows (eq. 14)`, dim: D, inputDim: 2, outputDim: D, last: { kind: 'mean-rows', mu, rows: k }, nets: 20000, transforms: outputRotations('SO', D, count, method) };
+      return { ...base, activation: 'relu', group: `SO(${D}) on outputs`, description: `mean μ_W = ${mu} on the first k = ${k} output rows (eq. 14)`, dim: D, inputDim: 2, outputDim: D, last: { kind: 'mean-rows', mu, rows: k }, nets: CORRELATOR_NETS, transforms: outputRotations('SO', D, count, method) };
     }
     case 'so-input': {
       const d = dimOr(3);
-      return { ...base, group: `SO(${d}) on inputs`, description: 'isotropic Gaussian first layer (eq. 9); inputs rotated and the networks re-evaluated', dim: d, inputDim: d, outputDim: 2, nets: 20000, transforms: inputRotations(d, count, method) };
+      return { ...base, group: `SO(${d}) on inputs`, description: 'isotropic Gaussian first layer (eq. 9); inputs rotated and the networks re-evaluated', dim: d, inputDim: d, outputDim: 2, nets: CORRELATOR_NETS, transforms: inputRotations(d, count, method) };
     }
     case 'broken-input': {
       const d = dimOr(3);
       const scales = Array.from({ length: d }, (_, k) => (k === 0 ? 1.5 : k === 1 ? 0.5 : 1));
-      return { ...base, group: `SO(${d}) on inputs`, description: `anisotropic first layer, W_jk ~ N(0, C_W s_k²/d), s = [${scales.join(', ')}]`, dim: d, inputDim: d, outputDim: 2, first: { kind: 'anisotropic', scales }, nets: 20000, transforms: inputRotations(d, count, method) };
+      return { ...base, group: `SO(${d}) on inputs`, description: `anisotropic first layer, W_jk ~ N(0, C_W s_k²/d), s = [${scales.join(', ')}]`, dim: d, inputDim: d, outputDim: 2, first: { kind: 'anisotropic', scales }, nets: CORRELATOR_NETS, transforms: inputRotations(d, count, method) };
     }
     case 'translation':
     case 'broken-translation': {
@@ -217,18 +245,18 @@ function plan(spec: SymmetrySpec, name: CaseName): CasePlan {
       return {
         ...base,
         group: `translations of R^${d}`,
-        description: broken ? 'T-layer with Gaussian bias N(0, 0.1²) mod 1 (broken control)' : 'T-layer ((Wx) mod 1 + b) mod 1 with b ~ U(S¹) (seed 000 §2, App. A.4)',
+        description: broken ? 'T-layer with Gaussian bias N(0, 0.1²) mod 1 (broken control)' : 'T-layer ((Wx) mod 1 + b) mod 1 with b ~ U(S¹) (§2, App. A.4)',
         dim: d,
         inputDim: d,
         outputDim: 2,
         first: { kind: 't-layer', width: n, bias: broken ? 'gaussian' : 'uniform', biasSigma: 0.1 },
-        nets: 20000,
+        nets: CORRELATOR_NETS,
         transforms: translations(d, count),
       };
     }
     case 'ntk-so-output': {
       const D = dimOr(3);
-      return { ...base, orders: ['ntk'], group: `SO(${D}) on outputs (Θ ↦ RΘRᵀ)`, description: 'mean empirical NTK, Gaussian layers (seed 000 §3, eq. 17)', dim: D, inputDim: 2, outputDim: D, nets: 4000, transforms: outputRotations('SO', D, count, method) };
+      return { ...base, orders: ['ntk'], group: `SO(${D}) on outputs (Θ ↦ RΘRᵀ)`, description: 'mean empirical NTK, Gaussian layers (§3, eq. 17)', dim: D, inputDim: 2, outputDim: D, nets: 20000, transforms: outputRotations('SO', D, count, method) };
     }
     case 'ntk-so-input': {
       const d = dimOr(3);
@@ -237,10 +265,11 @@ function plan(spec: SymmetrySpec, name: CaseName): CasePlan {
   }
 }
 
-/** Run one symmetry case (DESIGN §6 `checkSymmetry(spec)`); returns plain JSON-serialisable data. */
+/** Run one symmetry case (`checkSymmetry(spec)`); returns plain JSON-serialisable data. */
 export function checkSymmetry(spec: SymmetrySpec): SymmetryResult {
   const t0 = Date.now();
   if (!spec || typeof spec !== 'object') throw new NnftInputError('spec', 'expected an object with a case name');
+  rejectUnknownKeys('spec', spec, SYMMETRY_SPEC_KEYS);
   const name = checkCase(spec.case);
   const p = plan(spec, name);
   const width = spec.width ?? 32;
@@ -262,7 +291,21 @@ export function checkSymmetry(spec: SymmetrySpec): SymmetryResult {
   const inputs = defaultInputs(p.m, p.inputDim);
   const groupRng = new Rng(seed, STREAM_GROUP);
   const transforms = p.transforms(groupRng);
-  const common = { sampler, inputs, orders: spec.orders ?? p.orders, nets, experiments: spec.experiments ?? 5, seed, alpha: spec.significance ?? 1e-3, onProgress: spec.onProgress };
+  const orders = spec.orders ?? p.orders;
+  let deviation = spec.deviation;
+  let deviationSource = 'stated (--deviation)';
+  if (deviation === undefined) {
+    deviation = DEFAULT_DEVIATION;
+    deviationSource = `default (${DEFAULT_DEVIATION} of each entry's typical product size)`;
+    if (name === 'broken-mean' && p.last.kind === 'mean-rows' && p.last.mu !== 0) {
+      const predicted = meanShiftDeviation({ inputs, cb: p.cb, cw: activation === 'relu' ? 2 : 1, width, mu: p.last.mu, rows: p.last.rows, D: p.dim, activation, orders, transforms });
+      if (predicted > 0) {
+        deviation = predicted;
+        deviationSource = 'the breaking that the mean shift predicts (eq. 14) in the tested entries and elements';
+      }
+    }
+  }
+  const common = { sampler, inputs, orders, nets, experiments: spec.experiments ?? 5, seed, alpha: spec.significance ?? 1e-3, deviation, power: spec.power ?? DEFAULT_POWER, onProgress: spec.onProgress };
   const r = runPaired({ ...common, transforms });
   let subgroup: SymmetryResult['subgroup'];
   if (name === 'broken-mean') {
@@ -275,13 +318,15 @@ export function checkSymmetry(spec: SymmetrySpec): SymmetryResult {
       element: embedSO(haarSO(D - k, subRng), D, k),
     }));
     const rs = runPaired({ ...common, transforms: subT });
-    subgroup = { group: `SO(${D - k}) on output rows ${k + 1}..${D}`, verdict: rs.verdict, maxZ: rs.maxZ, threshold: rs.threshold, pValue: rs.pValue, where: rs.where, confirmation: rs.confirmation };
+    subgroup = { group: `SO(${D - k}) on output rows ${k + 1}..${D}`, verdict: rs.verdict, powerAnalysis: rs.powerAnalysis, maxZ: rs.maxZ, threshold: rs.threshold, pValue: rs.pValue, where: rs.where, confirmation: rs.confirmation };
   }
   const M: SymmetryResult['M'] = {};
   for (const [k, v] of Object.entries(r.M)) M[k] = { mean: v.mean, sigma: v.sigma, bound: v.bound };
   return {
     case: name,
     verdict: r.verdict,
+    powerAnalysis: r.powerAnalysis,
+    deviationSource,
     maxZ: r.maxZ,
     M,
     group: p.group,
@@ -302,4 +347,58 @@ export function checkSymmetry(spec: SymmetrySpec): SymmetryResult {
     ...(subgroup ? { subgroup } : {}),
     seconds: (Date.now() - t0) / 1000,
   };
+}
+
+/**
+ * The relative deviation that the mean shift of eq. 14 (μ on the first k output rows of a one-hidden-layer
+ * network of width n) produces in the tested entries: with z ~ N(0, K⁽¹⁾), K⁽¹⁾_αβ = C_b + C_W x_α·x_β/d,
+ *   G⁽¹⁾_i(α) = [i < k] μ n ⟨σ_α⟩,
+ *   G⁽²⁾_ij(α, β) = δ_ij (C_b + C_W ⟨σ_ασ_β⟩) + [i, j < k] μ² (n ⟨σ_ασ_β⟩ + n(n − 1) ⟨σ_α⟩⟨σ_β⟩),
+ * and for each tested element R the deviation R^{⊗n}G − G, divided by the entry's typical product size
+ * (orders 1, 2: √((E[O²] + E[O′²])/2), the fourth moments by Wick's theorem). Returns the largest over entries,
+ * elements and the orders 1, 2 that are tested (0 when neither is).
+ */
+export function meanShiftDeviation(o: { inputs: number[][]; cb: number; cw: number; width: number; mu: number; rows: number; D: number; activation: string; orders: Order[]; transforms: Transform[] }): number {
+  const { inputs, cb, cw, width: n, mu, rows: k, D } = o;
+  const test1 = o.orders.includes(1);
+  const test2 = o.orders.includes(2);
+  if (!test1 && !test2) return 0;
+  const m = inputs.length;
+  const d = inputs[0]!.length;
+  const K1 = (a: number, b: number) => cb + (cw * inputs[a]!.reduce((s, v, j) => s + v * inputs[b]![j]!, 0)) / d;
+  // σ at input α: the activation, or the Gauss-net's exp(z − K_αα)
+  const act = o.activation === 'gauss-net' ? null : getActivation(o.activation);
+  const sigma = (a: number) => (act ? act.f : (z: number) => Math.exp(z - K1(a, a)));
+  const Es = inputs.map((_, a) => gaussExpect((z) => sigma(a)(z[0]!), [[K1(a, a)]]).value);
+  const Ess = inputs.map((_, a) => inputs.map((__, b) => gaussExpect((z) => sigma(a)(z[0]!) * sigma(b)(z[1]!), [[K1(a, a), K1(a, b)], [K1(b, a), K1(b, b)]]).value));
+  const g1 = (i: number, a: number) => (i < k ? mu * n * Es[a]! : 0);
+  const g2 = (i: number, j: number, a: number, b: number) => (i === j ? cb + cw * Ess[a]![b]! : 0) + (i < k && j < k ? mu * mu * (n * Ess[a]![b]! + n * (n - 1) * Es[a]! * Es[b]!) : 0);
+  let worst = 0;
+  for (const tr of o.transforms) {
+    if (tr.kind !== 'output') continue;
+    const R = tr.element.real;
+    const rg1 = (i: number, a: number) => R[i]!.reduce((s, r, j) => s + r * g1(j, a), 0);
+    const rg2 = (i: number, j: number, a: number, b: number) => {
+      let s = 0;
+      for (let p = 0; p < D; p++) for (let q = 0; q < D; q++) s += R[i]![p]! * R[j]![q]! * g2(p, q, a, b);
+      return s;
+    };
+    for (let a = 0; a < m; a++) {
+      for (let i = 0; i < D; i++) {
+        if (test1) {
+          const size = Math.sqrt((g2(i, i, a, a) + rg2(i, i, a, a)) / 2);
+          if (size > 0) worst = Math.max(worst, Math.abs(rg1(i, a) - g1(i, a)) / size);
+        }
+        if (!test2) continue;
+        for (let b = 0; b < m; b++) {
+          for (let j = 0; j < D; j++) {
+            const wick = (G: (i: number, j: number, a: number, b: number) => number) => G(i, i, a, a) * G(j, j, b, b) + 2 * G(i, j, a, b) ** 2;
+            const size = Math.sqrt((wick(g2) + wick(rg2)) / 2);
+            if (size > 0) worst = Math.max(worst, Math.abs(rg2(i, j, a, b) - g2(i, j, a, b)) / size);
+          }
+        }
+      }
+    }
+  }
+  return worst;
 }

@@ -9,20 +9,32 @@
  * of the per-network differences d_t = O_t^b − O_t, with standard error sd(d)/√N — so the noise common to
  * O and O^b cancels and the z-score z = mean(d)/se(d) is honestly N(0,1) under the symmetry (CLT).
  *
- * Verdict: the largest |z| over all entries, transformations and orders, against the Bonferroni threshold
- * z* = Φ⁻¹(1 − α/(2K)) for K tests (family-wise false alarm ≤ α), with the Bonferroni p-value
- * min(1, 2K·Φ̄(max|z|)) and the entry where the maximum occurs; "broken" needs in addition the held-out
- * confirmation (`Confirmation`): the 10 largest |z| of the first ⌊E/2⌋ experiments re-tested on the other
- * networks at Bonferroni level α/10 — robust to the heavy tails of 4-point products.
+ * Verdict (three outcomes; docs/symmetry.md). Each test is one entry u of one order n under one transformation
+ * b. Its deviation is measured relative to the typical size of the products that estimate the entry,
+ *   ρ_u = E[G′_u − G_u] / s_u,   s_u² = (E[O_u²] + mean_b E[O′_u²]) / 2,
+ * with standard error σ_u = se(d_u)/s_u (≤ √2·… by Cauchy–Schwarz: sd(O′ − O) ≤ √(2(E O² + E O′²)) = 2 s_u). With K tests, z* = Φ⁻¹(1 − α/(2K)) (Bonferroni, family-wise false
+ * alarm ≤ α) and the held-out confirmation below:
+ *  - "broken": max|z| > z* AND the held-out confirmation rejects;
+ *  - otherwise the power analysis: a deviation ρ in the least precise test is detected with probability ≈ 1 − β
+ *    when |ρ| ≥ δ_det = max(z* + z_β, (z_c + z_β)·√(N/N_B))·max_u σ_u, z_β = Φ⁻¹(1 − β): the pooled test and
+ *    the held-out confirmation (threshold z_c on N_B of the N networks, so its standard error is √(N/N_B)
+ *    larger) each reach power 1 − β there (the selection of the 10 largest |z| among the first networks is
+ *    taken as certain: such a deviation has z ≈ 4 there, above the ≈ 2.6 of the 10th-largest noise entry);
+ *    "invariant" if δ_det ≤ δ (the stated deviation: the test had the power to see it and saw nothing),
+ *    "inconclusive" otherwise, reporting δ_det and the networks needed, N·(δ_det/δ)² (σ_u ∝ 1/√N).
+ * The p-value min(1, 2K·Φ̄(max|z|)) and the entry of the maximum are reported with every verdict; "broken"
+ * needs the held-out confirmation (`Confirmation`): the 10 largest |z| of the first ⌊E/2⌋ experiments re-tested
+ * on the other networks at Bonferroni level α/10 — robust to the heavy tails of 4-point products.
  *
- * Deviation measure (seed 000 App. C): the networks are split into E experiments; in experiment e, for
+ * Deviation measure (App. C of Maiti, Stoner, Halverson, Symmetry-via-Duality): the networks are split into E experiments; in experiment e, for
  * element b and entry u, M = |Ĝ′ − Ĝ| and δM = √(δG′² + δG² + δ_R²), δG, δG′ the standard errors of Ĝ, Ĝ′
  * in that experiment and δ_R = √n·δR·D_r^n·max|Ĝ| the eq. 45 term of the element's numerical error (a
  * triangle-inequality bound; output rotations only). M̄_{e,u} = mean_b M; μ_M = mean_u mean_e M̄,
  * σ_M = mean_u std_e M̄ (the elementwise spread across experiments, averaged), bound = mean δM.
  */
-import { normCdf } from '../activations/index.ts';
-import { NnftInputError } from '../errors.ts';
+import { getActivation, normCdf } from '../activations/index.ts';
+import { NnftInputError, NnftNumericalError } from '../errors.ts';
+import { activationLabel, activationProblem, firstNonFinite } from '../montecarlo/guard.ts';
 import type { GroupElement, TranslationElement } from './groups.ts';
 import type { Mat } from './linalg.ts';
 import type { SymNetSampler } from './networks.ts';
@@ -45,6 +57,13 @@ export interface EngineOptions {
   seed?: number;
   /** family-wise significance of the verdict (default 1e-3) */
   alpha?: number;
+  /**
+   * the stated deviation δ the test must be able to resolve, relative to the typical size s_u of the products
+   * (default DEFAULT_DEVIATION): "invariant" needs the power to see a deviation δ, else "inconclusive"
+   */
+  deviation?: number;
+  /** power 1 − β for the stated deviation (default 0.9) */
+  power?: number;
   /** transforms grouped under a label for sub-verdicts (e.g. the unbroken subgroup) are passed separately */
   onProgress?: (done: number, total: number) => void;
 }
@@ -60,6 +79,9 @@ export interface EntryLocation {
   diff: number;
   stderr: number;
   z: number;
+  /** the same relative to the entry's typical product size s_u: ρ = (Ĝ′ − Ĝ)/s_u ± σ */
+  relative: number;
+  relativeStderr: number;
 }
 
 export interface MeasureResult {
@@ -73,6 +95,10 @@ export interface MeasureResult {
   entries: number;
   /** largest |z| of this order (all networks pooled) */
   maxZ: number;
+  /** root-mean-square over the order's entries of s_u (the units of ρ_u) */
+  scale: number;
+  /** smallest relative deviation this order's least precise test detects with the stated power */
+  detectable: number;
 }
 
 /** entries carried from the selection half to the confirmation half */
@@ -90,12 +116,33 @@ export interface Confirmation {
   confirmationNets: number;
   maxZ: number;
   threshold: number;
-  where: Omit<EntryLocation, 'diff' | 'stderr' | 'z'> | null;
+  where: Omit<EntryLocation, 'diff' | 'stderr' | 'z' | 'relative' | 'relativeStderr'> | null;
+}
+
+/** The power analysis behind "invariant" / "inconclusive" (see the module comment). */
+export interface PowerAnalysis {
+  /** the stated deviation δ (relative to s_u) */
+  deviation: number;
+  /** 1 − β */
+  power: number;
+  /** δ_det: the smallest relative deviation detected with probability `power` at this sample size */
+  detectable: number;
+  /** networks needed to resolve the stated deviation: N·(δ_det/δ)², rounded up (≤ nets when resolved) */
+  networksNeeded: number;
+  /** z_β = Φ⁻¹(1 − β) and the effective threshold z_eff, δ_det = (z_eff + z_β)·max σ_u */
+  thresholdEffective: number;
+  zBeta: number;
+  /** the least precise test: its order, transformation, entry and relative standard error σ */
+  leastPrecise: Omit<EntryLocation, 'diff' | 'stderr' | 'z' | 'relative'> | null;
 }
 
 export interface Verdict {
-  /** "broken" iff max|z| > threshold (all networks, Bonferroni over all tests) AND the held-out confirmation rejects */
-  verdict: 'invariant' | 'broken';
+  /**
+   * "broken" iff max|z| > threshold (all networks, Bonferroni over all tests) AND the held-out confirmation
+   * rejects; otherwise "invariant" when the test could see the stated deviation, "inconclusive" when not
+   */
+  verdict: 'invariant' | 'broken' | 'inconclusive';
+  powerAnalysis: PowerAnalysis;
   confirmation: Confirmation;
   /** family-wise significance α */
   significance: number;
@@ -116,6 +163,14 @@ export interface EngineResult extends Verdict {
   /** the elements' numerical errors: worst max|RᵀR − I| and mean δR */
   elementError: { orthogonality: number; deltaR: number };
 }
+
+/**
+ * Default stated deviation δ: 10% of each entry's typical product size s_u (docs/symmetry.md). The least precise
+ * test of orders 1, 2, 4 has σ_u ≈ 1.8/√N, so δ_det ≈ 6.3 · 1.8/√N: 0.1 is resolved by ≈ 13 000 networks.
+ */
+export const DEFAULT_DEVIATION = 0.1;
+/** Default power 1 − β for the stated deviation. */
+export const DEFAULT_POWER = 0.9;
 
 /** upper-tail normal quantile: z with Φ̄(z) = p (bisection on Φ̄, accurate to 1e-10 in z) */
 export function normalUpperQuantile(p: number): number {
@@ -169,6 +224,10 @@ export function runPaired(opts: EngineOptions): EngineResult {
   const E = opts.experiments ?? 5;
   const seed = opts.seed ?? 0;
   const alpha = opts.alpha ?? 1e-3;
+  const deviation = opts.deviation ?? DEFAULT_DEVIATION;
+  const power = opts.power ?? DEFAULT_POWER;
+  if (!(deviation > 0 && Number.isFinite(deviation))) throw new NnftInputError('deviation', `need a stated deviation δ > 0 (relative to the products' size), got ${deviation}`, 'e.g. 0.05 for 5%');
+  if (!(power > 0.5 && power < 1)) throw new NnftInputError('power', `need a power 1 − β in (0.5, 1), got ${power}`, 'e.g. 0.9');
   if (!Number.isInteger(N) || N < 2) throw new NnftInputError('nets', `need an integer ≥ 2, got ${N}`);
   if (!Number.isInteger(E) || E < 2 || E > N) throw new NnftInputError('experiments', `need an integer 2 ≤ E ≤ nets, got ${E}`);
   if (!(alpha > 0 && alpha < 1)) throw new NnftInputError('significance', `need 0 < α < 1, got ${alpha}`);
@@ -256,6 +315,7 @@ export function runPaired(opts: EngineOptions): EngineResult {
         });
       }
     }
+    checkFiniteOutputs(sampler, inputs, transforms, t, F0, Fb, hasNtk ? T0 : null, hasNtk ? Tb : null, P, Dr);
     for (const plan of plans) {
       const K = plan.K;
       const s0 = plan.s0[e], s0q = plan.s0q[e];
@@ -309,6 +369,7 @@ export function runPaired(opts: EngineOptions): EngineResult {
   };
   let tests = 0;
   let best: EntryLocation | null = null;
+  let leastPrecise: PowerAnalysis['leastPrecise'] = null;
   // held-out confirmation: experiments [0, EA) select, the rest confirm
   const EA = Math.floor(E / 2);
   let nA = 0;
@@ -340,7 +401,19 @@ export function runPaired(opts: EngineOptions): EngineResult {
     let scale = 0;
     for (let u = 0; u < K; u++) scale = Math.max(scale, Math.abs(S0[u] / N), Math.sqrt(Math.max(0, S0q[u] / N)));
     const tiny = 1e-12 * (scale || 1);
-    const zOf = (mu: number, se: number): number => (se > tiny ? Math.abs(mu) / se : Math.abs(mu) > tiny ? Infinity : 0);
+    // a difference with (numerically) zero spread is deterministic: a finite z as large as it is certain
+    const zOf = (mu: number, se: number): number => (se > tiny ? Math.abs(mu) / se : Math.abs(mu) > tiny ? Math.abs(mu) / tiny : 0);
+    // s_u² = (E[O_u²] + mean_b E[O′_u²])/2: the typical size of entry u's products, the unit of its ρ_u
+    const su = new Float64Array(K);
+    let sq = 0;
+    for (let u = 0; u < K; u++) {
+      let tq = 0;
+      for (let e = 0; e < E; e++) for (let b = 0; b < B; b++) tq += plan.stq[e]![b]![u]!;
+      su[u] = Math.sqrt((S0q[u]! + tq / B) / (2 * N));
+      sq += su[u]! * su[u]!;
+    }
+    const Sn = Math.sqrt(sq / K);
+    let orderRelSe = 0;
     for (let b = 0; b < B; b++) {
       for (let u = 0; u < K; u++) {
         let s = 0, q = 0, sA = 0, qA = 0;
@@ -359,7 +432,11 @@ export function runPaired(opts: EngineOptions): EngineResult {
         candidates.push({ zA: zOf(muA, seA), zB: zOf(muB, seB), order: plan.order, b, u, plan });
         tests++;
         orderMax = Math.max(orderMax, z);
-        if (!best || z > best.z) best = { order: plan.order, transform: transforms[b].label, ...describe(plan, u, Dr), diff: mu, stderr: se, z };
+        const rel = su[u]! > 0 ? mu / su[u]! : 0;
+        const relSe = su[u]! > 0 ? se / su[u]! : 0;
+        if (!best || z > best.z) best = { order: plan.order, transform: transforms[b].label, ...describe(plan, u, Dr), diff: mu, stderr: se, z, relative: rel, relativeStderr: relSe };
+        if (relSe > orderRelSe) orderRelSe = relSe;
+        if (!leastPrecise || relSe > leastPrecise.relativeStderr) leastPrecise = { order: plan.order, transform: transforms[b].label, ...describe(plan, u, Dr), relativeStderr: relSe };
       }
     }
     // App. C measure over experiments
@@ -389,7 +466,7 @@ export function runPaired(opts: EngineOptions): EngineResult {
       sumMean += mu;
       sumSigma += Math.sqrt(v / (E - 1));
     }
-    M[String(plan.order)] = { mean: sumMean / K, sigma: sumSigma / K, bound: sumBound / nBound, entries: K, maxZ: orderMax };
+    M[String(plan.order)] = { mean: sumMean / K, sigma: sumSigma / K, bound: sumBound / nBound, entries: K, maxZ: orderMax, scale: Sn, detectable: orderRelSe };
   }
   const threshold = normalUpperQuantile(alpha / (2 * tests));
   const maxZ = best ? best.z : 0;
@@ -408,8 +485,18 @@ export function runPaired(opts: EngineOptions): EngineResult {
     where: top ? { order: top.order, transform: transforms[top.b].label, ...describe(top.plan, top.u, Dr) } : null,
   };
   const broken = maxZ > threshold && confirmation.maxZ > confirmThreshold;
+  // power analysis: power 1 − β in the pooled test and in the held-out confirmation (its standard error is
+  // √(N/N_B) times the pooled one), in units of the pooled standard error
+  const zBeta = normalUpperQuantile(1 - power);
+  const factor = Math.max(threshold + zBeta, (confirmThreshold + zBeta) * Math.sqrt(N / Math.max(1, N - nA)));
+  const thresholdEffective = factor - zBeta;
+  for (const m of Object.values(M)) m.detectable *= factor;
+  const detectable = factor * (leastPrecise?.relativeStderr ?? 0);
+  const networksNeeded = Math.max(2, Math.ceil(N * (detectable / deviation) ** 2));
+  const verdict: Verdict['verdict'] = broken ? 'broken' : detectable <= deviation ? 'invariant' : 'inconclusive';
   return {
-    verdict: broken ? 'broken' : 'invariant',
+    verdict,
+    powerAnalysis: { deviation, power, detectable, networksNeeded, thresholdEffective, zBeta, leastPrecise },
     confirmation,
     significance: alpha,
     threshold,
@@ -422,6 +509,53 @@ export function runPaired(opts: EngineOptions): EngineResult {
     M,
     elementError: { orthogonality: orth, deltaR: nOut ? dR / nOut : 0 },
   };
+}
+
+/**
+ * Stop at the first network whose outputs (or empirical NTK) are NaN or ±Infinity, naming the network, the input,
+ * the transformation and the likely cause (σ undefined at some real z, or overflow) — averages of such numbers
+ * are meaningless, and a NaN difference would otherwise read as "no deviation".
+ */
+function checkFiniteOutputs(
+  sampler: SymNetSampler,
+  inputs: number[][],
+  transforms: Transform[],
+  t: number,
+  F0: Float64Array,
+  Fb: Float64Array[],
+  T0: Float64Array | null,
+  Tb: Float64Array[] | null,
+  P: number,
+  Dr: number,
+): void {
+  const arrays: [Float64Array, string, boolean][] = [[F0, 'the outputs', false]];
+  Fb.forEach((F, b) => arrays.push([F, `the outputs under ${transforms[b]!.label}`, false]));
+  if (T0 && Tb) {
+    arrays.push([T0, 'the empirical NTK', true]);
+    Tb.forEach((T, b) => arrays.push([T, `the empirical NTK under ${transforms[b]!.label}`, true]));
+  }
+  for (const [arr, what, ntk] of arrays) {
+    const i = firstNonFinite(arr, ntk ? arr.length : P);
+    if (i < 0) continue;
+    const alpha = ntk ? -1 : Math.floor(i / Dr);
+    const x = alpha >= 0 ? inputs[alpha]! : inputs[0]!;
+    const spec = sampler.spec;
+    const variance = spec.cb + (spec.cw * x.reduce((a, v) => a + v * v, 0)) / Math.max(1, spec.inputDim);
+    let cause = 'the preactivations overflow the double range: use smaller inputs or a smaller C_W';
+    let argument = '--activation';
+    if (spec.activation !== 'gauss-net') {
+      const act = getActivation(spec.activation);
+      const problem = activationProblem(act.f, variance, activationLabel(spec.activation)) ?? (ntk ? activationProblem(act.derivative(1), variance, activationLabel(spec.activation, true)) : null);
+      if (problem) cause = problem.text;
+      else argument = 'inputs';
+    }
+    throw new NnftNumericalError(
+      'the symmetry test',
+      `network ${t} gives ${arr[i]} in ${what}${alpha >= 0 ? ` at input α = ${alpha}` : ''}: ${cause}`,
+      argument === '--activation' ? 'use an activation that is finite on all of ℝ (an ensemble with undefined outputs has no symmetry to test)' : 'rescale the inputs',
+      { argument },
+    );
+  }
 }
 
 function describe(plan: OrderPlan, u: number, Dr: number): { inputs: number[]; outputs: number[] } {

@@ -1,5 +1,5 @@
 /**
- * Group elements for the symmetry checks (seed 000 §2, App. A, App. C), each checked numerically.
+ * Group elements for the symmetry checks (Maiti, Stoner, Halverson, Symmetry-via-Duality, §2, App. A, App. C), each checked numerically.
  *
  * Every element carries `real`: the real matrix by which it acts on the realified output (or input) vector.
  * - SO(D): D×D real orthogonal, det 1. Two samplers: 'haar' (Householder QR of a Gaussian matrix with the

@@ -1,10 +1,10 @@
 /**
- * Symmetry via duality (seed 000): group elements, transformations of correlators and of the mean NTK,
+ * Symmetry via duality (Maiti, Stoner, Halverson, Symmetry-via-Duality): group elements, transformations of correlators and of the mean NTK,
  * deviation measures with the App. C error bounds, and statistical invariance verdicts.
  *
  * - groups.ts   SO(D) (Haar; the paper's exp(Σ α_i T^i)), SU(D), Sp(D), translations, numerical checks
  * - tensors.ts  correlator tensors: rotate every output index, eq. 45 bound, the Wick GP correlator
- * - networks.ts the seed 000 ensembles, one network at a time (paired evaluation)
+ * - networks.ts the Symmetry-via-Duality ensembles, one network at a time (paired evaluation)
  * - engine.ts   paired Monte Carlo statistics, M_n measures, verdicts
  * - cases.ts    the named cases and `checkSymmetry(spec)`
  */

@@ -1,7 +1,7 @@
 /**
  * Small dense linear algebra for group elements (D ≲ 50): products, transpose, determinant (partial-pivot
  * LU), the matrix exponential (scaling and squaring with a Taylor polynomial), Householder QR, and complex
- * and quaternionic helpers. Matrices are number[][] (row-major, rows are arrays).
+ * and quaternionic routines. Matrices are number[][] (row-major, rows are arrays).
  */
 export type Mat = number[][];
 
@@ -40,10 +40,6 @@ export function matvec(a: Mat, x: ArrayLike<number>): number[] {
     for (let j = 0; j < row.length; j++) s += row[j] * x[j];
     return s;
   });
-}
-
-export function addScaled(a: Mat, b: Mat, s: number): Mat {
-  return a.map((row, i) => row.map((v, j) => v + s * b[i][j]));
 }
 
 /** max-row-sum (∞) norm */

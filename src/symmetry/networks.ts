@@ -1,5 +1,5 @@
 /**
- * The network ensembles of seed 000, sampled one network at a time with all parameters explicit, so that
+ * The network ensembles of Maiti, Stoner, Halverson, Symmetry-via-Duality, sampled one network at a time with all parameters explicit, so that
  * the SAME network can be evaluated at original and transformed inputs (paired comparisons; see engine.ts).
  *
  * This is a minimal sampler of the symmetry module's own: the shared Monte Carlo sampler (src/montecarlo)
@@ -8,9 +8,9 @@
  * and the same layouts as src/montecarlo's DistributionSpec (complex / quaternionic outputs interleaved:
  * real component c of output i at index i·k + c; T-layer ((Wx) mod 1 + b) mod 1 with W fixed).
  *
- * Architecture (PDLT conventions, DESIGN §3): z¹ = b¹ + W¹ x, z^{ℓ+1} = b^{ℓ+1} + W^{ℓ+1} σ(z^ℓ),
+ * Architecture (PDLT conventions): z¹ = b¹ + W¹ x, z^{ℓ+1} = b^{ℓ+1} + W^{ℓ+1} σ(z^ℓ),
  * Var b = C_b, Var W^{ℓ+1} = C_W / n_ℓ; outputs f = z^L with L = hidden.length + 1.
- * Parameter distributions (seed 000):
+ * Parameter distributions (Symmetry-via-Duality):
  * - first layer 'gaussian' (isotropic: SO(d) input symmetry), 'anisotropic' (W¹_jk ~ N(0, C_W s_k²/n0):
  *   the broken control), or a prepended T-layer (§2, App. A.4) with bias U[0,1) ('uniform', symmetric) or
  *   N(0, s²) mod 1 ('gaussian', the broken control);
@@ -19,7 +19,7 @@
  *   sphere and r² by rejection from a mode-matched Gamma proposal, `sampleQuartic`), 'complex'
  *   (App. A.2: Re, Im ~ N(0, C_W/n) each) or 'quaternionic' (App. A.5: 4 components ~ N(0, C_W/n) each),
  *   biases likewise with C_b (the convention of src/montecarlo's DistributionSpec).
- * - activation: a registry name (getActivation), or 'gauss-net' (seed 000 App. C / seed 003: one hidden
+ * - activation: a registry name (getActivation), or 'gauss-net' (Symmetry-via-Duality App. C; Maiti, Non-Perturbative Non-Lagrangian Neural Network Field Theories: one hidden
  *   layer, σ_α = exp(z_α − K_αα) with K_αα = C_b + C_W |x_α|²/n0).
  */
 import { getActivation } from '../activations/index.ts';

@@ -1,10 +1,10 @@
 /**
  * Seeded random numbers for the symmetry checks, on the Monte Carlo module's counter-based generator
- * (Philox4x32-10, src/montecarlo/rng.ts): `new Rng(seed, stream)` is stream `stream` of `seed`, the same
+ * (Philox4x32-10 + xoshiro128**, src/rng): `new Rng(seed, stream)` is stream `stream` of `seed`, the same
  * numbers wherever it runs. Networks use streams 0, 1, 2, … (one per network); group elements, fixed
  * hyper-parameters (T-layer weights) and translation vectors use streams from `STREAM_*` far above them.
  */
-import { NetStream } from '../montecarlo/rng.ts';
+import { NetStream } from '../rng/index.ts';
 import { NnftInputError } from '../errors.ts';
 
 export const STREAM_GROUP = 2 ** 40;

@@ -1,5 +1,5 @@
 /**
- * Correlator tensors and their transformations (seed 000 §2, App. C).
+ * Correlator tensors and their transformations (Maiti, Stoner, Halverson, Symmetry-via-Duality, §2, App. C).
  *
  * A correlator G⁽ⁿ⁾ over m inputs and D (real) output components is stored in one of two layouts:
  * - full: a Float64Array of P^n entries, P = m·D, combined index c = α·D + i (input α, output i), row-major
@@ -122,7 +122,7 @@ export function rotateOutputIndices(G: ArrayLike<number>, R: Mat, n: number, m =
 
 /**
  * Output rotation of a mean NTK given as D×D matrices per input pair: Θ′(x, x′) = R Θ(x, x′) Rᵀ
- * (seed 000 §3: f ↦ R f acts on both output indices of Θ_{i1i2}).
+ * (Symmetry-via-Duality §3: f ↦ R f acts on both output indices of Θ_{i1i2}).
  */
 export function rotateNtk(theta: number[][], R: Mat): number[][] {
   const D = R.length;
@@ -134,7 +134,7 @@ export function rotateNtk(theta: number[][], R: Mat): number[][] {
 }
 
 /**
- * Eq. 45 of seed 000 for one group element, per entry of G′ = R^{⊗n} G (m = 1 layout):
+ * Eq. 45 of Symmetry-via-Duality for one group element, per entry of G′ = R^{⊗n} G (m = 1 layout):
  * δG′_I² = Σ_{t=1}^{n} (Σ_P |R_{i1p1}|⋯δR⋯|R_{inpn}| |G_P|)² + Σ_P (R_{i1p1}⋯R_{inpn})² δG_P²,
  * i.e. the δR term with slot t's matrix replaced by the uniform error δR, and the δG term propagated in
  * quadrature (independent entries; the paper writes the contraction (R⋯R δG)², which can cancel by sign).
@@ -180,7 +180,7 @@ function transformSingleMode(T: Float64Array, P: number, n: number, mode: number
 }
 
 /**
- * The zero-mean GP correlator of seed 000 eq. 4 at the input tuple (x_{a_1}, …, x_{a_n}) (indices into K):
+ * The zero-mean GP correlator of Symmetry-via-Duality eq. 4 at the input tuple (x_{a_1}, …, x_{a_n}) (indices into K):
  * G_{i1..in} = Σ_{P ∈ Wick(n)} Π_{(s,t)∈P} δ_{i_s i_t} K(x_{a_s}, x_{a_t}); a D^n tensor (0 for odd n).
  * `contractions` are the pairings of n points, e.g. from diagrams/ `wickContractions(n/2)`.
  */

@@ -32,7 +32,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { solveRecursions, type LayerResult } from '../../recursions/index.ts';
-import { sampleEnsemble, type McLayerResult, type McQuantity } from '../../src/montecarlo/index.ts';
+import { sampleEnsemble, type McLayerResult } from '../../src/montecarlo/index.ts';
+import type { SampledQuantity } from '../../src/quantities.ts';
 
 const LONG = process.env.NNFT_LONG === '1';
 const SEED = Number(process.env.NNFT_PROP_SEED ?? 20261123);
@@ -64,7 +65,7 @@ export interface Case {
   lambdaW: number;
   seed: number;
   nets: number;
-  quantities: McQuantity[];
+  quantities: SampledQuantity[];
 }
 
 const round = (x: number, d: number): number => Number(x.toFixed(d));
@@ -118,7 +119,7 @@ function caseArb(kind: 'pre' | 'ntk'): fc.Arbitrary<Case> {
       const work = kind === 'pre' ? widths.reduce((s, n) => s + n, 0) * m : widths.reduce((s, n) => s + n * n, 0) / 40;
       const base = kind === 'pre' ? 2.4e7 : 5e5;
       const nets = NET_SCALE * Math.max(kind === 'pre' ? 6000 : 1000, Math.min(kind === 'pre' ? 60000 : 6000, Math.round(base / work / 100) * 100));
-      const quantities: McQuantity[] = kind === 'pre' ? ['K', 'V4', 'K1'] : ['K', 'V4', 'K1', 'Theta', 'Theta1', 'A', 'B', 'D', 'F'];
+      const quantities: SampledQuantity[] = kind === 'pre' ? ['K', 'V4', 'K1'] : ['K', 'V4', 'K1', 'Theta', 'Theta1', 'A', 'B', 'D', 'F'];
       return { activation, regime: reg, cb: round(cb, 4), cw: round(cw, 4), widths, inputs, lambdaB, lambdaW, seed, nets, quantities };
     });
 }
@@ -149,7 +150,7 @@ export interface Violation {
 }
 
 /** Compare one layer; returns the entries outside 4·stderr + allowance. */
-export function compareLayer(th: LayerResult, mc: McLayerResult, prevWidths: number[], quantities: readonly McQuantity[]): Violation[] {
+export function compareLayer(th: LayerResult, mc: McLayerResult, prevWidths: number[], quantities: readonly SampledQuantity[]): Violation[] {
   const out: Violation[] = [];
   const layer = th.layer;
   const m = (th.K as number[][]).length;
@@ -252,8 +253,8 @@ async function runOrExplain(c: Case): ReturnType<typeof runCase> {
   }
 }
 
-const PRE_Q: McQuantity[] = ['K', 'V4', 'K1'];
-const NTK_Q: McQuantity[] = ['K', 'V4', 'K1', 'Theta', 'Theta1', 'A', 'B', 'D', 'F'];
+const PRE_Q: SampledQuantity[] = ['K', 'V4', 'K1'];
+const NTK_Q: SampledQuantity[] = ['K', 'V4', 'K1', 'Theta', 'Theta1', 'A', 'B', 'D', 'F'];
 const ANCHORS: Case[] = [
   { activation: 'relu', regime: 'critical', cb: 0, cw: 2, widths: [64, 48, 96, 64], inputs: [[1, 0.5], [-0.3, 0.9]], lambdaB: 1, lambdaW: 1, seed: 1, nets: 40000 * NET_SCALE, quantities: PRE_Q },
   { activation: 'leaky_relu(0.1)', regime: 'away', cb: 0.2, cw: 1.6, widths: [40, 120, 80], inputs: [[1, 0.5], [-0.3, 0.9], [0.4, 0.4]], lambdaB: 1, lambdaW: 1, seed: 2, nets: 40000 * NET_SCALE, quantities: PRE_Q },

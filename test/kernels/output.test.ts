@@ -21,6 +21,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const bin = join(here, '..', '..', 'bin', 'nnft.js');
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'nnft-output-'));
+writeFileSync(join(dir, 'a-file'), 'not a directory');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function nnft(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
@@ -144,7 +145,8 @@ describe('output options are checked before computing (exit code 2, naming the o
     ['layer beyond the depth', { layers: '1,9' }, /--layers.*9/],
     ['layer not a number', { layers: 'first' }, /--layers/],
     ['--out in a missing directory', { out: '/nonexistent-dir/x/result.json' }, /--out/],
-    ['--out for npy in a missing parent', { format: 'npy', out: '/nonexistent-dir/x/' }, /--out/],
+    ['--out for npy below a regular file', { format: 'npy', out: join(dir, 'a-file', 'x') }, /--out.*is a file, so/],
+    ['--out for npy that is a regular file', { format: 'npy', out: join(dir, 'a-file') }, /--out.*is a file, not a directory/],
   ];
   for (const [name, raw, msg] of cases) {
     it(name, () => {
@@ -153,13 +155,14 @@ describe('output options are checked before computing (exit code 2, naming the o
     });
   }
 
-  it('valid choices: defaults, last, lists, npy directory created', () => {
+  it('valid choices: defaults, last, lists, a new npy directory (created only when the files are written)', () => {
     expect(parseOutputOptions({}, 4)).toEqual({ format: 'table', out: undefined, layers: [1, 2, 3, 4], quiet: false });
     expect(parseOutputOptions({ json: true, layers: 'last' }, 4).layers).toEqual([4]);
     expect(parseOutputOptions({ layers: '3, 1,3' }, 4).layers).toEqual([1, 3]);
     const d = join(dir, 'made-by-check');
     expect(parseOutputOptions({ format: 'npy', out: d }, 2).out).toBe(d);
-    expect(existsSync(d)).toBe(true);
+    expect(existsSync(d)).toBe(false);
+    expect(parseOutputOptions({ format: 'npy', out: join(d, 'deeper') }, 2).out).toBe(join(d, 'deeper'));
     expect(parseOutputOptions({ quiet: true }, 2, { option: '--state', path: join(dir, 's.json') }).quiet).toBe(true);
   });
 

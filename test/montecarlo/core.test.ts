@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { NetStream, philox4x32, sampleCorrelators, sampleEnsemble, mergeStates } from '../../src/montecarlo/index.ts';
 import { fsumAdd, fsumValue, jackknife, newGroupState, addBlock } from '../../src/montecarlo/accum.ts';
-import { sampleRadiusSquared, gemmABt, buildPlan, makeBuffers, simulateNetwork } from '../../src/montecarlo/sampler.ts';
+import { buildPlan } from '../../src/montecarlo/plan.ts';
+import { gemmABt } from '../../src/montecarlo/kernels.ts';
+import { makeBuffers } from '../../src/montecarlo/buffers.ts';
+import { sampleRadiusSquared, simulateNetwork } from '../../src/montecarlo/simulate.ts';
 import { NnftInputError } from '../../src/errors.ts';
 
 const hex = (o: Uint32Array) => [...o].map((x) => x.toString(16).padStart(8, '0'));
@@ -87,10 +90,10 @@ describe('fused fast path', () => {
     const inputs = [[1, 0.5], [0.2, -0.9], [0.4, 0.4]].slice(0, m);
     const spec = { activation, cb: 0.1, cw: 1.7, widths: [5, 7, 3], inputs, nets: 1, quantities: ['K', 'V4'] as ('K' | 'V4')[] };
     const p = buildPlan(spec);
-    expect(p.pureFast).toBe(true);
-    const general = { ...p, pureFast: false };
+    expect(p.fusedPreactivation).toBe(true);
+    const general = { ...p, fusedPreactivation: false };
     const b1 = makeBuffers(p), b2 = makeBuffers(general);
-    const o1 = new Float64Array(p.S), o2 = new Float64Array(p.S);
+    const o1 = new Float64Array(p.statisticsSize), o2 = new Float64Array(p.statisticsSize);
     for (let net = 0; net < 20; net++) {
       simulateNetwork(p, b1, new NetStream(3), net, o1);
       simulateNetwork(general, b2, new NetStream(3), net, o2);

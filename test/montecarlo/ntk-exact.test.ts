@@ -4,8 +4,10 @@
  * λ_b for biases, λ_W / n_{ℓ−1} for the weights of layer ℓ.
  */
 import { describe, expect, it } from 'vitest';
-import { buildPlan, makeBuffers, simulateNetwork } from '../../src/montecarlo/sampler.ts';
-import { NetStream } from '../../src/montecarlo/rng.ts';
+import { buildPlan } from '../../src/montecarlo/plan.ts';
+import { makeBuffers } from '../../src/montecarlo/buffers.ts';
+import { simulateNetwork } from '../../src/montecarlo/simulate.ts';
+import { NetStream } from '../../src/rng/index.ts';
 
 describe('empirical NTK', () => {
   it('matches explicit parameter gradients (tanh, widths 3,4,2, two inputs, λ_b ≠ λ_W)', () => {
@@ -14,7 +16,7 @@ describe('empirical NTK', () => {
     const spec = { activation: 'tanh', cb: 0.3, cw: 1.4, lambdaB: 0.7, lambdaW: 1.9, widths, inputs, nets: 1, quantities: ['Theta', 'B'] as ('Theta' | 'B')[], sampler: 'full' as const, estimator: 'direct' as const };
     const p = buildPlan(spec);
     const B = makeBuffers(p);
-    const out = new Float64Array(p.S);
+    const out = new Float64Array(p.statisticsSize);
     simulateNetwork(p, B, new NetStream(17), 5, out);
     const m = 2, L = 3, n0 = 2;
     // parameters as plain arrays, copied from the sampled network

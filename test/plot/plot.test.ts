@@ -58,4 +58,38 @@ describe('plot', () => {
     expect(() => lineErrorVegaLite({ ...spec, series: [{ name: 'a', kind: 'points', points: [{ x: NaN, y: 1 }] }] })).toThrow(NnftInputError);
     expect(() => lineErrorVegaLite({ ...spec, series: [{ name: 'a', kind: 'bars' as 'line', points: [] }] })).toThrow(/kind/);
   });
+
+  it('legend draws lines as strokes (dashed where dashed), points as circles; integer axes get integer ticks; ends are padded', async () => {
+    const layers = [1, 2, 3, 4];
+    const depthSpec: LinePlotSpec = {
+      title: 'depth',
+      x: { label: 'layer ℓ' },
+      y: { label: 'V' },
+      series: [
+        { name: 'recursion', kind: 'line', points: layers.map((l) => ({ x: l, y: 0.1 * l })) },
+        { name: 'exact', kind: 'line', dash: true, points: layers.map((l) => ({ x: l, y: 0.12 * l })) },
+        { name: 'Monte Carlo', kind: 'points', points: layers.map((l) => ({ x: l, y: 0.11 * l, err: 0.05 })) },
+      ],
+    };
+    const svg = await lineErrorPlot(depthSpec);
+    const legend = [...svg.matchAll(/role-legend-symbol[^>]*><path ([^>]*)\/>/g)].map((m) => m[1] ?? '');
+    expect(legend).toHaveLength(3);
+    // a stroke symbol is a straight segment "M-a,0La,0"; the circle is drawn with arcs
+    expect(legend[0]).toMatch(/d="M-[\d.]+,0L[\d.]+,0"/);
+    expect(legend[0]).toMatch(/stroke-dasharray=""/);
+    expect(legend[1]).toMatch(/stroke-dasharray="6,4"/);
+    expect(legend[2]).toMatch(/d="M[\d.]+,0A/);
+    // x ticks of an integer axis: integers only (no 1.5, 2.5, …)
+    const xTicks = [...(svg.match(/role-axis-label[^>]*>(.*?)<\/g>/)?.[1] ?? '').matchAll(/>([^<]+)<\/text>/g)].map((m) => m[1]);
+    expect(xTicks.length).toBeGreaterThanOrEqual(2);
+    for (const t of xTicks) expect(t).toMatch(/^-?\d+$/);
+    // padded domain: the first and last layer lie strictly inside it
+    const vl = lineErrorVegaLite(depthSpec) as { layer: { encoding: { x: { scale: { domain: [number, number] } } } }[] };
+    const [lo, hi] = vl.layer[0]!.encoding.x.scale.domain;
+    expect(lo).toBeLessThan(1);
+    expect(hi).toBeGreaterThan(4);
+    // x offsets (points drawn beside each other) keep integer ticks when the axis says so
+    const shifted = lineErrorVegaLite({ ...depthSpec, x: { label: 'layer ℓ', integer: true }, series: [{ name: 'p', kind: 'points', points: [{ x: 1.1, y: 1 }, { x: 2.1, y: 2 }] }] });
+    expect(JSON.stringify(shifted)).toContain('"tickMinStep":1');
+  });
 });

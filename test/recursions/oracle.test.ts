@@ -1,14 +1,16 @@
 /**
- * The solver's evaluators (src/symbolic's compiled IBP forms, via recursions/evaluators.ts) against two
- * independent oracles:
- *  1. the hand-typed DESIGN §4 forms of recursions/reference.ts, entry by entry, for several inputs;
- *  2. for one input, the DESIGN §4 single-input recursions written here with Hermite weights
+ * The solver's evaluators (src/symbolic's compiled IBP forms, direct K and Θ) against two independent oracles:
+ *  1. the hand-typed IBP forms of test/oracle/reference.ts, entry by entry, for several inputs;
+ *  2. for one input, the single-input recursions of docs/equations.md written here with Hermite weights
  *     (⟨f''⟩ = ⟨f (z² − K)⟩/K², ⟨f⁗⟩ = ⟨f (z⁴ − 6Kz² + 3K²)⟩/K⁴), which need only σ and σ' — no derivative
  *     code, no IBP, no src/gaussian — integrated by a fine trapezoid rule on the real line.
  */
 import { describe, expect, it } from 'vitest';
-import { ALL_QUANTITIES, evaluatorSource, solveRecursions, type LayerResult } from '../../recursions/index.ts';
-import { referenceEvaluators } from '../../recursions/reference.ts';
+import { solveRecursions, type LayerResult } from '../../recursions/index.ts';
+
+/** The quantities both oracles cover. */
+const ALL_QUANTITIES = ['K', 'Theta', 'V4', 'K1', 'Theta1', 'A', 'B', 'D', 'F'] as const;
+import { referenceEvaluators } from '../oracle/reference.ts';
 import { getActivation } from '../../src/activations/index.ts';
 
 const flat = (t: unknown): number[] => (t as number[]).flat(3) as number[];
@@ -24,7 +26,7 @@ function maxRel(a: LayerResult[], b: LayerResult[], q: keyof LayerResult): numbe
   return worst;
 }
 
-describe('solver evaluators vs the hand-typed DESIGN §4 forms (several inputs)', () => {
+describe('solver evaluators vs the hand-typed IBP forms (several inputs)', () => {
   const inputs = [
     [1, 0.5, -0.3],
     [0.2, -0.9, 0.4],
@@ -44,18 +46,10 @@ describe('solver evaluators vs the hand-typed DESIGN §4 forms (several inputs)'
       for (const q of ALL_QUANTITIES) expect(maxRel(solver.layers, oracle.layers, q), q).toBeLessThan(1e-12);
     });
   }
-  it('the registry takes V4, K1, Θ¹, A, B, D, F from src/symbolic for every activation (one code path)', () => {
-    for (const q of ['V4', 'K1', 'Theta1', 'A', 'B', 'D', 'F'] as const) {
-      expect(evaluatorSource(q, 'smooth')).toBe('symbolic');
-      expect(evaluatorSource(q, 'piecewise-linear')).toBe('symbolic');
-    }
-    expect(evaluatorSource('K')).toBe('direct');
-    expect(evaluatorSource('Theta')).toBe('direct');
-  });
 });
 
 // ---------------------------------------------------------------------------------------------------------
-// Single input, DESIGN §4 (r = 1, χ_∥ = (C_W/2)⟨(σ²)''⟩, χ_⊥ = C_W⟨σ'²⟩, Ω = λ_W σ² + C_W Θ σ'²):
+// Single input, docs/equations.md (r = 1, χ_∥ = (C_W/2)⟨(σ²)''⟩, χ_⊥ = C_W⟨σ'²⟩, Ω = λ_W σ² + C_W Θ σ'²):
 //   V' = C_W² Var(σ²) + χ_∥² V;  K1' = χ_∥ K1 + (C_W/8)⟨(σ²)⁗⟩ V;
 //   D' = C_W Cov(Ω, σ²) + (C_W/4)⟨(σ²)''⟩⟨Ω''⟩ V + χ_∥χ_⊥ D;  F' = C_W²⟨σ²σ'²⟩Θ + χ_∥² F;
 //   B' = C_W²⟨σ'⁴⟩Θ² + χ_⊥² B;  A' = Var(Ω) + ¼⟨Ω''⟩² V + C_W⟨Ω''⟩⟨σ'²⟩ D + χ_⊥² A;
@@ -110,7 +104,7 @@ function singleInputOracle(act: string, x: number[], L: number, cb: number, cw: 
   return out;
 }
 
-describe('one input: solver vs the DESIGN §4 single-input recursions with Hermite weights', () => {
+describe('one input: solver vs the single-input recursions with Hermite weights', () => {
   const cases: [string, number, number][] = [
     ['tanh', 0, 1],
     ['tanh', 0.1, 1.2],

@@ -1,13 +1,13 @@
 /**
- * The ingredients of the original forms (src/symbolic/recursions.ts header: the 1/n rule (i), the two-neuron
+ * The ingredients of the original forms (recursions/quantities/blocks.ts header: the 1/n rule (i), the two-neuron
  * rule (ii) and the NTK conditional-mean rules (iii)) reproduce the DESIGN §3 definitions they stand for —
  * derived by the engine itself: contracting each rule with the z's of the defining cumulant and integrating
  * by parts must give back exactly the defining tensor.
  */
 import { describe, expect, it } from 'vitest';
-import { E, add, blocks, expression, expressionsEqual, mul, num, simplify, tensor, toText, z } from '../../src/symbolic/index.ts';
+import { E, add, expression, expressionsEqual, mul, num, simplify, tensor, toText, z } from '../../src/symbolic/index.ts';
+import { H2, H4, raised } from '../../recursions/quantities/blocks.ts';
 
-const { H2, H4, raised } = blocks;
 const ABCD = ['a', 'b', 'c', 'd'];
 
 describe('the original-form rules reproduce the §3 cumulants', () => {

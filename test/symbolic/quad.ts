@@ -4,7 +4,7 @@
  * derivatives written out here. Also a numeric evaluator of normal-form expressions at one index
  * assignment, and a RecursionContext factory.
  */
-import type { RecursionContext, LayerTensors, DerivGroup } from '../../recursions/types.ts';
+import type { RecursionContext, LayerTensors, DerivGroup } from '../../src/recursion-contract.ts';
 import type { DerivFactor } from '../../src/gaussian/types.ts';
 import type { Expression } from '../../src/symbolic/index.ts';
 import { erf } from '../../src/activations/erf.ts';

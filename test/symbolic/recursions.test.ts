@@ -1,6 +1,7 @@
 /**
- * The derived recursions against DESIGN §4: symbolically (canonical forms of each part equal the hand-written
- * IBP form term by term), numerically (compiled evaluators against an independent hand-coded §4 formula on
+ * The derived recursions against docs/equations.md: symbolically (canonical forms of each part equal the
+ * hand-written IBP form of test/oracle/ibp-forms.ts term by term), numerically (compiled evaluators against an
+ * independent hand-coded formula on
  * random tensors and K, m = 1, 2, 3 with duplicate inputs; against the ORIGINAL forms with numeric K⁻¹ and
  * direct quadrature; against the single-input reductions), plus determinism, term counts and bad input.
  */
@@ -17,19 +18,21 @@ import {
   sig,
   simplify,
   tensor,
-  TENSOR_SYMMETRY,
   z,
-  type RecursionName,
+  type Expression,
 } from '../../src/symbolic/index.ts';
+import { canonicalSignature } from '../../src/symbolic/canonical.ts';
+import { symmetryOf, type QuantityName } from '../../src/quantities.ts';
+import { ibpFormParts } from '../oracle/ibp-forms.ts';
 import { NnftInputError } from '../../src/errors.ts';
-import type { LayerTensors, RecursionContext } from '../../recursions/types.ts';
+import type { LayerTensors, RecursionContext } from '../../src/recursion-contract.ts';
 import { evalAt, expand, inv, makeCtx, quad, randomKernel, randomSym2, randomTensor4, rng, sinAct, tanhAct, type TestActivation } from './quad.ts';
 
 // ------------------------------------------------------------------ stated term counts
 
-// Expanded (seed-004 form, product rule onto single σ's) and grouped (DESIGN §4 form, ⟨∂δ…Π σ⟩ kept whole)
+// Expanded (product rule onto single σ's) and grouped (⟨∂δ…Π σ⟩ kept whole, the form of docs/equations.md)
 // term counts; Ω = λ_W σσ + C_W Θ σ'σ' is multiplied out, so Ω terms count twice.
-const COUNTS: Record<RecursionName, { total: number; parts: Record<string, number>; grouped: number; groupedParts: Record<string, number> }> = {
+const COUNTS: Partial<Record<QuantityName, { total: number; parts: Record<string, number>; grouped: number; groupedParts: Record<string, number> }>> = {
   K: { total: 2, parts: { gauss: 2 }, grouped: 2, groupedParts: { gauss: 2 } },
   Theta: { total: 3, parts: { gauss: 3 }, grouped: 3, groupedParts: { gauss: 3 } },
   V4: { total: 11, parts: { gauss: 2, chi: 9 }, grouped: 3, groupedParts: { gauss: 2, chi: 1 } },
@@ -40,20 +43,30 @@ const COUNTS: Record<RecursionName, { total: number; parts: Record<string, numbe
   D: { total: 25, parts: { gauss: 4, V: 18, D: 3 }, grouped: 7, groupedParts: { gauss: 4, V: 2, D: 1 } },
   F: { total: 5, parts: { gauss: 1, F: 4 }, grouped: 2, groupedParts: { gauss: 1, F: 1 } },
 };
-const NAMES = Object.keys(COUNTS) as RecursionName[];
-const FOUR = new Set<RecursionName>(['V4', 'A', 'B', 'D', 'F']);
+const NAMES = Object.keys(COUNTS) as QuantityName[];
+const FOUR = new Set<QuantityName>(['V4', 'A', 'B', 'D', 'F']);
 
-describe('derivation: symbolic agreement with DESIGN §4, counts, determinism', () => {
+function sameTerms(a: Expression, b: Expression): boolean {
+  const sa = canonicalSignature(a);
+  const sb = canonicalSignature(b);
+  return sa.length === sb.length && sa.every((x, i) => x === sb[i]);
+}
+
+describe('derivation: symbolic agreement with the hand-written IBP forms, counts, determinism', () => {
   for (const name of NAMES) {
-    it(`${name}: every part equals DESIGN §4 term by term; ${COUNTS[name].total} expanded / ${COUNTS[name].grouped} grouped terms`, () => {
+    const count = COUNTS[name]!;
+    it(`${name}: every part equals its IBP form term by term; ${count.total} expanded / ${count.grouped} grouped terms`, () => {
       const d = deriveRecursion(name);
-      expect(d.terms).toBe(COUNTS[name].total);
-      expect(d.groupedTerms).toBe(COUNTS[name].grouped);
-      expect(Object.fromEntries(d.parts.map((p) => [p.label, p.terms]))).toEqual(COUNTS[name].parts);
-      expect(Object.fromEntries(d.parts.map((p) => [p.label, p.groupedTerms]))).toEqual(COUNTS[name].groupedParts);
+      expect(d.terms).toBe(count.total);
+      expect(d.groupedTerms).toBe(count.grouped);
+      expect(Object.fromEntries(d.parts.map((p) => [p.label, p.terms]))).toEqual(count.parts);
+      expect(Object.fromEntries(d.parts.map((p) => [p.label, p.groupedTerms]))).toEqual(count.groupedParts);
+      const forms = ibpFormParts(name)!;
+      expect(forms.map((f) => f.label)).toEqual(d.parts.map((p) => p.label));
       for (const p of d.parts) {
-        expect(p.matchesDesign, `${name}/${p.label}`).toBe(true);
-        expect(p.matchesDesignGrouped, `${name}/${p.label} (grouped)`).toBe(true);
+        const form = forms.find((f) => f.label === p.label)!.form;
+        expect(sameTerms(p.derived, simplify(form, 'expanded')), `${name}/${p.label}`).toBe(true);
+        expect(sameTerms(p.grouped, simplify(form, 'grouped')), `${name}/${p.label} (grouped)`).toBe(true);
         // grouped form: no K⁻¹, no bare z; every summed index sits in a tensor slot and a derivative
         for (const t of p.grouped.terms) {
           expect(t.tensors.some((T) => T.name === 'Kinv' || T.name === 'delta')).toBe(false);
@@ -94,7 +107,7 @@ describe('derivation: symbolic agreement with DESIGN §4, counts, determinism', 
 
   it('rejects unknown names and unpaired indices with NnftInputError', () => {
     expect(() => deriveRecursion('V6')).toThrow(NnftInputError);
-    expect(() => compileRecursion('Theta2')).toThrow(/unknown recursion 'Theta2'/);
+    expect(() => compileRecursion('Theta2')).toThrow(/unknown quantity 'Theta2'/);
     expect(() => expression(['a1'], E(mul(sig('a1'), z('b1'))))).toThrow(/index 'b1' is unpaired/);
     expect(() => expression(['a1'], mul(tensor('K', 'a1', 'b1'), tensor('K', 'b1', 'b2')))).toThrow(NnftInputError);
     expect(() => expression(['a1'], mul(tensor('K', 'b1', 'b1'), tensor('K', 'a1', 'b1')))).toThrow(/occurs 3 times/);
@@ -104,7 +117,7 @@ describe('derivation: symbolic agreement with DESIGN §4, counts, determinism', 
   });
 });
 
-// ------------------------------------------------------------------ hand-coded DESIGN §4 (independent of the engine)
+// ------------------------------------------------------------------ hand-coded IBP forms (independent of the engine)
 
 type F = [number, number][]; // [input, order]
 
@@ -120,7 +133,7 @@ function dE(ex: RecursionContext['expect'], fs: F, ds: number[]): number {
   return s;
 }
 
-function handCoded(name: RecursionName, ctx: RecursionContext): Float64Array {
+function handCoded(name: QuantityName, ctx: RecursionContext): Float64Array {
   const { m, cw, cb, r, lambdaB: lb, lambdaW: lw } = ctx;
   const ex = ctx.expect;
   const K1 = ctx.prev.K1!, Th = ctx.prev.Theta!, V = ctx.prev.V4!, D = ctx.prev.D!, Fq = ctx.prev.F!, A = ctx.prev.A!, B = ctx.prev.B!, T1 = ctx.prev.Theta1!;
@@ -197,9 +210,9 @@ function randomLayer(seed: number, of: number[], act: TestActivation, lo = 0.3, 
   const md = Math.max(...of) + 1;
   const K = randomKernel(R, md, of, lo, hi);
   const sym2 = () => expand(randomSym2(R, md), 2, of, md);
-  const t4 = (n: 'V' | 'A' | 'B' | 'D' | 'F') => expand(randomTensor4(R, md, TENSOR_SYMMETRY[n]), 4, of, md);
+  const t4 = (n: 'V4' | 'A' | 'B' | 'D' | 'F') => expand(randomTensor4(R, md, symmetryOf(n)), 4, of, md);
   const theta = Float64Array.from(randomKernel(R, md, of, 0.5, 1.5).flat());
-  const prev: Omit<LayerTensors, 'K'> = { Theta: theta, K1: sym2(), Theta1: sym2(), V4: t4('V'), A: t4('A'), B: t4('B'), D: t4('D'), F: t4('F') };
+  const prev: Omit<LayerTensors, 'K'> = { Theta: theta, K1: sym2(), Theta1: sym2(), V4: t4('V4'), A: t4('A'), B: t4('B'), D: t4('D'), F: t4('F') };
   return makeCtx(act, K, prev, { cb: 0.1 + R(), cw: 0.5 + R(), lambdaB: R(), lambdaW: 0.2 + R(), r: 0.5 + R() });
 }
 
@@ -218,7 +231,7 @@ const INPUT_SETS: { label: string; of: number[] }[] = [
   { label: 'm=3 with a duplicate {x,y,x}', of: [0, 1, 0] },
 ];
 
-describe('compiled evaluators equal the hand-coded DESIGN §4 formulas (random tensors and K)', () => {
+describe('compiled evaluators equal the hand-coded IBP formulas (random tensors and K)', () => {
   for (const name of NAMES) {
     it(`${name}: m = 1, 2, 3 and duplicate inputs (grouped and expanded forms)`, () => {
       const ev = compileRecursion(name);
@@ -287,7 +300,7 @@ describe('compiled evaluators equal the hand-coded DESIGN §4 formulas (random t
 // ------------------------------------------------------------------ original forms with numeric K⁻¹
 
 describe('each IBP part (expanded and grouped) equals its ORIGINAL form (numeric K⁻¹, direct quadrature of the Hermite integrands)', () => {
-  const cases: [RecursionName, TestActivation][] = [
+  const cases: [QuantityName, TestActivation][] = [
     ['V4', sinAct],
     ['K1', sinAct],
     ['Theta1', sinAct],
@@ -326,9 +339,9 @@ describe('each IBP part (expanded and grouped) equals its ORIGINAL form (numeric
   }
 });
 
-// ------------------------------------------------------------------ single input (DESIGN §4 closing lines)
+// ------------------------------------------------------------------ single input (docs/equations.md)
 
-describe('single-input reductions of DESIGN §4 (r = 1)', () => {
+describe('single-input reductions (r = 1)', () => {
   it('V, K1, D, F, B, A, Θ1 equal the χ∥, χ⊥ forms (tanh, 1-D Hermite weights)', () => {
     const ctx0 = randomLayer(3, [0], tanhAct, 0.5, 0.9);
     const ctx: RecursionContext = { ...ctx0, r: 1 };
@@ -366,7 +379,7 @@ describe('single-input reductions of DESIGN §4 (r = 1)', () => {
 
 describe('compiled evaluators come from the same grouped form as the full derivation', () => {
   it('the lean compile path (grouped form only) generates the same source as compiling after deriveRecursion', async () => {
-    const { compileRecursionDetailed, deriveRecursion, clearDerivationCache } = await import('../../src/symbolic/recursions.ts');
+    const { compileRecursionDetailed, deriveRecursion, clearDerivationCache } = await import('../../src/symbolic/derive.ts');
     const names = ['V4', 'K1', 'Theta1', 'A', 'B', 'D', 'F'] as const;
     clearDerivationCache();
     const lean = names.map((n) => compileRecursionDetailed(n).source);

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
-import { writeFileSync } from 'node:fs';
-import { NnftInputError } from '../../errors.ts';
+import * as D from '../../../diagrams/index.ts';
+import { NnftInputError, NnftResourceError } from '../../errors.ts';
+import { parseInteger } from '../options.ts';
+import { requireWritableFile, writeFileAtomic } from '../output.ts';
 
 interface DiagramsOptions {
   points: string;
@@ -11,11 +13,6 @@ interface DiagramsOptions {
   svg?: string;
   space?: string;
   connected?: boolean;
-}
-
-function parseInteger(name: string, s: string): number {
-  if (!/^\s*-?\d+\s*$/.test(String(s))) throw new NnftInputError(name, `'${s}' is not an integer`);
-  return Number(s);
 }
 
 /** "4,6", "g4,g6", "lambda,kappa" → degrees. */
@@ -35,7 +32,7 @@ export function parseCouplings(s: string): number[] {
   });
 }
 
-/** `nnft diagrams`: EFT Feynman diagrams of G⁽ⁿ⁾ with exact coefficients (DESIGN §4, seed 003). */
+/** `nnft diagrams`: EFT Feynman diagrams of G⁽ⁿ⁾ with exact coefficients (Maiti, Non-Perturbative Non-Lagrangian Neural Network Field Theories). */
 export function register(program: Command): void {
   program
     .command('diagrams')
@@ -51,73 +48,104 @@ export function register(program: Command): void {
     .addHelpText(
       'after',
       `
-Coefficients include the sign and the 1/N! of expanding e^{−S_int}; g4 = λ, g6 = κ of seed 003.
+Coefficients include the sign and the 1/N! of expanding e^{−S_int}; g4 = λ, g6 = κ of Maiti, Non-Perturbative Non-Lagrangian Neural Network Field Theories.
 Examples:
   $ nnft diagrams --points 4 --couplings 4,6 --order 1
   $ nnft diagrams --points 4 --couplings 4,6 --order 1 --json
   $ nnft diagrams --points 2 --couplings 4,6 --order 2 --space zero --json   # "series": {"1":"1","g4":"-12",…}
   $ nnft diagrams --points 6 --couplings 6 --order 1 --latex --svg g6.svg`,
     )
-    .action(async (opts: DiagramsOptions) => {
+    .action((opts: DiagramsOptions) => {
       quietOnClosedPipe();
-      const D = await import('../../../diagrams/index.ts');
+      if (opts.svg !== undefined) requireWritableFile('--svg', opts.svg);
       const spec = {
-        points: parseInteger('--points', opts.points),
+        points: parseInteger('--points', opts.points, { min: 1, example: 'e.g. --points 4' }),
         couplings: parseCouplings(opts.couplings),
-        order: parseInteger('--order', opts.order),
+        order: parseInteger('--order', opts.order, { min: 0, example: 'e.g. --order 2' }),
       };
       if (opts.space !== undefined && opts.space !== 'zero') {
         throw new NnftInputError('--space', `'${opts.space}' is not available from the command line`, "use --space zero, or the library's evaluateDiagram for point sets and intervals");
       }
+      if (opts.svg) requireWritableFile('--svg', opts.svg);
+      // the enumeration's size is estimated first and refused over NNFT_MAX_MEMORY / NNFT_MAX_SECONDS
       const result = D.feynmanDiagrams(spec);
       const ds = opts.connected ? result.diagrams.filter((d) => d.connected) : result.diagrams;
       const topologies = D.groupByTopology(ds);
       const series = opts.space === 'zero' ? D.zeroDimensionalSeries(ds) : null;
       if (opts.svg) {
-        writeFileSync(opts.svg, D.diagramsSVG(ds));
+        if (ds.length > MAX_SVG_PANELS) {
+          throw new NnftResourceError(`an SVG picture of ${ds.length} diagrams`, `${ds.length} panels`, `${MAX_SVG_PANELS} panels`, 'use --connected, fewer points or a lower order for the picture (--json and the text output list any number)');
+        }
+        writeFileAtomic('--svg', opts.svg, D.diagramsSVG(ds));
         process.stderr.write(`wrote ${ds.length} diagrams to ${opts.svg}\n`);
       }
+      const out = new ChunkedWriter();
       if (opts.json) {
-        const out: Record<string, unknown> = {
-          spec: result.spec,
-          diagrams: ds.map(D.diagramToJSON),
-          topologies: topologies.map(D.topologyToJSON),
-        };
-        if (series) {
-          out.space = 'zero';
-          out.series = D.seriesToJSON(series);
-        }
-        process.stdout.write(`${JSON.stringify(out)}\n`);
+        // streamed: one diagram per line, never one string of the whole output (it can exceed the largest
+        // JavaScript string: 493 211 classes of G⁽⁶⁾ at order 4 in g4, g6 are ≈ 680 MB of JSON)
+        out.write(`{"spec":${JSON.stringify(result.spec)},"diagrams":[`);
+        ds.forEach((d, i) => out.write(`${i === 0 ? '\n' : ',\n'}${JSON.stringify(D.diagramToJSON(d))}`));
+        out.write(`\n],"topologies":[`);
+        topologies.forEach((t, i) => out.write(`${i === 0 ? '\n' : ',\n'}${JSON.stringify(D.topologyToJSON(t))}`));
+        out.write('\n]');
+        if (series) out.write(`,"space":"zero","series":${JSON.stringify(D.seriesToJSON(series))}`);
+        out.write('}\n');
+        out.flush();
         return;
       }
       const p = result.spec.points;
       const args = Array.from({ length: p }, (_, a) => `x${a + 1}`);
       if (opts.latex) {
-        const lines = ds.map((d, i) => {
-          const t = D.diagramLatex(d);
-          return i === 0 ? `  ${t}` : t.startsWith('-') ? `  ${t}` : `  + ${t}`;
-        });
         const lhs = `G^{(${p})}(${args.map((x) => x.replace(/(\d+)/, '_{$1}')).join(',')})`;
-        process.stdout.write(`${lhs} =\n${lines.join('\n')}\n  + \\mathcal{O}(g^{${result.spec.order + 1}})\n`);
-        if (series) process.stdout.write(`% zero-dimensional: \\langle x^{${p}}\\rangle = ${seriesText(series)}\n`);
+        out.write(`${lhs} =\n`);
+        ds.forEach((d, i) => {
+          const t = D.diagramLatex(d);
+          out.write(`${i === 0 || t.startsWith('-') ? `  ${t}` : `  + ${t}`}\n`);
+        });
+        out.write(`  + \\mathcal{O}(g^{${result.spec.order + 1}})\n`);
+        if (series) out.write(`% zero-dimensional: \\langle x^{${p}}\\rangle = ${seriesText(series)}\n`);
+        out.flush();
         return;
       }
       const names = result.spec.couplings.map((k) => `g${k}`).join(', ');
-      process.stdout.write(`G(${p})(${args.join(',')}) to order ${result.spec.order} in ${names}: ${ds.length} labelled classes, ${topologies.length} topologies\n`);
+      out.write(`G(${p})(${args.join(',')}) to order ${result.spec.order} in ${names}: ${ds.length} labelled classes, ${topologies.length} topologies\n`);
       let lastOrder = -1;
       for (const d of ds) {
         if (d.order !== lastOrder) {
-          process.stdout.write(`order ${d.order}\n`);
+          out.write(`order ${d.order}\n`);
           lastOrder = d.order;
         }
-        process.stdout.write(`  ${D.diagramExpression(d)}${d.connected ? '' : '   [disconnected]'}\n`);
+        out.write(`  ${D.diagramExpression(d)}${d.connected ? '' : '   [disconnected]'}\n`);
       }
-      process.stdout.write('by topology (external labels forgotten):\n');
+      out.write('by topology (external labels forgotten):\n');
       for (const t of topologies) {
-        process.stdout.write(`  order ${t.order}  ${t.monomial.padEnd(8)} ${t.coefficient.toString().padStart(10)}  ${String(t.classes).padStart(4)} classes  ${t.connected ? 'connected   ' : 'disconnected'}  ${t.topology}\n`);
+        out.write(`  order ${t.order}  ${t.monomial.padEnd(8)} ${t.coefficient.toString().padStart(10)}  ${String(t.classes).padStart(4)} classes  ${t.connected ? 'connected   ' : 'disconnected'}  ${t.topology}\n`);
       }
-      if (series) process.stdout.write(`zero-dimensional series: <x^${p}> = ${seriesText(series)} + O(g^${result.spec.order + 1})\n`);
+      if (series) out.write(`zero-dimensional series: <x^${p}> = ${seriesText(series)} + O(g^${result.spec.order + 1})\n`);
+      out.flush();
     });
+}
+
+/** Largest SVG picture drawn (panels): beyond it the picture is unreadable and its string needlessly large. */
+const MAX_SVG_PANELS = 5000;
+
+/**
+ * Writes to stdout in chunks of ≈ 64 KB: stdout is synchronous for files and pipes on Linux, so memory stays
+ * bounded by one chunk however long the output is.
+ */
+class ChunkedWriter {
+  private parts: string[] = [];
+  private size = 0;
+  write(s: string): void {
+    this.parts.push(s);
+    this.size += s.length;
+    if (this.size >= 65536) this.flush();
+  }
+  flush(): void {
+    if (this.parts.length) process.stdout.write(this.parts.join(''));
+    this.parts = [];
+    this.size = 0;
+  }
 }
 
 function seriesText(series: Map<string, { toString(): string; isZero(): boolean }>): string {

@@ -13,6 +13,9 @@ export const JSON_LIMIT_BYTES = 200e6;
 /** Bytes per number in the estimate: 17 significant digits, sign, point, exponent and comma (typical 19–22). */
 const BYTES_PER_NUMBER = 21;
 
+/** Below this estimated size a JSON result is written with one JSON.stringify call. */
+const SMALL_JSON_BYTES = 16e6;
+
 export function estimateJsonBytes(numbers: number): number {
   return numbers * BYTES_PER_NUMBER;
 }
@@ -96,9 +99,15 @@ export async function writeJsonMatrix(sink: TextSink, t: Float64Array, m: number
 /**
  * Stream any plain JSON value (objects, arrays, numbers, strings, booleans, null) with the text JSON.stringify
  * gives: object properties that are undefined or functions are skipped, array holes and undefined become null.
- * Arrays of primitives are stringified whole (one row); deeper structures recursively.
+ * Arrays of primitives are stringified whole (one row); deeper structures recursively. `numbers`, when known,
+ * is the count of numbers in the value: a small value is then written with one JSON.stringify call.
  */
-export async function writeJsonValue(sink: TextSink, v: unknown): Promise<void> {
+export async function writeJsonValue(sink: TextSink, v: unknown, numbers?: number): Promise<void> {
+  // a result known to be small is one JSON.stringify call (piecewise writing costs an await per piece)
+  if (numbers !== undefined && estimateJsonBytes(numbers) <= SMALL_JSON_BYTES) {
+    await sink.write(JSON.stringify(v) ?? 'null');
+    return;
+  }
   if (v === null || typeof v !== 'object') {
     await sink.write(JSON.stringify(v) ?? 'null');
     return;

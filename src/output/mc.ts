@@ -27,6 +27,8 @@ export interface McOutputPlan {
   state?: string;
   npoint: boolean;
   arch: ArchitectureSpec;
+  /** Numbers in the result (per-layer quantities; undefined for n-point functions). */
+  numbers?: number;
 }
 
 /** The options of `nnft mc` that decide where its result goes. */
@@ -47,19 +49,21 @@ export function planMcOutput(opts: McOutputOptions, arch: ArchitectureSpec, npoi
     if (opts.layers !== undefined) throw new NnftInputError('--layers', 'applies to per-layer quantities; n-point functions are of one layer', 'use --layer L');
   }
   const output = parseOutputOptions(opts, L, { option: '--state', path: stateRaw });
+  let numbers: number | undefined;
   if (!npoint) {
     const m = arch.inputs.length;
     // unknown names are refused later by the quantity parser; here only the size of the known ones matters
     const qs = [...new Set(String(opts.quantities ?? 'K,V4').split(',').map((s) => resolveQuantity(s)).filter((q): q is SampledQuantity => q !== undefined && isSampled(q)))];
     const perLayer = qs.reduce((s, q) => s + quantityShape(q, m).reduce((a, b) => a * b, 1), 0);
     const n = output.layers.length;
+    numbers = 2 * perLayer * n;
     if (output.format === 'json') requireJsonSize(`the means and standard errors of ${qs.join(', ')} for ${m} inputs over ${n} layer${n > 1 ? 's' : ''}`, 2 * perLayer * n);
     if (output.format === 'npy') {
       const bytes = n * qs.reduce((s, q) => s + 2 * npyFileBytes(quantityShape(q, m)), 0);
       requireDiskSpace('the NumPy files of the Monte Carlo estimates', output.out!, bytes, 'free disk space, choose another --out, or write fewer layers (--layers last)');
     }
   }
-  return { output, state, npoint, arch };
+  return { output, state, npoint, arch, numbers };
 }
 
 /** Write the state and the result as planned. */
@@ -79,7 +83,7 @@ export async function writeMcOutput(
   }
   const sink = output.out ? TextSink.file(output.out) : TextSink.stdout();
   try {
-    if (output.format === 'json') await writeJsonValue(sink, shown);
+    if (output.format === 'json') await writeJsonValue(sink, shown, plan.numbers);
     else await sink.write(formatResult(shown as never));
     await sink.write('\n');
   } catch (e) {

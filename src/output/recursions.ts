@@ -197,7 +197,7 @@ export async function writeRecursionsOutput(spec: ArchitectureSpec, quantities: 
           expectations: 'src/gaussian: closed-form reduction for piecewise-linear σ; calibrated trapezoid quadrature for smooth σ (target 1e-12 relative in 1–2 dimensions, 1e-10 in 3, 1e-8 in 4)',
         }, { totalSeconds: seconds });
       } else if (output.format === 'json') {
-        await writeJsonValue(sink!, res.truncated ? { layers: kept, truncated: res.truncated } : { layers: kept });
+        await writeJsonValue(sink!, res.truncated ? { layers: kept, truncated: res.truncated } : { layers: kept }, perLayer * kept.length);
         await sink!.write('\n');
       } else {
         await sink!.write(deps.formatTable(res.layers, n0, selected) + '\n');

@@ -193,6 +193,8 @@ export async function writeRecursionsOutput(spec: ArchitectureSpec, quantities: 
           }
         }
         methodInfo = { solver: 'recursion solver (recursions/): evaluators derived by Gaussian integration by parts' };
+        // an overflowing layer ended the solve: the files hold the layers before it, meta.json says why
+        if (res.truncated) methodInfo.truncated = res.truncated;
         writeRecursionsMeta(output, ns, quantities, files, methodInfo, {
           expectations: 'src/gaussian: closed-form reduction for piecewise-linear σ; calibrated trapezoid quadrature for smooth σ (target 1e-12 relative in 1–2 dimensions, 1e-10 in 3, 1e-8 in 4)',
         }, { totalSeconds: seconds });

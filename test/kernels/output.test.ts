@@ -117,6 +117,24 @@ describe('NumPy output', () => {
     expect(JSON.parse(readFileSync(jfile, 'utf8')).layers.map((l: { layer: number }) => l.layer)).toEqual([3]);
   });
 
+  it('an overflowing layer ends a recursion solve: the layers before it are written, with the reason, and exit 2', async () => {
+    // ReLU at C_W = 1e30 grows K by 5e29 per layer: V4 (two kernels) leaves the double range at layer 6
+    const args = ['recursions', '--activation', 'relu', '--cb', '0', '--cw', '1e30', '--widths', new Array(20).fill(8).join(','), '--inputs', '[[1,0.5],[0.2,-0.9]]', '--quantities', 'K,V4'];
+    const out = join(dir, 'truncated');
+    const r = await nnft([...args, '--format', 'npy', '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/stopped at layer 6 \(V4\).*layers 1–5 are reported/);
+    expect(readdirSync(out).filter((f) => f.startsWith('V4_')).sort()).toEqual(['V4_1.npy', 'V4_2.npy', 'V4_3.npy', 'V4_4.npy', 'V4_5.npy']);
+    const meta = JSON.parse(readFileSync(join(out, 'meta.json'), 'utf8'));
+    expect(meta.method.truncated).toMatchObject({ layer: 6, quantity: 'V4' });
+    const j = await nnft([...args, '--json']);
+    expect(j.code).toBe(2);
+    const json = JSON.parse(j.stdout);
+    expect(json.layers.map((l: { layer: number }) => l.layer)).toEqual([1, 2, 3, 4, 5]);
+    expect(json.truncated).toMatchObject({ layer: 6, quantity: 'V4' });
+    expect(JSON.stringify(json.layers)).not.toMatch(/null|Infinity|NaN/);
+  });
+
   it('nnft mc --format npy: <Quantity>_<layer>.mean.npy and .stderr.npy equal the JSON of the same run', async () => {
     const out = join(dir, 'mc');
     const mcArgs = ['mc', '--activation', 'relu', '--cb', '0', '--cw', '2', '--widths', '8,8', '--inputs', '[[1,0],[0.3,0.8]]', '--nets', '400', '--seed', '3', '--quantities', 'K,V4'];
@@ -213,8 +231,17 @@ describe('streamed JSON and the progress bar', () => {
     const file = join(dir, 'stream.json');
     const sink = TextSink.file(file);
     await writeJsonValue(sink, value);
+    // written under a temporary name until end(): an interrupted run leaves nothing under the final name
+    expect(existsSync(file)).toBe(false);
     await sink.end();
     expect(readFileSync(file, 'utf8')).toBe(JSON.stringify(value));
+    expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
+    // with a count of numbers (small: one JSON.stringify call) the text is the same
+    const file2 = join(dir, 'stream2.json');
+    const sink2 = TextSink.file(file2);
+    await writeJsonValue(sink2, value, 6);
+    await sink2.end();
+    expect(readFileSync(file2, 'utf8')).toBe(JSON.stringify(value));
   });
 
   function fakeStream(isTTY: boolean): Writable & { isTTY: boolean; text: string; columns: number } {

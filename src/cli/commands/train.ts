@@ -1,6 +1,7 @@
 import type { Command, Option } from 'commander';
 import { addArchitectureOptions, parseArchitecture, type ArchitectureOptions } from '../architecture.ts';
 import { NnftInputError } from '../../errors.ts';
+import * as training from '../../training/index.ts';
 
 const HELP = `
 What is computed (loss L = ½ Σ_train ‖f(x) − y‖², learning rate η = --lr, per-parameter rates λ_b, λ_W/n_{ℓ−1}):
@@ -132,7 +133,6 @@ export function register(program: Command): void {
     .option('--json', 'print JSON instead of the table')
     .addHelpText('after', HELP)
     .action(async (opts: Record<string, string | string[] | boolean | undefined>) => {
-      const training = await import('../../training/index.ts');
       const out = (res: unknown, table: () => string): void => {
         if (opts.quiet) return;
         process.stdout.write((opts.json ? JSON.stringify(res) : table()) + '\n');

@@ -128,6 +128,9 @@ export const seed: fc.Arbitrary<string> = mostly(
 /** Networks 1…10⁷, log-uniform; rarely 0 or malformed. */
 export const nets: fc.Arbitrary<string> = mostly(fc.oneof({ weight: 6, arbitrary: logInt(1, 1e7).map(String) }, { weight: 1, arbitrary: fc.constantFrom('1', '2', '3', '1e3') }), fc.constantFrom('0', '-5', '1.5', 'many'));
 
+/** Sampled networks of the field-theory commands (they need at least 256–1000): mostly 10²…10⁷, rarely too few or malformed. */
+export const fieldNets: fc.Arbitrary<string> = mostly(fc.oneof({ weight: 6, arbitrary: logInt(100, 1e7).map(String) }, { weight: 1, arbitrary: fc.constantFrom('256', '1000', '1e3') }), fc.constantFrom('0', '1', '-5', '1.5', 'many'));
+
 /** Output file paths: a fresh file in the scratch directory, or (now and then) one that cannot be written. */
 export function outFile(fx: Fixtures, ext: string): fc.Arbitrary<string> {
   return fc.oneof(
@@ -248,6 +251,7 @@ export const COMMAND_ARBITRARIES: Record<string, ArgvArbitrary> = {
         flag('--order', mostly(fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 0, max: 3 }) }, { weight: 1, arbitrary: fc.integer({ min: 4, max: 6 }) }).map(String), fc.constantFrom('-1', 'x', '7'))),
         flag('--space', choice(['zero'], ['line', ''])),
         bare('--connected'),
+        bare('--vector'),
         json,
         bare('--latex'),
         flag('--svg', outFile(fx, 'svg')),
@@ -256,7 +260,7 @@ export const COMMAND_ARBITRARIES: Record<string, ArgvArbitrary> = {
 
   symmetry: () =>
     options(
-      [flag('--case', choice(['so-output', 'so-output-quartic', 'so-input', 'su-output', 'sp-output', 'translation', 'broken-mean', 'ntk-so-output', 'ntk-so-input', 'broken-input', 'broken-translation'], ['so-outptu', '', 'x'])), json],
+      [flag('--case', choice(['so-output', 'so-output-quartic', 'so-input', 'su-output', 'sp-output', 'translation', 'broken-mean', 'ntk-so-output', 'ntk-so-input', 'broken-input', 'broken-translation', 'su-input', 'broken-su-input'], ['so-outptu', '', 'x'])), json],
       [
         flag('--dim', mostly(fc.oneof({ weight: 5, arbitrary: fc.integer({ min: 2, max: 6 }) }, { weight: 1, arbitrary: logInt(2, 1e6) }).map(String), fc.constantFrom('0', '1', 'x'))),
         flag('--width', mostly(fc.oneof({ weight: 5, arbitrary: logInt(1, 256) }, { weight: 1, arbitrary: logInt(1, 1e6) }).map(String), fc.constantFrom('0', 'x'))),
@@ -267,6 +271,110 @@ export const COMMAND_ARBITRARIES: Record<string, ArgvArbitrary> = {
         flag('--elements', mostly(logInt(1, 1000).map(String), fc.constantFrom('0', 'x'))),
         flag('--experiments', mostly(logInt(2, 100).map(String), fc.constantFrom('0', '1'))),
         flag('--significance', choice(['0.001', '0.05', '1e-300', '0.5'], ['0', '1', '2', 'x'])),
+      ],
+    ),
+
+  criticality: () =>
+    options(
+      [flag('--activation', activation), json],
+      [
+        flag('--depth', mostly(fc.oneof({ weight: 4, arbitrary: logInt(30, 2000) }, { weight: 1, arbitrary: fc.constantFrom(0, 1, 29) }, { weight: 1, arbitrary: logInt(2000, 1e5) }, { weight: 1, arbitrary: logInt(1e5, 1e9) }).map(String), fc.constantFrom('-1', '1.5', 'x', ''))),
+        flag('--k1', mostly(fc.oneof({ weight: 4, arbitrary: fc.constantFrom('0.1', '1', '2', '3.5', '10') }, { weight: 1, arbitrary: positiveMagnitude }), fc.constantFrom('0', '-1', 'x', 'nan'))),
+        flag('--cb', variance),
+        flag('--cw', variance),
+      ],
+    ),
+
+  cumulants: (fx) =>
+    options(
+      [json, flag('--width', mostly(fc.oneof({ weight: 6, arbitrary: logInt(1, 256) }, { weight: 1, arbitrary: logInt(1, 1e9) }).map(String), fc.constantFrom('0', '-1', '1.5', 'x')))],
+      [
+        flag('--activation', fc.oneof({ weight: 4, arbitrary: activation }, { weight: 1, arbitrary: fc.constantFrom('gauss-net', 'cos-net') })),
+        flag('--inputs', inputs(fx)),
+        flag('--cb', variance),
+        flag('--cw', variance),
+        flag('--cw-out', variance),
+        flag('--cb-out', variance),
+        flag('--orders', choice(['2', '4', '2,4,6', '1,2,3,4', '6', '8', '1,2,3,4,5,6,7,8'], ['0', '9', 'x', '', '2,,4'])),
+        flag('--tuples', choice(['[[0,0]]', '[[0,0,0,0]]', '[[0,0,1,1]]', '[[0,1,2,3]]', '[[0,0,0,0,0,0]]'], ['[[9,9]]', '[[]]', '[]', '[[0.5]]', 'x', '[[-1,0]]'])),
+        flag('--neuron-samples', mostly(logInt(128, 1e8).map(String), fc.constantFrom('0', '1', '1e9', 'x', '-3'))),
+        flag('--nets', fieldNets),
+        bare('--raw'),
+        flag('--seed', seed),
+      ],
+    ),
+
+  edgeworth: (fx) =>
+    options(
+      [json, architecture(fx), fc.oneof({ weight: 3, arbitrary: fc.oneof({ weight: 6, arbitrary: logInt(1, 256) }, { weight: 1, arbitrary: logInt(1, 1e9) }).map((n) => ['--widths', `${n},1`]) }, { weight: 1, arbitrary: fc.constant<string[]>([]) })],
+      [
+        flag('--inputs', choice(['[[1]]', '[[0.5]]', '[[1],[0.4]]', '[[0]]', '[[1e3]]', '[[1,0.5]]'], ['[[1],[2],[3]]', '[]'])),
+        flag('--order', choice(['1', '2'], ['0', '3', 'x'])),
+        flag('--points', mostly(fc.oneof({ weight: 4, arbitrary: logInt(3, 201) }, { weight: 1, arbitrary: logInt(3, 1e6) }).map(String), fc.constantFrom('0', '2', 'x'))),
+        flag('--range', mostly(fc.oneof({ weight: 4, arbitrary: fc.constantFrom('1', '3', '4', '6', '20') }, { weight: 1, arbitrary: positiveMagnitude }), fc.constantFrom('0', '-1', 'x'))),
+        flag('--nets', fieldNets),
+        flag('--seed', seed),
+        flag('--svg', outFile(fx, 'svg')),
+      ],
+    ),
+
+  'osterwalder-schrader': (fx) => {
+    const list = (valid: readonly string[], invalid: readonly string[]): fc.Arbitrary<string> => choice(valid, invalid);
+    return fc
+      .tuple(
+        fc.oneof(
+          { weight: 1, arbitrary: fc.tuple(flag('--kernel', choice(['exp', 'rbf'], ['gauss', '', 'x'])), fc.option(flag('--scale', mostly(positiveMagnitude, badNumber)), { nil: undefined })).map(([k, s]) => [...k, ...(s ?? [])]) },
+          {
+            weight: 2,
+            arbitrary: options(
+              [flag('--activation', fc.oneof({ weight: 2, arbitrary: fc.constantFrom('gauss-net', 'cos-net') }, { weight: 2, arbitrary: activation }))],
+              [
+                flag('--width', mostly(fc.oneof({ weight: 6, arbitrary: logInt(1, 256) }, { weight: 1, arbitrary: logInt(1, 1e9) }).map(String), fc.constantFrom('0', 'x'))),
+                flag('--cb', variance),
+                flag('--cw', variance),
+                flag('--cw-out', variance),
+                flag('--cb-out', variance),
+                flag('--nets', fieldNets),
+                flag('--seed', seed),
+              ],
+              false,
+            ),
+          },
+        ),
+        options(
+          [json],
+          [
+            flag('--times', list(['0.1:4:40', '0.25:2:8', '1:2:3', '0.5:1:2', '1e-8:1e8:100', '0.1:100:1000'], ['4:0.1:40', '0:1:5', '-1:1:5', '1:2', 'x', '1:2:1', '1:2:100000000'])),
+            flag('--origin', mostly(signedMagnitude, badNumber)),
+            flag('--separations', list(['0,1,2,4,8', '0,1', '0,0.5,1e3', '0,1e300'], ['1,2', '', 'x', '0,-1'])),
+            flag('--shifts', list(['0.5,1.3', '0', '1e300', '-2'], ['', 'x'])),
+            flag('--alpha', list(['0.001', '0.05', '1e-300'], ['0', '1', 'x'])),
+            flag('--power', list(['0.9', '0.5', '0.999'], ['0', '1', 'x'])),
+            flag('--deviation', list(['0.05', '0.5', '1e-6', '10'], ['0', '-1', 'x'])),
+          ],
+        ),
+      )
+      .map(([a, b]) => [...a, ...b]);
+  },
+
+  'rg-flow': () =>
+    options(
+      [json],
+      [
+        flag('--activation', fc.oneof({ weight: 2, arbitrary: fc.constantFrom('gauss-net', 'cos-net', 'erf', 'relu', 'tanh') }, { weight: 2, arbitrary: activation })),
+        flag('--width', mostly(fc.oneof({ weight: 6, arbitrary: logInt(1, 256) }, { weight: 1, arbitrary: logInt(1, 1e9) }).map(String), fc.constantFrom('0', 'x'))),
+        flag('--cb', variance),
+        flag('--cw', variance),
+        flag('--cw-out', variance),
+        flag('--cb-out', variance),
+        flag('--inputs', choice(['-0.6,-0.2,0.2,0.6', '0.5', '0,1', '-1e3,1e3', '1e-300,2e-300', '-3,-2,-1,0,1,2'], ['', 'x', '1,2,3,4,5,6,7', '[[1]]'])),
+        flag('--cutoffs', choice(['0.25,0.5,1,2,4', '0.5,0.75,1', '1e-8,1,1e8', '1,2,3,4,5,6,7,8,9,10'], ['1,2', '2,1,3', '0,1,2', 'x', ''])),
+        flag('--nodes', mostly(logInt(8, 2000).map(String), fc.constantFrom('0', '1', '7', '2001', '1e7', 'x'))),
+        flag('--tolerance', choice(['1e-8', '1e-3', '1e-15', '0.5'], ['0', '-1', 'x', '2'])),
+        bare('--no-kappa'),
+        bare('--no-trees'),
+        flag('--nets', fieldNets),
+        flag('--seed', seed),
       ],
     ),
 };

@@ -137,7 +137,7 @@ export function problemsOf(run: NnftRun): string[] {
   if (STACK_TRACE.test(run.stderr)) p.push('stack trace on stderr');
   if (run.status === 2) {
     const last = run.stderr.trim().split('\n').pop() ?? '';
-    if (!/^nnft( [a-z]+)?: \S/.test(last)) p.push(`exit 2 without the one-line message (stderr ends with ${JSON.stringify(last.slice(0, 120))})`);
+    if (!/^nnft( [a-z][a-z-]*)?: \S/.test(last)) p.push(`exit 2 without the one-line message (stderr ends with ${JSON.stringify(last.slice(0, 120))})`);
   }
   if (run.status === 0) {
     const out = flagValue(argv, '--out');
@@ -241,7 +241,7 @@ describe('nnft fuzz: exit 0 or 2, finite JSON, one-line errors, no stack traces,
           else if (run.status === 0) tally.ok++;
           else {
             tally.refused++;
-            const key = (run.stderr.trim().split('\n').pop() ?? '').replace(/^nnft \w+: /, '').replace(/\d[\d.e+-]*/g, '#').slice(0, 70);
+            const key = (run.stderr.trim().split('\n').pop() ?? '').replace(/^nnft [\w-]+: /, '').replace(/\d[\d.e+-]*/g, '#').slice(0, 70);
             tally.refusals.set(key, (tally.refusals.get(key) ?? 0) + 1);
           }
           if (problems.length === 0) return;

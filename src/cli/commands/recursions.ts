@@ -22,6 +22,8 @@ Quantities (docs/conventions.md; finite-width ones reported WITHOUT the 1/n_{ℓ
   V4      four-point vertex V_(α1α2)(α3α4) (m⁴)        K1      1/n correction to the two-point function (m×m)
   Theta1  1/n correction to the mean NTK (m×m)         A, B    NTK variance (m⁴)
   D, F    NTK–preactivation cross-correlations (m⁴)
+  chi     susceptibilities chi_par = χ_∥, chi_perp = χ_⊥ at each input (m), on each layer's own kernel with the
+          C_W of the next layer (docs/criticality.md)
 Default: K,Theta,V4,K1. The table shows K, Θ and V/(n K²) (with n = n_{ℓ−1}; '—' where K² is 0 or
 overflows) on the diagonal.
 K and Theta alone (--quantities K,Theta) use the many-input kernel engine (closed forms for relu, leaky_relu,
@@ -46,7 +48,7 @@ export function register(program: Command): void {
     .command('recursions')
     .description('infinite-width kernel and NTK, and their 1/n corrections, layer by layer (docs/equations.md)');
   addArchitectureOptions(cmd)
-    .option('--quantities <list>', 'comma list of K,Theta,V4,K1,Theta1,A,B,D,F', 'K,Theta,V4,K1')
+    .option('--quantities <list>', 'comma list of K,Theta,V4,K1,Theta1,A,B,D,F,chi (= chi_par,chi_perp)', 'K,Theta,V4,K1')
     .option('--json', 'print JSON {"layers":[{"layer","width","K",…}]} (shape: docs/conventions.md) instead of the table (same as --format json)')
     // ── output options (src/output) ──
     .option('--format <kind>', 'table | json | npy (npy: one .npy file per quantity and layer, needs --out DIR)')
@@ -107,6 +109,8 @@ export function formatTable(layers: Row[], n0: number, only?: ReadonlySet<number
   if (has('K1')) cols.push('K¹_αα');
   if (has('Theta1')) cols.push('Θ¹_αα');
   for (const q of ['A', 'B', 'D', 'F'] as const) if (has(q)) cols.push(`${q}_αααα`);
+  if (has('chi_par')) cols.push('χ∥_α');
+  if (has('chi_perp')) cols.push('χ⊥_α');
   const rows: string[][] = [];
   layers.forEach((l, i) => {
     if (only && !only.has(l.layer)) return;
@@ -120,6 +124,8 @@ export function formatTable(layers: Row[], n0: number, only?: ReadonlySet<number
       if (has('K1')) r.push(fmt(diag2(l.K1, a)));
       if (has('Theta1')) r.push(fmt(diag2(l.Theta1, a)));
       for (const q of ['A', 'B', 'D', 'F'] as const) if (has(q)) r.push(fmt(diag4(l[q], a)));
+      if (has('chi_par')) r.push(fmt(l.chi_par?.[a] ?? NaN));
+      if (has('chi_perp')) r.push(fmt(l.chi_perp?.[a] ?? NaN));
       rows.push(r);
     }
   });

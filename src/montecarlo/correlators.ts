@@ -219,7 +219,7 @@ export function finishCorrelators(state: McState): CorrelatorResult {
   const probe = buildPlan(espec);
   const req = buildRequest(spec, probe.L, probe.widths[(spec.layer ?? probe.L) - 1], probe.m);
   const plan = buildPlan(espec, toNpoint(req));
-  if (plan.statisticsSize !== state.stats) throw new NnftInputError('state', `it holds ${state.stats} statistics per network but its request needs ${plan.statisticsSize}`, 'pass files written by `nnft mc --out`, unmodified');
+  if (plan.statisticsSize !== state.stats) throw new NnftInputError('state', `it holds ${state.stats} statistics per network but its request needs ${plan.statisticsSize}`, 'pass files written by `nnft mc --state`, unmodified');
   const f = buildDerived(req, plan.npoint!.offset);
   const g: GroupState = { groups: state.groups, stats: state.stats, counts: state.counts, partials: state.partials };
   requireFinishable(g);

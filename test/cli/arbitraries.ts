@@ -16,7 +16,7 @@ export interface Fixtures {
   dir: string;
   /** a JSON file holding valid inputs [[…],[…]] */
   inputsFile: string;
-  /** shard states written by `nnft mc --shard k/2 --out` of one run */
+  /** shard states written by `nnft mc --shard k/2 --state` of one run */
   shards: [string, string];
   /** a file that is not JSON */
   textFile: string;
@@ -152,6 +152,14 @@ function options(required: fc.Arbitrary<string[]>[], optional: fc.Arbitrary<stri
     .map(([req, opt, bad]) => [...req.flat(), ...opt.filter((x): x is string[] => x !== undefined).flat(), ...(bad ?? [])]);
 }
 
+/** A directory for NumPy files: a fresh name in the scratch directory (sometimes nested), rarely a bad path. */
+export function outDir(fx: Fixtures): fc.Arbitrary<string> {
+  return fc.oneof(
+    { weight: 6, arbitrary: fc.tuple(fc.nat({ max: 1e9 }), fc.boolean()).map(([k, nested]) => `${fx.dir}/npy-${k}${nested ? '/sub' : ''}`) },
+    { weight: 1, arbitrary: fc.constantFrom(fx.textFile, `${fx.textFile}/npy`, '/proc/nnft-npy', '', '/sys/npy') },
+  );
+}
+
 const flag = (name: string, value: fc.Arbitrary<string>): fc.Arbitrary<string[]> => value.map((v) => [name, v]);
 const bare = (name: string): fc.Arbitrary<string[]> => fc.constant([name]);
 /** --json, almost always (exit 0 ⇒ the JSON is checked) */
@@ -226,8 +234,25 @@ function schedule(integers: boolean): fc.Arbitrary<string> {
   return mostly(fc.array(entry, { minLength: 1, maxLength: 4 }).map((xs) => xs.join(',')), fc.constantFrom('', '-1', '0,-1', 'nan', '1.5e', ',', '1,,2', '-inf', integers ? '2.5' : 'x'));
 }
 
+/**
+ * Where the result goes (`nnft recursions` and `nnft mc`): stdout, a file (--out), NumPy files (--format npy
+ * --out DIR), an explicit --format now and then (npy without --out, or against --json, is refused), --layers
+ * and --quiet (refused without an output).
+ */
+function outputOptions(fx: Fixtures): fc.Arbitrary<string[]>[] {
+  return [
+    fc.oneof(
+      { weight: 3, arbitrary: flag('--out', outFile(fx, 'json')) },
+      { weight: 3, arbitrary: outDir(fx).map((d) => ['--format', 'npy', '--out', d]) },
+      { weight: 1, arbitrary: flag('--format', choice(['table', 'json', 'npy'], ['csv', 'NPY ', ''])) },
+    ),
+    flag('--layers', choice(['last', 'all', '1', '1,2', '2,1,2'], ['0', 'x', '99', '1,', 'first'])),
+    bare('--quiet'),
+  ];
+}
+
 export const COMMAND_ARBITRARIES: Record<string, ArgvArbitrary> = {
-  recursions: (fx) => options([json, architecture(fx)], [flag('--quantities', quantities)]),
+  recursions: (fx) => options([json, architecture(fx)], [flag('--quantities', quantities), ...outputOptions(fx)]),
 
   mc: (fx) =>
     options(
@@ -245,6 +270,8 @@ export const COMMAND_ARBITRARIES: Record<string, ArgvArbitrary> = {
         flag('--orders', choice(['2', '2,4', '1,2,3,4,5,6', '4'], ['7', '0', 'x'])),
         bare('--wick'),
         bare('--no-bias'),
+        flag('--state', outFile(fx, 'json')),
+        ...outputOptions(fx),
       ],
     ),
 
@@ -252,7 +279,7 @@ export const COMMAND_ARBITRARIES: Record<string, ArgvArbitrary> = {
     fc
       .tuple(
         mostly(fc.constantFrom<string[]>([fx.shards[0], fx.shards[1]], [fx.shards[1], fx.shards[0]], [fx.shards[0]]), fc.subarray([fx.shards[0], fx.shards[0], '/nonexistent/shard.json', fx.textFile, fx.jsonFile, fx.dir], { minLength: 1, maxLength: 3 })),
-        fc.option(flag('--out', outFile(fx, 'json')), { nil: undefined }),
+        fc.option(flag('--state', outFile(fx, 'json')), { nil: undefined }),
         json,
         rarely(unknownFlag),
       )

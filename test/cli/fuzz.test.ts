@@ -18,7 +18,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { appendFileSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildProgram } from '../../src/cli/main.ts';
@@ -140,21 +140,57 @@ export function problemsOf(run: NnftRun): string[] {
     if (!/^nnft( [a-z][a-z-]*)?: \S/.test(last)) p.push(`exit 2 without the one-line message (stderr ends with ${JSON.stringify(last.slice(0, 120))})`);
   }
   if (run.status === 0) {
-    if (argv.includes('--json')) {
-      let value: unknown;
-      try {
-        value = JSON.parse(run.stdout);
-      } catch {
-        p.push(`--json output is not JSON (${JSON.stringify(run.stdout.slice(0, 80))}…)`);
-      }
-      if (value !== undefined) for (const f of nonFiniteIn(value)) p.push(`non-finite number in the JSON: ${f}`);
-    } else if (/\b(NaN|Infinity|null)\b/.test(run.stdout)) {
-      p.push(`NaN/Infinity/null in the output: …${/.{0,40}\b(NaN|Infinity|null)\b.{0,20}/.exec(run.stdout)?.[0]}…`);
+    const out = flagValue(argv, '--out');
+    const format = flagValue(argv, '--format')?.trim().toLowerCase() ?? (argv.includes('--json') ? 'json' : 'table');
+    if (argv.includes('--quiet') && run.stdout !== '') p.push('--quiet but something on stdout');
+    if (out !== undefined && format === 'npy') {
+      p.push(...npyProblems(out));
+    } else if (out !== undefined) {
+      if (existsSync(out) && statSync(out).isFile()) p.push(...textProblems(readFileSync(out, 'utf8'), format === 'json', `--out ${out}`));
+    } else if (!argv.includes('--quiet')) {
+      p.push(...textProblems(run.stdout, argv.includes('--json') || format === 'json', 'stdout'));
     }
-    for (const f of ['--out', '--svg']) {
+    for (const f of ['--out', '--svg', '--state']) {
       const file = flagValue(argv, f);
-      if (file !== undefined && !(existsSync(file) && statSync(file).isFile() && statSync(file).size > 0)) p.push(`exit 0 but ${f} ${file} was not written`);
+      if (file === undefined || (f === '--out' && format === 'npy')) continue;
+      if (!(existsSync(file) && statSync(file).isFile() && statSync(file).size > 0)) p.push(`exit 0 but ${f} ${file} was not written`);
     }
+  }
+  return p;
+}
+
+/** A JSON or text result: parseable, and no NaN, Infinity or null in it. */
+function textProblems(text: string, isJson: boolean, where: string): string[] {
+  const p: string[] = [];
+  if (isJson) {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      p.push(`JSON on ${where} is not JSON (${JSON.stringify(text.slice(0, 80))}…)`);
+    }
+    if (value !== undefined) for (const f of nonFiniteIn(value)) p.push(`non-finite number in the JSON on ${where}: ${f}`);
+  } else if (/\b(NaN|Infinity|null)\b/.test(text)) {
+    p.push(`NaN/Infinity/null on ${where}: …${/.{0,40}\b(NaN|Infinity|null)\b.{0,20}/.exec(text)?.[0]}…`);
+  }
+  return p;
+}
+
+/** NumPy output: meta.json and at least one .npy file besides inputs.npy, every value finite. */
+function npyProblems(dir: string): string[] {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) return [`exit 0 but --out ${dir} is not a directory`];
+  const files = readdirSync(dir);
+  const p: string[] = [];
+  if (!files.includes('meta.json')) p.push(`no meta.json in ${dir}`);
+  const arrays = files.filter((f) => f.endsWith('.npy'));
+  if (arrays.filter((f) => f !== 'inputs.npy').length === 0) p.push(`no .npy result files in ${dir}`);
+  if (files.some((f) => f.includes('.tmp-'))) p.push(`temporary files left in ${dir}`);
+  for (const f of arrays) {
+    const bytes = readFileSync(join(dir, f));
+    const headerLength = bytes.readUInt16LE(8);
+    const body = bytes.subarray(10 + headerLength);
+    const values = new Float64Array(body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength));
+    if (values.some((v) => !Number.isFinite(v))) p.push(`non-finite number in ${f}`);
   }
   return p;
 }

@@ -89,10 +89,24 @@ describe('the commands check their output paths before computing', () => {
     expect(readFileSync(ok, 'utf8')).toMatch(/^<svg/);
   });
 
-  it('merge --out below a file is refused before the shards are read', async () => {
-    const r = await runNnft(['merge', '/nonexistent/shard.json', '--out', join(file, 'merged.json')]);
+  it('merge --state below a file is refused before the shards are read', async () => {
+    const r = await runNnft(['merge', '/nonexistent/shard.json', '--state', join(file, 'merged.json')]);
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain('invalid --out');
+    expect(r.stderr).toContain('invalid --state');
+  });
+
+  it('recursions --format npy --out below a file, mc --state below a file: refused before computing', async () => {
+    const arch = ['--activation', 'tanh', '--widths', '8,8', '--inputs', '[[1,0.5],[0.2,-0.9]]'];
+    for (const args of [
+      ['recursions', ...arch, '--quantities', 'K,Theta', '--format', 'npy', '--out', join(file, 'npy')],
+      ['recursions', ...arch, '--out', join(file, 'r.json')],
+      ['mc', ...arch, '--nets', '100', '--state', join(file, 's.json'), '--quiet'],
+    ]) {
+      const r = await runNnft(args);
+      expect(r.status, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(/invalid --(out|state): /);
+      expect(r.stderr).not.toMatch(STACK_TRACE);
+    }
   });
 
   it('an example refuses an unwritable --out before sampling', async () => {

@@ -230,7 +230,7 @@ describe('nnft merge of inconsistent or corrupt files: exit 2, naming the file',
   const dir = mkdtempSync(join(tmpdir(), 'nnft-merge-'));
   const shard = (k: number, seed = 1) => {
     const f = join(dir, `s${k}-${seed}.json`);
-    const r = nnft('mc', '--activation', 'relu', '--cb', '0', '--cw', '2', '--widths', '8,8', '--inputs', '[[1,0.5]]', '--nets', '400', '--seed', String(seed), '--shard', `${k}/2`, '--out', f, '--quiet');
+    const r = nnft('mc', '--activation', 'relu', '--cb', '0', '--cw', '2', '--widths', '8,8', '--inputs', '[[1,0.5]]', '--nets', '400', '--seed', String(seed), '--shard', `${k}/2`, '--state', f, '--quiet');
     expect(r.code).toBe(0);
     return f;
   };

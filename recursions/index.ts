@@ -16,6 +16,7 @@ import { checkLayer1, isFiniteTensor, truncation, type Truncation } from './over
 import { normalizeSpec, specKeys, type ArchitectureSpec } from '../src/spec.ts';
 import { getActivation } from '../src/activations/index.ts';
 import { makeLayerExpectations } from './expectation.ts';
+import { NearCollinearPairs, nearNullMode } from './near-collinear.ts';
 import { Float64Arena, NnftOverflowError } from '../src/gaussian/index.ts';
 import type { LayerEvaluator, LayerTensors, QuantityRecursion, RecursionContext } from '../src/recursion-contract.ts';
 import { QUANTITIES, QUANTITY_NAMES, parseQuantities, withDependencies, type NestedTensor, type QuantityName, type RankOf } from '../src/quantities.ts';
@@ -181,11 +182,15 @@ export function solveRecursions(spec: RecursionSpec, opts: SolveOptions = {}): R
   for (const q of ORDER) if (need.has(q)) evaluators.set(q, opts.evaluators?.[q] ?? layerEvaluator(q));
   // the last two finite layers (for the growth rates quoted when a layer overflows)
   const history: LayerTensors[] = [cur];
+  const rOf = (layer: number): number => ns.widths[layer - 1]! / (layer === 1 ? n0 : ns.widths[layer - 2]!);
+  // nearly collinear pairs of a piecewise-linear σ: the near-null vertex terms from double-double chains
+  const pairs = act.kind === 'piecewise-linear' && act.pl && m >= 2 ? new NearCollinearPairs(inputs, { pl: act.pl, cb: ns.cb, cw: ns.cw, r: rOf }) : null;
   for (let l = 1; l < L; l++) {
     // Building layer l+1 from layer l; per-layer arrays are indexed by layer − 1.
     const nPrev = l === 1 ? n0 : ns.widths[l - 2]!;
     arena.reset();
-    const { expect, expectGroups } = makeLayerExpectations(act, toNested(cur.K, m, 2) as number[][], arena);
+    const Knested = toNested(cur.K, m, 2) as number[][];
+    const { expect, expectGroups } = makeLayerExpectations(act, Knested, arena);
     const ctx: RecursionContext = {
       m,
       cb: ns.cb[l]!,
@@ -197,13 +202,22 @@ export function solveRecursions(spec: RecursionSpec, opts: SolveOptions = {}): R
       expect,
       expectGroups,
     };
+    const modeCtx = new Map<string, RecursionContext>();
+    const contextFor = (q: QuantityName): RecursionContext => {
+      const mode = pairs && !opts.evaluators?.[q] ? nearNullMode(q, m) : undefined;
+      if (!mode) return ctx;
+      let c = modeCtx.get(mode);
+      if (!c) modeCtx.set(mode, (c = { ...ctx, ...makeLayerExpectations(act, Knested, undefined, mode) }));
+      return c;
+    };
     const next: LayerTensors = { K: cur.K };
     for (const q of ORDER) {
       if (!need.has(q)) continue;
       const t0 = timings ? now() : 0;
       let t: Float64Array;
       try {
-        t = evaluators.get(q)!(ctx);
+        t = evaluators.get(q)!(contextFor(q));
+        if (pairs && !opts.evaluators?.[q]) pairs.addNearNullTerms(q, t, l, ctx);
       } catch (e) {
         // an expectation that overflows ends the solve like an overflowing tensor; other numerical failures are
         // reported with the layer and quantity they belong to

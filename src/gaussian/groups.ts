@@ -43,7 +43,7 @@ export interface LayerExpectations {
 export interface LayerExpectationOptions {
   /** Scratch storage for smooth-activation quadrature tables (src/gaussian/arena.ts). */
   arena?: Float64Arena;
-  /** Piecewise-linear σ, two inputs: 'contraction' (default, see the module comment) or 'exact'. */
+  /** Piecewise-linear σ, two inputs: 'contraction' (default, see the module comment), 'resolved' or 'exact' (pair.ts). */
   nearNull?: PairMode;
 }
 

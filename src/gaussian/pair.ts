@@ -44,7 +44,7 @@
  * Mode 'exact' returns E(i, j) itself (and refuses a divergent component at S = 0).
  */
 import { NnftInputError } from '../errors.ts';
-import { dd, mul, sub, toNumber } from './dd.ts';
+import { add as ddAdd, atan2 as ddAtan2, dd, div as ddDiv, mul, pow as ddPow, sqrt as ddSqrt, sub, toNumber, type DD } from './dd.ts';
 
 /** An atom in standard units: 0 = t^k, 1 = t^k θ(t), 2 = δ^(k)(t). */
 export interface PairAtom {
@@ -364,7 +364,28 @@ export function pairGeometry(Kaa: number, Kab: number, Kbb: number): PairGeometr
   return { swap, sa, sb, C, S, psi: Math.atan2(S, C), beta: Kab / va };
 }
 
-export type PairMode = 'exact' | 'contraction';
+/**
+ * 'exact': E(i, j) itself. 'contraction': the growing components weighted by projectionWeight. 'resolved' and
+ * 'split' leave out, below SPLIT_SIN, the growing components that the caller adds with the pair's four-point vertex
+ * (and D) in its adapted basis computed in double-double (recursions/near-collinear.ts), and keep every other one
+ * down to COLLINEAR_SIN: 'resolved' leaves out those of fourth derivatives (⟨∂⁴σ'σ'⟩ up to S⁻³, ⟨∂⁴σσ⟩ ~ S⁻¹, which
+ * only V multiplies), 'split' those of second derivatives too (⟨∂_w²σ'σ'⟩ ~ S⁻¹). A kept component of growth S⁻¹
+ * multiplies a stored component of w-order ≥ 2, whose rounding (~1e-16 of the tensor) it amplifies to ≤ 1e-16/S.
+ */
+export type PairMode = 'exact' | 'contraction' | 'resolved' | 'split';
+
+/**
+ * Modes 'resolved' and 'split' leave components out only below this sine: above it the stored V resolves them (its
+ * rounding amplified by at most S⁻³ < 1e4 stays ≤ 1e-12 of the tensor).
+ */
+export const SPLIT_SIN = 0.05;
+
+/** Whether mode 'resolved' / 'split' leaves out a growing component of an expectation with d derivatives at sine S. */
+export function droppedComponent(mode: PairMode, d: number, S: number): boolean {
+  if (S === 0) return true;
+  if (S >= SPLIT_SIN) return false;
+  return mode === 'split' ? d >= 2 : mode === 'resolved' ? d === 4 : false;
+}
 type AtomList = readonly (readonly [number, PairAtom])[];
 
 /**
@@ -404,16 +425,128 @@ export function pairExpectation(
 ): number {
   const [fu, gw, iu, jw] = geom.swap ? [g, f, j, i] : [f, g, i, j];
   const d = iu + jw;
-  let total = 0;
+  const gdd = cachedGeometryDD(Kaa, Kab, Kbb, geom);
+  let total: DD = [0, 0];
+  const mb: DD = [-gdd.beta[0], -gdd.beta[1]];
   for (let l = 0; l <= iu; l++) {
     const q = jw + l;
     let w = 1;
-    if (mode === 'contraction') {
+    if (mode !== 'exact') {
       const { growth } = adaptedComponent(fu, gw, d, q, geom, false);
-      w = growth === 0 ? 1 : projectionWeight(q, geom.S, d);
+      if (growth > 0) w = mode === 'contraction' ? projectionWeight(q, geom.S, d) : droppedComponent(mode, d, geom.S) ? 0 : 1;
     }
     if (w === 0) continue;
-    total += binom(iu, l) * (-geom.beta) ** l * w * adaptedComponent(fu, gw, d, q, geom).value;
+    const c = mul(dd(binom(iu, l) * w), ddPow(mb, l));
+    total = ddAdd(total, mul(c, adaptedComponentDD(fu, gw, d, q, gdd)));
+  }
+  return toNumber(total);
+}
+
+/**
+ * The double-double geometry of the last kernel seen (a layer evaluates many expectations on one pair). The
+ * templates are evaluated in double-double because their terms grow like S^{−n} and cancel to the size of the
+ * component: in double precision that costs ~1e-16 S^{-2} relative (3e-11 at S = 4e-3, measured against the
+ * 140-digit oracle of test/recursions/pl_pair_oracle.py), in double-double nothing visible.
+ */
+let lastGeometry: { key: string; g: PairGeometryDD } | null = null;
+function cachedGeometryDD(Kaa: number, Kab: number, Kbb: number, geom: PairGeometry): PairGeometryDD {
+  const key = `${Kaa},${Kab},${Kbb},${geom.swap},${geom.S === 0}`;
+  if (lastGeometry?.key === key) return lastGeometry.g;
+  const g = pairGeometryDD(dd(Kaa), dd(Kab), dd(Kbb), geom.swap);
+  if (geom.S === 0) {
+    g.S = [0, 0];
+    g.psi = ddAtan2([0, 0], g.C);
+  }
+  lastGeometry = { key, g };
+  return g;
+}
+
+
+// ---------------------------------------------------------------------------------------------------------------
+// Double-double evaluation (for quantities propagated in double-double: recursions/near-collinear.ts)
+
+/** 1/√(2π) as a double-double. */
+const NU_DD: DD = [0.3989422804014327, -2.49232720227773e-17];
+
+/**
+ * Adapted coordinates of a 2×2 kernel given in double-double (pivot = larger variance, or b when pivotB is given
+ * true: the same pivot as a double-precision geometry); S = 0 below COLLINEAR_SIN.
+ */
+export interface PairGeometryDD {
+  swap: boolean;
+  sa: DD;
+  sb: DD;
+  C: DD;
+  S: DD;
+  psi: DD;
+  beta: DD;
+}
+
+export function pairGeometryDD(Kaa: DD, Kab: DD, Kbb: DD, pivotB?: boolean): PairGeometryDD {
+  const swap = pivotB ?? toNumber(Kbb) > toNumber(Kaa);
+  const [va, vb] = swap ? [Kbb, Kaa] : [Kaa, Kbb];
+  const sa = ddSqrt(va);
+  const sb = ddSqrt(vb);
+  const det = sub(mul(va, vb), mul(Kab, Kab));
+  let S: DD = toNumber(det) > 0 ? ddDiv(ddSqrt(ddDiv(det, va)), sb) : [0, 0];
+  if (toNumber(S) < COLLINEAR_SIN) S = [0, 0];
+  const C = ddDiv(Kab, mul(sa, sb));
+  return { swap, sa, sb, C, S, psi: ddAtan2(S, C), beta: ddDiv(Kab, va) };
+}
+
+/** Value of a template at (C, S, ψ) in double-double; null when a negative power of S meets S = 0. */
+function evaluateDD(t: Template, C: DD, S: DD, psi: DD): DD | null {
+  let sum: DD = [0, 0];
+  const zero = S[0] === 0;
+  for (let i = 0; i < t.coef.length; i++) {
+    const e = t.e[i]!;
+    if (zero && e !== 0) {
+      if (e > 0) continue;
+      return null;
+    }
+    let v: DD = mul(dd(t.coef[i]!), ddPow(NU_DD, t.n[i]!));
+    if (t.c[i]) v = mul(v, C);
+    if (t.g[i]) v = mul(v, psi);
+    if (e !== 0) v = mul(v, ddPow(S, e));
+    sum = ddAdd(sum, v);
+  }
+  return sum;
+}
+
+/** Atoms with coefficients as numbers or double-double values. */
+type AtomListDD = readonly (readonly [number | DD, PairAtom])[];
+const asDD = (c: number | DD): DD => (typeof c === 'number' ? dd(c) : c);
+
+/** adaptedComponent's value in double-double (both factors' atoms pivot first; no growth bookkeeping). */
+export function adaptedComponentDD(fu: AtomListDD, gw: AtomListDD, d: number, q: number, geom: PairGeometryDD): DD {
+  const { sa, sb, C, S, psi } = geom;
+  const p = d - q;
+  let v: DD = [0, 0];
+  for (const [ca, A] of fu) {
+    for (const [cb, B] of gw) {
+      const bq = derivAtom(B, q);
+      if (!bq) continue;
+      const x = evaluateDD(template(A, bq[1], p), C, S, psi);
+      if (!x) {
+        throw new NnftInputError('factors', 'the expectation is undefined: derivatives of δ-functions at two identical or collinear inputs (a divergent term)',
+          'identical inputs: merge them; in the recursions such terms are weighted by tensors that vanish on the collinear line');
+      }
+      const coef = mul(mul(asDD(ca), asDD(cb)), dd(bq[0]));
+      v = ddAdd(v, mul(mul(mul(coef, x), ddPow(sa, degree(A) - p)), ddPow(sb, degree(B) - q)));
+    }
+  }
+  return v;
+}
+
+/** pairExpectation (mode 'exact') in double-double, for a kernel given in double-double. */
+export function pairExpectationDD(f: AtomListDD, g: AtomListDD, i: number, j: number, geom: PairGeometryDD): DD {
+  const [fu, gw, iu, jw] = geom.swap ? [g, f, j, i] : [f, g, i, j];
+  const d = iu + jw;
+  let total: DD = [0, 0];
+  const mb: DD = [-geom.beta[0], -geom.beta[1]];
+  for (let l = 0; l <= iu; l++) {
+    const c = mul(dd(binom(iu, l)), ddPow(mb, l));
+    total = ddAdd(total, mul(c, adaptedComponentDD(fu, gw, d, jw + l, geom)));
   }
   return total;
 }

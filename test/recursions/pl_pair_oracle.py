@@ -1,5 +1,5 @@
 """Independent high-precision oracle: all nine quantities K, Theta, V4, K1, Theta1, A, B, D, F of a piecewise-linear
-MLP (sigma(z) = s_+ z for z > 0, s_- z for z < 0) on two inputs, at every layer, in 90-digit arithmetic (mpmath).
+MLP (sigma(z) = s_+ z for z > 0, s_- z for z < 0) on two inputs, at every layer, in 140-digit arithmetic (mpmath).
 
 Recursions (Roberts, Yaida, Hanin, "The Principles of Deep Learning Theory" (PDLT), ch. 4 and 8; the NTK ones as in
 Guillen, Misof, Gerken, "Finite-width neural tangent kernels from Feynman diagrams"), layer l -> l+1 with
@@ -21,7 +21,7 @@ product:
 
 Expectations <d^i_a d^j_b F> are computed without differentiating any distribution: Gaussian integration by parts
 turns them into E[F H], H = (-1)^(i+j) d^i_a d^j_b p / p (Rodrigues' recursion on the precision matrix K^-1, which
-at 90 digits resolves separations down to 1e-20). F H is a polynomial on each sector between the kink directions; in
+at 140 digits resolves separations down to ~1e-14). F H is a polynomial on each sector between the kink directions; in
 polar coordinates of the whitened plane the radial integral is a Gamma function and the angular one the exact
 integral of cos^p sin^q (reduction formulas), so nothing is approximated. One input: Hermite polynomials He_k and
 half-line moments. Shares no code with nnft.
@@ -36,7 +36,7 @@ import sys
 
 import mpmath as mp
 
-mp.mp.dps = 90
+mp.mp.dps = 140
 
 
 def hermite(k):
@@ -174,7 +174,7 @@ def distinct(a, b):
 
 
 def solve(spec):
-    mpf = lambda v: mp.mpf(repr(float(v)))
+    mpf = lambda v: mp.mpf(float(v))  # the exact binary value of the double (a decimal string would differ by ~1e-17)
     sneg, spos = mpf(spec["sneg"]), mpf(spec["spos"])
     cb, cw, lb, lw = (mpf(spec[k]) for k in ("cb", "cw", "lb", "lw"))
     x = [[mpf(v) for v in xa] for xa in spec["inputs"]]

@@ -190,7 +190,9 @@ export function solveRecursions(spec: RecursionSpec, opts: SolveOptions = {}): R
     const nPrev = l === 1 ? n0 : ns.widths[l - 2]!;
     arena.reset();
     const Knested = toNested(cur.K, m, 2) as number[][];
-    const { expect, expectGroups } = makeLayerExpectations(act, Knested, arena);
+    const layerK = cur.K;
+    const pairKernel = pairs ? (i: number, j: number) => pairs.exactKernel(i, j, l, layerK) : undefined;
+    const { expect, expectGroups } = makeLayerExpectations(act, Knested, arena, undefined, pairKernel);
     const ctx: RecursionContext = {
       m,
       cb: ns.cb[l]!,
@@ -207,7 +209,7 @@ export function solveRecursions(spec: RecursionSpec, opts: SolveOptions = {}): R
       const mode = pairs && !opts.evaluators?.[q] ? nearNullMode(q, m) : undefined;
       if (!mode) return ctx;
       let c = modeCtx.get(mode);
-      if (!c) modeCtx.set(mode, (c = { ...ctx, ...makeLayerExpectations(act, Knested, undefined, mode) }));
+      if (!c) modeCtx.set(mode, (c = { ...ctx, ...makeLayerExpectations(act, Knested, undefined, mode, pairKernel) }));
       return c;
     };
     const next: LayerTensors = { K: cur.K };

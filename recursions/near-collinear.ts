@@ -22,8 +22,8 @@
  */
 import { add, div, dd, mul, pow, sub, toNumber, type DD } from '../src/gaussian/dd.ts';
 import {
-  adaptedComponent, adaptedComponentDD, droppedComponent, pairExpectationDD, pairGeometry, pairGeometryDD,
-  type PairAtom, type PairGeometry, type PairGeometryDD, type PairMode,
+  EXACT_COLLINEAR_SIN, RESOLVED_MIN_SIN, SPLIT_SIN, adaptedComponent, adaptedComponentDD, droppedComponent, pairExpectationDD, pairGeometry,
+  pairGeometryDD, type PairAtom, type PairGeometry, type PairGeometryDD, type PairMode,
 } from '../src/gaussian/pair.ts';
 import { productAtoms, toPairAtom, type PlSlopes } from '../src/gaussian/piecewise.ts';
 import type { LayerTensors, RecursionContext } from '../src/recursion-contract.ts';
@@ -151,7 +151,7 @@ const distinct = (c: number, d: number): number[] => (c === d ? [c] : [0, 1]);
 
 /** Layer ℓ+1 from layer ℓ (null when the pair is collinear to double-double precision: nothing left to resolve). */
 function nextLayer(s: PairLayer, pl: PlSlopes, cb: number, cw: number, r: number): PairLayer | null {
-  const g = pairGeometryDD(s.K[0], s.K[1], s.K[2]);
+  const g = pairGeometryDD(s.K[0], s.K[1], s.K[2], undefined, EXACT_COLLINEAR_SIN);
   if (g.S[0] === 0) return null;
   const X = new PairLayerExpectations(g, pl);
   /** ⟨∂δ… Π σ(z_slot)⟩ for slots and derivative indices over {0, 1} */
@@ -210,8 +210,24 @@ export class NearCollinearPairs {
   }
 
   /**
-   * Adds to t (quantity q of layer + 1, flat over m inputs, evaluated with nearNullMode(q, m)) the components that
-   * mode left out, for every input pair whose double-precision sine at `layer` is below SPLIT_SIN.
+   * The kernel of inputs (i, j) at `layer` in double-double, in that order, for a pair nearly collinear at that layer
+   * (double-precision sine below SPLIT_SIN, or 0) and not exactly collinear; undefined otherwise. K is the layer's
+   * flat double kernel over m inputs.
+   */
+  exactKernel(i: number, j: number, layer: number, K: Float64Array): readonly [DD, DD, DD] | undefined {
+    if (i === j) return undefined;
+    const m = this.inputs.length;
+    const S = pairGeometry(K[i * m + i]!, K[i * m + j]!, K[j * m + j]!).S;
+    if (!(S < SPLIT_SIN)) return undefined;
+    const [a, b] = i < j ? [i, j] : [j, i];
+    const s = this.stateAt(a, b, layer);
+    if (!s) return undefined;
+    return i < j ? s.K : [s.K[2], s.K[1], s.K[0]];
+  }
+
+  /**
+   * Adds to t (quantity q of layer + 1, flat over m inputs, evaluated with nearNullMode(q, m) and the pair kernels
+   * of exactKernel) the components that mode left out, for every input pair with RESOLVED_MIN_SIN ≤ S < SPLIT_SIN.
    */
   addNearNullTerms(q: string, t: Float64Array, layer: number, ctx: RecursionContext): void {
     const mode = nearNullMode(q, ctx.m);
@@ -220,12 +236,13 @@ export class NearCollinearPairs {
     const prev = ctx.prev;
     for (let a = 0; a < m; a++) {
       for (let b = a + 1; b < m; b++) {
-        const geom = pairGeometry(prev.K[a * m + a]!, prev.K[a * m + b]!, prev.K[b * m + b]!);
-        if (!(geom.S > 0) || !droppedComponent(mode, 2, geom.S) && !droppedComponent(mode, 4, geom.S)) continue;
-        const s = this.stateAt(a, b, layer);
-        if (!s) continue;
-        const g = pairGeometryDD(s.K[0], s.K[1], s.K[2], geom.swap);
-        if (g.S[0] === 0) continue;
+        const Kx = this.exactKernel(a, b, layer, prev.K);
+        if (!Kx) continue;
+        const swap = pairGeometry(prev.K[a * m + a]!, prev.K[a * m + b]!, prev.K[b * m + b]!).swap;
+        const g = pairGeometryDD(Kx[0], Kx[1], Kx[2], swap, EXACT_COLLINEAR_SIN);
+        const geom: PairGeometry = { swap, sa: toNumber(g.sa), sb: toNumber(g.sb), C: toNumber(g.C), S: toNumber(g.S), psi: toNumber(g.psi), beta: toNumber(g.beta) };
+        if (geom.S < RESOLVED_MIN_SIN || geom.S >= SPLIT_SIN) continue;
+        const s = this.stateAt(a, b, layer)!;
         const X = new PairLayerExpectations(g, this.p.pl);
         if (q === 'Theta1' || q === 'K1') {
           const v = this.fourthDerivativeTerm(q, X, s, geom, mode, ctx, prev.Theta?.[a * m + b] ?? 0);

@@ -380,9 +380,22 @@ export type PairMode = 'exact' | 'contraction' | 'resolved' | 'split';
  */
 export const SPLIT_SIN = 0.05;
 
+/**
+ * Below this sine modes 'resolved' and 'split' drop every growing component (and nothing is added for them): the
+ * O(S) term they carry is then ≤ 1e-8 of its scale, less than the rounding they would amplify (~1e-16/S of a stored
+ * tensor; ~1e-32/S³ of the double-double V).
+ */
+export const RESOLVED_MIN_SIN = 1e-8;
+
+/**
+ * Angles below this count as collinear when a pair's kernel is known beyond the rounding of K (double-double from the
+ * inputs): the inputs themselves are doubles, so exact multiples come out at S ~ 1e-16.
+ */
+export const EXACT_COLLINEAR_SIN = 1e-14;
+
 /** Whether mode 'resolved' / 'split' leaves out a growing component of an expectation with d derivatives at sine S. */
 export function droppedComponent(mode: PairMode, d: number, S: number): boolean {
-  if (S === 0) return true;
+  if (S < RESOLVED_MIN_SIN) return true;
   if (S >= SPLIT_SIN) return false;
   return mode === 'split' ? d >= 2 : mode === 'resolved' ? d === 4 : false;
 }
@@ -422,10 +435,19 @@ export function adaptedComponent(fu: AtomList, gw: AtomList, d: number, q: numbe
 export function pairExpectation(
   f: AtomList, g: AtomList, i: number, j: number,
   Kaa: number, Kab: number, Kbb: number, mode: PairMode = 'exact', geom: PairGeometry = pairGeometry(Kaa, Kab, Kbb),
+  exactKernel?: readonly [DD, DD, DD],
 ): number {
+  let gdd: PairGeometryDD;
+  if (exactKernel) {
+    // the pair's kernel known beyond the rounding of K (recursions/near-collinear.ts): its angle, not K's
+    gdd = cachedGeometryDD(exactKernel, geom.swap, EXACT_COLLINEAR_SIN);
+    geom = { swap: gdd.swap, sa: toNumber(gdd.sa), sb: toNumber(gdd.sb), C: toNumber(gdd.C), S: toNumber(gdd.S), psi: toNumber(gdd.psi), beta: toNumber(gdd.beta) };
+  } else {
+    gdd = cachedGeometryDD([dd(Kaa), dd(Kab), dd(Kbb)], geom.swap, COLLINEAR_SIN);
+    if (geom.S === 0) gdd = { ...gdd, S: [0, 0], psi: ddAtan2([0, 0], gdd.C) };
+  }
   const [fu, gw, iu, jw] = geom.swap ? [g, f, j, i] : [f, g, i, j];
   const d = iu + jw;
-  const gdd = cachedGeometryDD(Kaa, Kab, Kbb, geom);
   let total: DD = [0, 0];
   const mb: DD = [-gdd.beta[0], -gdd.beta[1]];
   for (let l = 0; l <= iu; l++) {
@@ -449,18 +471,13 @@ export function pairExpectation(
  * 140-digit oracle of test/recursions/pl_pair_oracle.py), in double-double nothing visible.
  */
 let lastGeometry: { key: string; g: PairGeometryDD } | null = null;
-function cachedGeometryDD(Kaa: number, Kab: number, Kbb: number, geom: PairGeometry): PairGeometryDD {
-  const key = `${Kaa},${Kab},${Kbb},${geom.swap},${geom.S === 0}`;
+function cachedGeometryDD(K: readonly [DD, DD, DD], swap: boolean, minSin: number): PairGeometryDD {
+  const key = `${K.join(',')},${swap},${minSin}`;
   if (lastGeometry?.key === key) return lastGeometry.g;
-  const g = pairGeometryDD(dd(Kaa), dd(Kab), dd(Kbb), geom.swap);
-  if (geom.S === 0) {
-    g.S = [0, 0];
-    g.psi = ddAtan2([0, 0], g.C);
-  }
+  const g = pairGeometryDD(K[0], K[1], K[2], swap, minSin);
   lastGeometry = { key, g };
   return g;
 }
-
 
 // ---------------------------------------------------------------------------------------------------------------
 // Double-double evaluation (for quantities propagated in double-double: recursions/near-collinear.ts)
@@ -470,7 +487,7 @@ const NU_DD: DD = [0.3989422804014327, -2.49232720227773e-17];
 
 /**
  * Adapted coordinates of a 2×2 kernel given in double-double (pivot = larger variance, or b when pivotB is given
- * true: the same pivot as a double-precision geometry); S = 0 below COLLINEAR_SIN.
+ * true: the same pivot as a double-precision geometry); S = 0 below minSin (default COLLINEAR_SIN).
  */
 export interface PairGeometryDD {
   swap: boolean;
@@ -482,14 +499,14 @@ export interface PairGeometryDD {
   beta: DD;
 }
 
-export function pairGeometryDD(Kaa: DD, Kab: DD, Kbb: DD, pivotB?: boolean): PairGeometryDD {
+export function pairGeometryDD(Kaa: DD, Kab: DD, Kbb: DD, pivotB?: boolean, minSin = COLLINEAR_SIN): PairGeometryDD {
   const swap = pivotB ?? toNumber(Kbb) > toNumber(Kaa);
   const [va, vb] = swap ? [Kbb, Kaa] : [Kaa, Kbb];
   const sa = ddSqrt(va);
   const sb = ddSqrt(vb);
   const det = sub(mul(va, vb), mul(Kab, Kab));
   let S: DD = toNumber(det) > 0 ? ddDiv(ddSqrt(ddDiv(det, va)), sb) : [0, 0];
-  if (toNumber(S) < COLLINEAR_SIN) S = [0, 0];
+  if (toNumber(S) < minSin) S = [0, 0];
   const C = ddDiv(Kab, mul(sa, sb));
   return { swap, sa, sb, C, S, psi: ddAtan2(S, C), beta: ddDiv(Kab, va) };
 }

@@ -28,20 +28,19 @@
  *
  * Accuracy: each term is a product of exact coefficients and correctly rounded powers, so Ẽ(p, q) has an error of
  * a few ulp of its largest term (≲ 50 terms; 2e-12 relative at worst against the oracle of
- * test/gaussian/piecewise-pair.test.ts), and that term has the size of the component as S → 0. S itself comes from
- * det K computed in double-double (src/gaussian/dd.ts), exact for the given K; below COLLINEAR_SIN it is set to 0.
+ * test/gaussian/piecewise-pair.test.ts; ≤ 5e-16 against the same templates summed in double-double at S = 1e-2 … 1e-6),
+ * and that term has the size of the component as S → 0. S itself comes from det K computed in double-double (src/gaussian/dd.ts), exact for the given K; below COLLINEAR_SIN it is
+ * set to 0. Where the pair's kernel is known beyond the rounding of K (`exactKernel`, from the double-double pair
+ * chains of recursions/near-collinear.ts) its angle is used instead, down to EXACT_COLLINEAR_SIN.
  *
- * Projection (mode 'contraction'). The recursions contract E(i, j) with a previous-layer tensor T_δ1…δk (V, K¹, D,
- * F) held in the input basis; in adapted coordinates T's w-components are O(S^q) (cumulants of the small difference
- * z_b − βz_a), but the stored ones carry rounding of ~1e-15·|T| (measured for V^{wwww}), while a few components grow
- * as S → 0: for σ'σ' Ẽ(0,2), Ẽ(2,2), Ẽ(1,3) ~ S⁻¹ and Ẽ(0,4) ~ S⁻³, for σσ Ẽ(0,4) ~ S⁻¹ (all others stay bounded
- * and are always kept). The growing ones are weighted by ω (projectionWeight): kept where the tensor resolves their
- * true contribution S^q·Ẽ, dropped below. No input-basis tensor can do better: the error left is, at its worst
- * angle, the larger of the dropped O(S) term and the amplified rounding. Measured over ε-sweeps (ReLU and leaky ReLU,
- * C_b = 0 and > 0, depths 3–8): Θ¹ ≲ 5e-3 of its scale at separations 1e-5 … 1e-3 (≤ 3e-5 of C_W max|Θ| max|V| /
- * max|K|², the size of its ⅛V⟨∂⁴Ω⟩ term), ≲ 1e-4 below 1e-5, falling like ε; A and D ≤ 1.2e-6 of their scale;
- * K, Θ, V4, K¹, B, F ≤ 1e-7.
- * Mode 'exact' returns E(i, j) itself (and refuses a divergent component at S = 0).
+ * Contractions. The recursions contract E(i, j) with a previous-layer tensor T_δ1…δk (V, K¹, D, F) held in the
+ * input basis; in adapted coordinates T's w-components are O(S^q) (cumulants of the small difference z_b − βz_a),
+ * but the stored ones carry rounding of ~1e-16·|T|, while a few components grow as S → 0: for σ'σ' Ẽ(0,2), Ẽ(2,2),
+ * Ẽ(1,3) ~ S⁻¹ and Ẽ(0,4) ~ S⁻³, for σσ Ẽ(0,4) ~ S⁻¹ (all others stay bounded and are always kept). Mode
+ * 'contraction' weights the growing ones by ω (projectionWeight): kept where the stored tensor resolves their
+ * contribution, dropped below. Modes 'resolved' and 'split' leave out those the caller supplies from the
+ * double-double pair chains (recursions/near-collinear.ts) and keep the rest down to RESOLVED_MIN_SIN. Mode 'exact'
+ * returns E(i, j) itself (and refuses a divergent component at S = 0).
  */
 import { NnftInputError } from '../errors.ts';
 import { add as ddAdd, atan2 as ddAtan2, dd, div as ddDiv, mul, pow as ddPow, sqrt as ddSqrt, sub, toNumber, type DD } from './dd.ts';
@@ -437,19 +436,14 @@ export function pairExpectation(
   Kaa: number, Kab: number, Kbb: number, mode: PairMode = 'exact', geom: PairGeometry = pairGeometry(Kaa, Kab, Kbb),
   exactKernel?: readonly [DD, DD, DD],
 ): number {
-  let gdd: PairGeometryDD;
   if (exactKernel) {
     // the pair's kernel known beyond the rounding of K (recursions/near-collinear.ts): its angle, not K's
-    gdd = cachedGeometryDD(exactKernel, geom.swap, EXACT_COLLINEAR_SIN);
+    const gdd = cachedGeometryDD(exactKernel, geom.swap, EXACT_COLLINEAR_SIN);
     geom = { swap: gdd.swap, sa: toNumber(gdd.sa), sb: toNumber(gdd.sb), C: toNumber(gdd.C), S: toNumber(gdd.S), psi: toNumber(gdd.psi), beta: toNumber(gdd.beta) };
-  } else {
-    gdd = cachedGeometryDD([dd(Kaa), dd(Kab), dd(Kbb)], geom.swap, COLLINEAR_SIN);
-    if (geom.S === 0) gdd = { ...gdd, S: [0, 0], psi: ddAtan2([0, 0], gdd.C) };
   }
   const [fu, gw, iu, jw] = geom.swap ? [g, f, j, i] : [f, g, i, j];
   const d = iu + jw;
-  let total: DD = [0, 0];
-  const mb: DD = [-gdd.beta[0], -gdd.beta[1]];
+  let total = 0;
   for (let l = 0; l <= iu; l++) {
     const q = jw + l;
     let w = 1;
@@ -458,18 +452,12 @@ export function pairExpectation(
       if (growth > 0) w = mode === 'contraction' ? projectionWeight(q, geom.S, d) : droppedComponent(mode, d, geom.S) ? 0 : 1;
     }
     if (w === 0) continue;
-    const c = mul(dd(binom(iu, l) * w), ddPow(mb, l));
-    total = ddAdd(total, mul(c, adaptedComponentDD(fu, gw, d, q, gdd)));
+    total += binom(iu, l) * (-geom.beta) ** l * w * adaptedComponent(fu, gw, d, q, geom).value;
   }
-  return toNumber(total);
+  return total;
 }
 
-/**
- * The double-double geometry of the last kernel seen (a layer evaluates many expectations on one pair). The
- * templates are evaluated in double-double because their terms grow like S^{−n} and cancel to the size of the
- * component: in double precision that costs ~1e-16 S^{-2} relative (3e-11 at S = 4e-3, measured against the
- * 140-digit oracle of test/recursions/pl_pair_oracle.py), in double-double nothing visible.
- */
+/** The double-double geometry of the last pair kernel seen (a layer evaluates many expectations on one pair). */
 let lastGeometry: { key: string; g: PairGeometryDD } | null = null;
 function cachedGeometryDD(K: readonly [DD, DD, DD], swap: boolean, minSin: number): PairGeometryDD {
   const key = `${K.join(',')},${swap},${minSin}`;

@@ -13,12 +13,15 @@
  * Here each pair's K and V are propagated in double-double from the inputs — K' = C_b + C_W⟨σσ⟩,
  * V' = C_W² Cov(σσ, σσ) + (C_W²/4) r Σ V ⟨∂∂(σσ)⟩⟨∂∂(σσ)⟩ (Roberts, Yaida, Hanin, "The Principles of Deep Learning
  * Theory", §4.2–4.3), every expectation the closed form of pair.ts evaluated in double-double — so V̂ keeps
- * ~1e-32 |V| and every product above is exact to double precision for S ≥ COLLINEAR_SIN. The solver evaluates the
- * recursions with the pair expectations in mode 'resolved' (Θ¹, K¹; any number of inputs: their sums run over the
- * pair only) or 'split' (A, D; two inputs), which leave those components out below SPLIT_SIN, and adds them here
+ * ~1e-32 |V| and every product above is exact to double precision for S ≥ RESOLVED_MIN_SIN. The pair's kernel
+ * also gives every two-input expectation of the layer its angle (exactKernel): the layer's double K resolves it only
+ * down to S ~ 1e-8, the chain down to ~1e-15, so K, Θ, V, B, F stay exact to double precision at any separation.
+ * The solver evaluates the recursions with the pair expectations in mode 'resolved' (Θ¹, K¹; any number of inputs:
+ * their sums run over the pair only) or 'split' (A, D; two inputs), which leave those components out below SPLIT_SIN, and adds them here
  * (addNearNullTerms): the V-terms of Θ¹ and K¹ (⅛ Σ V ⟨∂⁴ ·⟩), the V-terms of D and A (¼ Σ V ⟨∂∂ ·⟩⟨∂∂ ·⟩), and A's
  * D-term (½ C_W ⟨σ'σ'⟩ D̂^{ww} ⟨∂_w² Ω⟩, with the stored D: its rounding is amplified by S⁻¹ only). Components of
- * growth S⁻¹ that multiply K¹, D or F in Θ¹ stay in the solver's sum (≤ 1e-16/S of those tensors).
+ * growth S⁻¹ that multiply K¹, D or F in Θ¹ stay in the solver's sum (≤ 1e-16/S of those tensors). Accuracy against
+ * the 140-digit oracle test/recursions/pl_pair_oracle.py: docs/piecewise-linear.md.
  */
 import { add, div, dd, mul, pow, sub, toNumber, type DD } from '../src/gaussian/dd.ts';
 import {
@@ -246,8 +249,8 @@ export class NearCollinearPairs {
         const X = new PairLayerExpectations(g, this.p.pl);
         if (q === 'Theta1' || q === 'K1') {
           const v = this.fourthDerivativeTerm(q, X, s, geom, mode, ctx, prev.Theta?.[a * m + b] ?? 0);
-          t[a * m + b] += v;
-          t[b * m + a] += v;
+          t[a * m + b] = t[a * m + b]! + v;
+          t[b * m + a] = t[b * m + a]! + v;
         } else if (m === 2) {
           this.secondDerivativeTerms(q, t, X, s, geom, mode, ctx, prev);
         }
@@ -339,7 +342,7 @@ export class NearCollinearPairs {
           v = add(v, mul(dd((cw * r) / 2), add(mul(P(c, d), dterm([c, d], tab)), mul(P(a, b), dterm([a, b], tcd)))));
         }
       }
-      t[e] += toNumber(v);
+      t[e] = t[e]! + toNumber(v);
     }
   }
 }

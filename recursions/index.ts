@@ -18,6 +18,7 @@ import { checkLayer1, isFiniteTensor, truncation, type Truncation } from './over
 import { normalizeSpec, specKeys, type ArchitectureSpec } from '../src/spec.ts';
 import { getActivation } from '../src/activations/index.ts';
 import { makeLayerExpectations } from './expectation.ts';
+import { NearCollinearPairs, nearNullMode } from './near-collinear.ts';
 import { Float64Arena, NnftOverflowError } from '../src/gaussian/index.ts';
 import type { LayerEvaluator, LayerTensors, QuantityRecursion, RecursionContext } from '../src/recursion-contract.ts';
 import { QUANTITIES, QUANTITY_NAMES, parseQuantities, withDependencies, type NestedTensor, type QuantityName, type RankOf } from '../src/quantities.ts';
@@ -186,12 +187,19 @@ export function solveRecursions(spec: RecursionSpec, opts: SolveOptions = {}): R
   for (const q of ORDER) if (need.has(q)) evaluators.set(q, opts.evaluators?.[q] ?? layerEvaluator(q));
   // the last two finite layers (for the growth rates quoted when a layer overflows)
   const history: LayerTensors[] = [cur];
-  /** One quantity of `layer`: its tensor, or the truncation marker when it overflows. */
-  const evaluate = (q: QuantityName, ctx: RecursionContext, layer: number): { tensor: Float64Array } | { truncated: Truncation } => {
+  const rOf = (layer: number): number => ns.widths[layer - 1]! / (layer === 1 ? n0 : ns.widths[layer - 2]!);
+  // nearly collinear pairs of a piecewise-linear σ: the near-null vertex terms from double-double chains
+  const pairs = act.kind === 'piecewise-linear' && act.pl && m >= 2 ? new NearCollinearPairs(inputs, { pl: act.pl, cb: ns.cb, cw: ns.cw, r: rOf }) : null;
+  /**
+   * One quantity of `layer`: its tensor, or the truncation marker when it overflows. `ctx` holds the expectations
+   * that the evaluator reads; `base` the plain ones (the near-collinear pair terms are added against them).
+   */
+  const evaluate = (q: QuantityName, ctx: RecursionContext, layer: number, base: RecursionContext, from: number): { tensor: Float64Array } | { truncated: Truncation } => {
     const t0 = timings ? now() : 0;
     let t: Float64Array;
     try {
       t = evaluators.get(q)!(ctx);
+      if (pairs && !opts.evaluators?.[q]) pairs.addNearNullTerms(q, t, from, base);
     } catch (e) {
       // an expectation that overflows ends the solve like an overflowing tensor; other numerical failures are
       // reported with the layer and quantity they belong to
@@ -214,7 +222,10 @@ export function solveRecursions(spec: RecursionSpec, opts: SolveOptions = {}): R
     const h = l < L ? l : L - 1;
     const nPrev = l === 1 ? n0 : ns.widths[l - 2]!;
     arena.reset();
-    const { expect, expectGroups } = makeLayerExpectations(act, toNested(cur.K, m, 2) as number[][], arena);
+    const Knested = toNested(cur.K, m, 2) as number[][];
+    const layerK = cur.K;
+    const pairKernel = pairs ? (i: number, j: number) => pairs.exactKernel(i, j, l, layerK) : undefined;
+    const { expect, expectGroups } = makeLayerExpectations(act, Knested, arena, undefined, pairKernel);
     const ctx: RecursionContext = {
       m,
       cb: ns.cb[h]!,
@@ -226,8 +237,16 @@ export function solveRecursions(spec: RecursionSpec, opts: SolveOptions = {}): R
       expect,
       expectGroups,
     };
+    const modeCtx = new Map<string, RecursionContext>();
+    const contextFor = (q: QuantityName): RecursionContext => {
+      const mode = pairs && !opts.evaluators?.[q] ? nearNullMode(q, m) : undefined;
+      if (!mode) return ctx;
+      let c = modeCtx.get(mode);
+      if (!c) modeCtx.set(mode, (c = { ...ctx, ...makeLayerExpectations(act, Knested, undefined, mode, pairKernel) }));
+      return c;
+    };
     for (const q of sameLayer) {
-      const r = evaluate(q, ctx, l);
+      const r = evaluate(q, ctx, l, ctx, l);
       if ('truncated' in r) return { layers, truncated: r.truncated };
       cur[q] = r.tensor;
     }
@@ -236,7 +255,7 @@ export function solveRecursions(spec: RecursionSpec, opts: SolveOptions = {}): R
     const next: LayerTensors = { K: cur.K };
     for (const q of ORDER) {
       if (!need.has(q) || isSame(q)) continue;
-      const r = evaluate(q, ctx, l + 1);
+      const r = evaluate(q, contextFor(q), l + 1, ctx, l);
       if ('truncated' in r) return { layers, truncated: r.truncated };
       next[q] = r.tensor;
     }

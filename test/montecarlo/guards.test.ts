@@ -204,6 +204,23 @@ describe('resources bounded before they are spent', () => {
     expect((err as Error).message).toMatch(/at most \d+ networks fit/);
   });
 
+  it('--orders 1,2,3,4,5,6 of the 16 default outputs: the cumulant tables (1.2·10⁷ set partitions) are budgeted before sampling', async () => {
+    // before: 2 GB of partition objects and > 60 s after the sampling, unbudgeted
+    process.env.NNFT_MAX_SECONDS = '20';
+    const t0 = performance.now();
+    const err = await sampleCorrelators({ ...arch, widths: [16, 16], nets: 10000, orders: [1, 2, 3, 4, 5, 6] }).catch((e: unknown) => e);
+    expect(performance.now() - t0).toBeLessThan(15_000);
+    expect(err).toBeInstanceOf(NnftResourceError);
+    expect((err as Error).message).toMatch(/cumulants of 74612 correlators \(1\d{7} set partitions\).*NNFT_MAX_SECONDS/);
+  }, 30_000);
+
+  it('64 points (16 outputs × 4 inputs) to order 6 are refused before the 1.2·10⁸ multisets are listed', async () => {
+    const inputs = [[1, 0], [0, 1], [1, 1], [0.5, -1]];
+    const t0 = performance.now();
+    await expect(sampleCorrelators({ ...arch, widths: [16, 16], inputs, nets: 100, orders: [6] })).rejects.toThrow(/119877472 correlators of 64 points \(16 outputs × 4 inputs\)/);
+    expect(performance.now() - t0).toBeLessThan(2000);
+  });
+
   it('the memory estimate is what makeBuffers allocates (within 10%), for fast, full and NTK plans', () => {
     const plans = [
       buildPlan({ ...arch, nets: 1 }),

@@ -339,7 +339,7 @@ export function checkSymmetry(spec: SymmetrySpec): SymmetryResult {
     }
   }
   const common = { sampler, inputs, orders, nets, experiments: spec.experiments ?? 5, seed, alpha: spec.significance ?? 1e-3, deviation, power: spec.power ?? DEFAULT_POWER, onProgress: spec.onProgress };
-  const r = runPaired({ ...common, transforms });
+  const r = runPaired({ ...common, transforms, repeats: name === 'broken-mean' ? 2 : 1 });
   let subgroup: SymmetryResult['subgroup'];
   if (name === 'broken-mean') {
     const D = p.dim;

@@ -1,6 +1,7 @@
 import type { Command, Option } from 'commander';
 import { addArchitectureOptions, parseArchitecture, type ArchitectureOptions } from '../architecture.ts';
 import { NnftInputError } from '../../errors.ts';
+import { ORDER_ONE_DESCRIPTION, ORDER_ONE_HELP, ORDER_ONE_OPTION, formatOrderOne, orderOneFor, withOrderOne } from '../train-order-one.ts';
 
 const HELP = `
 What is computed (loss L = ½ Σ_train ‖f(x) − y‖², learning rate η = --lr, per-parameter rates λ_b, λ_W/n_{ℓ−1}):
@@ -130,7 +131,8 @@ export function register(program: Command): void {
     .option('--merge <files...>', 'combine shard states written by --out into one result')
     .option('--quiet', 'print nothing to stdout (with --out)')
     .option('--json', 'print JSON instead of the table')
-    .addHelpText('after', HELP)
+    .option(ORDER_ONE_OPTION, ORDER_ONE_DESCRIPTION, '0')
+    .addHelpText('after', HELP + ORDER_ONE_HELP)
     .action(async (opts: Record<string, string | string[] | boolean | undefined>) => {
       const training = await import('../../training/index.ts');
       const out = (res: unknown, table: () => string): void => {
@@ -159,6 +161,8 @@ export function register(program: Command): void {
           const th = training.infiniteWidthFor(merged.spec);
           res.infiniteWidth = { mean: th.mean, covariance: th.covariance, meta: th.meta };
         }
+        const mergedOrderOne = orderOneFor(opts.order, { ...merged.spec, schedule: { kind: 'gd', steps: merged.spec.steps } });
+        if (mergedOrderOne) return out(withOrderOne(res, mergedOrderOne), () => formatOrderOne(res, mergedOrderOne));
         out(res, () => training.formatEnsemble(res));
         return;
       }
@@ -193,11 +197,14 @@ export function register(program: Command): void {
         if (parts.length !== 2 || mu === undefined || rows === undefined) throw new NnftInputError('--mean-shift', `'${opts.meanShift}' is not of the form mu,k`, 'e.g. --mean-shift 0.1,2');
         meanShift = { mu, rows };
       }
+      const orderOneRequest = { ...architecture, trainInputs, trainTargets, testInputs, lr, schedule, kernel, diagReg, meanShift };
       if (opts.nets === undefined) {
         for (const flag of ['shard', 'out', 'meanShift', 'workers'] as const) {
           if (opts[flag] !== undefined) throw new NnftInputError(`--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, 'only applies to trained networks', 'add --nets N');
         }
         const res = training.predictInfiniteWidth({ ...architecture, trainInputs, trainTargets, testInputs, lr, schedule, kernel: kernel as never, diagReg });
+        const orderOne = orderOneFor(opts.order, orderOneRequest);
+        if (orderOne) return out(withOrderOne(res, orderOne), () => formatOrderOne(res, orderOne));
         out(res, () => training.formatPrediction(res));
         return;
       }
@@ -226,6 +233,7 @@ export function register(program: Command): void {
       const shifted = plan.meanShift !== null && plan.meanShift.mu !== 0 && plan.meanShift.rows > 0;
       const theory = opts.theory !== false && !shifted ? training.infiniteWidthFor(spec) : undefined;
       if (!theory) training.infiniteWidthFor({ ...spec, testInputs: trainInputs.slice(0, 1) });
+      const orderOne = orderOneFor(opts.order, orderOneRequest);
       const progress = await lazyProgress();
       let state;
       try {
@@ -239,6 +247,7 @@ export function register(program: Command): void {
       }
       const res = training.finishTrainState(state);
       if (theory) res.infiniteWidth = { mean: theory.mean, covariance: theory.covariance, meta: theory.meta };
+      if (orderOne) return out(withOrderOne(res, orderOne), () => formatOrderOne(res, orderOne));
       out(res, () => training.formatEnsemble(res));
     });
 }

@@ -8,6 +8,7 @@ import { NnftInputError, NnftNumericalError } from '../errors.ts';
 import { predictOrderOne, type OrderOnePredictionResult } from '../training/order-one.ts';
 import type { TrainingArchitecture } from '../training/theory.ts';
 import type { Schedule } from '../training/spec.ts';
+import { fmt, table } from '../training/format.ts';
 
 export const ORDER_ONE_OPTION = '--order <k>';
 export const ORDER_ONE_DESCRIPTION = '0: the frozen-NTK mean; 1: also the O(1/n) mean μ⁰ + μ¹/n (smooth σ, --kernel ntk)';
@@ -105,18 +106,6 @@ export function orderOneFor(order: unknown, req: OrderOneRequest): OrderOneRepor
 /** The result with an "orderOne" field (what --json prints). */
 export function withOrderOne<T extends object>(res: T, report: OrderOneReport): T & { orderOne: OrderOneReport } {
   return { ...res, orderOne: report };
-}
-
-function fmt(x: number): string {
-  if (x === 0) return '0';
-  const a = Math.abs(x);
-  return a >= 1e-3 && a < 1e5 ? x.toPrecision(6) : x.toExponential(4);
-}
-
-function table(head: string[], rows: string[][]): string[] {
-  const w = head.map((c, j) => Math.max(c.length, ...rows.map((r) => (r[j] ?? '').length)));
-  const line = (r: string[]): string => r.map((s, j) => (s ?? '').padStart(w[j]!)).join('  ');
-  return [line(head), line(w.map((x) => '-'.repeat(x))), ...rows.map(line)];
 }
 
 interface TheoryLike {

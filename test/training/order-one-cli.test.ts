@@ -7,6 +7,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -76,14 +78,23 @@ describe('nnft train --order 1', () => {
     expect(JSON.parse(zero.stdout).orderOne).toBeUndefined();
   });
 
-  it('with --nets: orderOne beside infiniteWidth and the trained mean; the table shows both distances in standard errors', async () => {
-    const args = [...TANH, ...DATA, '--lr', '0.1', '--steps', '5,20', '--nets', '16', '--seed', '2', '--workers', '1', '--order', '1'];
+  it('with --nets: orderOne beside infiniteWidth and the trained mean; the table shows both distances in standard errors; merged shards give the same', async () => {
+    const base = [...TANH, ...DATA, '--lr', '0.1', '--steps', '5,20', '--nets', '16', '--seed', '2', '--workers', '1'];
+    const args = [...base, '--order', '1'];
     const [j, t] = await Promise.all([nnft([...args, '--json']), nnft(args)]);
     expect(j.code, j.stderr).toBe(0);
     const res = JSON.parse(j.stdout);
     expect(res.mean.mean).toHaveLength(2);
     expect(res.orderOne.mean).toHaveLength(2);
     for (let k = 0; k < 2; k++) for (let a = 0; a < 2; a++) expect(Math.abs(res.orderOne.frozenMean[k][a][0] - res.infiniteWidth.mean[k][a][0])).toBeLessThan(1e-12);
+    // shards merged with --order 1: the same orderOne as the single run
+    const dir = mkdtempSync(join(tmpdir(), 'nnft-order-one-'));
+    const shards = await Promise.all([0, 1].map((k) => nnft([...base, '--shard', `${k}/2`, '--out', join(dir, `s${k}.json`), '--quiet'])));
+    expect(shards.map((s) => s.code)).toEqual([0, 0]);
+    const merged = await nnft(['--merge', join(dir, 's0.json'), join(dir, 's1.json'), '--order', '1', '--json']);
+    expect(merged.code, merged.stderr).toBe(0);
+    const mj = JSON.parse(merged.stdout);
+    expect(JSON.stringify([mj.mean, mj.orderOne.mean, mj.orderOne.correction])).toBe(JSON.stringify([res.mean, res.orderOne.mean, res.orderOne.correction]));
     expect(t.code).toBe(0);
     expect(t.stdout).toMatch(/16 networks trained .* against the frozen-NTK and the O\(1\/n\) mean/);
     expect(t.stdout).toMatch(/trained ± se\s+frozen NTK\s+O\(1\/n\)\s+μ¹\/n\s+\(tr − frozen\)\/se\s+\(tr − O\(1\/n\)\)\/se/);

@@ -21,7 +21,8 @@
  * time-ordered products of geometric factors (1 − ηλ)^τ, summed in closed form by src/training/time-kernels.ts.
  */
 import { NnftInputError } from '../errors.ts';
-import { symmetricEigen } from '../gaussian/linalg.ts';
+import { descentFactor, flowFactor } from './dynamics.ts';
+import { symmetricEigenDense } from './eigen.ts';
 import { ONE_FACTOR, homogeneousSum, productFactor, simplexIntegral, stepFactor, type Geometric } from './time-kernels.ts';
 
 /** The output layer's tensors on the points train (first nTrain) ∪ test, flat row-major (docs/conventions.md). */
@@ -103,12 +104,13 @@ export function orderOnePrediction(spec: OrderOneSpec): OrderOneResult {
   const eq = (i: number, j: number): number => (i === j ? 1 : 0);
 
   // ---------------------------------------------------------------- eigenbasis of Θ(X, X)
-  const thAA: number[][] = [];
-  for (let a = 0; a < N; a++) thAA.push(Array.from({ length: N }, (_, b) => t.Theta[a * m + b]!));
-  const eig = symmetricEigen(thAA);
-  const lam = eig.values;
-  // V[a][c] = component a of eigenvector c
-  const V = (a: number, c: number): number => eig.vectors[a]![c]!;
+  // the frozen dynamics' eigendecomposition (src/training/eigen.ts), symmetrised exactly as there
+  const thAA = new Float64Array(N * N);
+  for (let a = 0; a < N; a++) for (let b = 0; b < N; b++) thAA[a * N + b] = 0.5 * (t.Theta[a * m + b]! + t.Theta[b * m + a]!);
+  const eig = symmetricEigenDense(thAA, N);
+  const lam = Array.from(eig.values);
+  // V(a, c) = component a of eigenvector c
+  const V = (a: number, c: number): number => eig.vectors[c * N + a]!;
   if (Math.min(...lam) <= 0) {
     throw new NnftInputError('train inputs', `Θ(X, X) has an eigenvalue ${Math.min(...lam).toPrecision(3)} ≤ 0: the training points do not determine the dynamics`, 'remove duplicate training inputs');
   }
@@ -303,8 +305,8 @@ export function orderOnePrediction(spec: OrderOneSpec): OrderOneResult {
   };
 
   times.forEach((s, ti) => {
-    // μ⁰: η Σ Θ̃(x, c) g_s(λ_c) ỹ_c,  g_s = η h_{s−1}(u_c, 1) (descent) or η E(ηλ_c, 0; t) (flow)
-    const g = lam.map((_, c) => eta * timeFactor([], c, s));
+    // μ⁰: Σ Θ̃(x, c) g_s(λ_c) ỹ_c with the frozen dynamics' g_s(λ) = (1 − (1 − ηλ)^s)/λ or (1 − e^{−ηλt})/λ (dynamics.ts)
+    const g = lam.map((l) => (descent ? descentFactor(l, eta, s) : flowFactor(l, eta, s)));
     for (let p = 0; p < m; p++) for (let i = 0; i < D; i++) {
       let acc = 0;
       for (let c = 0; c < N; c++) acc += thX[p * N + c]! * g[c]! * yt[c * D + i]!;

@@ -2,14 +2,14 @@
 import type { TrainEnsembleResult } from './ensemble.ts';
 import type { PredictionResult } from './theory.ts';
 
-function fmt(x: number): string {
+export function fmt(x: number): string {
   if (x === 0) return '0';
   if (!Number.isFinite(x)) return String(x);
   const a = Math.abs(x);
   return a >= 1e-3 && a < 1e5 ? x.toPrecision(6) : x.toExponential(4);
 }
 
-function table(head: string[], rows: string[][]): string[] {
+export function table(head: string[], rows: string[][]): string[] {
   const w = head.map((c, j) => Math.max(c.length, ...rows.map((r) => (r[j] ?? '').length)));
   const line = (r: string[]): string => r.map((s, j) => (s ?? '').padStart(w[j]!)).join('  ');
   return [line(head), line(w.map((x) => '-'.repeat(x))), ...rows.map(line)];

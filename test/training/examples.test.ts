@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { trainingSin, writeTrainingSin } from '../../examples/training-sin.ts';
 import { trainingWidth, writeTrainingWidth } from '../../examples/training-width.ts';
 import { clusterTask, trainingSymmetry, writeTrainingSymmetry } from '../../examples/training-symmetry.ts';
+import { dntkWidth, dntkWidthTable, writeDntkWidth } from '../../examples/dntk-width.ts';
 
 const out = mkdtempSync(join(tmpdir(), 'nnft-training-examples-'));
 const quiet = { log: () => {} };
@@ -31,6 +32,17 @@ describe('training examples (reduced size)', () => {
     expect(existsSync(svg)).toBe(true);
     expect(r.series.map((s) => `${s.activation} ${s.steps}`)).toEqual(['tanh 100', 'relu 10', 'relu 100', 'relu 300']);
     r.series.forEach((s) => s.points.forEach((p) => expect(Number.isFinite(p.rms) && Number.isFinite(p.stderr)).toBe(true)));
+  });
+
+  it('dntk-width: frozen and O(1/n) means and the deviations are finite; the table and files are written', async () => {
+    const r = await dntkWidth({ widths: [8, 16], pairs: [6, 4], trainPoints: 3, testX: [0.5], ...quiet });
+    const { svg, json } = await writeDntkWidth(r, out);
+    expect(readFileSync(svg, 'utf8')).toMatch(/^<svg/);
+    expect(JSON.parse(readFileSync(json, 'utf8')).points).toHaveLength(2);
+    expect(r.steps).toEqual([10, 30, 100]);
+    [...r.frozenMean.flat(), ...r.correction.flat()].forEach((v) => expect(Number.isFinite(v)).toBe(true));
+    r.points.forEach((p) => [...p.frozen, ...p.orderOne].forEach((d) => expect(Number.isFinite(d.rms) && Number.isFinite(d.stderr)).toBe(true)));
+    expect(dntkWidthTable(r)).toMatch(/100 steps: fitted p, trained − frozen/);
   });
 
   it('training-symmetry: the generated task is balanced and learnable; the symmetric setting beats chance', async () => {

@@ -35,6 +35,7 @@ import {
 import { addArchitectureOptions, parseArchitecture, type ArchitectureOptions } from '../architecture.ts';
 import { requireWritableFile, writeFileAtomic } from '../output.ts';
 import { parseChoice, parseInteger, parseJson, parseList, parseNumber, SEED_RANGE } from '../options.ts';
+import { ORDER_ONE_DESCRIPTION, ORDER_ONE_HELP, ORDER_ONE_OPTION, formatOrderOne, orderOneFor, withOrderOne } from '../train-order-one.ts';
 
 /** The option values commander hands to the action (strings as typed; booleans for flags). */
 export interface TrainOptions extends ArchitectureOptions {
@@ -58,6 +59,7 @@ export interface TrainOptions extends ArchitectureOptions {
   merge?: string[];
   quiet?: boolean;
   json?: boolean;
+  order?: string;
 }
 
 /** What every mode of `nnft train` shares: the parsed and validated run. */
@@ -195,6 +197,8 @@ async function progressBar(opts: TrainOptions): Promise<{ update: (done: number,
 function runPrediction(opts: TrainOptions, run: TrainingRun): void {
   const diagReg = opts.diagReg === undefined ? undefined : parseNumber('--diag-reg', opts.diagReg, { min: 0, example: 'e.g. --diag-reg 1e-6' });
   const res = predictInfiniteWidth({ ...run.architecture, ...run.data, lr: run.lr, schedule: run.schedule, kernel: run.kernel, diagReg });
+  const orderOne = orderOneFor(opts.order, { ...run.architecture, ...run.data, lr: run.lr, schedule: run.schedule, kernel: run.kernel, diagReg });
+  if (orderOne) return print(opts, withOrderOne(res, orderOne), () => formatOrderOne(res, orderOne));
   print(opts, res, () => formatPrediction(res));
 }
 
@@ -222,6 +226,8 @@ async function runEnsemble(opts: TrainOptions, run: TrainingRun): Promise<void> 
   const shifted = plan.meanShift !== null && plan.meanShift.mu !== 0 && plan.meanShift.rows > 0;
   const theory: PredictionResult | undefined = opts.theory !== false && !shifted ? infiniteWidthFor(spec) : undefined;
   if (!theory) infiniteWidthFor({ ...spec, testInputs: spec.trainInputs.slice(0, 1) });
+  // the O(1/n) mean (and its refusals) before any network is trained
+  const orderOne = orderOneFor(opts.order, { ...run.architecture, ...run.data, lr: run.lr, schedule: run.schedule, kernel: run.kernel, meanShift: spec.meanShift ?? undefined });
   const progress = await progressBar(opts);
   let state: TrainState;
   try {
@@ -233,6 +239,7 @@ async function runEnsemble(opts: TrainOptions, run: TrainingRun): Promise<void> 
   const res = finishTrainState(state);
   if (theory) res.infiniteWidth = { mean: theory.mean, covariance: theory.covariance, meta: theory.meta };
   else if (shifted) res.meta.notes.push('no infinite-width prediction: the frozen-kernel formulas here assume a zero-mean initialisation');
+  if (orderOne) return print(opts, withOrderOne(res, orderOne), () => formatOrderOne(res, orderOne));
   print(opts, res, () => formatEnsemble(res));
 }
 
@@ -250,7 +257,9 @@ function runMerge(opts: TrainOptions, files: string[]): void {
     const th = infiniteWidthFor(merged.spec);
     res.infiniteWidth = { mean: th.mean, covariance: th.covariance, meta: th.meta };
   }
+  const mergedOrderOne = orderOneFor(opts.order, { ...merged.spec, schedule: { kind: 'gd', steps: merged.spec.steps } });
   if (opts.out !== undefined) writeFileAtomic('--out', opts.out, JSON.stringify(merged));
+  if (mergedOrderOne) return print(opts, withOrderOne(res, mergedOrderOne), () => formatOrderOne(res, mergedOrderOne));
   print(opts, res, () => formatEnsemble(res));
 }
 
@@ -344,6 +353,7 @@ export function register(program: Command): void {
     .option('--merge <files...>', 'combine shard states written by --out into one result')
     .option('--quiet', 'print nothing to stdout (with --out)')
     .option('--json', 'print JSON instead of the table')
-    .addHelpText('after', HELP)
+    .option(ORDER_ONE_OPTION, ORDER_ONE_DESCRIPTION, '0')
+    .addHelpText('after', HELP + ORDER_ONE_HELP)
     .action((opts: TrainOptions) => runTrain(cmd, opts));
 }

@@ -34,7 +34,15 @@ export function register(program: Command): void {
       const quantities = parseQuantities(String(opts.quantities), 'recursions', '--quantities');
       // the table normalises V by K², so it always shows K
       if (!opts.json && !quantities.includes('K')) quantities.unshift('K');
-      const res = solveRecursions({ ...spec, quantities });
+      // a progress bar on stderr for long solves (only on a terminal; stdout stays clean)
+      const { lazyProgress } = await import('../progress.ts');
+      const progress = await lazyProgress({ format: 'nnft recursions [{bar}] {percentage}% | layer {layer}/{layers} | {work} | ETA {eta_formatted}' });
+      let res;
+      try {
+        res = solveRecursions({ ...spec, quantities }, { onProgress: (p) => progress.update(Math.round(1000 * p.fraction), 1000, { layer: p.layer, layers: p.layers, work: `expectations ${p.total > 0 ? Math.round((100 * p.done) / p.total) : 100}% of the layer` }) });
+      } finally {
+        progress.stop();
+      }
       process.stdout.write((opts.json ? JSON.stringify(res) : formatTable(res.layers, spec.inputs[0].length)) + '\n');
       // an overflowing layer ends the solve: the finite layers are printed, the reason goes to stderr, exit 2
       const tr = res.truncated;

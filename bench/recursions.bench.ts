@@ -10,9 +10,15 @@
  *    solve and median of 5 solves in one process, with the agreement of the two results.
  * 2. tanh, 8 inputs, 20 layers, K, Θ, V4, K¹ (target < 10 s).
  * 3. tanh, two inputs, 50 layers, all of K, Θ, V4, K¹, Θ¹, A, B, D, F (target < 2 s), time per quantity.
- * Targets for section 1: < 0.5 s compute, < 1 s for the whole process, ≥ 10× faster than NumPy (goal).
+ * 4. Whole process, the user's view of case 1: `nnft recursions … --json` from the bundle dist/nnft.js (what
+ *    bin/nnft.js runs), the same from the TypeScript sources through tsx (what it ran before the bundle), and
+ *    `python3 bench/recursions_reference.py` (NumPy, original form, 64 nodes), each the median of several runs
+ *    in this invocation: wall time, and CPU time (user + sys, from /usr/bin/time where it exists) which a
+ *    loaded machine distorts less. Targets: < 0.15 s, ≥ 10× faster than the NumPy process.
+ * Targets: < 0.5 s compute, < 1 s process, ≥ 10× faster than NumPy (goal); all nine quantities < 2 s.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { layerEvaluator, solveRecursions, type RecursionResult } from '../recursions/index.ts';
@@ -62,6 +68,27 @@ function python(spec: object, nodes: number, repeats = 1): { seconds: number; me
   return { ...JSON.parse(r.stdout), wall };
 }
 
+/** Wall and CPU (user + sys) seconds of one run of a command; CPU is NaN without /usr/bin/time. */
+function processSeconds(cmd: string, args: string[]): { wall: number; cpu: number } {
+  const timed = existsSync('/usr/bin/time');
+  const t0 = performance.now();
+  const r = timed
+    ? spawnSync('/usr/bin/time', ['-f', 'nnft-bench-time %U %S', cmd, ...args], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 28 })
+    : spawnSync(cmd, args, { cwd: root, encoding: 'utf8', maxBuffer: 1 << 28 });
+  const wall = (performance.now() - t0) / 1000;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.slice(0, 3).join(' ')} … failed: ${(r.stderr ?? '').split('\n').slice(-3).join(' ')}`);
+  const m = /nnft-bench-time ([\d.]+) ([\d.]+)/.exec(r.stderr ?? '');
+  return { wall, cpu: m ? Number(m[1]) + Number(m[2]) : NaN };
+}
+
+/** Median wall and CPU seconds over `n` runs (after one unmeasured run that warms the file cache). */
+function medianProcess(cmd: string, args: string[], n: number): { wall: number; cpu: number } {
+  processSeconds(cmd, args);
+  const runs = Array.from({ length: n }, () => processSeconds(cmd, args));
+  const med = (xs: number[]): number => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  return { wall: med(runs.map((r) => r.wall)), cpu: med(runs.map((r) => r.cpu)) };
+}
+
 export async function main(): Promise<void> {
   const rows: [string, string, string, string][] = [];
   const fmt = (s: number): string => (s < 1 ? `${(s * 1000).toFixed(1)} ms` : `${s.toFixed(2)} s`);
@@ -102,6 +129,18 @@ export async function main(): Promise<void> {
   const tq: Partial<Record<QuantityName, number>> = {};
   const [, t8] = time(() => solveRecursions({ activation: 'tanh', inputs: X8, widths: new Array(20).fill(64), cb: 0.1, cw: 1.2, quantities: q4 }, { timings: tq }));
   rows.push(['tanh m=8 L=20 K,Θ,V4,K¹', 'nnft solver', fmt(t8), `${t8 < 10 ? 'ok (< 10 s)' : 'OVER 10 s'}; ${Object.entries(tq).map(([k, v]) => `${k} ${fmt(v! / 1000)}`).join(', ')}`]);
+
+  // 4. whole process: bundle, TypeScript sources through tsx, NumPy
+  const cliArgs = args.slice(1);
+  const tsxMain = "import { register } from 'tsx/esm/api'; register(); const { main } = await import('./src/cli/main.ts'); await main(process.argv);";
+  const bundled = medianProcess(process.execPath, [join(root, 'bin', 'nnft.js'), ...cliArgs], 7);
+  const sources = medianProcess(process.execPath, ['--input-type=module', '-e', tsxMain, '--', 'nnft', ...cliArgs], 3);
+  const numpy = medianProcess('python3', [join(here, 'recursions_reference.py'), JSON.stringify(SPEC100), '64', '1'], 3);
+  const pair = (r: { wall: number; cpu: number }): string => `${fmt(r.wall)} / ${Number.isNaN(r.cpu) ? '–' : fmt(r.cpu)}`;
+  rows.push(['whole process, m=2 L=100', 'nnft recursions --json, bundle dist/nnft.js: wall / CPU (median of 7)', pair(bundled), bundled.wall < 0.15 ? 'ok (< 0.15 s)' : 'OVER 0.15 s'],);
+  rows.push(['', 'the same from the TypeScript sources (tsx): wall / CPU (median of 3)', pair(sources), `bundle ${(sources.wall / bundled.wall).toFixed(1)}× faster (wall)`]);
+  rows.push(['', 'NumPy original form, python3 process: wall / CPU (median of 3)', pair(numpy), '']);
+  rows.push(['', 'whole-process speed-up nnft vs NumPy (goal ≥ 10×)', '', `${(numpy.wall / bundled.wall).toFixed(1)}× wall${Number.isNaN(numpy.cpu) ? '' : `, ${(numpy.cpu / bundled.cpu).toFixed(1)}× CPU`} ${numpy.wall / bundled.wall >= 10 ? 'ok' : 'BELOW 10×'}`]);
 
   // 3. all quantities, two inputs, 50 layers
   const spec50 = { ...SPEC100, widths: new Array(50).fill(64), quantities: [...QUANTITY_NAMES] };

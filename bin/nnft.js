@@ -1,7 +1,47 @@
 #!/usr/bin/env node
-// The `nnft` command. Sources are TypeScript; tsx compiles them on the fly (cached), so a checkout
-// works right after `npm install` with no build step.
-import { register } from 'tsx/esm/api';
-register();
-const { main } = await import('../src/cli/main.ts');
+// The `nnft` command. The sources are TypeScript; it runs their bundle dist/nnft.js (bin/build-cli.js, built
+// by `npm install`). When a source file is newer than the bundle, or the bundle is missing, it rebuilds
+// first (one line on stderr); when that fails (no esbuild, read-only checkout) it runs the TypeScript
+// sources through tsx, which is slower to start, and says so on stderr.
+import { readFileSync, statSync } from 'node:fs';
+
+const root = new URL('../', import.meta.url);
+
+/** Why the bundle cannot be used as it is, or null when it is up to date. */
+function staleReason() {
+  let manifest;
+  try {
+    manifest = JSON.parse(readFileSync(new URL('dist/manifest.json', root), 'utf8'));
+    statSync(new URL('dist/nnft.js', root));
+  } catch {
+    return 'no build yet';
+  }
+  for (const f of manifest.inputs) {
+    let t;
+    try {
+      t = statSync(new URL(f, root)).mtimeMs;
+    } catch {
+      return `${f} is gone`;
+    }
+    if (t >= manifest.builtAt) return `${f} changed`;
+  }
+  return null;
+}
+
+if (process.env.NNFT_DEBUG === '1') process.setSourceMapsEnabled(true);
+let main;
+const why = staleReason();
+if (why !== null) {
+  try {
+    const { buildCli } = await import('./build-cli.js');
+    const { seconds } = await buildCli({ quiet: true });
+    process.stderr.write(`nnft: rebuilt dist/nnft.js (${why}) in ${seconds.toFixed(1)} s\n`);
+  } catch (e) {
+    process.stderr.write(`nnft: running from the TypeScript sources, slower to start (the build failed: ${String(e && e.message ? e.message : e).split('\n')[0]})\n`);
+    const { register } = await import('tsx/esm/api');
+    register();
+    ({ main } = await import('../src/cli/main.ts'));
+  }
+}
+if (main === undefined) ({ main } = await import('../dist/nnft.js'));
 await main(process.argv);

@@ -19,11 +19,14 @@
  */
 import { NnftInputError } from '../src/errors.ts';
 import { Rational, factorialBig } from '../src/rational.ts';
+import { rejectUnknownKeys, specKeys } from '../src/spec.ts';
 import { buildCodeMaps, canonicalAut, degreePreservingPermutations } from './canonical.ts';
 import { requireDiagramBudget } from './budget.ts';
 import { couplingName, type Diagram, type FeynmanResult, type FeynmanSpec, type TopologyGroup } from './diagram.ts';
 import { diagramToJSON, topologyToJSON } from './printers.ts';
 
+
+export const FEYNMAN_SPEC_KEYS = specKeys<FeynmanSpec>({ points: true, couplings: true, order: true });
 
 export const MIN_DEGREE = 3;
 export const MAX_DEGREE = 8;
@@ -34,6 +37,7 @@ export const MAX_POINTS = 16;
 
 export function validateFeynmanSpec(spec: unknown): FeynmanSpec {
   if (spec === null || typeof spec !== 'object') throw new NnftInputError('spec', 'expected {points, couplings, order}', 'e.g. {points: 4, couplings: [4, 6], order: 1}');
+  rejectUnknownKeys('spec', spec, FEYNMAN_SPEC_KEYS);
   const s = spec as Record<string, unknown>;
   const points = s.points;
   if (typeof points !== 'number' || !Number.isInteger(points) || points < 1) {

@@ -19,6 +19,7 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { solveRecursions } from '../recursions/index.ts';
+import { exampleOptions } from './args.ts';
 
 export const GMG_INPUTS = [
   [0.6540248765053858, -1.3592788739383235, -0.3791179316445409, 0.34191025226280697],
@@ -130,20 +131,7 @@ export async function main(opts: GmgOptions = {}): Promise<Record<string, unknow
 }
 
 function parseArgs(argv: string[]): GmgOptions {
-  const o: GmgOptions = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--nets') o.nets = Number(argv[++i]);
-    else if (a === '--widths') o.widths = argv[++i].split(',').map(Number);
-    else if (a === '--seed') o.seed = Number(argv[++i]);
-    else if (a === '--out') o.outDir = argv[++i];
-    else if (a === '--no-mc') o.mc = false;
-    else if (a === '--no-plot') o.plot = false;
-    else throw new Error(`unknown option ${a} (see the header of examples/gelu-gmg.ts)`);
-  }
-  if (o.nets !== undefined && !(Number.isInteger(o.nets) && o.nets > 1)) throw new Error('--nets needs an integer > 1');
-  if (o.widths && !o.widths.every((n) => Number.isInteger(n) && n > 0)) throw new Error('--widths needs positive integers');
-  return o;
+  return exampleOptions<GmgOptions>('gelu-gmg.ts', argv, { nets: { key: 'nets', kind: 'int', min: 2 }, widths: { key: 'widths', kind: 'ints' }, seed: { key: 'seed', kind: 'int', min: 0 }, out: { key: 'outDir', kind: 'dir', default: 'out/examples' }, 'no-mc': { key: 'mc', kind: 'flag', value: false }, 'no-plot': { key: 'plot', kind: 'flag', value: false } });
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

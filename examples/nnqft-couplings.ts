@@ -301,7 +301,7 @@ export async function writeNnqftCouplings(res: CouplingsResult, outDir: string, 
 }
 
 function parseArgs(argv: string[]): CouplingsOptions {
-  return exampleOptions<CouplingsOptions>('nnqft-couplings.ts', argv, { widths: { key: 'widths', kind: 'ints' }, nets: { key: 'nets', kind: 'int', min: 1000 }, 'lambda-width': { key: 'lambdaWidth', kind: 'int' }, seed: { key: 'seed', kind: 'int', min: 0 }, out: { key: 'outDir', kind: 'string' } });
+  return exampleOptions<CouplingsOptions>('nnqft-couplings.ts', argv, { widths: { key: 'widths', kind: 'ints' }, nets: { key: 'nets', kind: 'int', min: 1000 }, 'lambda-width': { key: 'lambdaWidth', kind: 'int' }, seed: { key: 'seed', kind: 'int', min: 0 }, out: { key: 'outDir', kind: 'dir', default: 'out/nnqft-couplings' } });
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -21,6 +21,7 @@
  */
 import { estimateLambda, nnqftLambdaWorkflow, gpCorrelator, measuredFromCorrelators, sortedTuples } from '../diagrams/index.ts';
 import type { Space } from '../diagrams/index.ts';
+import { exampleOptions } from './args.ts';
 
 interface Options {
   nets: number;
@@ -31,25 +32,8 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { nets: 1_000_000, width: 8, seed: 1, sampler: 'mc', json: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const next = () => {
-      const v = Number(argv[++i]);
-      if (!Number.isFinite(v) || v <= 0) throw new Error(`${a} needs a positive number`);
-      return v;
-    };
-    if (a === '--nets') o.nets = Math.floor(next());
-    else if (a === '--width') o.width = Math.floor(next());
-    else if (a === '--seed') o.seed = Math.floor(next());
-    else if (a === '--json') o.json = true;
-    else if (a === '--sampler') {
-      const v = argv[++i];
-      if (v !== 'mc' && v !== 'builtin') throw new Error(`--sampler must be 'mc' or 'builtin', got ${v}`);
-      o.sampler = v;
-    } else throw new Error(`unknown argument ${a} (use --nets, --width, --seed, --sampler, --json)`);
-  }
-  return o;
+  const given = exampleOptions<Partial<Options>>('nnqft-lambda.ts', argv, { nets: { key: 'nets', kind: 'int', min: 2 }, width: { key: 'width', kind: 'int' }, seed: { key: 'seed', kind: 'int', min: 0 }, sampler: { key: 'sampler', kind: 'choice', choices: ['mc', 'builtin'] }, json: { key: 'json', kind: 'flag' } });
+  return { nets: 1_000_000, width: 8, seed: 1, sampler: 'mc', json: false, ...given };
 }
 
 // ——— a small seeded generator: xoshiro128** (32-bit), Box–Muller normals ———

@@ -1,6 +1,9 @@
 /**
- * Command-line entry of src/showcase/relu-criticality.ts (the computation, the plot and the table live there, shared
- * with `nnft start`). Run: node bin/run-ts.js examples/relu-criticality.ts [options in src/showcase/relu-criticality.ts]
+ * ReLU at and away from criticality (Misof's slides; PDLT ch. 5): V⁽ℓ⁾/(nK²) against depth at C_W = 2 for two
+ * widths — the 1/n recursion line 5(ℓ−1)/n, the exact finite-width curve Π(1+5/n) − 1 and sampled networks — and
+ * V⁽ℓ⁾/n at C_W = 1.8, 2, 2.2 (decays / stays O(ℓ/n) / explodes). The computation, plot and table are in
+ * src/showcase/relu-criticality.ts (shared with `nnft start`).
+ * Run: node bin/run-ts.js examples/relu-criticality.ts [--depth 10 --away-depth 20 --widths 32,128 --nets 50000 --seed 1 --out DIR]
  */
 import { pathToFileURL } from 'node:url';
 import { exampleOptions } from './args.ts';
@@ -9,7 +12,7 @@ import { reluCriticality, writeReluCriticality, type ReluCriticalityOptions } fr
 export * from '../src/showcase/relu-criticality.ts';
 
 function parseArgs(argv: string[]): ReluCriticalityOptions {
-  return exampleOptions<ReluCriticalityOptions>('relu-criticality.ts', argv, { depth: { key: 'depth', kind: 'int', min: 2 }, widths: { key: 'widths', kind: 'ints' }, nets: { key: 'nets', kind: 'int', min: 100 }, seed: { key: 'seed', kind: 'int', min: 0 }, 'away-depth': { key: 'awayDepth', kind: 'int', min: 2 }, out: { key: 'outDir', kind: 'string' } });
+  return exampleOptions<ReluCriticalityOptions>('relu-criticality.ts', argv, { depth: { key: 'depth', kind: 'int', min: 2 }, widths: { key: 'widths', kind: 'ints' }, nets: { key: 'nets', kind: 'int', min: 100 }, seed: { key: 'seed', kind: 'int', min: 0 }, 'away-depth': { key: 'awayDepth', kind: 'int', min: 2 }, out: { key: 'outDir', kind: 'dir', default: 'out/relu-criticality' } });
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -24,6 +24,7 @@ import { pathToFileURL } from 'node:url';
 import { writeFileAtomic, writeGridPlot, type LinePlotSpec } from '../src/plot/index.ts';
 import { appCExperiment, type AppCResult } from '../src/symmetry/appc.ts';
 import { checkSymmetry } from '../src/symmetry/cases.ts';
+import { exampleOptions } from './args.ts';
 
 export interface SymmetryDualityOptions {
   outDir?: string;
@@ -106,8 +107,7 @@ export async function runSymmetryDuality(opts: SymmetryDualityOptions = {}): Pro
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const args = process.argv.slice(2);
-  const outIdx = args.indexOf('--out');
-  const res = await runSymmetryDuality({ outDir: outIdx >= 0 ? args[outIdx + 1] : undefined, quick: args.includes('--quick') });
+  const opts = exampleOptions<SymmetryDualityOptions>('symmetry-duality.ts', process.argv.slice(2), { out: { key: 'outDir', kind: 'dir', default: 'out/examples' }, quick: { key: 'quick', kind: 'flag' } });
+  const res = await runSymmetryDuality(opts);
   if (!res.ok) process.exitCode = 1;
 }

@@ -105,7 +105,7 @@ export async function writeTanhCriticality(res: TanhResult, outDir: string, name
 }
 
 function parseArgs(argv: string[]): TanhOptions {
-  return exampleOptions<TanhOptions>('tanh-criticality.ts', argv, { depth: { key: 'depth', kind: 'int', min: 2 }, 'mc-depth': { key: 'mcDepth', kind: 'int', min: 2 }, width: { key: 'width', kind: 'int', min: 2 }, nets: { key: 'nets', kind: 'int', min: 2 }, seed: { key: 'seed', kind: 'int', min: 0 }, out: { key: 'outDir', kind: 'string' } });
+  return exampleOptions<TanhOptions>('tanh-criticality.ts', argv, { depth: { key: 'depth', kind: 'int', min: 2 }, 'mc-depth': { key: 'mcDepth', kind: 'int', min: 2 }, width: { key: 'width', kind: 'int', min: 2 }, nets: { key: 'nets', kind: 'int', min: 2 }, seed: { key: 'seed', kind: 'int', min: 0 }, out: { key: 'outDir', kind: 'dir', default: 'out/tanh-criticality' } });
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -13,7 +13,7 @@
  */
 import { NnftInputError, NnftNumericalError } from '../src/errors.ts';
 import { checkLayer1, isFiniteTensor, truncation, type Truncation } from './overflow.ts';
-import { normalizeSpec, type ArchitectureSpec } from '../src/spec.ts';
+import { normalizeSpec, specKeys, type ArchitectureSpec } from '../src/spec.ts';
 import { getActivation } from '../src/activations/index.ts';
 import { makeLayerExpectations } from './expectation.ts';
 import { Float64Arena, NnftOverflowError } from '../src/gaussian/index.ts';
@@ -51,6 +51,8 @@ export interface RecursionSpec extends ArchitectureSpec {
    */
   quantities?: readonly QuantityName[];
 }
+/** The keys RecursionSpec adds to ArchitectureSpec (any other key of a spec is refused). */
+export const RECURSION_SPEC_KEYS = specKeys<Omit<RecursionSpec, keyof ArchitectureSpec>>({ quantities: true });
 
 /** One layer of the result (JSON shape: docs/conventions.md): only the requested quantities are present. */
 export type LayerResult = { layer: number; width: number } & { [Q in QuantityName]?: NestedTensor<RankOf<Q>> };
@@ -151,7 +153,7 @@ function expandLayer(l: LayerResult, map: number[]): LayerResult {
 /** Solve the recursions for spec; see the module comment. */
 export function solveRecursions(spec: RecursionSpec, opts: SolveOptions = {}): RecursionResult {
   const requested = parseQuantities(spec?.quantities);
-  const ns = normalizeSpec(spec);
+  const ns = normalizeSpec(spec, RECURSION_SPEC_KEYS);
   if (opts.dedupe !== false) {
     const uniq: number[][] = [];
     const map = ns.inputs.map((x) => {
@@ -168,6 +170,12 @@ export function solveRecursions(spec: RecursionSpec, opts: SolveOptions = {}): R
   const act = getActivation(ns.activation);
   const { m, n0, L, inputs } = ns;
   const need = withDependencies(requested);
+  if (act.kind === 'piecewise-linear') {
+    for (const q of ORDER) {
+      const why = need.has(q) ? QUANTITIES[q].recursion.notForPiecewiseLinear : undefined;
+      if (why) throw new NnftInputError('quantities', `${q} does not exist for the piecewise-linear ${act.name}: ${why}`, 'use a smooth activation (gelu, softplus, tanh, …)');
+    }
+  }
   const keep = opts.keep ? new Set(opts.keep) : null;
   const kept = keep ? [...keep].filter((l) => Number.isInteger(l) && l >= 1 && l <= L).length : L;
   const bytes = estimateSolveMemory(m, requested, need, kept);

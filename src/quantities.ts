@@ -19,6 +19,12 @@ import { ntkVarianceA } from '../recursions/quantities/a.ts';
 import { ntkVarianceB } from '../recursions/quantities/b.ts';
 import { ntkPreactivationD } from '../recursions/quantities/d.ts';
 import { ntkPreactivationF } from '../recursions/quantities/f.ts';
+import { dntkPreactivationP } from '../recursions/quantities/p.ts';
+import { dntkPreactivationQ } from '../recursions/quantities/q.ts';
+import { ddntkMeanR } from '../recursions/quantities/r.ts';
+import { ddntkMeanS } from '../recursions/quantities/s.ts';
+import { ddntkMeanT } from '../recursions/quantities/t.ts';
+import { ddntkMeanU } from '../recursions/quantities/u.ts';
 
 /** Slot permutations p with T[idx] = T[p.map(s => idx[s])]. */
 export type SlotPermutations = readonly (readonly number[])[];
@@ -45,9 +51,10 @@ export interface QuantitySpec {
   /**
    * Monte Carlo estimator (src/montecarlo/estimators.ts): which per-network statistics it reads —
    * 'preactivation' (z only; the fast conditional-Gaussian sampler suffices) or 'ntk' (the empirical NTK, weight
-   * matrices needed) — and which infinite-width tensor it subtracts; null: not estimated by sampling.
+   * matrices needed), 'dntk' (the exact dNTK and ddNTKs of each network, src/montecarlo/dntk-statistics.ts) — and
+   * which infinite-width tensor it subtracts; null: not estimated by sampling.
    */
-  readonly montecarlo: { readonly statistics: 'preactivation' | 'ntk'; readonly subtracts?: 'K' | 'Theta' } | null;
+  readonly montecarlo: { readonly statistics: 'preactivation' | 'ntk' | 'dntk'; readonly subtracts?: 'K' | 'Theta' } | null;
   /** The layer-to-layer recursion (recursions/quantities/<name>.ts). */
   readonly recursion: QuantityRecursion;
 }
@@ -159,6 +166,75 @@ export const QUANTITIES = {
     finiteWidth: true,
     montecarlo: { statistics: 'ntk' },
     recursion: ntkPreactivationF,
+  },
+  P: {
+    title: 'dNTK–preactivation cross-correlation P (δ_{i0i3}δ_{i1i2} channel of E[dΘ̂_{i0i1i2} z_{i3}]) (m⁴)',
+    aliases: [],
+    symbol: 'P',
+    latex: 'P',
+    rank: 4,
+    // dΘ̂ is symmetric in its two first-derivative slots
+    symmetryGenerators: [[0, 2, 1, 3]],
+    finiteWidth: true,
+    montecarlo: { statistics: 'dntk' },
+    recursion: dntkPreactivationP,
+  },
+  Q: {
+    title: 'dNTK–preactivation cross-correlation Q (δ_{i0i1}δ_{i2i3} channel of E[dΘ̂_{i0i1i2} z_{i3}]) (m⁴)',
+    aliases: [],
+    symbol: 'Q',
+    latex: 'Q',
+    rank: 4,
+    symmetryGenerators: [],
+    finiteWidth: true,
+    montecarlo: { statistics: 'dntk' },
+    recursion: dntkPreactivationQ,
+  },
+  R: {
+    title: 'mean of the first ddNTK, R (δ_{i0i1}δ_{i2i3} channel of E[ddIΘ̂_{i0i1i2i3}]) (m⁴)',
+    aliases: [],
+    symbol: 'R',
+    latex: 'R',
+    rank: 4,
+    // ddIΘ̂ is symmetric in its three first-derivative slots
+    symmetryGenerators: [[0, 1, 3, 2]],
+    finiteWidth: true,
+    montecarlo: { statistics: 'dntk' },
+    recursion: ddntkMeanR,
+  },
+  S: {
+    title: 'mean of the second ddNTK, S (δ_{i1i2}δ_{i3i4} channel of E[ddIIΘ̂_{i1i2i3i4}]) (m⁴)',
+    aliases: [],
+    symbol: 'S',
+    latex: 'S',
+    rank: 4,
+    // ddIIΘ̂_{1234} = ddIIΘ̂_{2143}
+    symmetryGenerators: [[1, 0, 3, 2]],
+    finiteWidth: true,
+    montecarlo: { statistics: 'dntk' },
+    recursion: ddntkMeanS,
+  },
+  T: {
+    title: 'mean of the second ddNTK, T (δ_{i1i3}δ_{i2i4} channel of E[ddIIΘ̂_{i1i2i3i4}]) (m⁴)',
+    aliases: [],
+    symbol: 'T',
+    latex: 'T',
+    rank: 4,
+    symmetryGenerators: [[1, 0, 3, 2]],
+    finiteWidth: true,
+    montecarlo: { statistics: 'dntk' },
+    recursion: ddntkMeanT,
+  },
+  U: {
+    title: 'mean of the second ddNTK, U (δ_{i1i4}δ_{i2i3} channel of E[ddIIΘ̂_{i1i2i3i4}]) (m⁴)',
+    aliases: [],
+    symbol: 'U',
+    latex: 'U',
+    rank: 4,
+    symmetryGenerators: [[1, 0, 3, 2]],
+    finiteWidth: true,
+    montecarlo: { statistics: 'dntk' },
+    recursion: ddntkMeanU,
   },
 } as const satisfies Record<string, QuantitySpec>;
 

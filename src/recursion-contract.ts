@@ -98,4 +98,9 @@ export interface QuantityRecursion {
    * two expectations per entry, where the generated code's tables cost more than the integrals).
    */
   direct?: LayerEvaluator;
+  /**
+   * Why the quantity does not exist for a piecewise-linear σ (its expectations contain products of δ-functions at one
+   * point, which diverge): the solver refuses such a request with this reason. Absent: defined for every σ.
+   */
+  notForPiecewiseLinear?: string;
 }

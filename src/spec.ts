@@ -2,6 +2,7 @@
  * The architecture spec shared by the recursion solver, the Monte Carlo sampler and the CLI
  * (docs/conventions.md): a deep MLP z^(ℓ+1) = b + W σ(z^(ℓ)) on m inputs of dimension n0.
  */
+import { closestName } from './closest.ts';
 import { NnftInputError, requireFinite, requirePositiveInteger } from './errors.ts';
 
 /** A registry name ('tanh', 'leaky_relu'), a name with parameters ('leaky_relu(0.1)'), an expression in z, or an object. */
@@ -19,9 +20,36 @@ export interface ArchitectureSpec {
   cb?: PerLayer;
   /** weight variance C_W, scalar or one per layer. Default 1. */
   cw?: PerLayer;
-  /** NTK learning-rate factors λ_b, λ_W (docs/conventions.md). Defaults λ_b = 1, λ_W = 1. */
+  /** NTK learning-rate factors: Θ̂ weighs bias gradients by λ_b and weight gradients of layer ℓ by λ_W/n_{ℓ−1}. Defaults λ_b = 1, λ_W = 1. */
   lambdaB?: PerLayer;
   lambdaW?: PerLayer;
+}
+
+/**
+ * The keys of a spec type, listed once next to its interface. `Record<keyof T, true>` makes the compiler
+ * insist on exactly the interface's keys, so a key added to the interface and not here fails to compile.
+ */
+export function specKeys<T>(keys: Record<keyof T, true>): readonly string[] {
+  return Object.keys(keys);
+}
+
+export const ARCHITECTURE_KEYS = specKeys<ArchitectureSpec>({ activation: true, inputs: true, widths: true, cb: true, cw: true, lambdaB: true, lambdaW: true });
+
+/**
+ * Refuse keys of a spec object that its type does not have (a misspelt 'widht' would otherwise be ignored
+ * and the default used), suggesting the closest valid key.
+ */
+export function rejectUnknownKeys(argument: string, obj: unknown, allowed: readonly string[]): void {
+  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) return;
+  for (const key of Object.keys(obj)) {
+    if (allowed.includes(key)) continue;
+    const near = closestName(key, allowed);
+    throw new NnftInputError(
+      argument,
+      `unknown key '${key}'`,
+      `${near !== undefined ? `did you mean '${near}'? ` : ''}valid keys: ${allowed.join(', ')}`,
+    );
+  }
 }
 
 /** A validated spec with every per-layer quantity expanded to an array of length L. */
@@ -53,8 +81,13 @@ function perLayer(name: string, v: PerLayer | undefined, L: number, dflt: number
   });
 }
 
-export function normalizeSpec(spec: ArchitectureSpec): NormalizedSpec {
+/**
+ * Validate an architecture spec and expand per-layer values. `extraKeys`: the keys that the caller's spec
+ * type adds to ArchitectureSpec (e.g. 'quantities'); any key outside both is refused.
+ */
+export function normalizeSpec(spec: ArchitectureSpec, extraKeys: readonly string[] = []): NormalizedSpec {
   if (spec === null || typeof spec !== 'object') throw new NnftInputError('spec', 'expected an object');
+  rejectUnknownKeys('spec', spec, [...ARCHITECTURE_KEYS, ...extraKeys]);
   const { inputs, widths } = spec;
   if (!Array.isArray(inputs) || inputs.length === 0) {
     throw new NnftInputError('inputs', 'need at least one input (m ≥ 1)', "pass e.g. [[1,0.5],[0.2,-0.9]]");
@@ -75,16 +108,32 @@ export function normalizeSpec(spec: ArchitectureSpec): NormalizedSpec {
   if (spec.activation === undefined || spec.activation === null || spec.activation === '') {
     throw new NnftInputError('activation', 'missing', "pass a registry name such as 'tanh' or an expression in z");
   }
-  return {
-    activation: spec.activation,
-    inputs: inputs.map((x) => x.slice()),
-    m: inputs.length,
-    n0,
-    widths: widths.slice(),
-    L,
-    cb: perLayer('cb', spec.cb, L, 0, false),
-    cw: perLayer('cw', spec.cw, L, 1, true),
-    lambdaB: perLayer('lambdaB', spec.lambdaB, L, 1, false),
-    lambdaW: perLayer('lambdaW', spec.lambdaW, L, 1, false),
-  };
+  const cb = perLayer('cb', spec.cb, L, 0, false);
+  const cw = perLayer('cw', spec.cw, L, 1, true);
+  const lambdaB = perLayer('lambdaB', spec.lambdaB, L, 1, false);
+  const lambdaW = perLayer('lambdaW', spec.lambdaW, L, 1, false);
+  requireFiniteFirstLayer(inputs, n0, cb[0]!, cw[0]!, lambdaB[0]!, lambdaW[0]!);
+  return { activation: spec.activation, inputs: inputs.map((x) => x.slice()), m: inputs.length, n0, widths: widths.slice(), L, cb, cw, lambdaB, lambdaW };
+}
+
+/**
+ * The first layer's kernel K⁽¹⁾_αα = C_b + C_W x_α·x_α/n0 and NTK Θ⁽¹⁾_αα = λ_b + λ_W x_α·x_α/n0 (PDLT eq. 4.8
+ * and the NTK of the first layer) must be finite floating-point numbers; the off-diagonal entries are bounded
+ * by the diagonal ones (Cauchy–Schwarz). Names the input when x·x/n0 itself overflows, else C_W or λ_W.
+ */
+function requireFiniteFirstLayer(inputs: number[][], n0: number, cb: number, cw: number, lambdaB: number, lambdaW: number): void {
+  inputs.forEach((x, a) => {
+    let xx = 0;
+    for (const v of x) xx += v * v;
+    const norm = xx / n0;
+    if (!Number.isFinite(norm)) {
+      throw new NnftInputError('inputs', `layer 1: x·x/n0 of input ${a} is Infinity (overflow of the floating-point range; largest |x_j| = ${Math.max(...x.map(Math.abs)).toExponential(3)})`, 'rescale the inputs (|x_j| below ~1e150)');
+    }
+    if (!Number.isFinite(cb + cw * norm)) {
+      throw new NnftInputError('cw', `the first layer's kernel C_b + C_W x·x/n0 of input ${a} overflows (C_W = ${cw}, x·x/n0 = ${norm.toExponential(3)})`, 'use a smaller C_W or rescale the inputs');
+    }
+    if (!Number.isFinite(lambdaB + lambdaW * norm)) {
+      throw new NnftInputError('lambdaW', `the first layer's NTK λ_b + λ_W x·x/n0 of input ${a} overflows (λ_W = ${lambdaW}, x·x/n0 = ${norm.toExponential(3)})`, 'use a smaller λ_W or rescale the inputs');
+    }
+  });
 }

@@ -3,9 +3,21 @@
  * --activation --cb --cw --widths --inputs [--lambda-b --lambda-w]. Per-layer values are comma lists.
  */
 import type { Command } from 'commander';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { NnftInputError } from '../errors.ts';
 import type { ArchitectureSpec, PerLayer } from '../spec.ts';
+import { parseIntegerList, parseNumberList, parseJson } from './options.ts';
+
+/** The option values commander hands to an action of a command with addArchitectureOptions. */
+export interface ArchitectureOptions {
+  activation: string;
+  cb: string;
+  cw: string;
+  widths: string;
+  inputs: string;
+  lambdaB: string;
+  lambdaW: string;
+}
 
 export function addArchitectureOptions(cmd: Command): Command {
   return cmd
@@ -18,45 +30,52 @@ export function addArchitectureOptions(cmd: Command): Command {
     .option('--lambda-w <values>', 'NTK weight learning-rate factor λ_W', '1');
 }
 
-function parseNumberList(name: string, s: string): number[] {
-  const parts = String(s).split(',').map((t) => t.trim());
-  return parts.map((t) => {
-    const x = Number(t);
-    if (t === '' || !Number.isFinite(x)) throw new NnftInputError(`--${name}`, `'${t}' is not a number`, `pass numbers separated by commas, e.g. --${name} 1,2`);
-    return x;
-  });
+function perLayer(option: string, s: string, positive: boolean): PerLayer {
+  const xs = parseNumberList(option, s, positive ? { min: 0, exclusive: true } : { min: 0 });
+  return xs.length === 1 ? xs[0]! : xs;
 }
 
-function perLayer(name: string, s: string): PerLayer {
-  const xs = parseNumberList(name, s);
-  return xs.length === 1 ? xs[0] : xs;
-}
+const INPUTS_EXAMPLE = '[[1,0.5],[0.2,-0.9]]';
 
-/** Parse --inputs: inline JSON, or a path to a JSON file holding the array. */
+/** Parse --inputs: inline JSON, or a path to a JSON file holding the array; an array of equal-length vectors of finite numbers. */
 export function parseInputs(s: string): number[][] {
   let text = s;
-  if (!s.trim().startsWith('[') && existsSync(s)) text = readFileSync(s, 'utf8');
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch {
-    throw new NnftInputError('--inputs', `neither JSON nor a readable file: ${s}`, "pass e.g. '[[1,0.5],[0.2,-0.9]]' or a path to a JSON file");
+  if (!s.trim().startsWith('[')) {
+    let isDirectory = false;
+    try {
+      isDirectory = statSync(s).isDirectory();
+    } catch {
+      throw new NnftInputError('--inputs', `'${s}' is neither a JSON array nor an existing file`, `pass e.g. '${INPUTS_EXAMPLE}' or the path of a JSON file holding such an array`);
+    }
+    if (isDirectory) throw new NnftInputError('--inputs', `${s} is a directory`, 'pass the path of a JSON file');
+    try {
+      text = readFileSync(s, 'utf8');
+    } catch (e) {
+      throw new NnftInputError('--inputs', `cannot read ${s} (${(e as NodeJS.ErrnoException).code ?? 'error'})`, 'pass a readable JSON file');
+    }
   }
-  if (!Array.isArray(v) || !v.every((x) => Array.isArray(x))) {
-    throw new NnftInputError('--inputs', 'must be an array of input vectors', "e.g. '[[1,0.5],[0.2,-0.9]]'");
+  const v = parseJson('--inputs', text, INPUTS_EXAMPLE);
+  if (!Array.isArray(v) || v.length === 0 || !v.every((x): x is unknown[] => Array.isArray(x))) {
+    throw new NnftInputError('--inputs', 'must be a non-empty array of input vectors', `e.g. '${INPUTS_EXAMPLE}'`);
   }
-  return v as number[][];
+  return v.map((x, a) =>
+    x.map((y, j) => {
+      if (typeof y !== 'number' || !Number.isFinite(y)) {
+        throw new NnftInputError('--inputs', `input ${a}, coordinate ${j} is ${JSON.stringify(y) ?? String(y)}, not a finite number`, 'every coordinate must be a number between −1.8e308 and 1.8e308');
+      }
+      return y;
+    }),
+  );
 }
 
-export function parseArchitecture(opts: Record<string, string>): ArchitectureSpec {
-  const widths = parseNumberList('widths', opts.widths);
+export function parseArchitecture(opts: ArchitectureOptions): ArchitectureSpec {
   return {
     activation: opts.activation,
     inputs: parseInputs(opts.inputs),
-    widths,
-    cb: perLayer('cb', opts.cb),
-    cw: perLayer('cw', opts.cw),
-    lambdaB: perLayer('lambda-b', opts.lambdaB),
-    lambdaW: perLayer('lambda-w', opts.lambdaW),
+    widths: parseIntegerList('--widths', opts.widths, { min: 1, example: 'e.g. --widths 64,64,1' }),
+    cb: perLayer('--cb', opts.cb, false),
+    cw: perLayer('--cw', opts.cw, true),
+    lambdaB: perLayer('--lambda-b', opts.lambdaB, false),
+    lambdaW: perLayer('--lambda-w', opts.lambdaW, false),
   };
 }

@@ -39,7 +39,8 @@ export function addGcnnOptions(cmd: Command, o: { network?: boolean } = {}): Com
 }
 
 /** Whether the run is a GCNN; the GCNN-only flags without `--network gcnn` are an error rather than ignored. */
-export function isGcnn(opts: Record<string, unknown>): boolean {
+export function isGcnn(options: object): boolean {
+  const opts: Record<string, unknown> = { ...options };
   if (opts.network === 'gcnn') return true;
   for (const [key, flag] of [['group', '--group'], ['channels', '--channels'], ['groupIndexed', '--group-indexed']] as const) {
     if (opts[key] !== undefined) throw new NnftInputError(flag, 'applies to group-convolutional networks only', `add --network gcnn, or drop ${flag}`);
@@ -116,7 +117,8 @@ const DIAG2 = ['K', 'Theta', 'K1', 'Theta1'] as const;
 const DIAG4 = ['V4', 'A', 'B', 'D', 'F'] as const;
 
 /** `nnft recursions --network gcnn …` */
-export async function runGcnnRecursions(opts: Record<string, unknown>): Promise<void> {
+export async function runGcnnRecursions(options: object): Promise<void> {
+  const opts: Record<string, unknown> = { ...options };
   const quantities = String(opts.quantities ?? 'K,Theta,V4,K1').split(',').map((s) => s.trim()).filter((s) => s !== '');
   const res = solveGcnnRecursions({ ...gcnnSpecFromOptions(opts), quantities }, { groupIndexed: opts.groupIndexed === true });
   if (opts.json) {
@@ -148,7 +150,8 @@ const MC_UNSUPPORTED: [string, string][] = [
 ];
 
 /** `nnft mc --network gcnn …` */
-export async function runGcnnMc(opts: Record<string, unknown>, progress?: { update(done: number, total: number): void; stop(): void }): Promise<void> {
+export async function runGcnnMc(options: object, progress?: { update(done: number, total: number): void; stop(): void }): Promise<void> {
+  const opts: Record<string, unknown> = { ...options };
   for (const [key, flag] of MC_UNSUPPORTED) {
     if (opts[key] !== undefined && opts[key] !== false) throw new NnftInputError(flag, 'is not available with --network gcnn', 'drop it; group-convolutional ensembles report per-layer quantities of one run');
   }

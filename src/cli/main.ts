@@ -1,41 +1,145 @@
 /**
- * Entry point of the `nnft` command (commander). Every file in ./commands registers one subcommand:
- * `export function register(program: Command): void`. Keep command modules light at import time
- * (import heavy modules inside the action) so `nnft --help` starts fast.
+ * Entry point of the `nnft` command (commander). Each module in ./commands registers one subcommand with
+ * `export function register(program: Command): void`; add a new one to COMMANDS below. Command modules
+ * import project modules statically (the CLI is bundled into one file, see bin/build-cli.js) and load heavy
+ * npm packages (vega, cli-progress) with a dynamic import() where they are used.
+ *
+ * Exit codes: 0 success; 2 a user error — a bad or unknown option, command or value, a missing file, a
+ * result that cannot be delivered to its tolerance, a run refused by the resource budget — with one line on
+ * stderr naming the argument and the fix; 1 an internal failure, with a short message (the stack trace
+ * only with NNFT_DEBUG=1).
  */
-import { Command } from 'commander';
-import { readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { isUserFacingError } from '../errors.ts';
+import { Command, CommanderError, type Option } from 'commander';
+import { isUserFacingError, NnftInputError, NnftNumericalError } from '../errors.ts';
+import { register as derive } from './commands/derive.ts';
+import { register as diagrams } from './commands/diagrams.ts';
+import { register as mc } from './commands/mc.ts';
+import { register as merge } from './commands/merge.ts';
+import { register as recursions } from './commands/recursions.ts';
+import { register as start } from './commands/start.ts';
+import { register as symmetry } from './commands/symmetry.ts';
+import { register as wick } from './commands/wick.ts';
 
-const here = dirname(fileURLToPath(import.meta.url));
+/** The subcommands, in the order of `nnft --help`. */
+export const COMMANDS: ReadonlyArray<(program: Command) => void> = [recursions, mc, merge, derive, wick, diagrams, symmetry, start];
 
-export async function buildProgram(): Promise<Command> {
+export const EXIT_OK = 0;
+export const EXIT_INTERNAL = 1;
+export const EXIT_USER = 2;
+
+export function buildProgram(): Command {
   const program = new Command();
+  // set before the subcommands are added: they inherit both
+  program.exitOverride();
+  program.configureOutput({ outputError: () => undefined });
   program
     .name('nnft')
     .description('Neural-network field theory toolkit: kernels, finite-width corrections, diagrams, Monte Carlo, symmetries')
-    .showHelpAfterError();
-  const dir = join(here, 'commands');
-  const files = readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).sort();
-  for (const f of files) {
-    const mod = await import(pathToFileURL(join(dir, f)).href);
-    if (typeof mod.register === 'function') mod.register(program);
-  }
+    .addHelpText('after', '\nExit codes: 0 success; 2 a bad argument or a result that cannot be delivered to its tolerance (one line on stderr says which and how to fix it); 1 an internal error (NNFT_DEBUG=1 prints the stack trace).');
+  for (const register of COMMANDS) register(program);
   return program;
 }
 
+/** The subcommand being parsed or run, for messages and for naming its options. */
+let active: Command | undefined;
+/** The subcommands' names, for "unknown command" messages. */
+let COMMAND_NAMES: string[] = [];
+
+function commandName(): string {
+  return active && active.parent ? `nnft ${active.name()}` : 'nnft';
+}
+
+/** The command-line flag of a library argument name ('cw[2]' → '--cw (layer 3)'), if the command has one. */
+function flagOf(argument: string): string | undefined {
+  const m = /^([A-Za-z][A-Za-z0-9]*)((?:\[\d+\])*)$/.exec(argument);
+  if (!m || !active) return undefined;
+  const [, base, index] = m;
+  const opt = active.options.find((o: Option) => o.attributeName() === base);
+  if (!opt?.long) return undefined;
+  const ix = [...(index ?? '').matchAll(/\[(\d+)\]/g)].map((x) => Number(x[1]));
+  if (ix.length === 0) return opt.long;
+  if (base === 'inputs') return `${opt.long} (input ${ix[0]}${ix.length > 1 ? `, coordinate ${ix[1]}` : ''})`;
+  return `${opt.long} (layer ${ix[0]! + 1})`;
+}
+
+/** One line for a user-facing error, library argument names replaced by the command's flags. */
+export function userMessage(e: Error): string {
+  let msg = e.message;
+  if (e instanceof NnftInputError) {
+    const flag = flagOf(e.argument);
+    if (flag && msg.startsWith(`invalid ${e.argument}`)) msg = `invalid ${flag}${msg.slice(`invalid ${e.argument}`.length)}`;
+  } else if (e instanceof NnftNumericalError && e.location.argument !== undefined) {
+    const flag = flagOf(e.location.argument);
+    if (flag) msg = msg.replace(`(argument ${e.location.argument})`, `(argument ${flag})`);
+  }
+  return `${commandName()}: ${oneLine(msg)}`;
+}
+
+function oneLine(s: string): string {
+  return s.split('\n').map((x) => x.trim()).filter((x) => x !== '').join(' — ');
+}
+
+/** One line for commander's own parse errors (unknown option or command, missing value, …). */
+function commanderMessage(e: CommanderError): string {
+  const lines = e.message.replace(/^error: /, '').split('\n').map((x) => x.trim()).filter((x) => x !== '');
+  const suggestion = lines.slice(1).map((x) => x.replace(/^\(Did you mean (.*)\)$/, 'did you mean $1')).join('; ');
+  const head = `${lines[0] ?? 'invalid command line'}${suggestion ? ` (${suggestion})` : ''}`;
+  const help = `${commandName()} --help`;
+  const fix = e.code === 'commander.unknownCommand'
+    ? `the commands are ${COMMAND_NAMES.join(', ')} (nnft --help)`
+    : `see '${help}'`;
+  return `${commandName()}: ${head} — ${fix}`;
+}
+
+/** Print the error the way the exit codes above promise, and exit. */
+export function fail(e: unknown): never {
+  if (e instanceof CommanderError) {
+    if (e.exitCode === 0) process.exit(EXIT_OK); // --help, --version
+    if (e.code === 'commander.help') process.exit(EXIT_USER); // no command: the help went to stderr
+    process.stderr.write(`${commanderMessage(e)}\n`);
+    process.exit(EXIT_USER);
+  }
+  if (isUserFacingError(e)) {
+    process.stderr.write(`${userMessage(e)}\n`);
+    if (process.env.NNFT_DEBUG === '1' && e.stack) process.stderr.write(`${e.stack}\n`);
+    process.exit(EXIT_USER);
+  }
+  const err = e instanceof Error ? e : new Error(String(e));
+  const first = oneLine(err.message).slice(0, 300);
+  if (process.env.NNFT_DEBUG === '1') process.stderr.write(`${err.stack ?? err.message}\n`);
+  process.stderr.write(`${commandName()}: internal error: ${err.name}: ${first} — please report it with the command line${process.env.NNFT_DEBUG === '1' ? '' : ' (NNFT_DEBUG=1 prints the stack trace)'}\n`);
+  process.exit(EXIT_INTERNAL);
+}
+
 export async function main(argv: string[]): Promise<void> {
-  const program = await buildProgram();
+  process.on('uncaughtException', fail);
+  process.on('unhandledRejection', fail);
+  // `nnft … | head`: stop quietly when the reader closes the pipe
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(EXIT_OK);
+    fail(e);
+  });
+  let program: Command;
+  try {
+    program = buildProgram();
+  } catch (e) {
+    fail(e);
+  }
+  COMMAND_NAMES = program.commands.map((c) => c.name());
+  program.hook('preSubcommand', (_parent, sub) => {
+    active = sub;
+  });
+  if (argv.length <= 2) {
+    program.outputHelp({ error: true });
+    process.exit(EXIT_USER);
+  }
+  const [word, topic] = argv.slice(2);
+  if (word === 'help' && topic !== undefined && !COMMAND_NAMES.includes(topic)) {
+    fail(new CommanderError(EXIT_USER, 'commander.unknownCommand', `error: unknown command '${topic}'`));
+  }
   try {
     await program.parseAsync(argv);
   } catch (e) {
-    if (isUserFacingError(e)) {
-      process.stderr.write(`nnft: ${e.message}\n`);
-      process.exit(2);
-    }
-    throw e;
+    fail(e);
   }
 }
-

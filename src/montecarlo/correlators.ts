@@ -16,24 +16,10 @@ import { stateFromGroups, resolveWorkers, validateState, type McState } from './
 import { checkEstimate, requireEnoughNetworks, requireFiniteMoments, requireFinishable } from './guard.ts';
 import { activationName, netsIn, runAll, runLayout } from './run.ts';
 import { buildPlan, type NpointRequest } from './plan.ts';
-import type { EnsembleSpec, Estimate } from './types.ts';
+import type { CorrelatorSpec, EnsembleSpec, Estimate } from './types.ts';
 
-export interface CorrelatorSpec extends Omit<EnsembleSpec, 'quantities' | 'infinite'> {
-  /** Layer (1-based) whose preactivations are correlated; default the output layer L. */
-  layer?: number;
-  /** Orders n to report (each 1..6); default [2, 4]. Ignored when `points` is given. */
-  orders?: number[];
-  /** Real output (neuron) indices to use; default all of the layer's (at most 16). */
-  outputs?: number[];
-  /** Input indices α to use; default all. */
-  inputIndices?: number[];
-  /** Explicit correlators: each a list of 1..6 points [i, α]. */
-  points?: [number, number][][];
-  /** Also report the Wick deviation ΔG (even orders only; an odd order is then an error). */
-  wick?: boolean;
-  /** Include jackknife replicates of each moment (for user-defined combinations). */
-  replicates?: boolean;
-}
+export type { CorrelatorSpec } from './types.ts';
+
 
 export interface CorrelatorEntry {
   points: [number, number][];

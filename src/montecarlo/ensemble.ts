@@ -12,7 +12,7 @@ import { activationName, defaultWorkers, netsIn, runAll, runLayout, serialisable
 import { buildPlan, type Plan } from './plan.ts';
 import { QUANTITIES, parseQuantities, type SampledQuantity } from '../quantities.ts';
 import { solveRecursions } from '../../recursions/index.ts';
-import type { EnsembleSpec, McLayerResult, McResult } from './types.ts';
+import { CORRELATOR_SPEC_KEYS, ENSEMBLE_SPEC_KEYS, type EnsembleSpec, type McLayerResult, type McResult } from './types.ts';
 
 export const SHARD_FORMAT = 'nnft-mc-state/1';
 
@@ -79,7 +79,7 @@ export async function sampleEnsembleState(spec: EnsembleSpec): Promise<McState> 
  * cores — more threads cannot run at once and each costs its own memory (budget.ts). The cap is reported
  * through spec.onNote (default: a line on stderr).
  */
-export function resolveWorkers(spec: EnsembleSpec & { onNote?: (line: string) => void }, plan: Plan, lay: RunLayout): number {
+export function resolveWorkers(spec: EnsembleSpec, plan: Plan, lay: RunLayout): number {
   if (spec.workers === undefined) return defaultWorkers(plan, lay);
   if (!Number.isInteger(spec.workers) || spec.workers < 1) throw new NnftInputError('workers', `expected an integer ≥ 1, got ${String(spec.workers)}`);
   return capWorkers(spec.workers, spec.onNote ?? ((line) => process.stderr.write(`nnft: note: ${line}\n`)));
@@ -119,7 +119,7 @@ async function infiniteWidth(
     notes?.push('K1/Theta1 need fixed inputs (a T-layer makes them random): pass `infinite` explicitly');
     return { K, Theta };
   }
-  const ns = normalizeSpec(spec);
+  const ns = normalizeSpec(spec, [...ENSEMBLE_SPEC_KEYS, ...CORRELATOR_SPEC_KEYS]);
   if (plan.gaussNet) {
     // Gauss-net closed form: ⟨σ_aσ_b⟩ = exp(K_ab − (K_aa + K_bb)/2) =: e_ab (σ' = σ)
     const Ks: Float64Array[] = [];

@@ -17,6 +17,9 @@
  *   V_(ab)(cd) = n_{ℓ−1}(E_{i≠j}[…] − E[S2_ab]E[S2_cd]); for n_ℓ = 1 only the symmetrised i = j form exists
  *   and V is reported for m = 1 only (V = n_{ℓ−1}(E[z⁴] − 3E[z²]²)/3).
  *   A, B, D, F likewise from the i ≠ j pair averages of Θ̂_ii Θ̂_jj, Θ̂_ij Θ̂_ij, Θ̂_ii z_j z_j, Θ̂_ij z_i z_j.
+ * dNTK statistics (always from the sampled networks, dntk-statistics.ts): P, Q, R, S, T, U = n_{ℓ−1} × the mean over
+ *   pairs i ≠ i′ of sampled neurons of dΘ̂_{ii′i′}z_i, dΘ̂_{iii′}z_{i′}, ddIΘ̂_{iii′i′}, ddIIΘ̂_{iii′i′}, ddIIΘ̂_{ii′ii′},
+ *   ddIIΘ̂_{ii′i′i} (docs/dntk.md).
  */
 import type { Plan } from './plan.ts';
 import { QUANTITIES, QUANTITY_NAMES, type SampledQuantity } from '../quantities.ts';
@@ -107,6 +110,17 @@ export function ensembleDerived(
             out[o + q * m2 + r] = nP * v;
           }
           break;
+        case 'P':
+        case 'Q':
+        case 'R':
+        case 'S':
+        case 'T':
+        case 'U': {
+          // dntk-statistics.ts: plain means over neuron pairs of the exact per-network values, times n_{ℓ−1}
+          const src = lay.dntk + p.dntk!.blocks.indexOf(sl.quantity) * m2 * m2;
+          for (let q = 0; q < m2 * m2; q++) out[o + q] = nP * mu[src + q];
+          break;
+        }
         case 'B':
         case 'F': {
           // stored index [a][b][c][d] (NTK pair ab, second pair / z slots cd) → reported [a][c][b][d]

@@ -32,7 +32,7 @@ const PAIR_QUANTITIES: readonly SampledQuantity[] = ['V4', 'A', 'B', 'D', 'F'];
  * fewer than MIN_JACKKNIFE_GROUPS non-empty jackknife groups, or direct pair estimators at width 1.
  */
 export function requireEnoughNetworks(
-  plan: Pick<Plan, 'estimator' | 'widths' | 'm' | 'L'>,
+  plan: Pick<Plan, 'estimator' | 'widths' | 'm' | 'L'> & { dntk?: Plan['dntk'] },
   layout: { nets: number; groups: number; blockSize: number; nBlocks: number },
   quantities: readonly SampledQuantity[],
 ): void {
@@ -48,6 +48,16 @@ export function requireEnoughNetworks(
       `${why}: a standard error needs at least ${MIN_JACKKNIFE_GROUPS} non-empty groups`,
       layout.groups < MIN_JACKKNIFE_GROUPS ? `use at least ${MIN_JACKKNIFE_GROUPS} groups` : `sample at least ${need} networks (e.g. --nets 10000)`,
     );
+  }
+  if (plan.dntk) {
+    const l = plan.widths.findIndex((n, k) => k > 0 && n < 2);
+    if (l >= 0) {
+      throw new NnftInputError(
+        'widths',
+        `the dNTK statistics (${plan.dntk.blocks.join(', ')}) average over pairs of distinct neurons i ≠ i′ of each layer, but layer ${l + 1} has width ${plan.widths[l]}`,
+        'use width ≥ 2 at every layer from the second on',
+      );
+    }
   }
   if (plan.estimator === 'direct') {
     for (const q of quantities) {
@@ -89,6 +99,7 @@ const BLOCKS: { key: keyof StatisticsOffsets; rank: 2 | 4; symbol: string; quant
   { key: 'ntkOffDiagPairs', rank: 4, symbol: 'Θ̂_ij Θ̂_ij', quantities: 'B', stage: 'ntk' },
   { key: 'ntkDiagZZ', rank: 4, symbol: 'Θ̂_ii z_j z_j', quantities: 'D', stage: 'ntk' },
   { key: 'ntkOffDiagZZ', rank: 4, symbol: 'Θ̂_ij z_i z_j', quantities: 'F', stage: 'ntk' },
+  { key: 'dntk', rank: 4, symbol: 'dΘ̂ z and the ddNTKs of neuron pairs', quantities: 'P, Q, R, S, T, U', stage: 'ntk' },
 ];
 
 function unflatten(q: number, m: number, rank: 2 | 4): number[] {
@@ -107,8 +118,8 @@ export function describeStatistic(p: Plan, s: number): StatisticInfo {
     const lay = p.offsets[l]!;
     for (const b of BLOCKS) {
       const o = lay[b.key];
-      const size = b.rank === 2 ? m * m : m ** 4;
-      if (o >= 0 && s >= o && s < o + size) return { layer: l + 1, symbol: b.symbol, quantities: b.quantities, inputs: [...new Set(unflatten(s - o, m, b.rank))] };
+      const size = (b.rank === 2 ? m * m : m ** 4) * (b.key === 'dntk' ? p.dntk?.blocks.length ?? 0 : 1);
+      if (o >= 0 && s >= o && s < o + size) return { layer: l + 1, symbol: b.symbol, quantities: b.quantities, inputs: [...new Set(unflatten((s - o) % m ** b.rank, m, b.rank))] };
     }
   }
   if (p.npoint && s >= p.npoint.offset) {
@@ -330,6 +341,6 @@ export function requireFiniteMoments(p: Pick<Plan, 'sigma' | 'sigmaPrime' | 'gau
 export function momentPowers(quantities: readonly SampledQuantity[]): [number, number] {
   const has = (...q: SampledQuantity[]) => q.some((x) => quantities.includes(x));
   const sigma = has('V4', 'A', 'D') ? 4 : 2; // D = Cov(h, Ĝ), A = Var(h): h contains λ_W σσ
-  const deriv = has('A', 'B', 'D', 'F') ? 4 : has('Theta', 'Theta1') ? 2 : 0;
+  const deriv = has('A', 'B', 'D', 'F', 'P', 'Q', 'R', 'S', 'T', 'U') ? 4 : has('Theta', 'Theta1') ? 2 : 0;
   return [sigma, deriv];
 }

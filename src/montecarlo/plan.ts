@@ -4,10 +4,11 @@
  * everything downstream (simulate.ts, ntk-statistics.ts, estimators.ts) reads it.
  */
 import { getActivation } from '../activations/index.ts';
+import type { Activation } from '../activations/types.ts';
 import { NnftInputError } from '../errors.ts';
-import { normalizeSpec } from '../spec.ts';
+import { normalizeSpec, rejectUnknownKeys } from '../spec.ts';
 import { NetStream } from '../rng/index.ts';
-import type { EnsembleSpec } from './types.ts';
+import { CORRELATOR_SPEC_KEYS, DISTRIBUTION_SPEC_KEYS, ENSEMBLE_SPEC_KEYS, type EnsembleSpec } from './types.ts';
 import { QUANTITIES, parseQuantities } from '../quantities.ts';
 
 /**
@@ -48,6 +49,23 @@ export interface StatisticsOffsets {
   ntkDiagZZ: number;
   /** mean over pairs i ≠ j of Θ̂_{ij;q} z_{i;c} z_{j;d}  (m⁴) */
   ntkOffDiagZZ: number;
+  /**
+   * the dNTK statistics of this layer (dntk-statistics.ts): one m⁴ block per entry of DntkPlan.blocks, each the mean
+   * over ordered pairs i ≠ i′ of sampled neurons of dΘ̂_{ii′i′}z_i (P), dΘ̂_{iii′}z_{i′} (Q), ddIΘ̂_{iii′i′} (R),
+   * ddIIΘ̂_{iii′i′} (S), ddIIΘ̂_{ii′ii′} (T), ddIIΘ̂_{ii′i′i} (U)
+   */
+  dntk: number;
+}
+
+/** What the dNTK statistics of a run compute (src/montecarlo/dntk-statistics.ts). */
+export interface DntkPlan {
+  /** the quantities whose m⁴ blocks each layer's dntk statistics hold, in this order */
+  blocks: ('P' | 'Q' | 'R' | 'S' | 'T' | 'U')[];
+  /** the ddNTKs are needed (R, S, T or U requested) */
+  second: boolean;
+  /** neurons per layer whose ordered pairs are averaged */
+  neurons: number;
+  activation: Activation;
 }
 
 export interface NpointPlan {
@@ -85,6 +103,8 @@ export interface Plan {
   ntkStatistics: boolean;
   /** some requested quantity reads preactivation statistics */
   preactivationStatistics: boolean;
+  /** the dNTK / ddNTK statistics, when some requested quantity reads them */
+  dntk: DntkPlan | null;
   estimator: 'conditional' | 'direct';
   sampler: 'fast' | 'full';
   /** per layer: z sampled from the conditional Gaussian N(0, Ĝ) (no weight matrix) */
@@ -113,7 +133,8 @@ export interface NpointRequest {
 
 /** Build the sampling plan (validates the spec; throws NnftInputError on bad input). */
 export function buildPlan(spec: EnsembleSpec, npoint?: NpointRequest): Plan {
-  const ns = normalizeSpec(spec);
+  const ns = normalizeSpec(spec, [...ENSEMBLE_SPEC_KEYS, ...CORRELATOR_SPEC_KEYS]);
+  rejectUnknownKeys('distribution', spec.distribution, DISTRIBUTION_SPEC_KEYS);
   const quantities = parseQuantities(spec.quantities, 'montecarlo');
   const seed = spec.seed ?? 0;
   if (!Number.isSafeInteger(seed) || seed < 0) throw new NnftInputError('seed', `expected a non-negative integer, got ${String(seed)}`);
@@ -186,13 +207,31 @@ export function buildPlan(spec: EnsembleSpec, npoint?: NpointRequest): Plan {
     n0 = width;
   }
   const ntk = quantities.some((q) => QUANTITIES[q].montecarlo.statistics === 'ntk');
+  const dntkBlocks = (['P', 'Q', 'R', 'S', 'T', 'U'] as const).filter((q) => quantities.includes(q));
+  let dntk: DntkPlan | null = null;
+  if (dntkBlocks.length) {
+    if (gaussNet) throw new NnftInputError('quantities', `${dntkBlocks.join(', ')}: the dNTK statistics are implemented for MLPs, not for the Gauss-net`, "use network 'mlp'");
+    const first = dntkBlocks.some((q) => q === 'P' || q === 'Q');
+    const second = dntkBlocks.some((q) => q !== 'P' && q !== 'Q');
+    const blocks: DntkPlan['blocks'] = [...(first ? (['P', 'Q'] as const) : []), ...(second ? (['R', 'S', 'T', 'U'] as const) : [])];
+    const act = getActivation(ns.activation);
+    if (second && act.kind === 'piecewise-linear') {
+      throw new NnftInputError(
+        'quantities',
+        `${dntkBlocks.filter((q) => q !== 'P' && q !== 'Q').join(', ')} do not exist for the piecewise-linear ${act.name}: the ddNTK means contain ⟨δ(z)²⟩ and ⟨δ′(z)θ(z)⟩ at coinciding inputs, which diverge (docs/dntk.md)`,
+        'use a smooth activation (gelu, softplus, tanh, …), or only P and Q',
+      );
+    }
+    dntk = { blocks, second, neurons: 2, activation: act };
+  }
   const preactivationStatistics = quantities.some((q) => QUANTITIES[q].montecarlo.statistics === 'preactivation');
   const special = weights !== 'gaussian' || meanShift !== null || correlated !== null;
   const reqSampler = spec.sampler ?? 'auto';
   if (!['auto', 'fast', 'full'].includes(reqSampler)) throw new NnftInputError('sampler', `unknown '${String(reqSampler)}'`, "use 'auto', 'fast' or 'full'");
   if (reqSampler === 'fast' && special) throw new NnftInputError('sampler', "the fast path needs Gaussian weights", "use sampler 'full' (or 'auto') for this parameter distribution");
   if (reqSampler === 'fast' && ntk) throw new NnftInputError('sampler', 'NTK statistics need the weight matrices (backprop)', "use sampler 'full' or 'auto'");
-  const sampler: 'fast' | 'full' = reqSampler === 'full' || special || ntk ? 'full' : 'fast';
+  if (reqSampler === 'fast' && dntk) throw new NnftInputError('sampler', 'dNTK statistics need the weight matrices', "use sampler 'full' or 'auto'");
+  const sampler: 'fast' | 'full' = reqSampler === 'full' || special || ntk || dntk !== null ? 'full' : 'fast';
   const reqEst = spec.estimator ?? 'auto';
   if (!['auto', 'conditional', 'direct'].includes(reqEst)) throw new NnftInputError('estimator', `unknown '${String(reqEst)}'`, "use 'auto', 'conditional' or 'direct'");
   if (reqEst === 'conditional' && special) {
@@ -205,7 +244,7 @@ export function buildPlan(spec: EnsembleSpec, npoint?: NpointRequest): Plan {
   const sampleNtk: boolean[] = [];
   for (let l = 0; l < L; l++) {
     sampleNtk.push(ntk && (l < L - 1 || estimator === 'direct'));
-    sampleZ.push(l < L - 1 || estimator === 'direct' || (npoint !== undefined && npoint.layer - 1 === l));
+    sampleZ.push(l < L - 1 || estimator === 'direct' || dntk !== null || (npoint !== undefined && npoint.layer - 1 === l));
     // Θ̂⁽¹⁾ = δ·Θ⁽¹⁾ does not depend on W⁽¹⁾, so layer 1 can always use the conditional Gaussian when weights are Gaussian
     conditionalLayer.push(!special && (sampler === 'fast' || (l === 0 && reqSampler !== 'full')));
   }
@@ -222,7 +261,7 @@ export function buildPlan(spec: EnsembleSpec, npoint?: NpointRequest): Plan {
   for (let l = 0; l < L; l++) {
     const lay: StatisticsOffsets = {
       condKernel: -1, condKernelPairs: -1, condNtk: -1, condNtkPairs: -1, condNtkKernel: -1, condNtkFrobenius: -1, condNtkZZ: -1,
-      zz: -1, zzPairs: -1, zzzz: -1, ntkDiag: -1, ntkDiagPairs: -1, ntkOffDiagPairs: -1, ntkDiagZZ: -1, ntkOffDiagZZ: -1,
+      zz: -1, zzPairs: -1, zzzz: -1, ntkDiag: -1, ntkDiagPairs: -1, ntkOffDiagPairs: -1, ntkDiagZZ: -1, ntkOffDiagZZ: -1, dntk: -1,
     };
     if (estimator === 'conditional') {
       lay.condKernel = take(m2);
@@ -246,6 +285,7 @@ export function buildPlan(spec: EnsembleSpec, npoint?: NpointRequest): Plan {
         lay.ntkOffDiagZZ = take(m4);
       }
     }
+    if (dntk) lay.dntk = take(dntk.blocks.length * m4);
     offsets.push(lay);
   }
   let np: NpointPlan | null = null;
@@ -257,11 +297,11 @@ export function buildPlan(spec: EnsembleSpec, npoint?: NpointRequest): Plan {
     });
     np = { layer: npoint.layer - 1, labels, monomials: npoint.monomials, offset: take(npoint.monomials.length) };
   }
-  const fusedPreactivation = !ntk && estimator === 'conditional' && conditionalLayer.every((x) => x) && tLayer === null && !gaussNet && npoint === undefined;
+  const fusedPreactivation = !ntk && dntk === null && estimator === 'conditional' && conditionalLayer.every((x) => x) && tLayer === null && !gaussNet && npoint === undefined;
   return {
     fusedPreactivation, piecewiseSlopes,
     m, L, n0, widths, outComponents, cb, cw: ns.cw, lambdaB, lambdaW: ns.lambdaW, bias, gaussNet, sigma, sigmaPrime, inputs, tLayer, weights,
-    meanShift, correlated, ntkStatistics: ntk, preactivationStatistics, estimator, sampler, conditionalLayer, sampleZ, sampleNtk, offsets, npoint: np,
+    meanShift, correlated, ntkStatistics: ntk, preactivationStatistics, dntk, estimator, sampler, conditionalLayer, sampleZ, sampleNtk, offsets, npoint: np,
     statisticsSize, seed,
   };
 }

@@ -12,6 +12,7 @@ import { NetStream } from '../rng/index.ts';
 import { buildPlan, type NpointRequest, type Plan } from './plan.ts';
 import { makeBuffers } from './buffers.ts';
 import { simulateNetwork } from './simulate.ts';
+import { dntkCost } from './dntk-statistics.ts';
 import type { EnsembleSpec } from './types.ts';
 
 export interface RunLayout {
@@ -140,6 +141,7 @@ export function networkCost(plan: Plan): number {
     if (plan.sampleNtk[l] && l > 1) cost += 1.5 * n * nPrev * nPrev * m * m;
     if (plan.ntkStatistics && l > 1) cost += nPrev * nPrev * m * m * m * m;
   }
+  cost += dntkCost(plan);
   // ≈ 1 ns per unit on one core. A worker pays a start-up of seconds (tsx + the activation registry, which
   // loads mathjs), so defaultWorkers uses all cores only above ≈ 20 s of single-thread work.
   return cost;

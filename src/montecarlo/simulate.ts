@@ -6,6 +6,7 @@
 import { NetStream } from '../rng/index.ts';
 import { cholPsd } from './kernels.ts';
 import { conditionalNtk, directStats, thetaProduct } from './ntk-statistics.ts';
+import { dntkStatistics } from './dntk-statistics.ts';
 import type { Plan } from './plan.ts';
 import type { Buffers } from './buffers.ts';
 
@@ -162,6 +163,7 @@ export function simulateNetwork(p: Plan, B: Buffers, rng: NetStream, net: number
     }
     if (p.estimator === 'direct') directStats(p, B, l, n, out);
   }
+  if (p.dntk) dntkStatistics(p, B, out);
   if (p.npoint) {
     const np = p.npoint;
     const z = B.z[np.layer]!;

@@ -1,5 +1,5 @@
 /** Public types of the Monte Carlo module (conventions and JSON shapes: docs/conventions.md). */
-import type { ArchitectureSpec } from '../spec.ts';
+import { specKeys, type ArchitectureSpec } from '../spec.ts';
 import type { NestedTensor, RankOf, SampledQuantity } from '../quantities.ts';
 
 /**
@@ -64,7 +64,35 @@ export interface EnsembleSpec extends ArchitectureSpec {
   blockSize?: number;
   /** Progress callback (networks done, total of this run/shard). */
   onProgress?: (done: number, total: number) => void;
+  /** Receives one-line notes (e.g. a --workers request capped at the available cores); default: stderr. */
+  onNote?: (line: string) => void;
 }
+
+/** n-point functions of one layer's preactivations (src/montecarlo/correlators.ts). */
+export interface CorrelatorSpec extends Omit<EnsembleSpec, 'quantities' | 'infinite'> {
+  /** Layer (1-based) whose preactivations are correlated; default the output layer L. */
+  layer?: number;
+  /** Orders n to report (each 1..6); default [2, 4]. Ignored when `points` is given. */
+  orders?: number[];
+  /** Real output (neuron) indices to use; default all of the layer's (at most 16). */
+  outputs?: number[];
+  /** Input indices α to use; default all. */
+  inputIndices?: number[];
+  /** Explicit correlators: each a list of 1..6 points [i, α]. */
+  points?: [number, number][][];
+  /** Also report the Wick deviation ΔG (even orders only; an odd order is then an error). */
+  wick?: boolean;
+  /** Include jackknife replicates of each moment (for user-defined combinations). */
+  replicates?: boolean;
+}
+
+/** The keys EnsembleSpec and CorrelatorSpec add to ArchitectureSpec, and DistributionSpec's (others are refused). */
+export const ENSEMBLE_SPEC_KEYS = specKeys<Omit<EnsembleSpec, keyof ArchitectureSpec>>({
+  nets: true, seed: true, quantities: true, shard: true, workers: true, distribution: true, network: true, bias: true,
+  sampler: true, estimator: true, infinite: true, groups: true, blockSize: true, onProgress: true, onNote: true,
+});
+export const CORRELATOR_SPEC_KEYS = specKeys<Omit<CorrelatorSpec, keyof EnsembleSpec>>({ layer: true, orders: true, outputs: true, inputIndices: true, points: true, wick: true, replicates: true });
+export const DISTRIBUTION_SPEC_KEYS = specKeys<DistributionSpec>({ weights: true, meanShift: true, output: true, tLayer: true, correlated: true });
 
 export interface Estimate<T> {
   mean: T;

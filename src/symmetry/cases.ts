@@ -22,6 +22,7 @@
 import { getActivation } from '../activations/index.ts';
 import { NnftInputError } from '../errors.ts';
 import { gaussExpect } from '../gaussian/index.ts';
+import { rejectUnknownKeys, specKeys } from '../spec.ts';
 import { embedSO, expSO, haarSO, randomElement, randomTranslation, type GroupElement } from './groups.ts';
 import { matvec } from './linalg.ts';
 import { makeSampler, type FirstLayerSpec, type LastLayerSpec } from './networks.ts';
@@ -94,6 +95,10 @@ export interface SymmetrySpec {
   lambda?: number;
   onProgress?: (done: number, total: number) => void;
 }
+export const SYMMETRY_SPEC_KEYS = specKeys<SymmetrySpec>({
+  case: true, dim: true, width: true, nets: true, seed: true, activation: true, orders: true, experiments: true,
+  elements: true, significance: true, deviation: true, power: true, soMethod: true, muW: true, k: true, lambda: true, onProgress: true,
+});
 
 export interface SymmetryResult {
   case: string;
@@ -264,6 +269,7 @@ function plan(spec: SymmetrySpec, name: CaseName): CasePlan {
 export function checkSymmetry(spec: SymmetrySpec): SymmetryResult {
   const t0 = Date.now();
   if (!spec || typeof spec !== 'object') throw new NnftInputError('spec', 'expected an object with a case name');
+  rejectUnknownKeys('spec', spec, SYMMETRY_SPEC_KEYS);
   const name = checkCase(spec.case);
   const p = plan(spec, name);
   const width = spec.width ?? 32;

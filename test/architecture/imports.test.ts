@@ -13,23 +13,6 @@ import ts from 'typescript';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const SCOPE = ['src', 'recursions', 'diagrams'];
 
-/**
- * Command modules that still load project modules dynamically (inside their actions, and src/cli/main.ts loads
- * the command files with readdirSync + import()). Each entry is one file; once it imports statically, remove it
- * here — the test then keeps it that way.
- */
-const CLI_DYNAMIC_IMPORTS_PENDING = new Set([
-  'src/cli/main.ts',
-  'src/cli/commands/derive.ts',
-  'src/cli/commands/diagrams.ts',
-  'src/cli/commands/mc.ts',
-  'src/cli/commands/merge.ts',
-  'src/cli/commands/recursions.ts',
-  'src/cli/commands/start.ts',
-  'src/cli/commands/symmetry.ts',
-  'src/cli/commands/wick.ts',
-]);
-
 interface ModuleImports {
   file: string;
   /** project files this module depends on (static, type-only and literal dynamic imports) */
@@ -131,7 +114,7 @@ describe('import graph of src/, recursions/, diagrams/', () => {
   });
 
   it('has no dynamic import of a project module', () => {
-    const found = modules.filter((m) => m.dynamic.length > 0 && !CLI_DYNAMIC_IMPORTS_PENDING.has(m.file)).map((m) => `${m.file}: ${m.dynamic.join(', ')}`);
+    const found = modules.filter((m) => m.dynamic.length > 0).map((m) => `${m.file}: ${m.dynamic.join(', ')}`);
     expect(found).toEqual([]);
   });
 

@@ -52,7 +52,7 @@ describe('nnft recursions --network gcnn', () => {
     const base = ['recursions', '--network', 'gcnn', '--channels', '8,8'];
     let r = nnft(...base, '--group', 'C8', '--inputs', '[[0,1,0]]');
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/inputs\[0\].*C8 signals/);
+    expect(r.err).toMatch(/inputs.*input 0.*C8 signals/);
     r = nnft('recursions', '--group', 'C8');
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/--network gcnn/);

@@ -34,7 +34,7 @@ describe('nnft derive', () => {
     expect(a.stdout).toBe(b.stdout);
     expect(a.stdout).toContain('GaussExpec(Derivative(sig(z[a1]), z[a1])*Derivative(sig(z[a2]), z[a2]))');
     const g = nnft('derive', 'V4', '--grouped');
-    expect(g.stdout.trim()).toBe(deriveRecursion('V4').groupedText);
+    expect(g.stdout.split('\n')[0]).toBe(deriveRecursion('V4').groupedText);
     expect(g.stdout).toContain('GaussExpec(Derivative(sig(z[a1])*sig(z[a2]), z[d1], z[d2]))');
     const l = nnft('derive', 'Theta1', '--latex');
     expect(l.stdout).toContain('\\Theta^{\\{1\\}}_{\\alpha_{1}\\alpha_{2}}');

@@ -34,7 +34,7 @@ describe('parseExpression', () => {
     expect(() => parseExpression('GaussExpec(sig(z[a1])*z[d1])')).toThrow(/index 'd1' is unpaired/);
     expect(() => parseExpression('GaussExpec(sig(z[a1])')).toThrow(NnftInputError);
     expect(() => parseExpression('sig(z[a1])')).toThrow(/outside GaussExpec/);
-    expect(() => parseExpression('Q[a1, a2]')).toThrow(/unknown name 'Q'/);
+    expect(() => parseExpression('W7[a1, a2]')).toThrow(/unknown name 'W7'/);
     expect(() => parseExpression('V[a1, a2]')).toThrow(/4 index slots/);
     expect(() => parseExpression('GaussExpec(sig(z[a1]))*K[a1, a2] $')).toThrow(/unexpected character/);
   });

@@ -1,4 +1,17 @@
 import type { Command } from 'commander';
+import { NnftInputError } from '../../errors.ts';
+import { deriveRecursion, diagramsSvg, parseExpression, simplify, toLatex, toText, type Expression } from '../../symbolic/index.ts';
+import { legendEntries, legendLines } from '../notation.ts';
+import { requireWritableFile, writeFileAtomic } from '../output.ts';
+
+interface DeriveOptions {
+  latex?: boolean;
+  json?: boolean;
+  grouped?: boolean;
+  svg?: string;
+  ibp?: string;
+  externals?: string;
+}
 
 const HELP = `
 Derives a layer-to-layer recursion by symbolic Gaussian integration by parts (src/symbolic), starting
@@ -7,10 +20,12 @@ Names: V4 (full: Gaussian part + χ-term), K1, Theta1, A, B, D, F (also K, Theta
 output slots (V4[a1][a2][a3][a4] = V_(α1α2)(α3α4)); d1.. are summed input indices.
 
 Output:
-  (default)   the expanded text form (as in Misof's slides): GaussExpec(Derivative(sig(z[a1]), z[a1])*…)*V[…] + …
-  --grouped   the form of docs/equations.md, derivatives kept on whole products: GaussExpec(Derivative(sig(z[a1])*sig(z[a2]), z[d1], z[d2]))
+  (default)   the SymPy-like text form of Misof's NTK slides (The Neural Tangent Kernel: Equivariance, Data
+              Augmentation and Corrections from Feynman Diagrams): GaussExpec(Derivative(sig(z[a1]), z[a1])*…)*V[…] + …
+  --grouped   derivatives kept on whole products (the form the solver compiles): GaussExpec(Derivative(sig(z[a1])*sig(z[a2]), z[d1], z[d2]))
   --latex     LaTeX of the chosen form
-  --json      {"name","terms","text","latex"} (+ "grouped": {"terms","text","latex"}, "parts": per-part term counts)
+  --json      {"name","terms","text","latex","legend"} (+ "grouped": {"terms","text","latex"}, "parts": per-part term counts)
+A legend of every symbol the printed expression uses follows it ("where …"; LaTeX: % comment lines).
   --svg FILE  one diagram per term of the grouped form (vertices: layer expectations; edges: K¹, Θ, V, … propagators)
 
 Example:
@@ -33,22 +48,21 @@ export function register(program: Command): void {
     .option('--grouped', 'print the grouped form ⟨∂δ…(Π σ)⟩ of docs/equations.md instead of the expanded product-rule form')
     .option('--svg <file>', 'write the term diagrams as SVG to FILE')
     .addHelpText('after', HELP)
-    .action(async (name: string | undefined, opts: { latex?: boolean; json?: boolean; grouped?: boolean; svg?: string; ibp?: string; externals?: string }) => {
-      const { deriveRecursion, diagramsSvg, parseExpression, simplify, toText, toLatex } = await import('../../symbolic/index.ts');
-      const { NnftInputError } = await import('../../errors.ts');
+    .action((name: string | undefined, opts: DeriveOptions) => {
+      if (opts.svg !== undefined) requireWritableFile('--svg', opts.svg);
       if (opts.ibp !== undefined) {
-        if (name) throw new NnftInputError('derive', 'give either a recursion name or --ibp, not both');
+        if (name) throw new NnftInputError('<name>', `give either a recursion name or --ibp, not both (got '${name}' and --ibp)`, 'drop one of them');
+        if (opts.svg !== undefined) throw new NnftInputError('--svg', 'draws the diagrams of a named recursion, not of --ibp', `nnft derive <V4|K1|Theta1|A|B|D|F> --svg FILE`);
         const ext = opts.externals ? opts.externals.split(',').map((x) => x.trim()).filter(Boolean) : undefined;
         const e = simplify(parseExpression(opts.ibp, ext), opts.grouped ? 'grouped' : 'expanded');
-        if (opts.json) process.stdout.write(JSON.stringify({ name: 'ibp', terms: e.terms.length, text: toText(e), latex: toLatex(e) }) + '\n');
-        else process.stdout.write((opts.latex ? toLatex(e) : toText(e)) + '\n');
+        if (opts.json) process.stdout.write(JSON.stringify({ name: 'ibp', terms: e.terms.length, text: toText(e), latex: toLatex(e), legend: legendJson(e) }) + '\n');
+        else printWithLegend(opts.latex ? toLatex(e) : toText(e), e, undefined, opts.latex === true);
         return;
       }
-      if (!name) throw new NnftInputError('derive', 'missing recursion name', 'nnft derive <V4|K1|Theta1|A|B|D|F> (or --ibp EXPR)');
+      if (!name) throw new NnftInputError('<name>', 'missing recursion name', 'nnft derive <V4|K1|Theta1|A|B|D|F> (or --ibp EXPR)');
       const d = deriveRecursion(name);
-      if (opts.svg) {
-        const { writeFileSync } = await import('node:fs');
-        writeFileSync(opts.svg, diagramsSvg(name));
+      if (opts.svg !== undefined) {
+        writeFileAtomic('--svg', opts.svg, diagramsSvg(name));
         process.stderr.write(`nnft derive: wrote ${d.groupedTerms} diagrams to ${opts.svg}\n`);
       }
       if (opts.json) {
@@ -57,14 +71,26 @@ export function register(program: Command): void {
           terms: d.terms,
           text: d.text,
           latex: d.latex,
-          grouped: { terms: d.groupedTerms, text: d.groupedText, latex: d.groupedLatex },
+          legend: legendJson(d.expression),
+          grouped: { terms: d.groupedTerms, text: d.groupedText, latex: d.groupedLatex, legend: legendJson(d.grouped) },
           parts: d.parts.map((p) => ({ label: p.label, terms: p.terms, groupedTerms: p.groupedTerms, ibp: p.ibp })),
         };
         process.stdout.write(JSON.stringify(out) + '\n');
         return;
       }
       if (opts.svg && !opts.latex && !opts.grouped) return;
+      const expr = opts.grouped ? d.grouped : d.expression;
       const text = opts.grouped ? (opts.latex ? d.groupedLatex : d.groupedText) : opts.latex ? d.latex : d.text;
-      process.stdout.write(text + '\n');
+      printWithLegend(text, expr, d.name, opts.latex === true);
     });
+}
+
+/** The expression on its own first line, then a blank line and the legend of its symbols. */
+function printWithLegend(text: string, expr: Expression, name: string | undefined, latex: boolean): void {
+  const legend = legendLines(legendEntries(expr, name), latex);
+  process.stdout.write(`${text}\n${legend.length ? `\n${legend.join('\n')}\n` : ''}`);
+}
+
+function legendJson(expr: Expression): Record<string, string> {
+  return Object.fromEntries(legendEntries(expr).map((e) => [e.text, e.meaning]));
 }

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
-import { existsSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import * as D from '../../../diagrams/index.ts';
 import { NnftInputError, NnftResourceError } from '../../errors.ts';
+import { parseInteger } from '../options.ts';
+import { requireWritableFile, writeFileAtomic } from '../output.ts';
 
 interface DiagramsOptions {
   points: string;
@@ -12,11 +13,6 @@ interface DiagramsOptions {
   svg?: string;
   space?: string;
   connected?: boolean;
-}
-
-function parseInteger(name: string, s: string): number {
-  if (!/^\s*-?\d+\s*$/.test(String(s))) throw new NnftInputError(name, `'${s}' is not an integer`);
-  return Number(s);
 }
 
 /** "4,6", "g4,g6", "lambda,kappa" → degrees. */
@@ -59,13 +55,13 @@ Examples:
   $ nnft diagrams --points 2 --couplings 4,6 --order 2 --space zero --json   # "series": {"1":"1","g4":"-12",…}
   $ nnft diagrams --points 6 --couplings 6 --order 1 --latex --svg g6.svg`,
     )
-    .action(async (opts: DiagramsOptions) => {
+    .action((opts: DiagramsOptions) => {
       quietOnClosedPipe();
-      const D = await import('../../../diagrams/index.ts');
+      if (opts.svg !== undefined) requireWritableFile('--svg', opts.svg);
       const spec = {
-        points: parseInteger('--points', opts.points),
+        points: parseInteger('--points', opts.points, { min: 1, example: 'e.g. --points 4' }),
         couplings: parseCouplings(opts.couplings),
-        order: parseInteger('--order', opts.order),
+        order: parseInteger('--order', opts.order, { min: 0, example: 'e.g. --order 2' }),
       };
       if (opts.space !== undefined && opts.space !== 'zero') {
         throw new NnftInputError('--space', `'${opts.space}' is not available from the command line`, "use --space zero, or the library's evaluateDiagram for point sets and intervals");
@@ -80,7 +76,7 @@ Examples:
         if (ds.length > MAX_SVG_PANELS) {
           throw new NnftResourceError(`an SVG picture of ${ds.length} diagrams`, `${ds.length} panels`, `${MAX_SVG_PANELS} panels`, 'use --connected, fewer points or a lower order for the picture (--json and the text output list any number)');
         }
-        writeFileSync(opts.svg, D.diagramsSVG(ds));
+        writeFileAtomic('--svg', opts.svg, D.diagramsSVG(ds));
         process.stderr.write(`wrote ${ds.length} diagrams to ${opts.svg}\n`);
       }
       const out = new ChunkedWriter();
@@ -150,13 +146,6 @@ class ChunkedWriter {
     this.parts = [];
     this.size = 0;
   }
-}
-
-/** Fail before computing when FILE cannot be written (its directory is missing or not a directory). */
-function requireWritableFile(option: string, file: string): void {
-  const dir = dirname(resolve(file));
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new NnftInputError(option, `cannot write ${file}: ${dir} is not a directory`, 'pass a path in an existing directory');
-  if (existsSync(file) && statSync(file).isDirectory()) throw new NnftInputError(option, `${file} is a directory`, 'pass a file name');
 }
 
 function seriesText(series: Map<string, { toString(): string; isZero(): boolean }>): string {

@@ -1,7 +1,37 @@
 import type { Command } from 'commander';
-import { addArchitectureOptions, parseArchitecture } from '../architecture.ts';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { NnftInputError } from '../../errors.ts';
+import { finishState, sampleCorrelatorsState, sampleEnsembleState, type DistributionSpec, type EnsembleSpec, type McState } from '../../montecarlo/index.ts';
+import { parseQuantities } from '../../quantities.ts';
+import { addArchitectureOptions, parseArchitecture, type ArchitectureOptions } from '../architecture.ts';
 import { GCNN_HELP, addGcnnOptions, isGcnn, runGcnnMc } from '../gcnn-options.ts'; // group-convolutional networks
+import { parseChoice, parseInteger, parseIntegerList, parseJson, parseList, parseNumber, SEED_RANGE } from '../options.ts';
+
+interface McOptions extends ArchitectureOptions {
+  nets: string;
+  seed: string;
+  quantities: string;
+  shard?: string;
+  out?: string;
+  workers?: string;
+  sampler: string;
+  estimator: string;
+  network: string;
+  bias: boolean;
+  weights: string;
+  outputField: string;
+  meanShift?: string;
+  tLayer?: string;
+  correlated?: string;
+  infinite?: string;
+  orders?: string;
+  points?: string;
+  outputs?: string;
+  layer?: string;
+  wick?: boolean;
+  json?: boolean;
+  quiet?: boolean;
+}
 
 const HELP = `
 Quantities per layer (docs/conventions.md normalisation: finite-width ones multiplied by n_{ℓ−1}), each as mean ± stderr:
@@ -31,22 +61,39 @@ Example:
 function parseShard(s: string): { index: number; count: number } {
   const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(s);
   if (!m) throw new NnftInputError('--shard', `'${s}' is not of the form k/N`, 'e.g. --shard 0/4 (shards are numbered 0..N−1)');
-  return { index: Number(m[1]), count: Number(m[2]) };
+  const count = parseInteger('--shard', m[2]!, { min: 1, example: 'N ≥ 1 in k/N' });
+  const index = parseInteger('--shard', m[1]!, { min: 0, max: count - 1, example: 'k from 0 to N−1 in k/N' });
+  return { index, count };
 }
 
-function parseIntOpt(name: string, s: string | undefined): number | undefined {
-  if (s === undefined) return undefined;
-  const x = Number(s);
-  if (!Number.isSafeInteger(x)) throw new NnftInputError(`--${name}`, `'${s}' is not an integer`);
-  return x;
-}
-
-function parseJson(name: string, s: string): unknown {
-  try {
-    return JSON.parse(s);
-  } catch {
-    throw new NnftInputError(`--${name}`, `not valid JSON: ${s}`);
+/** --infinite: {"K": [layer][m][m], "Theta": [layer][m][m]} (either may be absent). */
+function parseInfinite(text: string): NonNullable<EnsembleSpec['infinite']> {
+  const v = parseJson('--infinite', existsSync(text) ? readFileSync(text, 'utf8') : text, '{"K":[[[1,0],[0,1]]]}');
+  const isTensor3 = (x: unknown): x is number[][][] =>
+    Array.isArray(x) && x.every((l) => Array.isArray(l) && l.every((r) => Array.isArray(r) && r.every((e) => typeof e === 'number' && Number.isFinite(e))));
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new NnftInputError('--infinite', 'expected an object {"K": …, "Theta": …}', 'one m×m matrix per layer for each');
+  const out: NonNullable<EnsembleSpec['infinite']> = {};
+  for (const [key, value] of Object.entries(v)) {
+    if (key !== 'K' && key !== 'Theta') throw new NnftInputError('--infinite', `unknown key '${key}'`, 'the keys are K and Theta');
+    if (!isTensor3(value)) throw new NnftInputError('--infinite', `${key} is not a list of matrices of finite numbers`, 'one m×m matrix per layer');
+    out[key] = value;
   }
+  return out;
+}
+
+function parseDistribution(opts: McOptions): DistributionSpec | undefined {
+  const dist: DistributionSpec = {};
+  if (opts.weights !== 'gaussian') dist.weights = parseChoice('--weights', opts.weights, ['gaussian', 'uniform'] as const);
+  const output = parseChoice('--output-field', opts.outputField, ['real', 'complex', 'quaternion'] as const);
+  if (output !== 'real') dist.output = output;
+  if (opts.meanShift !== undefined) {
+    const [mu, k, ...rest] = parseList('--mean-shift', opts.meanShift, '0.1,1');
+    if (mu === undefined || k === undefined || rest.length) throw new NnftInputError('--mean-shift', `'${opts.meanShift}' is not of the form mu,k`, 'e.g. --mean-shift 0.1,1');
+    dist.meanShift = { mu: parseNumber('--mean-shift', mu), rows: parseInteger('--mean-shift', k, { min: 1 }) };
+  }
+  if (opts.tLayer !== undefined) dist.tLayer = { width: parseInteger('--t-layer', opts.tLayer, { min: 1 }) };
+  if (opts.correlated !== undefined) dist.correlated = { lambda: parseNumber('--correlated', opts.correlated, { min: 0 }) };
+  return Object.keys(dist).length ? dist : undefined;
 }
 
 /** A cli-progress bar on stderr that appears only once a run has taken more than 2 s. */
@@ -101,67 +148,60 @@ export function register(program: Command): void {
     .addHelpText('after', HELP);
   addGcnnOptions(cmd, { network: false }).addHelpText('after', GCNN_HELP); // group-convolutional networks
   cmd
-    .action(async (opts: Record<string, string | boolean | undefined>) => {
+    .action(async (opts: McOptions) => {
       if (isGcnn(opts)) return runGcnnMc(opts, await lazyProgress()); // group-convolutional networks (src/cli/gcnn-options.ts)
-      const arch = parseArchitecture(opts as Record<string, string>);
-      const dist: Record<string, unknown> = {};
-      if (opts.weights && opts.weights !== 'gaussian') dist.weights = opts.weights;
-      if (opts.outputField && opts.outputField !== 'real') dist.output = opts.outputField;
-      if (typeof opts.meanShift === 'string') {
-        const [mu, k] = opts.meanShift.split(',').map(Number);
-        dist.meanShift = { mu, rows: k };
-      }
-      if (typeof opts.tLayer === 'string') dist.tLayer = { width: parseIntOpt('t-layer', opts.tLayer) };
-      if (typeof opts.correlated === 'string') dist.correlated = { lambda: Number(opts.correlated) };
-      const nets = parseIntOpt('nets', String(opts.nets))!;
-      if (nets < 1) throw new NnftInputError('nets', `expected an integer ≥ 1, got ${nets}`, 'pass the number of networks to sample, e.g. 100000');
-      const spec = {
+      const arch = parseArchitecture(opts);
+      const spec: EnsembleSpec = {
         ...arch,
-        nets,
-        seed: parseIntOpt('seed', String(opts.seed)),
-        shard: typeof opts.shard === 'string' ? parseShard(opts.shard) : undefined,
-        workers: parseIntOpt('workers', opts.workers as string | undefined),
-        sampler: opts.sampler as 'auto',
-        estimator: opts.estimator as 'auto',
-        network: opts.network as 'mlp',
-        bias: opts.bias !== false,
-        distribution: Object.keys(dist).length ? dist : undefined,
+        nets: parseInteger('--nets', opts.nets, { min: 1, example: 'e.g. --nets 100000' }),
+        seed: parseInteger('--seed', opts.seed, SEED_RANGE),
+        shard: opts.shard !== undefined ? parseShard(opts.shard) : undefined,
+        workers: opts.workers !== undefined ? parseInteger('--workers', opts.workers, { min: 1, example: 'e.g. --workers 2' }) : undefined,
+        sampler: parseChoice('--sampler', opts.sampler, ['auto', 'fast', 'full'] as const),
+        estimator: parseChoice('--estimator', opts.estimator, ['auto', 'conditional', 'direct'] as const),
+        network: parseChoice('--network', opts.network, ['mlp', 'gauss-net'] as const),
+        bias: opts.bias,
+        distribution: parseDistribution(opts),
       };
-      const mc = await import('../../montecarlo/index.ts');
+      const npoint = opts.orders !== undefined || opts.points !== undefined;
+      const quantities = npoint ? undefined : parseQuantities(parseList('--quantities', opts.quantities, 'K,V4'), 'montecarlo', '--quantities');
+      const infinite = opts.infinite !== undefined ? parseInfinite(opts.infinite) : undefined;
       const progress = await lazyProgress();
-      let state;
+      let state: McState;
       try {
-        if (opts.orders !== undefined || opts.points !== undefined) {
-          state = await mc.sampleCorrelatorsState({
+        if (npoint) {
+          state = await sampleCorrelatorsState({
             ...spec,
             onProgress: progress.update,
-            orders: typeof opts.orders === 'string' ? opts.orders.split(',').map(Number) : undefined,
-            points: typeof opts.points === 'string' ? (parseJson('points', opts.points) as [number, number][][]) : undefined,
-            outputs: typeof opts.outputs === 'string' ? opts.outputs.split(',').map(Number) : undefined,
-            layer: parseIntOpt('layer', opts.layer as string | undefined),
+            orders: opts.orders !== undefined ? parseIntegerList('--orders', opts.orders, { min: 1, max: 6, example: 'e.g. --orders 2,4' }) : undefined,
+            points: opts.points !== undefined ? parsePoints(opts.points) : undefined,
+            outputs: opts.outputs !== undefined ? parseIntegerList('--outputs', opts.outputs, { min: 0, example: 'e.g. --outputs 0,1' }) : undefined,
+            layer: opts.layer !== undefined ? parseInteger('--layer', opts.layer, { min: 1, max: arch.widths.length, example: 'a layer 1..L' }) : undefined,
             wick: opts.wick === true,
           });
         } else {
-          const { parseQuantities } = await import('../../quantities.ts');
-          const quantities = parseQuantities(String(opts.quantities), 'montecarlo', '--quantities');
-          let infinite;
-          if (typeof opts.infinite === 'string') {
-            const { existsSync, readFileSync } = await import('node:fs');
-            infinite = parseJson('infinite', existsSync(opts.infinite) ? readFileSync(opts.infinite, 'utf8') : opts.infinite);
-          }
-          state = await mc.sampleEnsembleState({ ...spec, quantities, infinite: infinite as never, onProgress: progress.update });
+          state = await sampleEnsembleState({ ...spec, quantities, infinite, onProgress: progress.update });
         }
       } finally {
         progress.stop();
       }
       if (typeof opts.out === 'string') {
-        const { writeFileSync } = await import('node:fs');
         writeFileSync(opts.out, JSON.stringify(state));
       }
       if (opts.quiet) return;
-      const res = await mc.finishState(state);
+      const res = await finishState(state);
       process.stdout.write((opts.json ? JSON.stringify(res) : formatResult(res)) + '\n');
     });
+}
+
+/** --points: a list of correlators, each a list of [output i, input α] pairs. */
+function parsePoints(text: string): [number, number][][] {
+  const v = parseJson('--points', text, '[[[0,0],[0,1]]]');
+  const isPair = (p: unknown): p is [number, number] => Array.isArray(p) && p.length === 2 && p.every((x) => Number.isInteger(x) && x >= 0);
+  if (!Array.isArray(v) || v.length === 0 || !v.every((c): c is [number, number][] => Array.isArray(c) && c.length > 0 && c.every(isPair))) {
+    throw new NnftInputError('--points', 'expected a non-empty list of correlators, each a list of [output i, input α] pairs of integers ≥ 0', "e.g. --points '[[[0,0],[0,1]]]'");
+  }
+  return v;
 }
 
 function fmt(x: number): string {
@@ -171,7 +211,7 @@ function fmt(x: number): string {
   return a >= 1e-3 && a < 1e5 ? x.toPrecision(5) : x.toExponential(3);
 }
 
-type AnyResult = Awaited<ReturnType<typeof import('../../montecarlo/index.ts').finishState>>;
+type AnyResult = Awaited<ReturnType<typeof finishState>>;
 
 /** Readable table: per layer and input α the diagonal entries (mean ± stderr); or the n-point list. */
 export function formatResult(res: AnyResult): string {
@@ -219,6 +259,6 @@ export function formatResult(res: AnyResult): string {
 
 function table(head: string[], rows: string[][]): string[] {
   const w = head.map((c, j) => Math.max(c.length, ...rows.map((r) => (r[j] ?? '').length)));
-  const line = (r: string[]): string => r.map((s, j) => (s ?? '').padStart(w[j])).join('  ');
+  const line = (r: string[]): string => r.map((s, j) => (s ?? '').padStart(w[j] ?? 0)).join('  ');
   return [line(head), line(w.map((x) => '-'.repeat(x))), ...rows.map(line)];
 }

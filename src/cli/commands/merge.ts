@@ -1,5 +1,34 @@
 import type { Command } from 'commander';
+import { readFileSync, statSync } from 'node:fs';
 import { NnftInputError } from '../../errors.ts';
+import { finishState, mergeStates, type McState } from '../../montecarlo/index.ts';
+import { requireWritableFile, writeFileAtomic } from '../output.ts';
+import { formatResult } from './mc.ts';
+
+interface MergeOptions {
+  json?: boolean;
+  out?: string;
+}
+
+function readState(file: string): McState {
+  let text: string;
+  try {
+    if (statSync(file).isDirectory()) throw new NnftInputError('<files>', `${file} is a directory`, 'pass files written by `nnft mc --out`');
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    if (e instanceof NnftInputError) throw e;
+    throw new NnftInputError('<files>', `cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'})`, 'pass files written by `nnft mc --out`');
+  }
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    throw new NnftInputError('<files>', `${file} is not JSON`, 'pass files written by `nnft mc --out`');
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new NnftInputError('<files>', `${file} is not a Monte Carlo state`, 'pass files written by `nnft mc --out`');
+  // the shape is checked field by field by mergeStates
+  return v as McState;
+}
 
 /** `nnft merge`: combine `nnft mc --shard k/N --out FILE` states exactly (bit for bit the single-run result). */
 export function register(program: Command): void {
@@ -14,23 +43,14 @@ Example (4 shards, then merge; the result equals one run with --nets 40000 --see
   for k in 0 1 2 3; do nnft mc --activation relu --cb 0 --cw 2 --widths 64,64,64 --nets 40000 --seed 1 \\
       --shard $k/4 --out shard-$k.json --quiet; done
   nnft merge shard-*.json --json`)
-    .action(async (files: string[], opts: { json?: boolean; out?: string }) => {
-      const { readFileSync, writeFileSync, existsSync } = await import('node:fs');
-      const states = files.map((f) => {
-        if (!existsSync(f)) throw new NnftInputError('files', `no such file: ${f}`);
-        try {
-          return JSON.parse(readFileSync(f, 'utf8'));
-        } catch {
-          throw new NnftInputError('files', `${f} is not JSON`, 'pass files written by `nnft mc --out`');
-        }
-      });
-      const mc = await import('../../montecarlo/index.ts');
-      const merged = mc.mergeStates(states, files);
+    .action(async (files: string[], opts: MergeOptions) => {
+      if (opts.out !== undefined) requireWritableFile('--out', opts.out);
+      const states = files.map(readState);
+      const merged = mergeStates(states, files);
       const covered = merged.counts.reduce((a: number, b: number) => a + b, 0);
       if (covered !== merged.nets) process.stderr.write(`nnft merge: warning: the files cover ${covered} of ${merged.nets} networks\n`);
-      if (opts.out) writeFileSync(opts.out, JSON.stringify(merged));
-      const res = await mc.finishState(merged);
-      const { formatResult } = await import('./mc.ts');
+      if (opts.out !== undefined) writeFileAtomic('--out', opts.out, JSON.stringify(merged));
+      const res = await finishState(merged);
       process.stdout.write((opts.json ? JSON.stringify(res) : formatResult(res)) + '\n');
     });
 }

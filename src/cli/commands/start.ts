@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { runStart } from '../start.ts';
 
 /** `nnft start`: the main job of the quick start (npm start). */
 export function register(program: Command): void {
@@ -9,7 +10,6 @@ export function register(program: Command): void {
 Example:
   nnft start        # ≈ 20 s: ReLU criticality and finite-width NTK, recursion vs Monte Carlo; plots in out/start/`)
     .action(async () => {
-      const { runStart } = await import('../start.ts');
       await runStart();
     });
 }

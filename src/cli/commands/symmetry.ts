@@ -1,5 +1,22 @@
 import type { Command } from 'commander';
-import { NnftInputError } from '../../errors.ts';
+import { checkSymmetry } from '../../symmetry/index.ts';
+import { parseInteger, parseNumber, SEED_RANGE, type IntegerRange } from '../options.ts';
+
+interface SymmetryOptions {
+  case: string;
+  dim?: string;
+  width: string;
+  nets?: string;
+  seed: string;
+  activation?: string;
+  orders?: string;
+  elements: string;
+  experiments: string;
+  significance: string;
+  deviation?: string;
+  power: string;
+  json?: boolean;
+}
 
 const EXAMPLE = `
 Cases (Maiti, Stoner, Halverson, Symmetry-via-Duality): so-output, so-output-quartic, so-input, su-output,
@@ -27,17 +44,8 @@ prints {"case":"so-output","verdict":"invariant","powerAnalysis":{"deviation":0.
         "maxZ":…,"M":{"1":{…},"2":{"mean":…,"sigma":…,"bound":…},"4":{…}},…}
 `;
 
-function num(name: string, v: string): number {
-  const x = Number(v);
-  if (v === undefined || String(v).trim() === '' || !Number.isFinite(x)) throw new NnftInputError(name, `expected a number, got '${v}'`);
-  return x;
-}
-
-function int(name: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const x = Number(v);
-  if (!Number.isInteger(x)) throw new NnftInputError(`--${name}`, `expected an integer, got '${v}'`);
-  return x;
+function int(name: string, v: string | undefined, range: IntegerRange = { min: 1 }): number | undefined {
+  return v === undefined ? undefined : parseInteger(`--${name}`, v, range);
 }
 
 /** `nnft symmetry`: invariance checks of correlators and of the mean NTK (src/symmetry). */
@@ -59,15 +67,11 @@ export function register(program: Command): void {
     .option('--power <p>', 'power 1 − β to detect the stated deviation', '0.9')
     .option('--json', 'print JSON')
     .addHelpText('after', EXAMPLE)
-    .action(async (opts: Record<string, string | boolean | undefined>) => {
-      const { checkSymmetry } = await import('../../symmetry/index.ts');
-      const orders = typeof opts.orders === 'string'
-        ? opts.orders.split(',').map((s) => s.trim()).filter((s) => s).map((s) => (s === 'ntk' ? 'ntk' : Number(s))) as (number | 'ntk')[]
-        : undefined;
-      if (orders?.some((o) => o !== 'ntk' && !Number.isInteger(o))) throw new NnftInputError('--orders', `'${opts.orders}' is not a list of integers / ntk`);
-      const significance = num('--significance', opts.significance as string);
-      const deviation = opts.deviation === undefined ? undefined : num('--deviation', opts.deviation as string);
-      const power = num('--power', opts.power as string);
+    .action(async (opts: SymmetryOptions) => {
+      const orders = opts.orders?.split(',').map((s) => s.trim()).filter((s) => s).map((s): number | 'ntk' => (s === 'ntk' ? 'ntk' : parseInteger('--orders', s, { min: 1, example: "orders such as 1,2,4 and/or 'ntk'" })));
+      const significance = parseNumber('--significance', opts.significance, { min: 0, exclusive: true, max: 1, example: 'e.g. --significance 0.001' });
+      const deviation = opts.deviation === undefined ? undefined : parseNumber('--deviation', opts.deviation, { min: 0, exclusive: true, example: 'e.g. --deviation 0.1' });
+      const power = parseNumber('--power', opts.power, { min: 0, exclusive: true, max: 1, example: 'e.g. --power 0.9' });
       let bar: { start(t: number, v: number): void; update(v: number): void; stop(): void } | null = null;
       if (process.stderr.isTTY) {
         const { SingleBar, Presets } = await import('cli-progress');
@@ -75,15 +79,15 @@ export function register(program: Command): void {
       }
       let started = false;
       const res = checkSymmetry({
-        case: String(opts.case),
-        dim: int('dim', opts.dim as string | undefined),
-        width: int('width', opts.width as string | undefined),
-        nets: int('nets', opts.nets as string | undefined),
-        seed: int('seed', opts.seed as string | undefined),
-        activation: opts.activation as string | undefined,
+        case: opts.case,
+        dim: int('dim', opts.dim),
+        width: int('width', opts.width),
+        nets: int('nets', opts.nets),
+        seed: int('seed', opts.seed, SEED_RANGE),
+        activation: opts.activation,
         orders,
-        elements: int('elements', opts.elements as string | undefined),
-        experiments: int('experiments', opts.experiments as string | undefined),
+        elements: int('elements', opts.elements),
+        experiments: int('experiments', opts.experiments),
         significance,
         deviation,
         power,

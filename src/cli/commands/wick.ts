@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
+import { countWickContractionsOfPoints, forEachWickContraction, wickContractions } from '../../../diagrams/wick.ts';
+import { wickCount, wickMantissaDigits, requireWickListing } from '../../../diagrams/budget.ts';
 import { NnftInputError } from '../../errors.ts';
 
 /** Largest listing printed without --count (the 15!! = 2027025 contractions of 16 points). */
 const MAX_LISTED = 2_027_025;
 
-/** `nnft wick <2n>`: Wick contractions of 2n labelled points (Maiti, Stoner, Halverson, Symmetry-via-Duality, eq. 4–5). */
+/** `nnft wick <2n>`: Wick contractions of 2n labelled points (Maiti, Stoner, Halverson, Symmetry-via-Duality, eqs. 4–5). */
 export function register(program: Command): void {
   program
     .command('wick')
@@ -27,10 +29,8 @@ Examples:
   $ nnft wick 10000000 --count    ≈ 5.50806e+32828527 (log10 = 32828527.7410 …)
   $ nnft wick 4               (x1 x2)(x3 x4) …, one contraction per line`,
     )
-    .action(async (pointsArg: string, opts: { json?: boolean; count?: boolean }) => {
+    .action((pointsArg: string, opts: { json?: boolean; count?: boolean }) => {
       quietOnClosedPipe();
-      const { wickContractions, forEachWickContraction } = await import('../../../diagrams/wick.ts');
-      const { wickCount, wickMantissaDigits, requireWickListing } = await import('../../../diagrams/budget.ts');
       const points = Number(pointsArg);
       if (!/^\s*\d+\s*$/.test(pointsArg) || !Number.isSafeInteger(points)) {
         throw new NnftInputError('<points>', `'${pointsArg}' is not a non-negative integer (below 2^53)`, 'e.g. nnft wick 6');

@@ -5,7 +5,7 @@
  *     test/oracle/reference.ts, which compute every entry from the definitions (none copied from another), and
  *     a permutation outside each group is not a symmetry; the solver, which computes one entry per orbit, equals
  *     those forms entry by entry over five inputs (four-input subsets included);
- *  3. the expectations computed on worker threads give the same numbers, bit for bit, as in one thread;
+ *  3. the expectations computed on worker threads give the same numbers, bit for bit, as in one thread (NNFT_LONG);
  *  4. memory: a solve over the budget is refused before allocating, naming its estimate and the largest m that fits.
  */
 import { afterEach, describe, expect, it } from 'vitest';
@@ -122,7 +122,8 @@ describe('index symmetries of V4, A, B, D, F', () => {
 });
 
 describe('worker threads', () => {
-  it('the expectations on a worker thread give the same numbers, bit for bit, as in the calling thread', () => {
+  // a worker loads and compiles the TypeScript sources itself: seconds on a loaded machine, so under NNFT_LONG
+  it.runIf(LONG)('the expectations on a worker thread give the same numbers, bit for bit, as in the calling thread', () => {
     const spec = { activation: 'tanh', cb: 0, cw: 1, widths: [64, 64, 64], inputs: inputs3d(7, 5), quantities: ['V4', 'A', 'D'] as QuantityName[] };
     const one = solveRecursions(spec, { workers: 0 });
     const two = solveRecursions(spec, { workers: 1 });

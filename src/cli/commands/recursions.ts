@@ -9,6 +9,7 @@ import { lazyProgress } from '../progress.ts';
 interface RecursionsOptions extends ArchitectureOptions {
   quantities: string;
   json?: boolean;
+  quiet?: boolean;
 }
 
 const EXAMPLE = `
@@ -33,6 +34,7 @@ export function register(program: Command): void {
   addArchitectureOptions(cmd)
     .option('--quantities <list>', 'comma list of K,Theta,V4,K1,Theta1,A,B,D,F', 'K,Theta,V4,K1')
     .option('--json', 'print JSON {"layers":[{"layer","width","K",…}]} (shape: docs/conventions.md) instead of the table')
+    .option('--quiet', 'no progress bar on stderr (shown otherwise for solves over ~2 s when stderr is a terminal)')
     .addHelpText('after', EXAMPLE);
   addGcnnOptions(cmd).addHelpText('after', GCNN_HELP); // group-convolutional networks
   cmd
@@ -43,7 +45,7 @@ export function register(program: Command): void {
       // the table normalises V by K², so it always shows K
       if (!opts.json && !quantities.includes('K')) quantities.unshift('K');
       // a progress bar on stderr for long solves (only on a terminal; stdout stays clean)
-      const progress = await lazyProgress({ format: 'nnft recursions [{bar}] {percentage}% | layer {layer}/{layers} | {work} | ETA {eta_formatted}' });
+      const progress = await lazyProgress({ enabled: !opts.quiet, format: 'nnft recursions [{bar}] {percentage}% | layer {layer}/{layers} | {work} | ETA {eta_formatted}' });
       let res;
       try {
         res = solveRecursions({ ...spec, quantities }, { onProgress: (p) => progress.update(Math.round(1000 * p.fraction), 1000, { layer: p.layer, layers: p.layers, work: `expectations ${p.total > 0 ? Math.round((100 * p.done) / p.total) : 100}% of the layer` }) });

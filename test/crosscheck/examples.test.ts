@@ -1,5 +1,5 @@
 /**
- * The examples and `npm start` (issue 7) at reduced size: each writes its SVG and JSON, and the physics it
+ * The examples and `npm start` at reduced size: each writes its SVG and JSON, and the physics it
  * plots holds within the stated tolerances.
  */
 import { describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 /**
- * Property-based cross-checks (issue 7): random architectures, recursion (recursions/ solveRecursions) against
+ * Property-based cross-checks: random architectures, recursion (recursions/ solveRecursions) against
  * sampled networks (src/montecarlo sampleEnsemble), every entry of every layer.
  *
  * Cases (fast-check, seeded): activation from the registry (relu, leaky_relu(0.1), tanh, erf, sin, linear,
@@ -11,7 +11,7 @@
  * Criterion for every entry: |MC − prediction| ≤ 4·stderr + allowance, where the prediction is
  *   K:       K + K¹/n_{ℓ−1}           (the MC measures E[zz] = K + K¹/n + O(1/n²)),
  *   Θ:       Θ + Θ¹/n_{ℓ−1},
- *   V4, K¹, Θ¹, A, B, D, F (normalised by n_{ℓ−1}, DESIGN §3): the recursion value,
+ *   V4, K¹, Θ¹, A, B, D, F (normalised by n_{ℓ−1}, docs/conventions.md): the recursion value,
  * and the allowance is the explicit O(1/n²) budget (O(1/n) relative to an O(1/n) quantity):
  *   allowance = C2 · S_Q · η_ℓ,   η_ℓ = Σ_{ℓ'<ℓ} 1/n_ℓ'  (the "effective depth" ℓ/n of PDLT, for unequal widths),
  * with S_Q the natural scale of the quantity at that layer: max|entry| for V4, A, B, D, F;

@@ -68,7 +68,7 @@ describe('evaluation on spaces', () => {
   });
 });
 
-describe('NN-QFT λ workflow (seed 003)', () => {
+describe('NN-QFT λ workflow (Maiti, NN field theory slides)', () => {
   // Synthetic data from the EFT itself: G4 = GP − 24 λ I4 at λ = −0.02, so λ is recovered exactly.
   const inputs = [-0.6, -0.1, 0.4, 0.8];
   const space = { kind: 'interval' as const, a: -10, b: 10, nodes: 100 };

@@ -28,7 +28,7 @@ function seriesEqual(a: Map<string, Rational>, b: Map<string, Rational>): { ok: 
   return { ok, text: `diagrams: ${show(A)}\nexact:    ${show(B)}` };
 }
 
-describe('first-order coefficients (seed 003 slides)', () => {
+describe('first-order coefficients (Maiti, Non-Perturbative Non-Lagrangian NN Field Theories, slides)', () => {
   it('G(2): −12λ (one diagram), −90κ', () => {
     const ds = feynmanDiagrams({ points: 2, couplings: [4, 6], order: 1 }).diagrams;
     expect(pick(ds, 0, '1').map((d) => d.coefficient.toString())).toEqual(['1']);

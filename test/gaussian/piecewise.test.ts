@@ -79,7 +79,7 @@ describe('ReLU family: exact reductions, no quadrature of kinks', () => {
       expect(rel(sm[1]!, ex), name).toBeGreaterThan(rel(extrap, ex)); // the ε → 0 limit is approached
     }
   });
-  it('1-D Hermite identity ⟨(σ²)″⟩ = ⟨σ²(z² − K)⟩/K² = 1 + a² (DESIGN §4)', () => {
+  it('1-D Hermite identity ⟨(σ²)″⟩ = ⟨σ²(z² − K)⟩/K² = 1 + a² (docs/equations.md)', () => {
     for (const a of [0, 0.1, 0.5]) {
       const act = getActivation({ name: 'leaky_relu', params: { slope: a } });
       for (const v of [0.3, 2.2]) {

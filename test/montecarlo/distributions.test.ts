@@ -1,4 +1,4 @@
-/** Parameter distributions of seed 000 (eq. 14, 16, App. A.2, A.4, A.5) and uniform weights. */
+/** Parameter distributions of Maiti, Stoner, Halverson, Symmetry-via-Duality (eq. 14, 16, App. A.2, A.4, A.5) and uniform weights. */
 import { describe, expect, it } from 'vitest';
 import { sampleCorrelators, sampleEnsemble, type CorrelatorResult } from '../../src/montecarlo/index.ts';
 

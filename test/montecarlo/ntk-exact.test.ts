@@ -1,6 +1,6 @@
 /**
  * The empirical NTK of one sampled network equals Σ_μ λ_μ ∂z_i(x_a)/∂θ_μ ∂z_j(x_b)/∂θ_μ computed from explicit
- * parameter derivatives (central differences on the network's own weights), DESIGN §3 parameterisation:
+ * parameter derivatives (central differences on the network's own weights), NTK parameterisation of docs/conventions.md:
  * λ_b for biases, λ_W / n_{ℓ−1} for the weights of layer ℓ.
  */
 import { describe, expect, it } from 'vitest';

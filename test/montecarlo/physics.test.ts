@@ -1,5 +1,5 @@
 /**
- * Monte Carlo against exact results (DESIGN §8, seed 002 eq. 2.28) and against the recursion solver.
+ * Monte Carlo against exact results (docs/conventions.md test vectors; Leung, Physics4ML, eq. 2.28) and against the recursion solver.
  * Tolerances are 4 reported standard errors (plus the O(1/n²) truncation where a 1/n expansion is compared).
  */
 import { describe, expect, it } from 'vitest';
@@ -12,7 +12,7 @@ const within = (x: number, target: number, se: number, k = 4, abs = 0) => {
   expect(Math.abs(x - target)).toBeLessThanOrEqual(k * se + abs);
 };
 
-describe('ReLU, C_b = 0, C_W = 2, one input, widths 16 (DESIGN §8)', () => {
+describe('ReLU, C_b = 0, C_W = 2, one input, widths 16 (docs/conventions.md)', () => {
   const n = 16;
   const arch = { activation: 'relu', cb: 0, cw: 2, widths: [n, n, n, n], inputs: [[1]] };
   const K = 2; // C_W x²/n0
@@ -53,7 +53,7 @@ describe('ReLU, C_b = 0, C_W = 2, one input, widths 16 (DESIGN §8)', () => {
   });
 });
 
-describe('single hidden layer, any σ (seed 002 eq. 2.28)', () => {
+describe('single hidden layer, any σ (Leung, Physics4ML, eq. 2.28)', () => {
   // f = b + W σ(z⁽¹⁾): connected G4 = (C_W²/n)[3⟨σ1σ2σ3σ4⟩ − ⟨σ1σ2⟩⟨σ3σ4⟩ − ⟨σ1σ3⟩⟨σ2σ4⟩ − ⟨σ1σ4⟩⟨σ2σ3⟩]
   for (const [activation, n] of [['tanh', 3], ['erf', 4], ['relu', 5], ['sin', 3]] as const) {
     it(`${activation}, hidden width ${n}`, async () => {
@@ -125,7 +125,7 @@ describe('agreement with the recursion solver at width 512', () => {
   });
 });
 
-describe('Gauss-net (seed 003): σ_α = exp(z_α − K_αα)', () => {
+describe('Gauss-net (Maiti, Non-Perturbative Non-Lagrangian NN Field Theories): σ_α = exp(z_α − K_αα)', () => {
   it('K of the output is C_b + C_W exp(K_ab − (K_aa + K_bb)/2) at any width', async () => {
     const inputs = [[1, 0.5], [0.2, -0.9]];
     const cb = 0, cw = 1;

@@ -53,7 +53,7 @@ describe('sharding and workers', () => {
   }, 120_000);
 });
 
-describe('fast path vs full weights (DESIGN §7)', () => {
+describe('fast path vs full weights (docs/architecture.md)', () => {
   it('K and V4 agree within errors (tanh, two inputs, full sampler with direct estimators)', async () => {
     const spec = { ...arch, widths: [8, 8, 8], nets: 12000, quantities: ['K', 'V4'] as ('K' | 'V4')[] };
     const fast = await sampleEnsemble({ ...spec, seed: 1, sampler: 'fast' });

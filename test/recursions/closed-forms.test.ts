@@ -1,5 +1,5 @@
 /**
- * Issue 3: the recursion solver against exact results (DESIGN §8 test vectors), duplicate inputs, bad input.
+ * The recursion solver against exact results (test vectors of docs/conventions.md), duplicate inputs, bad input.
  */
 import { describe, expect, it } from 'vitest';
 import { solveRecursions, type LayerResult } from '../../recursions/index.ts';
@@ -15,7 +15,7 @@ const relErr = (x: number, y: number): number => Math.abs(x - y) / Math.max(Math
 // erf (arcsine kernel, Williams 1997):
 //   ⟨erf(u)erf(v)⟩   = (2/π) arcsin( 2K12 / √((1 + 2K11)(1 + 2K22)) ),
 //   ⟨erf'(u)erf'(v)⟩ = (4/π) / √((1 + 2K11)(1 + 2K22) − 4K12²).
-// NTK: Θ' = λ_b + λ_W ⟨σσ⟩ + C_W ⟨σ'σ'⟩ Θ (PDLT / Jacot et al. in DESIGN §3 normalisation).
+// NTK: Θ' = λ_b + λ_W ⟨σσ⟩ + C_W ⟨σ'σ'⟩ Θ (PDLT / Jacot et al. in the normalisation of docs/conventions.md).
 // ---------------------------------------------------------------------------------------------------------
 type Pair = (k11: number, k22: number, k12: number) => { ss: number; dd: number };
 const reluPair: Pair = (k11, k22, k12) => {
@@ -87,7 +87,7 @@ describe('K and Θ against closed forms (arc-cosine, arcsine), depth 10', () => 
   }
 });
 
-describe('ReLU at criticality (C_b = 0, C_W = 2), one input, 30 layers (DESIGN §8)', () => {
+describe('ReLU at criticality (C_b = 0, C_W = 2), one input, 30 layers (docs/conventions.md)', () => {
   it('K constant, V⁽ℓ⁾ = 5(ℓ−1)K², K¹ = 0, to 1e-10 relative', () => {
     const res = solveRecursions({ activation: 'relu', inputs: [[0.8, -1.1]], widths: new Array(30).fill(100), cb: 0, cw: 2, quantities: ['K', 'V4', 'K1'] });
     const K0 = (2 / 2) * (0.8 * 0.8 + 1.1 * 1.1);
@@ -104,7 +104,7 @@ describe('ReLU at criticality (C_b = 0, C_W = 2), one input, 30 layers (DESIGN �
 
 describe('tanh at criticality (C_b = 0, C_W = 1): PDLT ch. 5 asymptotics', () => {
   // K⁽ℓ⁾ ≈ 1/(2ℓ) and V/K² ≈ (2/3)ℓ at large ℓ, with log corrections: at ℓ = 1000, K·ℓ = 0.501 and
-  // V/(K²ℓ) = 0.665 (issue 3), so a 1% tolerance on the limits 1/2 and 2/3 is right at ℓ = 1000; at ℓ = 100 it
+  // V/(K²ℓ) = 0.665, so a 1% tolerance on the limits 1/2 and 2/3 is right at ℓ = 1000; at ℓ = 100 it
   // is not yet (K·ℓ ≈ 0.512, V/(K²ℓ) ≈ 0.648 there).
   it('K·ℓ → 1/2 and V/(K²ℓ) → 2/3 within 1% at ℓ = 1000', () => {
     const res = solveRecursions({ activation: 'tanh', inputs: [[1]], widths: new Array(1000).fill(10), cb: 0, cw: 1, quantities: ['K', 'V4'] });

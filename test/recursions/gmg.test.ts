@@ -1,5 +1,5 @@
 /**
- * Issue 9: the published GMG Figure 2 setup (arXiv 2508.11522; examples/gelu-gmg.ts): four-layer GELU, no bias,
+ * The published GMG Figure 2 setup (arXiv 2508.11522; examples/gelu-gmg.ts): four-layer GELU, no bias,
  * C_W = 1.98305826, λ_W = 1, n0 = 4, their appendix's two inputs. Published: Θ₀₀ = 1.74926, Θ₀₁ = 0.176856
  * (printed), Θ¹₀₀ ≈ +1.4144, Θ¹₀₁ ≈ −0.3246 (digitised from the figure: ±0.002 allowed).
  */

@@ -1,5 +1,5 @@
 /**
- * Issue 9: Θ¹, A, B, D, F from the recursion solver — exact results, a published structural result, and the
+ * Θ¹, A, B, D, F from the recursion solver — exact results, a published structural result, and the
  * large-depth laws at the tanh critical point. (Monte Carlo agreement: ntk-montecarlo.test.ts.)
  */
 import { describe, expect, it } from 'vitest';

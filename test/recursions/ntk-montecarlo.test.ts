@@ -1,5 +1,5 @@
 /**
- * Issue 9: Θ¹, A, B, D, F from the recursions against sampled networks (src/montecarlo `sampleEnsemble`, full
+ * Θ¹, A, B, D, F from the recursions against sampled networks (src/montecarlo `sampleEnsemble`, full
  * weights, its conditional (Rao–Blackwellised) estimators), relu (C_b = 0, C_W = 2) and tanh (C_b = 0.1,
  * C_W = 1.2), one and two inputs, depth 3, λ_b = λ_W = 1.
  *

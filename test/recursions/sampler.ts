@@ -1,13 +1,13 @@
 /**
- * A plain preactivation sampler for the recursion tests (issue 3 allows one in the test; src/montecarlo is the
- * toolkit's real sampler). It uses the DESIGN §7 fast path, exact in distribution for Gaussian weights:
+ * A plain preactivation sampler for the recursion tests (src/montecarlo is the
+ * toolkit's real sampler). It uses the fast path of src/montecarlo (docs/architecture.md), exact in distribution for Gaussian weights:
  * z⁽¹⁾_i ~ N(0, K⁽¹⁾) i.i.d. over neurons; given layer ℓ, z⁽ℓ⁺¹⁾_i ~ N(0, Ĝ⁽ℓ⁺¹⁾) i.i.d. with
  * Ĝ⁽ℓ⁺¹⁾_αβ = C_b + (C_W/n_ℓ) Σ_j σ(z_{j;α}) σ(z_{j;β}).
  *
  * The last layer L is never sampled: its statistics follow from Ĝ⁽ᴸ⁾ exactly in expectation,
  *   E[z_{i;a} z_{i;b}] = E[Ĝ_ab],   E[z_{i;a} z_{i;b} z_{j;c} z_{j;d}] (i ≠ j) = E[Ĝ_ab Ĝ_cd],
  * so the connected four-point coefficient is V_(ab)(cd) = n_{L−1} Cov(Ĝ_ab, Ĝ_cd) and G = K + K¹/n_{L−1}
- * with G = E[Ĝ] (DESIGN §3 normalisation).
+ * with G = E[Ĝ] (normalisation of docs/conventions.md).
  */
 
 /** xoshiro128** (32-bit state words), seeded by splitmix32. */

@@ -1,6 +1,6 @@
 /**
- * Issue 3: the recursion's K, V4 and K¹ against sampled networks (relu, tanh, gelu; two inputs; widths 64, 128,
- * 256; depth 3), with the plain fast-path sampler of ./sampler.ts (exact in distribution, DESIGN §7).
+ * The recursion's K, V4 and K¹ against sampled networks (relu, tanh, gelu; two inputs; widths 64, 128,
+ * 256; depth 3), with the plain fast-path sampler of ./sampler.ts (exact in distribution).
  *
  * Estimators at the last layer L (n = n_{L−1}, Ĝ the conditional kernel given layer L−1):
  *   K:  E[Ĝ_ab] = K_ab + K¹_ab/n + O(1/n²)          → |mean − K| ≤ 4 se + (2 max|K¹| + 0.02 max K)/n

@@ -1,6 +1,6 @@
 /**
  * The ingredients of the original forms (recursions/quantities/blocks.ts header: the 1/n rule (i), the two-neuron
- * rule (ii) and the NTK conditional-mean rules (iii)) reproduce the DESIGN §3 definitions they stand for —
+ * rule (ii) and the NTK conditional-mean rules (iii)) reproduce the definitions of docs/conventions.md they stand for —
  * derived by the engine itself: contracting each rule with the z's of the defining cumulant and integrating
  * by parts must give back exactly the defining tensor.
  */

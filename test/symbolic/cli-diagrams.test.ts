@@ -1,5 +1,5 @@
 /**
- * `nnft derive` (JSON, LaTeX, SVG, bad input) and the term diagrams of derived recursions (issue 9).
+ * `nnft derive` (JSON, LaTeX, SVG, bad input) and the term diagrams of derived recursions.
  */
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';

@@ -23,7 +23,7 @@ const CASES: Case[] = [
   { name: '⟨σσσσ zz⟩', externals: ['a1', 'a2', 'a3', 'a4', 'b1', 'b2'], build: () => E(mul(S('a1', 'a2'), S('a3', 'a4'), z('b1'), z('b2'))), terms: 17 },
   { name: '⟨σσσσ(zz − K)⟩', externals: ['a1', 'a2', 'a3', 'a4', 'b1', 'b2'], build: () => E(mul(S('a1', 'a2'), S('a3', 'a4'), H2('b1', 'b2'))), terms: 16 },
   { name: '⟨σσ H4(z)⟩', externals: ['a1', 'a2', 'b1', 'b2', 'b3', 'b4'], build: () => E(mul(S('a1', 'a2'), H4(['b1', 'b2', 'b3', 'b4']))), terms: 16 },
-  { name: '⟨σσ zzzz⟩ (seed 004)', externals: ['a1', 'a2', 'b1', 'b2', 'b3', 'b4'], build: () => E(mul(S('a1', 'a2'), z('b1'), z('b2'), z('b3'), z('b4'))), terms: 43 },
+  { name: '⟨σσ zzzz⟩ (Misof, NTK slides)', externals: ['a1', 'a2', 'b1', 'b2', 'b3', 'b4'], build: () => E(mul(S('a1', 'a2'), z('b1'), z('b2'), z('b3'), z('b4'))), terms: 43 },
   { name: '⟨σ′σ′ H4(z)⟩', externals: ['a1', 'a2', 'b1', 'b2', 'b3', 'b4'], build: () => E(mul(sig('a1', 1), sig('a2', 1), H4(['b1', 'b2', 'b3', 'b4']))), terms: 16 },
 ];
 

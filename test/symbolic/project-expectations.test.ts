@@ -1,7 +1,7 @@
 /**
  * The compiled evaluators driven by the project's own layer expectations (src/gaussian through
  * recursions/expectation.ts), as the recursion solver runs them: ReLU (δ-distributions, coinciding
- * inputs), tanh and gelu, against the recursion module's hand-typed DESIGN §4 reference and closed forms.
+ * inputs), tanh and gelu, against the recursion module's hand-typed reference (docs/equations.md) and closed forms.
  */
 import { describe, expect, it } from 'vitest';
 import { compileRecursion, deriveRecursion, compileExpression } from '../../src/symbolic/index.ts';
@@ -69,7 +69,7 @@ describe('compiled evaluators on the project expectations', () => {
     const Kv = 0.7;
     const lam = 1.3;
     const p = { cb: 0, cw: 2, lambdaB: 0, lambdaW: lam, r: 1 };
-    // layer 1: Gaussian; Θ⁽¹⁾ = λ K⁽¹⁾/… : with λ_b = 0 and λ_W = λ, Θ⁽ℓ⁾ = ℓλK/2 (issue 9) so Θ⁽¹⁾ = λK/2
+    // layer 1: Gaussian; Θ⁽¹⁾ = λ K⁽¹⁾/… : with λ_b = 0 and λ_W = λ, Θ⁽ℓ⁾ = ℓλK/2 so Θ⁽¹⁾ = λK/2
     let prev: LayerTensors = { K: Float64Array.of(Kv), Theta: Float64Array.of((lam * Kv) / 2) };
     for (let l = 1; l <= 6; l++) {
       const ex = makeLayerExpectations(getActivation('relu'), [[prev.K[0]]]);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { NnftInputError } from '../../src/errors.ts';
 import { appCExperiment } from '../../src/symmetry/appc.ts';
 
-describe('App. C experiment (seed 000, Figure 2)', () => {
+describe('App. C experiment (Maiti, Stoner, Halverson, Symmetry-via-Duality, Figure 2)', () => {
   it('μ_M lies inside the eq. 45 bound; δR is at rounding level; width < number of inputs works', () => {
     // 10 experiments × 500 Gauss-nets, 100 elements exp(Σ α_i T^i)
     for (const width of [2, 20]) {

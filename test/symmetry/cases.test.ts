@@ -102,7 +102,7 @@ describe('the NTK checks have power', () => {
     expect(r.verdict).toBe('broken');
   });
   it('the empirical NTK of a one-hidden-layer ReLU net averages to the infinite-width Θ (4 s.e.)', () => {
-    // DESIGN §4: Θ⁽²⁾ = λ_b + λ_W⟨σ²⟩ + C_W⟨σ'²⟩Θ⁽¹⁾; ReLU, C_b = 0, C_W = 2: K⁽¹⁾ = 2|x|²/2, ⟨σ²⟩ = K/2,
+    // docs/equations.md: Θ⁽²⁾ = λ_b + λ_W⟨σ²⟩ + C_W⟨σ'²⟩Θ⁽¹⁾; ReLU, C_b = 0, C_W = 2: K⁽¹⁾ = 2|x|²/2, ⟨σ²⟩ = K/2,
     // ⟨σ'²⟩ = ½, Θ⁽¹⁾ = λ_b + λ_W|x|²/n0
     const sampler = makeSampler({ inputDim: 2, hidden: [64], outputDim: 1, activation: 'relu', cb: 0, cw: 2 });
     const x = [1, 0.5];
@@ -122,7 +122,7 @@ describe('the NTK checks have power', () => {
 
 describe('empirical NTK through two hidden layers', () => {
   it('ReLU (C_b = 0, C_W = 2), widths 16, 16: mean Θ̂ = infinite-width Θ exactly (Θ¹ = 0), off-diagonal 0 (4 s.e.)', () => {
-    // DESIGN §4: Θ⁽ℓ⁺¹⁾ = λ_b + λ_W ⟨σσ⟩ + C_W ⟨σ'σ'⟩ Θ⁽ℓ⁾; K is the same at every layer for this ReLU.
+    // docs/equations.md: Θ⁽ℓ⁺¹⁾ = λ_b + λ_W ⟨σσ⟩ + C_W ⟨σ'σ'⟩ Θ⁽ℓ⁾; K is the same at every layer for this ReLU.
     const sampler = makeSampler({ inputDim: 2, hidden: [16, 16], outputDim: 2, activation: 'relu', cb: 0, cw: 2 });
     const x = [1, 0.5];
     const K = (2 * 1.25) / 2;

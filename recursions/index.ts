@@ -90,6 +90,8 @@ export interface SolveOptions {
   onProgress?: (p: SolveProgress) => void;
   /** Layers (1-based) to return in `layers`; default all. onLayer still sees every layer. */
   keep?: readonly number[];
+  /** The caller prints the result as JSON: its text is counted in the memory estimate (the CLI's --json). */
+  json?: boolean;
 }
 
 /** Progress of a solve: the layer being computed and its expectation work (weighted tasks) done. */
@@ -178,9 +180,10 @@ export function solveRecursions(spec: RecursionSpec, opts: SolveOptions = {}): R
   }
   const keep = opts.keep ? new Set(opts.keep) : null;
   const kept = keep ? [...keep].filter((l) => Number.isInteger(l) && l >= 1 && l <= L).length : L;
-  const bytes = estimateSolveMemory(m, requested, need, kept);
+  const memOpts = { threads: 1 + (act.kind === 'smooth' ? (opts.workers ?? defaultWorkers()) : 0), json: opts.json === true };
+  const bytes = estimateSolveMemory(m, requested, need, kept, memOpts);
   if (bytes > memoryBudget()) {
-    const fit = largestFitting((mm) => estimateSolveMemory(mm, requested, need, kept), memoryBudget());
+    const fit = largestFitting((mm) => estimateSolveMemory(mm, requested, need, kept, memOpts), memoryBudget());
     requireMemory(
       `the recursions of ${requested.join(', ')} for ${m} inputs over ${kept} layer${kept === 1 ? '' : 's'}`,
       bytes,

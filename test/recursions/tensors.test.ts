@@ -141,10 +141,11 @@ describe('memory', () => {
   });
 
   it('a solve over the budget is refused before allocating, with the estimate and the largest m that fits', () => {
-    process.env.NNFT_MAX_MEMORY = '200M';
+    process.env.NNFT_MAX_MEMORY = '400M';
     const quantities: QuantityName[] = ['K', 'Theta', 'V4', 'K1'];
-    const budget = 200 * 1024 ** 2;
-    const est = (m: number): number => estimateSolveMemory(m, quantities, withDependencies(quantities), 10);
+    const budget = 400 * 1024 ** 2;
+    // one thread (workers: 0 below), no JSON
+    const est = (m: number): number => estimateSolveMemory(m, quantities, withDependencies(quantities), 10, { threads: 1 });
     const fit = largestFitting(est, budget);
     // the largest m that fits: its estimate is within the budget, the next one's is not
     expect(est(fit)).toBeLessThanOrEqual(budget);
@@ -154,7 +155,7 @@ describe('memory', () => {
     const t0 = performance.now();
     let err: unknown;
     try {
-      solveRecursions({ activation: 'tanh', cb: 0, cw: 1, widths: Array(10).fill(64), inputs: inputs3d(m, 1), quantities });
+      solveRecursions({ activation: 'tanh', cb: 0, cw: 1, widths: Array(10).fill(64), inputs: inputs3d(m, 1), quantities }, { workers: 0 });
     } catch (e) {
       err = e;
     }
@@ -168,12 +169,16 @@ describe('memory', () => {
     expect(performance.now() - t0).toBeLessThan(5000);
   });
 
-  it('the estimate grows as m⁴ for the four-index tensors and covers every kept layer', () => {
+  it('the estimate covers every kept layer of the four-index tensors, their JSON text, and each thread', () => {
     const q: QuantityName[] = ['K', 'Theta', 'V4', 'K1'];
-    const e = (m: number, kept: number): number => estimateSolveMemory(m, q, withDependencies(q), kept);
-    // 10 layers of V4 at m = 64: 10 · 64⁴ doubles ≈ 1.3 GB kept, at least that estimated
+    const e = (m: number, kept: number, opts = {}): number => estimateSolveMemory(m, q, withDependencies(q), kept, opts);
+    // 10 layers of V4 at m = 64: 10 · 64⁴ doubles ≈ 1.3 GB kept, at least that estimated (and 9 layers' more than 1 layer)
     expect(e(64, 10)).toBeGreaterThan(10 * 64 ** 4 * 8);
-    expect(e(64, 1)).toBeLessThan(e(64, 10));
-    expect(e(64, 10) / e(32, 10)).toBeGreaterThan(12);
+    expect(e(64, 10) - e(64, 1)).toBeGreaterThan(9 * 64 ** 4 * 8);
+    // JSON: at least ~20 characters per number of the kept tensors
+    expect(e(32, 10, { json: true }) - e(32, 10)).toBeGreaterThan(20 * 10 * 32 ** 4);
+    expect(e(16, 10, { threads: 2 })).toBeGreaterThan(e(16, 10, { threads: 1 }));
+    // the measured peak of the CLI process at m = 32, 10 layers, two threads, with its JSON: 1.28 GiB beyond start-up
+    expect(e(32, 10, { threads: 2, json: true })).toBeGreaterThan(1.28 * 1024 ** 3);
   });
 });

@@ -48,7 +48,7 @@ export function register(program: Command): void {
       const progress = await lazyProgress({ enabled: !opts.quiet, format: 'nnft recursions [{bar}] {percentage}% | layer {layer}/{layers} | {work} | ETA {eta_formatted}' });
       let res;
       try {
-        res = solveRecursions({ ...spec, quantities }, { onProgress: (p) => progress.update(Math.round(1000 * p.fraction), 1000, { layer: p.layer, layers: p.layers, work: `expectations ${p.total > 0 ? Math.round((100 * p.done) / p.total) : 100}% of the layer` }) });
+        res = solveRecursions({ ...spec, quantities }, { json: opts.json === true, onProgress: (p) => progress.update(Math.round(1000 * p.fraction), 1000, { layer: p.layer, layers: p.layers, work: `expectations ${p.total > 0 ? Math.round((100 * p.done) / p.total) : 100}% of the layer` }) });
       } finally {
         progress.stop();
       }

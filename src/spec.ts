@@ -127,7 +127,7 @@ function requireFiniteFirstLayer(inputs: number[][], n0: number, cb: number, cw:
     for (const v of x) xx += v * v;
     const norm = xx / n0;
     if (!Number.isFinite(norm)) {
-      throw new NnftInputError('inputs', `layer 1: x·x/n0 of input ${a} is Infinity (overflow of the floating-point range; largest |x_j| = ${Math.max(...x.map(Math.abs)).toExponential(3)})`, 'rescale the inputs (|x_j| below ~1e150)');
+      throw new NnftInputError('inputs', `layer 1: x·x/n0 of input ${a} overflows to Infinity (largest |x_j| = ${Math.max(...x.map(Math.abs)).toExponential(3)})`, 'rescale the inputs (|x_j| below ~1e150)');
     }
     if (!Number.isFinite(cb + cw * norm)) {
       throw new NnftInputError('cw', `the first layer's kernel C_b + C_W x·x/n0 of input ${a} overflows (C_W = ${cw}, x·x/n0 = ${norm.toExponential(3)})`, 'use a smaller C_W or rescale the inputs');

@@ -73,7 +73,7 @@ describe('seeds: every integer the generator takes, else the exact range', () =>
 
 describe('first-layer overflow names --inputs or --cw', () => {
   it('library: normalizeSpec names inputs, cw, lambdaW', () => {
-    expect(() => normalizeSpec({ activation: 'tanh', inputs: [[1e308, 1]], widths: [4] })).toThrow(/^invalid inputs: x·x\/n0 of input 0 overflows/);
+    expect(() => normalizeSpec({ activation: 'tanh', inputs: [[1e308, 1]], widths: [4] })).toThrow(/^invalid inputs: layer 1: x·x\/n0 of input 0 overflows/);
     expect(normalizeSpec({ activation: 'tanh', inputs: [[1, 1]], widths: [4], cw: 1e308 }).cw).toEqual([1e308]);
     expect(() => normalizeSpec({ activation: 'tanh', inputs: [[1e150, 1]], widths: [4], cw: 1e10 })).toThrow(/^invalid cw: the first layer's kernel/);
     expect(() => normalizeSpec({ activation: 'tanh', inputs: [[1e154, 1]], widths: [4], lambdaW: 1e10 })).toThrow(/^invalid lambdaW/);
@@ -82,7 +82,7 @@ describe('first-layer overflow names --inputs or --cw', () => {
   it("nnft recursions --inputs '[[1e308,1]]' exits 2 naming --inputs", async () => {
     const r = await runNnft(['recursions', '--inputs', '[[1e308,1]]', '--json']);
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/^nnft recursions: invalid --inputs: x·x\/n0 of input 0 overflows/);
+    expect(r.stderr).toMatch(/^nnft recursions: invalid --inputs: layer 1: x·x\/n0 of input 0 overflows/);
     const c = await runNnft(['mc', '--inputs', '[[1e150,1]]', '--cw', '1e10', '--nets', '10']);
     expect(c.status).toBe(2);
     expect(c.stderr).toMatch(/^nnft mc: invalid --cw: the first layer's kernel/);

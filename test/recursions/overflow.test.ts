@@ -75,7 +75,7 @@ describe('kernels too large from the start: input errors naming the argument', (
   it.each([
     [['--cw', '1e100', '--inputs', '[[1,0.5]]'], /invalid cw \(--cw\).*C_W = 1\.00e\+100/],
     [['--inputs', '[[1e150,1]]'], /invalid inputs \(--inputs\).*5\.00e\+299/],
-    [['--inputs', '[[1e308,1]]'], /--inputs.*layer 1.*Infinity \(overflow/],
+    [['--inputs', '[[1e308,1]]'], /--inputs.*layer 1.*overflows to Infinity/],
   ])('%j', (args, re) => {
     const r = nnft('recursions', '--activation', 'relu', '--widths', '8,8,8', ...args, '--json');
     expect(r.code).toBe(2);

@@ -4,7 +4,8 @@
  * 1. Scaling in m: tanh (C_b = 0, C_W = 1), depth 10, width 64, m random inputs in 3-D (fixed seed), the whole
  *    `node bin/nnft.js recursions … --json` process for the two sets K,Θ,V4,K1 and Θ1,A,B,D,F: wall time, CPU time
  *    (user + sys, all threads; a loaded machine distorts it less than the wall time) and peak resident memory
- *    (from /usr/bin/time), next to the solver's own memory estimate (recursions/memory.ts; the process itself adds ~70 MB). Targets: K,Θ,V4,K1 at
+ *    (from /usr/bin/time), next to the solver's own memory estimate (recursions/memory.ts, with the CLI's threads and JSON; a started
+ *    process itself takes ~85 MB). Targets: K,Θ,V4,K1 at
  *    m = 32 and Θ1,A,B,D,F at m = 16 within 60 s, < 4 GB.
  * 2. Scaling in depth: K,Θ,V4,K1 at m = 8, depth 2 … 20.
  * 3. The reference side by side: the lattice rule (src/gaussian/lattice.ts) against the node-by-node nested
@@ -20,6 +21,7 @@ import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { solveRecursions } from '../recursions/index.ts';
+import { defaultWorkers } from '../recursions/parallel.ts';
 import { estimateSolveMemory } from '../recursions/memory.ts';
 import { getActivation } from '../src/activations/index.ts';
 import { makeLayerExpectationStore, pivotedCholesky } from '../src/gaussian/index.ts';
@@ -72,11 +74,12 @@ const pad = (s: string | number, n: number): string => String(s).padStart(n);
 
 function scalingInM(quantities: QuantityName[], ms: number[], target: string): void {
   console.log(`\n${quantities.join(',')} — tanh, depth 10, width 64, inputs in 3-D; ${target}; load average ${load()}`);
-  console.log(`${pad('m', 4)} ${pad('wall s', 9)} ${pad('CPU s', 9)} ${pad('peak RSS', 10)} ${pad('estimate', 10)}`);
+  console.log(`${pad('m', 4)} ${pad('wall s', 9)} ${pad('CPU s', 9)} ${pad('peak RSS', 10)} ${pad('estimate', 10)}   (peak RSS includes the ~85 MB of a started process; the estimate does not)`);
   for (const m of ms) {
     const r = runCli(m, 10, quantities, 900);
     if (!r) break;
-    const est = estimateSolveMemory(m, quantities, withDependencies(quantities), 10);
+    // as the CLI estimates it: its threads, and the JSON text of --json
+    const est = estimateSolveMemory(m, quantities, withDependencies(quantities), 10, { threads: 1 + defaultWorkers(), json: true });
     console.log(`${pad(m, 4)} ${pad(r.wall.toFixed(1), 9)} ${pad(r.cpu.toFixed(1), 9)} ${pad(formatBytes(r.rss), 10)} ${pad(formatBytes(est), 10)}`);
   }
 }

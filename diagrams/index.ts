@@ -39,5 +39,7 @@ export {
 export type { Space, Kernel, Point, EvalContext } from './evaluate.ts';
 export { diagramSVG, diagramsSVG } from './svg.ts';
 export type { SvgOptions } from './svg.ts';
+export { indexStructure, contractedCoefficient, vectorZeroDimensionalSeries, adjacentPairs, overlayLoops, polyToString, polyValue, polyAdd, polyTimes, MAX_VERTEX_PAIRINGS } from './vector.ts';
+export type { DPolynomial, IndexTerm } from './vector.ts';
 export { estimateLambda, predictG6, nnqftLambdaWorkflow, gpCorrelator, measuredFromCorrelators, sortedTuples } from './nnqft.ts';
 export type { LambdaEstimate, NnqftWorkflowInput, NnqftWorkflowResult, MeasuredCorrelator } from './nnqft.ts';

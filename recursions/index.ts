@@ -6,7 +6,9 @@
  *   ℓ → ℓ+1:   each quantity by its evaluator from layer ℓ's tensors — the quantity's direct evaluator where its
  *              file gives one (K, Θ), else the symbolic engine's compiled IBP form — with the expectations
  *              ⟨Π σ^(k)(z_a)⟩ over N(0, K⁽ℓ⁾) from src/gaussian (memoized per layer) and r = n_ℓ/n_{ℓ−1}
- *              (n_0 = the input dimension; at layer 2 it multiplies V⁽¹⁾ = 0).
+ *              (n_0 = the input dimension; at layer 2 it multiplies V⁽¹⁾ = 0);
+ *   every ℓ:   the quantities of layer ℓ itself (evaluatedOn 'same': the susceptibilities χ_∥, χ_⊥) from K⁽ℓ⁾ with the
+ *              hyperparameters of layer ℓ+1 (of layer L at the last layer; recursions/quantities/chi.ts).
  *
  * Finite-width quantities are reported WITHOUT the 1/n_{ℓ−1} factor. No inverse kernel is used anywhere,
  * so duplicate or collinear inputs give the same numbers as the de-duplicated set.
@@ -16,6 +18,7 @@ import { checkLayer1, isFiniteTensor, truncation, type Truncation } from './over
 import { normalizeSpec, specKeys, type ArchitectureSpec } from '../src/spec.ts';
 import { getActivation } from '../src/activations/index.ts';
 import { makeLayerExpectations } from './expectation.ts';
+import { NearCollinearPairs, nearNullMode } from './near-collinear.ts';
 import { Float64Arena, NnftOverflowError } from '../src/gaussian/index.ts';
 import type { LayerEvaluator, LayerTensors, QuantityRecursion, RecursionContext } from '../src/recursion-contract.ts';
 import { QUANTITIES, QUANTITY_NAMES, parseQuantities, withDependencies, type NestedTensor, type QuantityName, type RankOf } from '../src/quantities.ts';
@@ -210,8 +213,12 @@ export function solveRecursions(spec: RecursionSpec, opts: SolveOptions = {}): R
   };
   const firstK = firstLayerOf('K');
   if (!firstK) throw new Error('the kernel recursion gives no layer-1 value');
+  // Quantities of layer ℓ itself (evaluatedOn 'same', e.g. the susceptibilities) are evaluated on K⁽ℓ⁾ at every
+  // layer; all others are built layer by layer from the previous one.
+  const isSame = (q: QuantityName): boolean => QUANTITIES[q].recursion.evaluatedOn === 'same';
+  const sameLayer = ORDER.filter((q) => need.has(q) && isSame(q));
   let cur: LayerTensors = { K: firstK };
-  for (const q of ORDER) if (q !== 'K' && need.has(q)) cur[q] = firstLayerOf(q);
+  for (const q of ORDER) if (q !== 'K' && need.has(q) && !isSame(q)) cur[q] = firstLayerOf(q);
   checkLayer1(ns, dot, cur.K, cur.Theta, need);
 
   const layers: LayerResult[] = [];
@@ -226,36 +233,79 @@ export function solveRecursions(spec: RecursionSpec, opts: SolveOptions = {}): R
     }
     opts.onLayer?.(layer, t);
   };
-  emit(1, cur);
 
   const arena = new Float64Arena(); // quadrature tables, recycled layer after layer
   const evaluators = new Map<QuantityName, LayerEvaluator>();
   for (const q of ORDER) if (need.has(q)) evaluators.set(q, opts.evaluators?.[q] ?? layerEvaluator(q));
   // the last two finite layers (for the growth rates quoted when a layer overflows)
   const history: LayerTensors[] = [cur];
-  for (let l = 1; l < L; l++) {
-    // Building layer l+1 from layer l; per-layer arrays are indexed by layer − 1.
+  const rOf = (layer: number): number => ns.widths[layer - 1]! / (layer === 1 ? n0 : ns.widths[layer - 2]!);
+  // nearly collinear pairs of a piecewise-linear σ: the near-null vertex terms from double-double chains
+  const pairs = act.kind === 'piecewise-linear' && act.pl && m >= 2 ? new NearCollinearPairs(inputs, { pl: act.pl, cb: ns.cb, cw: ns.cw, r: rOf }) : null;
+  /**
+   * One quantity of `layer`: its tensor, or the truncation marker when it overflows. `ctx` holds the expectations
+   * that the evaluator reads; `base` the plain ones (the near-collinear pair terms are added against them).
+   */
+  const evaluate = (q: QuantityName, ctx: RecursionContext, layer: number, base: RecursionContext, from: number): { tensor: Float64Array } | { truncated: Truncation } => {
+    const t0 = timings ? now() : 0;
+    let t: Float64Array;
+    try {
+      t = evaluators.get(q)!(ctx);
+      if (pairs && !opts.evaluators?.[q]) pairs.addNearNullTerms(q, t, from, base);
+    } catch (e) {
+      // an expectation that overflows ends the solve like an overflowing tensor; other numerical failures are
+      // reported with the layer and quantity they belong to
+      if (e instanceof NnftOverflowError) return { truncated: truncation(q, layer, history, ns, act, `${e.what} at layer ${layer}: ${e.reason}`) };
+      if (e instanceof NnftNumericalError) throw new NnftNumericalError(e.what, e.reason, e.fix, { ...e.location, layer, quantity: q });
+      throw e;
+    }
+    if (timings) timings[q] = (timings[q] ?? 0) + now() - t0;
+    if (!isFiniteTensor(t)) return { truncated: truncation(q, layer, history, ns, act) };
+    return { tensor: t };
+  };
+  for (let l = 1; l <= L; l++) {
+    // Layer l's expectations over K⁽ˡ⁾ serve its own quantities and the step to layer l+1, with the
+    // hyperparameters of layer l+1 (per-layer arrays are indexed by layer − 1); the last layer has no step and
+    // builds them only for its own quantities, with its own hyperparameters.
+    if (l === L && sameLayer.length === 0) {
+      emit(l, cur);
+      break;
+    }
+    const h = l < L ? l : L - 1;
     const nPrev = l === 1 ? n0 : ns.widths[l - 2]!;
     arena.reset();
-    const { expect, expectGroups, store } = makeLayerExpectations(act, toNested(cur.K, m, 2) as number[][], arena);
+    const Knested = toNested(cur.K, m, 2) as number[][];
+    const layerK = cur.K;
+    const pairKernel = pairs ? (i: number, j: number) => pairs.exactKernel(i, j, l, layerK) : undefined;
+    const { expect, expectGroups, store } = makeLayerExpectations(act, Knested, arena, undefined, pairKernel);
     const ctx: RecursionContext = {
       m,
-      cb: ns.cb[l]!,
-      cw: ns.cw[l]!,
-      lambdaB: ns.lambdaB[l]!,
-      lambdaW: ns.lambdaW[l]!,
-      r: ns.widths[l - 1]! / nPrev,
+      cb: ns.cb[h]!,
+      cw: ns.cw[h]!,
+      lambdaB: ns.lambdaB[h]!,
+      lambdaW: ns.lambdaW[h]!,
+      r: l < L ? ns.widths[l - 1]! / nPrev : 1,
       prev: cur,
       expect,
       expectGroups,
     };
-    // the expectations over three and four inputs, all quantities' at once (recursions/prefetch.ts)
+    // the expectations over three and four inputs of this layer's own quantities and of the step to layer l+1,
+    // all at once (recursions/prefetch.ts); smooth σ only, so the near-collinear contexts of contextFor
+    // (piecewise-linear σ) need none
+    // progress counts the steps to layers 2 … L; the last layer's own quantities (two-input) are part of the end
     const progress = (done: number, total: number): void =>
-      opts.onProgress?.({ layer: l + 1, layers: L, done, total, fraction: (l - 1 + (total > 0 ? done / total : 1)) / Math.max(1, L - 1) });
+      opts.onProgress?.({
+        layer: Math.min(l + 1, L),
+        layers: L,
+        done,
+        total,
+        fraction: l < L ? (l - 1 + (total > 0 ? done / total : 1)) / Math.max(1, L - 1) : 1,
+      });
     let weight = 0;
     if (act.kind === 'smooth') {
       const t0 = timings ? now() : 0;
-      const tasks: ExpectationTask[] = collectTasks([...evaluators.values()], ctx, store, act);
+      const layerEvaluators = ORDER.filter((q) => need.has(q) && (isSame(q) || l < L)).map((q) => evaluators.get(q)!);
+      const tasks: ExpectationTask[] = collectTasks(layerEvaluators, ctx, store, act);
       for (const t of tasks) weight += t.weight;
       const nWorkers = opts.workers ?? (weight >= PARALLEL_WEIGHT ? defaultWorkers() : 0);
       if (nWorkers > 0 && tasks.length > 1) runTasksParallel(ns.activation, cur.K, m, tasks, store, nWorkers, progress);
@@ -272,30 +322,31 @@ export function solveRecursions(spec: RecursionSpec, opts: SolveOptions = {}): R
       }
       if (timings) timings.expectations = (timings.expectations ?? 0) + now() - t0;
     }
+    const modeCtx = new Map<string, RecursionContext>();
+    const contextFor = (q: QuantityName): RecursionContext => {
+      const mode = pairs && !opts.evaluators?.[q] ? nearNullMode(q, m) : undefined;
+      if (!mode) return ctx;
+      let c = modeCtx.get(mode);
+      if (!c) modeCtx.set(mode, (c = { ...ctx, ...makeLayerExpectations(act, Knested, undefined, mode, pairKernel) }));
+      return c;
+    };
+    for (const q of sameLayer) {
+      const r = evaluate(q, ctx, l, ctx, l);
+      if ('truncated' in r) return { layers, truncated: r.truncated };
+      cur[q] = r.tensor;
+    }
+    emit(l, cur);
+    if (l === L) break;
     const next: LayerTensors = { K: cur.K };
     for (const q of ORDER) {
-      if (!need.has(q)) continue;
-      const t0 = timings ? now() : 0;
-      let t: Float64Array;
-      try {
-        t = evaluators.get(q)!(ctx);
-      } catch (e) {
-        // an expectation that overflows ends the solve like an overflowing tensor; other numerical failures are
-        // reported with the layer and quantity they belong to
-        if (e instanceof NnftOverflowError) {
-          return { layers, truncated: truncation(q, l + 1, history, ns, act, `${e.what} at layer ${l + 1}: ${e.reason}`) };
-        }
-        if (e instanceof NnftNumericalError) throw new NnftNumericalError(e.what, e.reason, e.fix, { ...e.location, layer: l + 1, quantity: q });
-        throw e;
-      }
-      if (timings) timings[q] = (timings[q] ?? 0) + now() - t0;
-      if (!isFiniteTensor(t)) return { layers, truncated: truncation(q, l + 1, history, ns, act) };
-      next[q] = t;
+      if (!need.has(q) || isSame(q)) continue;
+      const r = evaluate(q, contextFor(q), l + 1, ctx, l);
+      if ('truncated' in r) return { layers, truncated: r.truncated };
+      next[q] = r.tensor;
     }
     cur = next;
     history.push(cur);
     if (history.length > 2) history.shift();
-    emit(l + 1, cur);
     progress(weight, weight);
   }
   return { layers };

@@ -20,6 +20,9 @@ export type { DerivFactor, GaussOptions, GaussResult } from './gaussian/index.ts
 export { deriveRecursion, compileRecursion, recursionDiagrams, diagramsSvg, parseExpression } from './symbolic/index.ts';
 export type { DerivedRecursion } from './symbolic/index.ts';
 export { solveRecursions } from '../recursions/index.ts';
+export { solveKernels, solveKernelsSync, runKernels } from './kernels/index.ts';
+export type { KernelSpec, KernelOptions, KernelLayer, KernelReport, KernelResult } from './kernels/index.ts';
+export { writeNpy, writeNpyNested, NpyWriter } from './output/npy.ts';
 export type { RecursionSpec, RecursionResult, LayerResult } from '../recursions/index.ts';
 export {
   wickContractions, forEachWickContraction, countWickContractions, nngpCorrelator, feynmanDiagrams, groupByTopology,

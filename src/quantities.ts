@@ -19,6 +19,7 @@ import { ntkVarianceA } from '../recursions/quantities/a.ts';
 import { ntkVarianceB } from '../recursions/quantities/b.ts';
 import { ntkPreactivationD } from '../recursions/quantities/d.ts';
 import { ntkPreactivationF } from '../recursions/quantities/f.ts';
+import { parallelSusceptibility, perpendicularSusceptibility } from '../recursions/quantities/chi.ts';
 import { dntkPreactivationP } from '../recursions/quantities/p.ts';
 import { dntkPreactivationQ } from '../recursions/quantities/q.ts';
 import { ddntkMeanR } from '../recursions/quantities/r.ts';
@@ -167,6 +168,29 @@ export const QUANTITIES = {
     montecarlo: { statistics: 'ntk' },
     recursion: ntkPreactivationF,
   },
+  // ---- susceptibilities of the kernel map, evaluated on each layer's own kernel (docs/criticality.md)
+  chi_par: {
+    title: 'parallel susceptibility χ_∥ = (C_W/K)⟨zσσ′⟩ at each input (m)',
+    aliases: ['χ∥', 'chi_parallel'],
+    symbol: 'chi_par',
+    latex: '\\chi_{\\parallel}',
+    rank: 1,
+    symmetryGenerators: [],
+    finiteWidth: false,
+    montecarlo: null,
+    recursion: parallelSusceptibility,
+  },
+  chi_perp: {
+    title: 'perpendicular susceptibility χ_⊥ = C_W⟨σ′σ′⟩ at each input (m)',
+    aliases: ['χ⊥', 'chi_perpendicular'],
+    symbol: 'chi_perp',
+    latex: '\\chi_{\\perp}',
+    rank: 1,
+    symmetryGenerators: [],
+    finiteWidth: false,
+    montecarlo: null,
+    recursion: perpendicularSusceptibility,
+  },
   P: {
     title: 'dNTK–preactivation cross-correlation P (δ_{i0i3}δ_{i1i2} channel of E[dΘ̂_{i0i1i2} z_{i3}]) (m⁴)',
     aliases: [],
@@ -238,6 +262,14 @@ export const QUANTITIES = {
   },
 } as const satisfies Record<string, QuantitySpec>;
 
+/**
+ * Names that stand for several quantities in a list: `--quantities chi` asks for both susceptibilities.
+ */
+export const QUANTITY_GROUPS: Readonly<Record<string, readonly QuantityName[]>> = {
+  chi: ['chi_par', 'chi_perp'],
+  'χ': ['chi_par', 'chi_perp'],
+};
+
 export type QuantityName = keyof typeof QUANTITIES;
 /** The quantities the Monte Carlo sampler estimates. */
 export type SampledQuantity = { [Q in QuantityName]: (typeof QUANTITIES)[Q]['montecarlo'] extends null ? never : Q }[QuantityName];
@@ -277,7 +309,8 @@ export function resolveQuantity(spelling: string): QuantityName | undefined {
 export type QuantityPurpose = 'recursions' | 'montecarlo';
 
 function choices(purpose: QuantityPurpose): string {
-  return QUANTITY_NAMES.filter((q) => purpose === 'recursions' || isSampled(q)).join(',');
+  const names = QUANTITY_NAMES.filter((q) => purpose === 'recursions' || isSampled(q)).join(',');
+  return purpose === 'recursions' ? `${names} (chi = chi_par,chi_perp)` : names;
 }
 
 /**
@@ -295,6 +328,14 @@ export function parseQuantities(list: string | readonly string[] | undefined, pu
   }
   const out: QuantityName[] = [];
   for (const raw of items as readonly unknown[]) {
+    const group = QUANTITY_GROUPS[String(raw).trim()];
+    if (group !== undefined) {
+      if (purpose === 'montecarlo') {
+        throw new NnftInputError(argument, `${String(raw).trim()} has no Monte Carlo estimator`, `choose from ${choices(purpose)}, or compute ${String(raw).trim()} with the recursions`);
+      }
+      for (const q of group) if (!out.includes(q)) out.push(q);
+      continue;
+    }
     const name = resolveQuantity(String(raw));
     if (name === undefined) throw new NnftInputError(argument, `unknown quantity '${String(raw)}'`, `choose from ${choices(purpose)}`);
     if (purpose === 'montecarlo' && !isSampled(name)) {

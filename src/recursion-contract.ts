@@ -99,6 +99,13 @@ export interface QuantityRecursion {
    */
   direct?: LayerEvaluator;
   /**
+   * 'next' (default): the evaluator builds layer ℓ+1's tensor from layer ℓ's. 'same': the value describes layer ℓ
+   * itself — a function of K⁽ℓ⁾ and of the map ℓ → ℓ+1, such as the susceptibilities χ_∥, χ_⊥
+   * (recursions/quantities/chi.ts) — so the solver evaluates it on every layer ℓ with expectations over K⁽ℓ⁾ and
+   * the hyperparameters of layer ℓ+1 (those of layer L at the last layer), and reports it at layer ℓ.
+   */
+  evaluatedOn?: 'next' | 'same';
+  /**
    * Why the quantity does not exist for a piecewise-linear σ (its expectations contain products of δ-functions at one
    * point, which diverge): the solver refuses such a request with this reason. Absent: defined for every σ.
    */

@@ -19,13 +19,18 @@
 import type { Expr } from './symbolic.ts';
 import { compile, toText } from './symbolic.ts';
 
-const GRID: number[] = (() => {
-  const g: number[] = [];
-  for (let i = -64 * 64; i <= 64 * 64; i++) g.push(i / 64);
-  const tail: number[] = [];
-  for (let t = 64 * 1.02; t <= 1e12; t *= 1.02) tail.push(t);
-  return [...tail.map((t) => -t).reverse(), ...g, ...tail];
-})();
+let grid: number[] | undefined;
+/** The sample points (built on first use: most runs never check a domain, and every process start would pay). */
+function samplingGrid(): number[] {
+  if (grid === undefined) {
+    const g: number[] = [];
+    for (let i = -64 * 64; i <= 64 * 64; i++) g.push(i / 64);
+    const tail: number[] = [];
+    for (let t = 64 * 1.02; t <= 1e12; t *= 1.02) tail.push(t);
+    grid = [...tail.map((t) => -t).reverse(), ...g, ...tail];
+  }
+  return grid;
+}
 
 type Condition = 'positive' | 'nonzero';
 
@@ -107,6 +112,7 @@ type Violation = { kind: 'value'; z: number; value: number } | { kind: 'zero'; z
 
 function violation(arg: Expr, cond: Condition): Violation | undefined {
   const u = compile(arg);
+  const GRID = samplingGrid();
   const vals = GRID.map(u);
   // the offending sample nearest to z = 0
   let best: Violation | undefined;

@@ -18,10 +18,16 @@ import { register as merge } from './commands/merge.ts';
 import { register as recursions } from './commands/recursions.ts';
 import { register as start } from './commands/start.ts';
 import { register as symmetry } from './commands/symmetry.ts';
+import { register as train } from './commands/train.ts';
 import { register as wick } from './commands/wick.ts';
+import { register as criticality } from './commands/criticality.ts';
+import { register as cumulants } from './commands/cumulants.ts';
+import { register as edgeworth } from './commands/edgeworth.ts';
+import { register as osterwalderSchrader } from './commands/osterwalder-schrader.ts';
+import { register as rgFlow } from './commands/rg-flow.ts';
 
 /** The subcommands, in the order of `nnft --help`. */
-export const COMMANDS: ReadonlyArray<(program: Command) => void> = [recursions, mc, merge, derive, wick, diagrams, symmetry, start];
+export const COMMANDS: ReadonlyArray<(program: Command) => void> = [recursions, mc, merge, derive, wick, diagrams, symmetry, train, criticality, cumulants, edgeworth, osterwalderSchrader, rgFlow, start];
 
 export const EXIT_OK = 0;
 export const EXIT_INTERNAL = 1;

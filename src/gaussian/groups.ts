@@ -26,6 +26,7 @@ import type { Float64Arena } from './arena.ts';
 import { makeLayerExpectationStore, type LayerExpectationStore } from './index.ts';
 import type { PairMode } from './pair.ts';
 import { plGroupExpectation } from './piecewise.ts';
+import type { DD } from './dd.ts';
 import type { DerivFactor } from './types.ts';
 
 /** A group of factors at one input with a derivative acting on their whole product: (d/dz)^deriv Π σ^(k)(z_input). */
@@ -45,8 +46,14 @@ export interface LayerExpectations {
 export interface LayerExpectationOptions {
   /** Scratch storage for smooth-activation quadrature tables (src/gaussian/arena.ts). */
   arena?: Float64Arena;
-  /** Piecewise-linear σ, two inputs: 'contraction' (default, see the module comment) or 'exact'. */
+  /** Piecewise-linear σ, two inputs: 'contraction' (default, see the module comment), 'resolved', 'split' or 'exact' (pair.ts). */
   nearNull?: PairMode;
+  /**
+   * Piecewise-linear σ: the kernel of inputs (i, j) in double-double where it is known beyond the rounding of K
+   * (nearly collinear pairs, recursions/near-collinear.ts); two-input expectations then use its angle, including
+   * those without derivatives (`expect`).
+   */
+  pairKernel?: (i: number, j: number) => readonly [DD, DD, DD] | undefined;
 }
 
 const FACT = [1, 1, 2, 6, 24, 120, 720, 5040, 40320, 362880, 3628800];
@@ -141,9 +148,11 @@ export function makeLayerExpectations(act: Activation, K: number[][], opts: Laye
 
   const smoothGroups = (groups: readonly DerivGroup[]): number => smoothGroupExpectation(expect, groups);
 
+  const pairKernel = opts.pairKernel;
   const plGroups = (groups: readonly DerivGroup[]): number => {
     const C = groups.map((g) => groups.map((h) => K[g.input]![h.input]!));
-    return plGroupExpectation(act.pl!, C, groups.map((g) => g.orders), groups.map((g) => g.deriv), mode);
+    const pk = pairKernel ? (i: number, j: number) => pairKernel(groups[i]!.input, groups[j]!.input) : undefined;
+    return plGroupExpectation(act.pl!, C, groups.map((g) => g.orders), groups.map((g) => g.deriv), mode, pk);
   };
 
   const expectGroups = (groups: readonly DerivGroup[]): number => {
@@ -159,5 +168,11 @@ export function makeLayerExpectations(act: Activation, K: number[][], opts: Laye
     memo.set(key, v);
     return v;
   };
-  return { expect, expectGroups, store };
+  if (!pairKernel || act.kind !== 'piecewise-linear') return { expect, expectGroups, store };
+  const expectPair = (factors: readonly DerivFactor[]): number => {
+    const inputs = [...new Set(factors.map((f) => f.input))].sort((x, y) => x - y);
+    if (inputs.length !== 2 || !pairKernel(inputs[0]!, inputs[1]!)) return expect(factors);
+    return expectGroups(inputs.map((input) => ({ input, orders: factors.filter((f) => f.input === input).map((f) => f.order), deriv: 0 })));
+  };
+  return { expect: expectPair, expectGroups, store };
 }

@@ -28,23 +28,22 @@
  *
  * Accuracy: each term is a product of exact coefficients and correctly rounded powers, so Ẽ(p, q) has an error of
  * a few ulp of its largest term (≲ 50 terms; 2e-12 relative at worst against the oracle of
- * test/gaussian/piecewise-pair.test.ts), and that term has the size of the component as S → 0. S itself comes from
- * det K computed in double-double (src/gaussian/dd.ts), exact for the given K; below COLLINEAR_SIN it is set to 0.
+ * test/gaussian/piecewise-pair.test.ts; ≤ 5e-16 against the same templates summed in double-double at S = 1e-2 … 1e-6),
+ * and that term has the size of the component as S → 0. S itself comes from det K computed in double-double (src/gaussian/dd.ts), exact for the given K; below COLLINEAR_SIN it is
+ * set to 0. Where the pair's kernel is known beyond the rounding of K (`exactKernel`, from the double-double pair
+ * chains of recursions/near-collinear.ts) its angle is used instead, down to EXACT_COLLINEAR_SIN.
  *
- * Projection (mode 'contraction'). The recursions contract E(i, j) with a previous-layer tensor T_δ1…δk (V, K¹, D,
- * F) held in the input basis; in adapted coordinates T's w-components are O(S^q) (cumulants of the small difference
- * z_b − βz_a), but the stored ones carry rounding of ~1e-15·|T| (measured for V^{wwww}), while a few components grow
- * as S → 0: for σ'σ' Ẽ(0,2), Ẽ(2,2), Ẽ(1,3) ~ S⁻¹ and Ẽ(0,4) ~ S⁻³, for σσ Ẽ(0,4) ~ S⁻¹ (all others stay bounded
- * and are always kept). The growing ones are weighted by ω (projectionWeight): kept where the tensor resolves their
- * true contribution S^q·Ẽ, dropped below. No input-basis tensor can do better: the error left is, at its worst
- * angle, the larger of the dropped O(S) term and the amplified rounding. Measured over ε-sweeps (ReLU and leaky ReLU,
- * C_b = 0 and > 0, depths 3–8): Θ¹ ≲ 5e-3 of its scale at separations 1e-5 … 1e-3 (≤ 3e-5 of C_W max|Θ| max|V| /
- * max|K|², the size of its ⅛V⟨∂⁴Ω⟩ term), ≲ 1e-4 below 1e-5, falling like ε; A and D ≤ 1.2e-6 of their scale;
- * K, Θ, V4, K¹, B, F ≤ 1e-7.
- * Mode 'exact' returns E(i, j) itself (and refuses a divergent component at S = 0).
+ * Contractions. The recursions contract E(i, j) with a previous-layer tensor T_δ1…δk (V, K¹, D, F) held in the
+ * input basis; in adapted coordinates T's w-components are O(S^q) (cumulants of the small difference z_b − βz_a),
+ * but the stored ones carry rounding of ~1e-16·|T|, while a few components grow as S → 0: for σ'σ' Ẽ(0,2), Ẽ(2,2),
+ * Ẽ(1,3) ~ S⁻¹ and Ẽ(0,4) ~ S⁻³, for σσ Ẽ(0,4) ~ S⁻¹ (all others stay bounded and are always kept). Mode
+ * 'contraction' weights the growing ones by ω (projectionWeight): kept where the stored tensor resolves their
+ * contribution, dropped below. Modes 'resolved' and 'split' leave out those the caller supplies from the
+ * double-double pair chains (recursions/near-collinear.ts) and keep the rest down to RESOLVED_MIN_SIN. Mode 'exact'
+ * returns E(i, j) itself (and refuses a divergent component at S = 0).
  */
 import { NnftInputError } from '../errors.ts';
-import { dd, mul, sub, toNumber } from './dd.ts';
+import { add as ddAdd, atan2 as ddAtan2, dd, div as ddDiv, mul, pow as ddPow, sqrt as ddSqrt, sub, toNumber, type DD } from './dd.ts';
 
 /** An atom in standard units: 0 = t^k, 1 = t^k θ(t), 2 = δ^(k)(t). */
 export interface PairAtom {
@@ -364,7 +363,41 @@ export function pairGeometry(Kaa: number, Kab: number, Kbb: number): PairGeometr
   return { swap, sa, sb, C, S, psi: Math.atan2(S, C), beta: Kab / va };
 }
 
-export type PairMode = 'exact' | 'contraction';
+/**
+ * 'exact': E(i, j) itself. 'contraction': the growing components weighted by projectionWeight. 'resolved' and
+ * 'split' leave out, below SPLIT_SIN, the growing components that the caller adds with the pair's four-point vertex
+ * (and D) in its adapted basis computed in double-double (recursions/near-collinear.ts), and keep every other one
+ * down to COLLINEAR_SIN: 'resolved' leaves out those of fourth derivatives (⟨∂⁴σ'σ'⟩ up to S⁻³, ⟨∂⁴σσ⟩ ~ S⁻¹, which
+ * only V multiplies), 'split' those of second derivatives too (⟨∂_w²σ'σ'⟩ ~ S⁻¹). A kept component of growth S⁻¹
+ * multiplies a stored component of w-order ≥ 2, whose rounding (~1e-16 of the tensor) it amplifies to ≤ 1e-16/S.
+ */
+export type PairMode = 'exact' | 'contraction' | 'resolved' | 'split';
+
+/**
+ * Modes 'resolved' and 'split' leave components out only below this sine: above it the stored V resolves them (its
+ * rounding amplified by at most S⁻³ < 1e4 stays ≤ 1e-12 of the tensor).
+ */
+export const SPLIT_SIN = 0.05;
+
+/**
+ * Below this sine modes 'resolved' and 'split' drop every growing component (and nothing is added for them): the
+ * O(S) term they carry is then ≤ 1e-8 of its scale, less than the rounding they would amplify (~1e-16/S of a stored
+ * tensor; ~1e-32/S³ of the double-double V).
+ */
+export const RESOLVED_MIN_SIN = 1e-8;
+
+/**
+ * Angles below this count as collinear when a pair's kernel is known beyond the rounding of K (double-double from the
+ * inputs): the inputs themselves are doubles, so exact multiples come out at S ~ 1e-16.
+ */
+export const EXACT_COLLINEAR_SIN = 1e-14;
+
+/** Whether mode 'resolved' / 'split' leaves out a growing component of an expectation with d derivatives at sine S. */
+export function droppedComponent(mode: PairMode, d: number, S: number): boolean {
+  if (S < RESOLVED_MIN_SIN) return true;
+  if (S >= SPLIT_SIN) return false;
+  return mode === 'split' ? d >= 2 : mode === 'resolved' ? d === 4 : false;
+}
 type AtomList = readonly (readonly [number, PairAtom])[];
 
 /**
@@ -401,19 +434,124 @@ export function adaptedComponent(fu: AtomList, gw: AtomList, d: number, q: numbe
 export function pairExpectation(
   f: AtomList, g: AtomList, i: number, j: number,
   Kaa: number, Kab: number, Kbb: number, mode: PairMode = 'exact', geom: PairGeometry = pairGeometry(Kaa, Kab, Kbb),
+  exactKernel?: readonly [DD, DD, DD],
 ): number {
+  if (exactKernel) {
+    // the pair's kernel known beyond the rounding of K (recursions/near-collinear.ts): its angle, not K's
+    const gdd = cachedGeometryDD(exactKernel, geom.swap, EXACT_COLLINEAR_SIN);
+    geom = { swap: gdd.swap, sa: toNumber(gdd.sa), sb: toNumber(gdd.sb), C: toNumber(gdd.C), S: toNumber(gdd.S), psi: toNumber(gdd.psi), beta: toNumber(gdd.beta) };
+  }
   const [fu, gw, iu, jw] = geom.swap ? [g, f, j, i] : [f, g, i, j];
   const d = iu + jw;
   let total = 0;
   for (let l = 0; l <= iu; l++) {
     const q = jw + l;
     let w = 1;
-    if (mode === 'contraction') {
+    if (mode !== 'exact') {
       const { growth } = adaptedComponent(fu, gw, d, q, geom, false);
-      w = growth === 0 ? 1 : projectionWeight(q, geom.S, d);
+      if (growth > 0) w = mode === 'contraction' ? projectionWeight(q, geom.S, d) : droppedComponent(mode, d, geom.S) ? 0 : 1;
     }
     if (w === 0) continue;
     total += binom(iu, l) * (-geom.beta) ** l * w * adaptedComponent(fu, gw, d, q, geom).value;
+  }
+  return total;
+}
+
+/** The double-double geometry of the last pair kernel seen (a layer evaluates many expectations on one pair). */
+let lastGeometry: { key: string; g: PairGeometryDD } | null = null;
+function cachedGeometryDD(K: readonly [DD, DD, DD], swap: boolean, minSin: number): PairGeometryDD {
+  const key = `${K.join(',')},${swap},${minSin}`;
+  if (lastGeometry?.key === key) return lastGeometry.g;
+  const g = pairGeometryDD(K[0], K[1], K[2], swap, minSin);
+  lastGeometry = { key, g };
+  return g;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Double-double evaluation (for quantities propagated in double-double: recursions/near-collinear.ts)
+
+/** 1/√(2π) as a double-double. */
+const NU_DD: DD = [0.3989422804014327, -2.49232720227773e-17];
+
+/**
+ * Adapted coordinates of a 2×2 kernel given in double-double (pivot = larger variance, or b when pivotB is given
+ * true: the same pivot as a double-precision geometry); S = 0 below minSin (default COLLINEAR_SIN).
+ */
+export interface PairGeometryDD {
+  swap: boolean;
+  sa: DD;
+  sb: DD;
+  C: DD;
+  S: DD;
+  psi: DD;
+  beta: DD;
+}
+
+export function pairGeometryDD(Kaa: DD, Kab: DD, Kbb: DD, pivotB?: boolean, minSin = COLLINEAR_SIN): PairGeometryDD {
+  const swap = pivotB ?? toNumber(Kbb) > toNumber(Kaa);
+  const [va, vb] = swap ? [Kbb, Kaa] : [Kaa, Kbb];
+  const sa = ddSqrt(va);
+  const sb = ddSqrt(vb);
+  const det = sub(mul(va, vb), mul(Kab, Kab));
+  let S: DD = toNumber(det) > 0 ? ddDiv(ddSqrt(ddDiv(det, va)), sb) : [0, 0];
+  if (toNumber(S) < minSin) S = [0, 0];
+  const C = ddDiv(Kab, mul(sa, sb));
+  return { swap, sa, sb, C, S, psi: ddAtan2(S, C), beta: ddDiv(Kab, va) };
+}
+
+/** Value of a template at (C, S, ψ) in double-double; null when a negative power of S meets S = 0. */
+function evaluateDD(t: Template, C: DD, S: DD, psi: DD): DD | null {
+  let sum: DD = [0, 0];
+  const zero = S[0] === 0;
+  for (let i = 0; i < t.coef.length; i++) {
+    const e = t.e[i]!;
+    if (zero && e !== 0) {
+      if (e > 0) continue;
+      return null;
+    }
+    let v: DD = mul(dd(t.coef[i]!), ddPow(NU_DD, t.n[i]!));
+    if (t.c[i]) v = mul(v, C);
+    if (t.g[i]) v = mul(v, psi);
+    if (e !== 0) v = mul(v, ddPow(S, e));
+    sum = ddAdd(sum, v);
+  }
+  return sum;
+}
+
+/** Atoms with coefficients as numbers or double-double values. */
+type AtomListDD = readonly (readonly [number | DD, PairAtom])[];
+const asDD = (c: number | DD): DD => (typeof c === 'number' ? dd(c) : c);
+
+/** adaptedComponent's value in double-double (both factors' atoms pivot first; no growth bookkeeping). */
+export function adaptedComponentDD(fu: AtomListDD, gw: AtomListDD, d: number, q: number, geom: PairGeometryDD): DD {
+  const { sa, sb, C, S, psi } = geom;
+  const p = d - q;
+  let v: DD = [0, 0];
+  for (const [ca, A] of fu) {
+    for (const [cb, B] of gw) {
+      const bq = derivAtom(B, q);
+      if (!bq) continue;
+      const x = evaluateDD(template(A, bq[1], p), C, S, psi);
+      if (!x) {
+        throw new NnftInputError('factors', 'the expectation is undefined: derivatives of δ-functions at two identical or collinear inputs (a divergent term)',
+          'identical inputs: merge them; in the recursions such terms are weighted by tensors that vanish on the collinear line');
+      }
+      const coef = mul(mul(asDD(ca), asDD(cb)), dd(bq[0]));
+      v = ddAdd(v, mul(mul(mul(coef, x), ddPow(sa, degree(A) - p)), ddPow(sb, degree(B) - q)));
+    }
+  }
+  return v;
+}
+
+/** pairExpectation (mode 'exact') in double-double, for a kernel given in double-double. */
+export function pairExpectationDD(f: AtomListDD, g: AtomListDD, i: number, j: number, geom: PairGeometryDD): DD {
+  const [fu, gw, iu, jw] = geom.swap ? [g, f, j, i] : [f, g, i, j];
+  const d = iu + jw;
+  let total: DD = [0, 0];
+  const mb: DD = [-geom.beta[0], -geom.beta[1]];
+  for (let l = 0; l <= iu; l++) {
+    const c = mul(dd(binom(iu, l)), ddPow(mb, l));
+    total = ddAdd(total, mul(c, adaptedComponentDD(fu, gw, d, jw + l, geom)));
   }
   return total;
 }

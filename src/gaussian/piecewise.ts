@@ -580,10 +580,12 @@ function sumOverAtoms(atoms: readonly Atom[][], C: number[][]): number {
  * Each derivative acts on the whole product at its input (well defined where single product-rule terms such as
  * σ''σ'' = δ² are not). Inputs with C_aa = 0 are the constant 0: their factors are evaluated pointwise
  * (pointwiseAtZero) and a derivative there is refused. Two distinct inputs use the closed forms of pair.ts, in
- * `mode` ('contraction': the near-null projection for contractions with previous-layer tensors, see pair.ts).
+ * `mode` ('contraction': the near-null projection for contractions with previous-layer tensors, see pair.ts), and
+ * with the pair's kernel in double-double where `pairKernel` knows it (positions in `orders`).
  */
 export function plGroupExpectation(
   pl: PlSlopes, C: readonly (readonly number[])[], orders: readonly (readonly number[])[], derivs: readonly number[], mode: PairMode = 'exact',
+  pairKernel?: (i: number, j: number) => readonly [DD, DD, DD] | undefined,
 ): number {
   let mult = 1;
   const keep: number[] = [];
@@ -605,7 +607,8 @@ export function plGroupExpectation(
     const [a, b] = keep as [number, number];
     const fa = pairAtoms(productAtoms(pl, orders[a]!));
     const fb = pairAtoms(productAtoms(pl, orders[b]!));
-    return mult * pairExpectation(fa, fb, derivs[a] ?? 0, derivs[b] ?? 0, C[a]![a]!, C[a]![b]!, C[b]![b]!, mode);
+    const exact = pairKernel?.(a, b);
+    return mult * pairExpectation(fa, fb, derivs[a] ?? 0, derivs[b] ?? 0, C[a]![a]!, C[a]![b]!, C[b]![b]!, mode, undefined, exact);
   }
   const atoms = keep.map((i) => productAtoms(pl, orders[i]!, derivs[i] ?? 0));
   return mult * sumOverAtoms(atoms, keep.map((i) => keep.map((j) => C[i]![j]!)));

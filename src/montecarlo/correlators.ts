@@ -11,7 +11,8 @@
  */
 import { NnftInputError } from '../errors.ts';
 import { groupSums, jackknife, type GroupState } from './accum.ts';
-import { requireRunBudget } from './budget.ts';
+import { requireRunBudget, runBytes } from './budget.ts';
+import { requireMemory, requireTime } from '../resources.ts';
 import { stateFromGroups, resolveWorkers, validateState, type McState } from './ensemble.ts';
 import { checkEstimate, requireEnoughNetworks, requireFiniteMoments, requireFinishable } from './guard.ts';
 import { activationName, netsIn, runAll, runLayout } from './run.ts';
@@ -46,6 +47,31 @@ interface Request {
 }
 
 const key = (mon: readonly number[]) => mon.join(',');
+
+/** Most distinct moments (and reported correlators) one run estimates. */
+const MAX_MOMENTS = 200000;
+
+/**
+ * A key of a sorted multiset of labels < nLabels: the number with digits label + 1 in base nLabels + 1 when
+ * every multiset up to maxOrder stays below 2⁵³ (exact), else its text. Numbers hash ≈ 10 times faster than
+ * the joined text (measured on the 4·10⁷ look-ups of orders 1–6 of 16 outputs).
+ */
+function multisetKeyer(nLabels: number, maxOrder: number): (mon: readonly number[]) => number | string {
+  const base = nLabels + 1;
+  if (base ** maxOrder >= 2 ** 53) return key;
+  return (mon) => {
+    let k = 0;
+    for (const x of mon) k = k * base + x + 1;
+    return k;
+  };
+}
+
+/** The binomial coefficient C(a, b) as a double (exact below 2⁵³). */
+function binomial(a: number, b: number): number {
+  let c = 1;
+  for (let k = 1; k <= b; k++) c = (c * (a - b + k)) / k;
+  return c;
+}
 
 function multisets(nLabels: number, order: number): number[][] {
   const out: number[][] = [];
@@ -112,22 +138,27 @@ function buildRequest(spec: CorrelatorSpec, L: number, width: number, m: number)
       checkPoint([i, a], 'outputs/inputIndices');
       lab(i, a);
     }
+    // count before listing: 64 labels to order 6 would be 1.2·10⁸ multisets
+    const count = [...new Set(orders)].reduce((a, n) => a + binomial(labels.length + n - 1, n), 0);
+    if (count > MAX_MOMENTS) throw new NnftInputError('orders', `${count} correlators of ${labels.length} points (${outs.length} outputs × ${ins.length} inputs) to orders ${orders.join(',')} requested, more than ${MAX_MOMENTS}`, 'ask for lower orders or fewer inputs, or restrict `outputs`, `inputIndices`, or pass explicit `points`');
     for (const n of [...new Set(orders)].sort()) report = report.concat(multisets(labels.length, n));
   }
   // closure: all sub-multisets (for cumulants and Wick)
-  const monos = new Map<string, number[]>();
+  const monos = new Map<number | string, number[]>();
+  const keyOf = multisetKeyer(labels.length, Math.max(...report.map((mon) => mon.length)));
   const addSubs = (mon: number[]) => {
     const n = mon.length;
     for (let mask = 1; mask < 1 << n; mask++) {
       const sub: number[] = [];
       for (let r = 0; r < n; r++) if (mask & (1 << r)) sub.push(mon[r]);
-      const k = key(sub);
+      const k = keyOf(sub);
       if (!monos.has(k)) monos.set(k, sub);
     }
   };
   for (const mon of report) addSubs(mon);
-  const monomials = [...monos.values()].sort((a, b) => a.length - b.length || (key(a) < key(b) ? -1 : 1));
-  if (monomials.length > 200000) throw new NnftInputError('orders', `${monomials.length} distinct moments requested`, 'restrict `outputs`, `inputIndices` or `orders`, or pass explicit `points`');
+  const text = new Map([...monos.values()].map((mon) => [mon, key(mon)]));
+  const monomials = [...monos.values()].sort((a, b) => a.length - b.length || (text.get(a)! < text.get(b)! ? -1 : 1));
+  if (monomials.length > MAX_MOMENTS) throw new NnftInputError('orders', `${monomials.length} distinct moments requested`, 'restrict `outputs`, `inputIndices` or `orders`, or pass explicit `points`');
   return { layer, labels, report, monomials, wick: spec.wick === true, replicates: spec.replicates === true };
 }
 
@@ -153,41 +184,97 @@ function setPartitions(n: number): number[][][] {
 }
 
 const FACT = [1, 1, 2, 6, 24, 120, 720];
+/** Bell numbers B_n (set partitions of n points) and Σ_π |π| = B_{n+1} − B_n (blocks over all partitions). */
+const BELL = [1, 1, 2, 5, 15, 52, 203, 877];
+/** (n − 1)!! pairings of n points (n even). */
+const PAIRINGS = [1, 0, 1, 0, 3, 0, 15];
 
-function buildDerived(req: Request, offset: number): (mean: Float64Array) => Float64Array {
-  const index = new Map<string, number>();
-  req.monomials.forEach((mon, q) => index.set(key(mon), offset + q));
-  const look = (positions: number[], mon: number[]) => index.get(key(positions.map((r) => mon[r]).sort((x, y) => x - y)))!;
-  const partsByN = new Map<number, number[][][]>();
-  const terms = req.report.map((mon) => {
+/**
+ * Size of the cumulant and Wick tables of buildDerived (one entry per partition or pairing, one index per
+ * block) and the work of one evaluation, for the budget before sampling: orders 1–6 of the 16 default outputs
+ * give 1.2·10⁷ partitions and 4·10⁷ block indices (≈ 0.2 GB; one evaluation ≈ 5·10⁷ multiplications, done
+ * once per jackknife group and once for the full sample).
+ */
+export function derivedTableSize(report: readonly (readonly number[])[], wick: boolean): { terms: number; indices: number } {
+  let terms = 0, indices = 0;
+  for (const mon of report) {
     const n = mon.length;
-    if (!partsByN.has(n)) partsByN.set(n, setPartitions(n));
-    const cum = partsByN.get(n)!.map((pi) => ({ coef: (pi.length % 2 === 1 ? 1 : -1) * FACT[pi.length - 1], idx: pi.map((b) => look(b, mon)) }));
-    const wick = req.wick && n % 2 === 0 ? partsByN.get(n)!.filter((pi) => pi.every((b) => b.length === 2)).map((pi) => pi.map((b) => look(b, mon))) : [];
-    return { own: index.get(key(mon))!, cum, wick };
-  });
+    terms += BELL[n]!;
+    indices += BELL[n + 1]! - BELL[n]!;
+    if (wick && n % 2 === 0) {
+      terms += PAIRINGS[n]!;
+      indices += (PAIRINGS[n]! * n) / 2;
+    }
+  }
+  return { terms, indices };
+}
+
+/** Bytes of the tables of buildDerived: an Int32 index and an Int32 term boundary, plus one Int32 per report entry. */
+export function derivedTableBytes(size: { terms: number; indices: number }, reports: number): number {
+  return 4 * size.indices + 4 * size.terms + 12 * reports;
+}
+
+/**
+ * The moments, cumulants κ = Σ_π (−1)^{|π|−1}(|π|−1)! Π_{B∈π} G_B and Wick deviations of the reported
+ * correlators as a function of the vector of means. The partitions are stored flat (block indices in one
+ * Int32Array, term boundaries in another) because a table of small arrays costs ≈ 20 times the memory
+ * (orders 1–6 of 16 outputs: 2 GB as objects, 0.2 GB flat).
+ */
+function buildDerived(req: Request, offset: number): (mean: Float64Array) => Float64Array {
+  const keyOf = multisetKeyer(req.labels.length, Math.max(...req.monomials.map((mon) => mon.length)));
+  const index = new Map<number | string, number>();
+  req.monomials.forEach((mon, q) => index.set(keyOf(mon), offset + q));
+  // a block's positions increase, and mon is sorted, so the block's labels come out sorted
+  const look = (positions: number[], mon: number[]) => index.get(keyOf(positions.map((r) => mon[r]!)))!;
+  const parts = Array.from({ length: 7 }, (_, n) => setPartitions(n));
   const R = req.report.length;
+  const size = derivedTableSize(req.report, req.wick);
+  const idx = new Int32Array(size.indices);
+  const termEnd = new Int32Array(size.terms); // end (exclusive) of each term's indices in idx
+  const cumEnd = new Int32Array(R); // end (exclusive) of each report entry's cumulant terms
+  const wickEnd = new Int32Array(R); // end (exclusive) of its Wick pairings (which follow its cumulant terms)
+  const own = new Int32Array(R);
+  let t = 0, i = 0;
+  req.report.forEach((mon, q) => {
+    const n = mon.length;
+    own[q] = index.get(keyOf(mon))!;
+    for (const pi of parts[n]!) {
+      for (const b of pi) idx[i++] = look(b, mon);
+      termEnd[t++] = i;
+    }
+    cumEnd[q] = t;
+    if (req.wick && n % 2 === 0) {
+      for (const pi of parts[n]!) {
+        if (!pi.every((b) => b.length === 2)) continue;
+        for (const b of pi) idx[i++] = look(b, mon);
+        termEnd[t++] = i;
+      }
+    }
+    wickEnd[q] = t;
+  });
   return (mu: Float64Array) => {
     const out = new Float64Array(3 * R);
-    terms.forEach((t, q) => {
-      out[q] = mu[t.own];
+    let t = 0, i = 0;
+    for (let q = 0; q < R; q++) {
+      out[q] = mu[own[q]!]!;
       let c = 0;
-      for (const term of t.cum) {
-        let prod = term.coef;
-        for (const i of term.idx) prod *= mu[i];
+      for (; t < cumEnd[q]!; t++) {
+        const blocks = termEnd[t]! - i;
+        let prod = (blocks % 2 === 1 ? 1 : -1) * FACT[blocks - 1]!;
+        for (; i < termEnd[t]!; i++) prod *= mu[idx[i]!]!;
         c += prod;
       }
       out[R + q] = c;
-      if (req.wick && t.wick.length) {
+      if (t < wickEnd[q]!) {
         let w = 0;
-        for (const pairing of t.wick) {
+        for (; t < wickEnd[q]!; t++) {
           let prod = 1;
-          for (const i of pairing) prod *= mu[i];
+          for (; i < termEnd[t]!; i++) prod *= mu[idx[i]!]!;
           w += prod;
         }
-        out[2 * R + q] = mu[t.own] - w;
+        out[2 * R + q] = mu[own[q]!]! - w;
       }
-    });
+    }
     return out;
   };
 }
@@ -206,10 +293,31 @@ export async function sampleCorrelatorsState(spec: CorrelatorSpec): Promise<McSt
   requireFiniteMoments(plan, activationName(espec), Math.max(2, ...req.report.map((mon) => mon.length)), 0);
   const workers = resolveWorkers(espec, plan, lay);
   requireRunBudget(plan, lay.groups, workers, netsIn(lay, lay.b0, lay.b1));
+  requireFinishBudget(req, plan, lay.groups, netsIn(lay, lay.b0, lay.b1));
   const t0 = performance.now();
   const g = await runAll(espec, plan, lay, workers, toNpoint(req));
   const { layer, orders, outputs, inputIndices, points, wick, replicates, ...rest } = spec;
   return stateFromGroups('correlators', rest as EnsembleSpec, lay, g, (performance.now() - t0) / 1000, workers, { layer, orders, outputs, inputIndices, points, wick, replicates });
+}
+
+/**
+ * Nanoseconds of finishing per table entry (block index or partition) and evaluation of the cumulant tables
+ * (buildDerived), covering the table's construction and the group sums too: order 6 of 16 outputs
+ * (4.8·10⁷ entries), 20 networks (21 evaluations) took 12.7 s of CPU time on a shared two-core machine.
+ */
+export const DERIVED_NS_PER_ENTRY = 12;
+
+/**
+ * Refuse, before sampling, correlators whose cumulant tables and jackknife (one evaluation per group and one
+ * for the full sample) exceed the memory or time budget: the group sums of the sampling are still held then.
+ */
+function requireFinishBudget(req: Request, plan: ReturnType<typeof buildPlan>, groups: number, nets: number): void {
+  const size = derivedTableSize(req.report, req.wick);
+  const R = req.report.length;
+  const bytes = runBytes(plan, groups, 1) + derivedTableBytes(size, R) + 8 * (groups + 2) * (plan.statisticsSize + 3 * R);
+  const fix = 'ask for lower --orders, or fewer outputs or inputs (explicit points)';
+  requireMemory(`the cumulants of ${R} correlators (${size.terms} set partitions) with their jackknife over ${groups} groups`, bytes, `${fix}; or raise NNFT_MAX_MEMORY`);
+  requireTime(`the cumulants of ${R} correlators (${size.terms} set partitions) with their jackknife over ${groups} groups`, (Math.min(groups, nets) + 1) * (size.indices + size.terms) * DERIVED_NS_PER_ENTRY * 1e-9, `${fix}; or raise NNFT_MAX_SECONDS`);
 }
 
 export function finishCorrelators(state: McState): CorrelatorResult {
@@ -219,7 +327,7 @@ export function finishCorrelators(state: McState): CorrelatorResult {
   const probe = buildPlan(espec);
   const req = buildRequest(spec, probe.L, probe.widths[(spec.layer ?? probe.L) - 1], probe.m);
   const plan = buildPlan(espec, toNpoint(req));
-  if (plan.statisticsSize !== state.stats) throw new NnftInputError('state', `it holds ${state.stats} statistics per network but its request needs ${plan.statisticsSize}`, 'pass files written by `nnft mc --out`, unmodified');
+  if (plan.statisticsSize !== state.stats) throw new NnftInputError('state', `it holds ${state.stats} statistics per network but its request needs ${plan.statisticsSize}`, 'pass files written by `nnft mc --state`, unmodified');
   const f = buildDerived(req, plan.npoint!.offset);
   const g: GroupState = { groups: state.groups, stats: state.stats, counts: state.counts, partials: state.partials };
   requireFinishable(g);

@@ -171,7 +171,7 @@ export async function finishEnsemble(state: McState, infinite?: EnsembleSpec['in
   validateState(state);
   const spec = state.spec;
   const plan = buildPlan(spec);
-  if (plan.statisticsSize !== state.stats) throw new NnftInputError('state', `it holds ${state.stats} statistics per network but its architecture needs ${plan.statisticsSize}`, 'pass files written by `nnft mc --out`, unmodified');
+  if (plan.statisticsSize !== state.stats) throw new NnftInputError('state', `it holds ${state.stats} statistics per network but its architecture needs ${plan.statisticsSize}`, 'pass files written by `nnft mc --state`, unmodified');
   const quantities = parseQuantities(spec.quantities, 'montecarlo');
   const notes: string[] = [];
   const inf = await infiniteWidth(spec, plan, { K: quantities.includes('K1'), Theta: quantities.includes('Theta1') }, infinite ?? spec.infinite, notes);
@@ -278,7 +278,7 @@ function canonical(x: unknown): string {
  */
 export function validateState(s: unknown, name = 'state'): McState {
   const bad = (problem: string): never => {
-    throw new NnftInputError(name, problem, 'pass files written by `nnft mc --out` (or `nnft merge --out`), unmodified');
+    throw new NnftInputError(name, problem, 'pass files written by `nnft mc --state` (or `nnft merge --state`), unmodified');
   };
   if (!s || typeof s !== 'object' || Array.isArray(s)) bad('not an nnft Monte Carlo state (not a JSON object)');
   const st = s as Record<string, unknown>;
@@ -325,7 +325,7 @@ export function validateState(s: unknown, name = 'state'): McState {
 
 /** Merge shard states exactly (any order). Throws if they do not belong to the same run or overlap. */
 export function mergeStates(states: McState[], names?: readonly string[]): McState {
-  if (!Array.isArray(states) || states.length === 0) throw new NnftInputError('files', 'nothing to merge', 'pass one or more shard files written by `nnft mc --shard k/N --out FILE`');
+  if (!Array.isArray(states) || states.length === 0) throw new NnftInputError('files', 'nothing to merge', 'pass one or more shard files written by `nnft mc --shard k/N --state FILE`');
   const label = (i: number) => names?.[i] ?? `files[${i}]`;
   states.forEach((s, i) => validateState(s, label(i)));
   const first = states[0]!;

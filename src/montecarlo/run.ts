@@ -128,7 +128,7 @@ export function defaultWorkers(plan: Plan, lay: RunLayout): number {
 /**
  * Work per network in units of ≈ 1 ns on one core (calibrated on the hand-written kernels of sampler.ts): the
  * kernels Ĝ (n_{ℓ−1} m² per layer), sampled layers (n m on the fast path, n n_{ℓ−1} m with weights), the
- * empirical NTK (n n_{ℓ−1}² m² per layer) and the statistics vector.
+ * empirical NTK (≈ n n_{ℓ−1}(n + n_{ℓ−1}) m²/2 per layer from layer 1 on) and the statistics vector.
  */
 export function networkCost(plan: Plan): number {
   const m = plan.m;
@@ -138,7 +138,9 @@ export function networkCost(plan: Plan): number {
     const nPrev = l === 0 ? plan.n0 : plan.widths[l - 1]!;
     cost += nPrev * m * m; // Ĝ
     if (plan.sampleZ[l] || plan.sampleNtk[l]) cost += plan.conditionalLayer[l] ? n * m * 30 : n * nPrev * (m + 15);
-    if (plan.sampleNtk[l] && l > 1) cost += 1.5 * n * nPrev * nPrev * m * m;
+    // Θ̂⁽ˡ⁾ (thetaProduct), m(m+1)/2 input pairs: X = W T (n n_{ℓ−1}² with a full T, n n_{ℓ−1} with the diagonal
+    // T of layer 1) and X Wᵀ (n² n_{ℓ−1})
+    if (plan.sampleNtk[l] && l > 0) cost += ((m * (m + 1)) / 2) * (n * n * nPrev + (l > 1 ? n * nPrev * nPrev : n * nPrev));
     if (plan.ntkStatistics && l > 1) cost += nPrev * nPrev * m * m * m * m;
   }
   cost += dntkCost(plan);

@@ -18,6 +18,10 @@
  * | broken-translation | T-layer with bias N(0, 0.1²) mod 1                  | x ↦ x + c                          |
  * | ntk-so-output      | Gaussian layers; mean empirical NTK (§3, eq. 17)   | Θ ↦ R Θ Rᵀ, Haar SO(D)             |
  * | ntk-so-input       | Gaussian layers; mean empirical NTK                | Θ(Rx, Rx′), Haar SO(d)             |
+ * | su-input           | complex first layer, Re W, Im W ~ N(0, C_W/2d)     | Haar SU(d) on complex inputs       |
+ * |                    | (App. A.3)                                         | (realified 2d×2d), re-measured     |
+ * | broken-su-input    | complex first layer, Re W and Im W with unequal    | Haar SU(d) on complex inputs       |
+ * |                    | variances (s = 1.5, 0.5): not phase invariant      |                                    |
  */
 import { getActivation } from '../activations/index.ts';
 import { NnftInputError } from '../errors.ts';
@@ -41,6 +45,8 @@ export const CASE_NAMES = [
   'ntk-so-input',
   'broken-input',
   'broken-translation',
+  'su-input',
+  'broken-su-input',
 ] as const;
 export type CaseName = (typeof CASE_NAMES)[number];
 
@@ -60,6 +66,8 @@ export const EXPECTED: Record<CaseName, 'invariant' | 'broken'> = {
   'ntk-so-input': 'invariant',
   'broken-input': 'broken',
   'broken-translation': 'broken',
+  'su-input': 'invariant',
+  'broken-su-input': 'broken',
 };
 
 export interface SymmetrySpec {
@@ -182,6 +190,15 @@ function inputRotations(d: number, count: number, method: 'haar' | 'exp'): (rng:
     });
 }
 
+/** Haar SU(d) acting on complex inputs given as interleaved real vectors (Re x_1, Im x_1, …): the realified element. */
+function complexInputRotations(d: number, count: number): (rng: Rng) => Transform[] {
+  return (rng) =>
+    Array.from({ length: count }, (_, b) => {
+      const g = randomElement('SU', d, rng);
+      return { kind: 'input' as const, label: `SU(${d}) on complex inputs #${b + 1}`, element: g, map: (x: number[]) => matvec(g.real, x) };
+    });
+}
+
 function translations(d: number, count: number): (rng: Rng) => Transform[] {
   return (rng) =>
     Array.from({ length: count }, (_, b) => {
@@ -254,6 +271,22 @@ function plan(spec: SymmetrySpec, name: CaseName): CasePlan {
         transforms: translations(d, count),
       };
     }
+    case 'su-input':
+    case 'broken-su-input': {
+      const d = dimOr(2);
+      const broken = name === 'broken-su-input';
+      return {
+        ...base,
+        group: `SU(${d}) on complex inputs (realified ${2 * d}×${2 * d})`,
+        description: broken ? 'complex first layer with Re W ~ N(0, 1.5²C_W/2d), Im W ~ N(0, 0.5²C_W/2d): not phase invariant (broken control)' : 'complex first layer, Re W, Im W ~ N(0, C_W/2d) (App. A.3); inputs rotated and the networks re-evaluated',
+        dim: d,
+        inputDim: 2 * d,
+        outputDim: 2,
+        first: { kind: 'complex', ...(broken ? { componentScales: [1.5, 0.5] as [number, number] } : {}) },
+        nets: CORRELATOR_NETS,
+        transforms: complexInputRotations(d, count),
+      };
+    }
     case 'ntk-so-output': {
       const D = dimOr(3);
       return { ...base, orders: ['ntk'], group: `SO(${D}) on outputs (Θ ↦ RΘRᵀ)`, description: 'mean empirical NTK, Gaussian layers (§3, eq. 17)', dim: D, inputDim: 2, outputDim: D, nets: 20000, transforms: outputRotations('SO', D, count, method) };
@@ -306,7 +339,7 @@ export function checkSymmetry(spec: SymmetrySpec): SymmetryResult {
     }
   }
   const common = { sampler, inputs, orders, nets, experiments: spec.experiments ?? 5, seed, alpha: spec.significance ?? 1e-3, deviation, power: spec.power ?? DEFAULT_POWER, onProgress: spec.onProgress };
-  const r = runPaired({ ...common, transforms });
+  const r = runPaired({ ...common, transforms, repeats: name === 'broken-mean' ? 2 : 1 });
   let subgroup: SymmetryResult['subgroup'];
   if (name === 'broken-mean') {
     const D = p.dim;

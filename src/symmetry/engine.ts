@@ -38,7 +38,9 @@ import { activationLabel, activationProblem, firstNonFinite } from '../montecarl
 import type { GroupElement, TranslationElement } from './groups.ts';
 import type { Mat } from './linalg.ts';
 import type { SymNetSampler } from './networks.ts';
-import { multisets } from './tensors.ts';
+import { multisetCount, multisets } from './tensors.ts';
+import { PilotClock, requirePairedMemory, requireStatisticsTime, type OrderSize } from './budget.ts';
+import { studentUpperQuantile, studentUpperTail } from './student.ts';
 
 export type Transform =
   | { kind: 'output'; label: string; element: GroupElement }
@@ -66,6 +68,11 @@ export interface EngineOptions {
   power?: number;
   /** transforms grouped under a label for sub-verdicts (e.g. the unbroken subgroup) are passed separately */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * how many comparisons of this size the caller runs in all (broken-mean: the group and its unbroken
+   * subgroup); the time budget covers all of them (default 1)
+   */
+  repeats?: number;
 }
 
 export interface EntryLocation {
@@ -229,7 +236,11 @@ export function runPaired(opts: EngineOptions): EngineResult {
   if (!(deviation > 0 && Number.isFinite(deviation))) throw new NnftInputError('deviation', `need a stated deviation δ > 0 (relative to the products' size), got ${deviation}`, 'e.g. 0.05 for 5%');
   if (!(power > 0.5 && power < 1)) throw new NnftInputError('power', `need a power 1 − β in (0.5, 1), got ${power}`, 'e.g. 0.9');
   if (!Number.isInteger(N) || N < 2) throw new NnftInputError('nets', `need an integer ≥ 2, got ${N}`);
-  if (!Number.isInteger(E) || E < 2 || E > N) throw new NnftInputError('experiments', `need an integer 2 ≤ E ≤ nets, got ${E}`);
+  if (!Number.isInteger(E) || E < 2) throw new NnftInputError('experiments', `need an integer E ≥ 2, got ${E}`);
+  // every experiment's Ĝ needs a standard error (App. C δM), so at least two networks each
+  if (E > Math.floor(N / 2)) {
+    throw new NnftInputError('experiments', `${E} experiments of ${N} networks leave fewer than 2 networks in some experiment, which then has no standard error`, N >= 4 ? `use at most ${Math.floor(N / 2)} experiments, or at least ${2 * E} networks` : `use at least ${2 * E} networks (--nets)`);
+  }
   if (!(alpha > 0 && alpha < 1)) throw new NnftInputError('significance', `need 0 < α < 1, got ${alpha}`);
   if (m < 1) throw new NnftInputError('inputs', 'need at least one input');
   inputs.forEach((x, a) => {
@@ -258,6 +269,17 @@ export function runPaired(opts: EngineOptions): EngineResult {
   const P = m * Dr;
   const alloc = (K: number): Float64Array[] => Array.from({ length: E }, () => new Float64Array(K));
   const alloc2 = (K: number): Float64Array[][] => Array.from({ length: E }, () => Array.from({ length: B }, () => new Float64Array(K)));
+  // sizes first: refuse what does not fit before allocating (budget.ts)
+  const sizes: OrderSize[] = orders.map((order) => {
+    if (order === 'ntk') return { K: ((m * (m + 1)) / 2) * Dr * Dr, n: 2, multisets: false };
+    if (!Number.isInteger(order) || order < 1 || order > 8) throw new NnftInputError('orders', `correlator order must be an integer 1..8 or 'ntk', got ${order}`);
+    const K = multisetCount(P, order);
+    if (K * B > 2e6) throw new NnftInputError('orders', `order ${order} over ${P} combined indices has ${K} entries — too many`, 'use fewer inputs, a smaller D or a lower order');
+    return { K, n: order, multisets: true };
+  });
+  requirePairedMemory(sizes, E, B);
+  const repeats = opts.repeats ?? 1;
+  const statisticsSeconds = requireStatisticsTime(sizes, E, B, repeats);
   const plans: OrderPlan[] = orders.map((order) => {
     if (order === 'ntk') {
       const pairs: [number, number][] = [];
@@ -268,7 +290,6 @@ export function runPaired(opts: EngineOptions): EngineResult {
     if (!Number.isInteger(order) || order < 1 || order > 8) throw new NnftInputError('orders', `correlator order must be an integer 1..8 or 'ntk', got ${order}`);
     const ms = multisets(P, order);
     const K = ms.length / order;
-    if (K * B > 2e6) throw new NnftInputError('orders', `order ${order} over ${P} combined indices has ${K} entries — too many`, 'use fewer inputs, a smaller D or a lower order');
     return { order, K, n: order, ms, s0: alloc(K), s0q: alloc(K), sd: alloc2(K), sdq: alloc2(K), st: alloc2(K), stq: alloc2(K) };
   });
   const hasNtk = plans.some((p) => p.order === 'ntk');
@@ -280,6 +301,7 @@ export function runPaired(opts: EngineOptions): EngineResult {
   const tmpM = new Float64Array(Dr * Dr);
   const g0 = new Float64Array(Math.max(1, ...plans.map((p) => p.K)));
   const counts = new Array<number>(E).fill(0);
+  const clock = new PilotClock(N, statisticsSeconds, repeats, `the paired comparison of ${orders.join(', ')} under ${B} transformation${B === 1 ? '' : 's'}`);
 
   for (let t = 0; t < N; t++) {
     const e = Math.min(E - 1, Math.floor((t * E) / N));
@@ -359,13 +381,17 @@ export function runPaired(opts: EngineOptions): EngineResult {
       }
     }
     if (opts.onProgress && (t + 1) % 1000 === 0) opts.onProgress(t + 1, N);
+    clock.tick(t + 1);
   }
+  requireFiniteSums(plans, F0, Fb);
 
   // ---- statistics
-  const meanSe = (s: number, q: number, n: number): [number, number] => {
+  // standard error of the mean of n values with sum s and sum of squares q (no tuple: the loops below run
+  // K·E·B times)
+  const seOf = (s: number, q: number, n: number): number => {
     const mu = s / n;
     const v = Math.max(0, q / n - mu * mu) * (n / (n - 1));
-    return [mu, Math.sqrt(v / n)];
+    return Math.sqrt(v / n);
   };
   let tests = 0;
   let best: EntryLocation | null = null;
@@ -374,7 +400,19 @@ export function runPaired(opts: EngineOptions): EngineResult {
   const EA = Math.floor(E / 2);
   let nA = 0;
   for (let e = 0; e < EA; e++) nA += counts[e];
-  const candidates: { zA: number; zB: number; order: Order; b: number; u: number; plan: OrderPlan }[] = [];
+  // the CONFIRM_ENTRIES tests with the largest |z| on the selection half, in decreasing order (ties: first
+  // seen first) — kept as they come instead of sorting all K·B tests
+  type Candidate = { zA: number; zB: number; order: Order; b: number; u: number; plan: OrderPlan };
+  const candidates: Candidate[] = [];
+  let tested = 0;
+  const offer = (c: Candidate): void => {
+    tested++;
+    if (candidates.length === CONFIRM_ENTRIES && !(c.zA > candidates[CONFIRM_ENTRIES - 1]!.zA)) return;
+    let i = candidates.length;
+    while (i > 0 && c.zA > candidates[i - 1]!.zA) i--;
+    candidates.splice(i, 0, c);
+    if (candidates.length > CONFIRM_ENTRIES) candidates.pop();
+  };
   const M: Record<string, MeasureResult> = {};
   let orth = 0, dR = 0, nOut = 0;
   for (const tr of transforms) {
@@ -425,11 +463,12 @@ export function runPaired(opts: EngineOptions): EngineResult {
             qA += plan.sdq[e][b][u];
           }
         }
-        const [mu, se] = meanSe(s, q, N);
+        const mu = s / N;
+        const se = seOf(s, q, N);
         const z = zOf(mu, se);
-        const [muA, seA] = meanSe(sA, qA, nA);
-        const [muB, seB] = meanSe(s - sA, q - qA, N - nA);
-        candidates.push({ zA: zOf(muA, seA), zB: zOf(muB, seB), order: plan.order, b, u, plan });
+        const zA = zOf(sA / nA, seOf(sA, qA, nA));
+        if (candidates.length < CONFIRM_ENTRIES || zA > candidates[CONFIRM_ENTRIES - 1]!.zA) offer({ zA, zB: zOf((s - sA) / (N - nA), seOf(s - sA, q - qA, N - nA)), order: plan.order, b, u, plan });
+        else tested++;
         tests++;
         orderMax = Math.max(orderMax, z);
         const rel = su[u]! > 0 ? mu / su[u]! : 0;
@@ -441,18 +480,20 @@ export function runPaired(opts: EngineOptions): EngineResult {
     }
     // App. C measure over experiments
     let sumMean = 0, sumSigma = 0, sumBound = 0, nBound = 0;
+    // eq. 45's element term δ_R = √n·δR·D_r^n·|Ĝ| (output rotations), its factor per transformation
+    const dRfactor = transforms.map((tr) => (tr.kind === 'output' ? Math.sqrt(n) * tr.element.check.deltaR * Dr ** n : 0));
+    const Mbar = new Float64Array(E);
     for (let u = 0; u < K; u++) {
-      const Mbar = new Float64Array(E);
       for (let e = 0; e < E; e++) {
-        const ne = counts[e];
-        const [gmu, gse] = meanSe(plan.s0[e][u], plan.s0q[e][u], ne);
+        const ne = counts[e]!;
+        const gmu = plan.s0[e]![u]! / ne;
+        const gse = seOf(plan.s0[e]![u]!, plan.s0q[e]![u]!, ne);
         let acc = 0;
         for (let b = 0; b < B; b++) {
-          const [dmu] = meanSe(plan.sd[e][b][u], plan.sdq[e][b][u], ne);
-          const [, tse] = meanSe(plan.st[e][b][u], plan.stq[e][b][u], ne);
+          const dmu = plan.sd[e]![b]![u]! / ne;
+          const tse = seOf(plan.st[e]![b]![u]!, plan.stq[e]![b]![u]!, ne);
           acc += Math.abs(dmu);
-          const tr = transforms[b];
-          const dRterm = tr.kind === 'output' ? Math.sqrt(n) * tr.element.check.deltaR * Dr ** n * Math.abs(gmu) : 0;
+          const dRterm = dRfactor[b]! * Math.abs(gmu);
           sumBound += Math.sqrt(tse * tse + gse * gse + dRterm * dRterm);
           nBound++;
         }
@@ -468,12 +509,15 @@ export function runPaired(opts: EngineOptions): EngineResult {
     }
     M[String(plan.order)] = { mean: sumMean / K, sigma: sumSigma / K, bound: sumBound / nBound, entries: K, maxZ: orderMax, scale: Sn, detectable: orderRelSe };
   }
-  const threshold = normalUpperQuantile(alpha / (2 * tests));
+  // each z = mean/se with se estimated from the same networks is Student-t distributed (student.ts): N − 1
+  // degrees of freedom pooled, N_B − 1 in the confirmation
+  const nuPooled = N - 1;
+  const nuConfirm = N - nA - 1;
+  const threshold = studentUpperQuantile(alpha / (2 * tests), nuPooled);
   const maxZ = best ? best.z : 0;
-  const pValue = Math.min(1, 2 * tests * upperTail(maxZ));
-  candidates.sort((p, q) => q.zA - p.zA);
-  const L = Math.min(CONFIRM_ENTRIES, candidates.length);
-  const confirmThreshold = normalUpperQuantile(alpha / (2 * L));
+  const pValue = Math.min(1, 2 * tests * studentUpperTail(maxZ, nuPooled));
+  const L = Math.min(CONFIRM_ENTRIES, tested);
+  const confirmThreshold = studentUpperQuantile(alpha / (2 * L), nuConfirm);
   let top = candidates[0];
   for (let i = 1; i < L; i++) if (candidates[i].zB > top.zB) top = candidates[i];
   const confirmation: Confirmation = {
@@ -487,8 +531,11 @@ export function runPaired(opts: EngineOptions): EngineResult {
   const broken = maxZ > threshold && confirmation.maxZ > confirmThreshold;
   // power analysis: power 1 − β in the pooled test and in the held-out confirmation (its standard error is
   // √(N/N_B) times the pooled one), in units of the pooled standard error
-  const zBeta = normalUpperQuantile(1 - power);
-  const factor = Math.max(threshold + zBeta, (confirmThreshold + zBeta) * Math.sqrt(N / Math.max(1, N - nA)));
+  const zBeta = studentUpperQuantile(1 - power, nuPooled);
+  const factor = Math.max(threshold + zBeta, (confirmThreshold + studentUpperQuantile(1 - power, nuConfirm)) * Math.sqrt(N / Math.max(1, N - nA)));
+  if (!Number.isFinite(factor)) {
+    throw new NnftInputError('significance', `α = ${alpha} over ${tests} tests with ${N} networks puts the t threshold beyond the double range`, 'use a larger --significance or more --nets');
+  }
   const thresholdEffective = factor - zBeta;
   for (const m of Object.values(M)) m.detectable *= factor;
   const detectable = factor * (leastPrecise?.relativeStderr ?? 0);
@@ -554,6 +601,27 @@ function checkFiniteOutputs(
       `network ${t} gives ${arr[i]} in ${what}${alpha >= 0 ? ` at input α = ${alpha}` : ''}: ${cause}`,
       argument === '--activation' ? 'use an activation that is finite on all of ℝ (an ensemble with undefined outputs has no symmetry to test)' : 'rescale the inputs',
       { argument },
+    );
+  }
+}
+
+/**
+ * Stop when a product of outputs, or its square (the variance sums), overflowed the double range: finite
+ * outputs of magnitude ≳ 10^(154/n) give Infinity in the order-n sums, and a z-score or bound built on them
+ * would be NaN.
+ */
+function requireFiniteSums(plans: OrderPlan[], F0: Float64Array, Fb: Float64Array[]): void {
+  for (const plan of plans) {
+    const arrays = [...plan.s0, ...plan.s0q, ...plan.sd.flat(), ...plan.sdq.flat(), ...plan.st.flat(), ...plan.stq.flat()];
+    if (arrays.every((a) => firstNonFinite(a, a.length) < 0)) continue;
+    let big = 0;
+    for (const F of [F0, ...Fb]) for (const x of F) big = Math.max(big, Math.abs(x));
+    const what = plan.order === 'ntk' ? 'the squared empirical NTK entries' : `the order-${plan.order} products of the outputs (and their squares)`;
+    throw new NnftNumericalError(
+      'the symmetry test',
+      `${what} overflow the double range (outputs of the last network up to ${big.toExponential(2)})`,
+      plan.order === 'ntk' ? 'use an activation that grows more slowly, or smaller inputs' : 'use lower --orders, or an activation whose outputs stay moderate (e.g. tanh)',
+      { quantity: `order ${plan.order}`, argument: '--orders' },
     );
   }
 }

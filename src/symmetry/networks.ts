@@ -13,7 +13,11 @@
  * Parameter distributions (Symmetry-via-Duality):
  * - first layer 'gaussian' (isotropic: SO(d) input symmetry), 'anisotropic' (W¹_jk ~ N(0, C_W s_k²/n0):
  *   the broken control), or a prepended T-layer (§2, App. A.4) with bias U[0,1) ('uniform', symmetric) or
- *   N(0, s²) mod 1 ('gaussian', the broken control);
+ *   N(0, s²) mod 1 ('gaussian', the broken control); or 'complex' (App. A.3, SU(d) input symmetry): complex inputs
+ *   x ∈ C^d given realified and interleaved (Re x_1, Im x_1, Re x_2, …; n₀ = 2d), complex weights W = W¹ + iW² and
+ *   biases with W¹, W² ~ N(0, C_W/n₀) (b¹, b² ~ N(0, C_b)), and each complex preactivation z_j = W_j·x + b_j entering
+ *   the next layer as two real units (Re z_j, Im z_j) — rows 2j, 2j+1 of the first layer, so its width is even;
+ *   unequal `componentScales` [s¹, s²] on W¹, W² break the phase symmetry (the broken control);
  * - last layer 'gaussian', 'mean-rows' (eq. 14: mean μ_W on the first k rows), 'quartic' (eq. 16:
  *   P ∝ exp(−Tr WᵀW/2σ_W² − λ(Tr WᵀW)²), same for b with σ_b² = C_b; W = r·u with u uniform on the
  *   sphere and r² by rejection from a mode-matched Gamma proposal, `sampleQuartic`), 'complex'
@@ -29,7 +33,9 @@ import { Rng, STREAM_FIXED } from './rng.ts';
 export type FirstLayerSpec =
   | { kind: 'gaussian' }
   | { kind: 'anisotropic'; scales: number[] }
-  | { kind: 't-layer'; width: number; bias: 'uniform' | 'gaussian'; biasSigma?: number; weights?: number[][] };
+  | { kind: 't-layer'; width: number; bias: 'uniform' | 'gaussian'; biasSigma?: number; weights?: number[][] }
+  /** complex first layer over interleaved realified complex inputs (App. A.3); componentScales on Re W, Im W */
+  | { kind: 'complex'; componentScales?: [number, number] };
 
 export type LastLayerSpec =
   | { kind: 'gaussian' }
@@ -108,6 +114,12 @@ export function makeSampler(specIn: SymNetSpec): SymNetSampler {
   const act = gaussNet ? null : getActivation(spec.activation);
   const sigma = act ? act.f : Math.exp;
   const dsigma = act ? act.derivative(1) : Math.exp;
+  if (first.kind === 'complex') {
+    if (d % 2 !== 0) throw new NnftInputError('input dimension', `complex inputs are realified to 2d real components, got an odd dimension ${d}`);
+    if (spec.hidden[0]! % 2 !== 0) throw new NnftInputError('hidden[0]', `a complex first layer has an even number of real units (Re z_j, Im z_j), got ${spec.hidden[0]}`);
+    const cs = first.componentScales;
+    if (cs !== undefined && (cs.length !== 2 || !cs.every((x) => Number.isFinite(x) && x > 0))) throw new NnftInputError('componentScales', 'need two positive scales [Re W, Im W]');
+  }
   if (first.kind === 'anisotropic' && first.scales.length !== d) {
     throw new NnftInputError('anisotropic scales', `need ${d} scales (one per input coordinate), got ${first.scales.length}`);
   }
@@ -148,7 +160,7 @@ export function makeSampler(specIn: SymNetSpec): SymNetSampler {
     const Ws: Float64Array[] = [];
     const bs: Float64Array[] = [];
     for (let l = 0; l < L; l++) {
-      const nOut = widths[l], nIn = fanIn[l];
+      const nOut = widths[l]!, nIn = fanIn[l]!;
       const W = new Float64Array(nOut * nIn);
       const b = new Float64Array(nOut);
       const isLast = l === L - 1;
@@ -159,7 +171,21 @@ export function makeSampler(specIn: SymNetSpec): SymNetSampler {
         // complex / quaternionic outputs: every real component N(0, C_W/n) (bias N(0, C_b)), as App. A.2/A.5
         // and src/montecarlo's DistributionSpec; with real g this is a real layer of 2D / 4D outputs
         const sb = Math.sqrt(spec.cb);
-        if (l === 0 && first.kind === 'anisotropic') {
+        if (l === 0 && first.kind === 'complex') {
+          // rows 2j, 2j+1 = Re z_j, Im z_j; columns 2k, 2k+1 = Re x_k, Im x_k:  [[W¹, −W²], [W², W¹]] per entry
+          const sw = Math.sqrt(spec.cw / nIn);
+          const [s1, s2] = first.componentScales ?? [1, 1];
+          for (let j = 0; j < nOut / 2; j++) {
+            for (let k = 0; k < nIn / 2; k++) {
+              const w1 = s1 * sw * rng.normal();
+              const w2 = s2 * sw * rng.normal();
+              W[2 * j * nIn + 2 * k] = w1;
+              W[2 * j * nIn + 2 * k + 1] = -w2;
+              W[(2 * j + 1) * nIn + 2 * k] = w2;
+              W[(2 * j + 1) * nIn + 2 * k + 1] = w1;
+            }
+          }
+        } else if (l === 0 && first.kind === 'anisotropic') {
           for (let j = 0; j < nOut; j++) for (let k = 0; k < nIn; k++) W[j * nIn + k] = Math.sqrt(spec.cw / nIn) * first.scales[k] * rng.normal();
         } else rng.fillNormal(W, 0, W.length, Math.sqrt(spec.cw / nIn));
         rng.fillNormal(b, 0, b.length, sb);
@@ -227,6 +253,7 @@ export function makeSampler(specIn: SymNetSpec): SymNetSampler {
       },
       ntk(x, xp, out, offset = 0) {
         if (tW) throw new NnftInputError('ntk', 'the empirical NTK is not implemented for T-layer networks');
+        if (first.kind === 'complex') throw new NnftInputError('ntk', 'the empirical NTK is not implemented for a complex first layer (its weights are shared by two real rows)');
         // forward at x, keep σ, σ'; then at x'
         run(x, scratch, 0);
         const sa = acts.map((a) => a.slice()), da = dacts.map((a) => a.slice());

@@ -31,11 +31,19 @@ export interface SymmetricEigen {
  */
 export function symmetricEigenDense(A: Float64Array, n: number): SymmetricEigen {
   if (A.length < n * n) throw new RangeError(`symmetricEigenDense: matrix has ${A.length} entries, expected ${n * n}`);
+  // exact power-of-two scaling to max |A_ij| ∈ [1/2, 1): the same rounding as unscaled, but neither the
+  // convergence test nor the rotations underflow for tiny kernels (or overflow for huge ones)
+  let amax = 0;
+  for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) amax = Math.max(amax, Math.abs(A[i * n + j]!));
+  if (!Number.isFinite(amax)) {
+    throw new NnftNumericalError('the eigendecomposition of the training-set kernel', 'the kernel matrix has a non-finite entry', 'rescale the inputs or use smaller C_W, C_b, λ_W, λ_b (the kernels overflow)');
+  }
+  const exponent = amax > 0 ? Math.floor(Math.log2(amax)) + 1 : 0;
   const a = new Float64Array(n * n);
   // symmetric working copy from the lower triangle
   for (let i = 0; i < n; i++) {
     for (let j = 0; j <= i; j++) {
-      const v = A[i * n + j]!;
+      const v = timesPowerOfTwo(A[i * n + j]!, -exponent);
       a[i * n + j] = v;
       a[j * n + i] = v;
     }
@@ -111,13 +119,20 @@ export function symmetricEigenDense(A: Float64Array, n: number): SymmetricEigen 
     }
   }
   // --- implicit QL on (d, e); rotations act on columns i, i+1 of Q = rows i, i+1 of vt
+  let tnorm = 0; // max_i |d_i| + |e_i| ≥ ‖T‖₂/2
+  for (let i = 0; i < n; i++) tnorm = Math.max(tnorm, Math.abs(d[i]!) + Math.abs(e[i]!));
   for (let l = 0; l < n; l++) {
     let iter = 0;
     for (;;) {
       let m = l;
       for (; m < n - 1; m++) {
         const dd = Math.abs(d[m]!) + Math.abs(d[m + 1]!);
-        if (Math.abs(e[m]!) <= Number.EPSILON * dd) break;
+        // relative test (graded matrices keep their small eigenvalues); below 2⁻¹⁰⁰⁰ ≪ u·‖A‖ an entry is zero.
+        // After 30 sweeps on one eigenvalue, the absolute test of EISPACK tql2 (|e| ≤ u·‖T‖, within the
+        // backward error bound): a cluster of eigenvalues at rounding level (a kernel of low numerical rank)
+        // has off-diagonal noise that never falls below u times those tiny eigenvalues.
+        const e2 = Math.abs(e[m]!);
+        if (e2 <= Number.EPSILON * dd || e2 < NEGLIGIBLE || (iter >= 30 && e2 <= Number.EPSILON * tnorm)) break;
       }
       if (m === l) break;
       if (iter++ === 90) {
@@ -181,5 +196,15 @@ export function symmetricEigenDense(A: Float64Array, n: number): SymmetricEigen 
       }
     }
   }
+  for (let i = 0; i < n; i++) d[i] = timesPowerOfTwo(d[i]!, exponent);
   return { n, values: d, vectors: vt };
+}
+
+/** After scaling to ‖A‖_max < 1: off-diagonal entries below this are set to zero (a perturbation ≪ u·‖A‖). */
+const NEGLIGIBLE = 2 ** -1000;
+
+/** x·2^k, exact (two factors, so that 2^k itself need not be representable). */
+function timesPowerOfTwo(x: number, k: number): number {
+  const half = Math.trunc(k / 2);
+  return x * 2 ** half * 2 ** (k - half);
 }

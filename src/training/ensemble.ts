@@ -28,6 +28,7 @@ import { Worker } from 'node:worker_threads';
 import { NnftInputError, NnftNumericalError } from '../errors.ts';
 import { availableCores, formatBytes, memoryBudget, requireMemory, requireTime } from '../resources.ts';
 import { addBlock, jackknife, mergeGroupState, newGroupState, type GroupState } from '../montecarlo/accum.ts';
+import { WORKER_BYTES } from '../montecarlo/budget.ts';
 import { netsIn, runLayout, type RunLayout } from '../montecarlo/run.ts';
 import type { EnsembleSpec } from '../montecarlo/types.ts';
 import { flopsPerStep, NetworkState, type NetworkPlan } from './network.ts';
@@ -245,6 +246,13 @@ export function trainWorkerRun(job: TrainWorkerJob, progress: (k: number) => voi
 /** Measured ≈ 2 GFLOP/s per core for these kernels (CPU time); the budget check assumes 1 (shared machines). */
 const ASSUMED_FLOPS_PER_SECOND = 1e9;
 
+/**
+ * Fixed cost of one gradient-descent step of one network beyond its floating-point work (loops, small matrix
+ * products): measured ≈ 75 µs per step for a readout of width 512 on 3 training points on a loaded 2-core
+ * machine, of which ≈ 20 µs are flops at 1 GFLOP/s; the budget check assumes 20 µs.
+ */
+const SECONDS_PER_STEP = 2e-5;
+
 /** Floating-point work of this run's units (training and test predictions). */
 export function trainFlops(plan: TrainPlan, units: number): number {
   const last = plan.record[plan.record.length - 1]!;
@@ -263,24 +271,27 @@ function checkResources(plan: TrainPlan, lay: RunLayout, workers: number): void 
   }
   // per thread: parameters + activations; per group state: ≈ 80 bytes per statistic (partials arrays)
   const perThread = 8 * (params + acts) + 80 * lay.groups * plan.S;
-  const bytes = workers * perThread + 80 * lay.groups * plan.S;
+  // threads that actually run: no more than the blocks of this shard (resolveWorkers caps them at the cores)
+  const threads = Math.max(1, Math.min(workers, lay.b1 - lay.b0));
+  const bytes = threads > 1 ? threads * (perThread + WORKER_BYTES) + 80 * lay.groups * plan.S : perThread + 80 * lay.groups * plan.S;
   const budget = memoryBudget();
   requireMemory(
-    `training ${workers} network${workers > 1 ? 's' : ''} at a time with ${plan.S} statistics per unit`,
+    `training ${threads} network${threads > 1 ? 's' : ''} at a time with ${plan.S} statistics per unit`,
     bytes,
     bytes > budget && 80 * lay.groups * plan.S > budget / 4
       ? `fewer test inputs or recorded steps (the statistics grow as steps × test²), or fewer --groups; or raise NNFT_MAX_MEMORY (${formatBytes(budget)})`
       : 'use narrower layers or fewer workers; or raise NNFT_MAX_MEMORY',
   );
   const units = netsIn(lay, lay.b0, lay.b1);
-  const seconds = trainFlops(plan, units) / (ASSUMED_FLOPS_PER_SECOND * workers);
+  const netSteps = units * (plan.antithetic ? 2 : 1) * (plan.record[plan.record.length - 1]! + plan.record.length);
+  const seconds = (trainFlops(plan, units) / ASSUMED_FLOPS_PER_SECOND + netSteps * SECONDS_PER_STEP) / threads;
   requireTime(`training ${units * (plan.antithetic ? 2 : 1)} networks for ${plan.record[plan.record.length - 1]} steps`, seconds, 'use fewer networks, narrower layers or fewer steps (or shard the run with --shard k/N); or set NNFT_MAX_SECONDS higher');
 }
 
 function resolveWorkers(spec: TrainEnsembleSpec, plan: TrainPlan, lay: RunLayout): number {
   if (spec.workers !== undefined) {
     if (!Number.isInteger(spec.workers) || spec.workers < 1) throw new NnftInputError('workers', `expected an integer ≥ 1, got ${String(spec.workers)}`);
-    return spec.workers;
+    return Math.min(spec.workers, availableCores()); // more threads than cores only add start-up time and memory
   }
   // a worker starts in ≈ 2–4 s (tsx and the activation registry): only worth it above ≈ 10 s of work
   const seconds = trainFlops(plan, netsIn(lay, lay.b0, lay.b1)) / 2e9;
@@ -439,7 +450,8 @@ export interface TrainEnsembleResult {
   infiniteWidth?: Pick<PredictionResult, 'mean' | 'covariance' | 'meta'>;
   meta: {
     nets: number;
-    pairs: number | null;
+    /** antithetic pairs (absent for independent networks) */
+    pairs?: number;
     seed: number;
     kernel: 'ntk' | 'last-layer';
     lr: number;
@@ -508,7 +520,7 @@ export function finishTrainState(state: TrainState): TrainEnsembleResult {
     trainLoss: { mean: lossOf(jk.value), stderr: lossOf(stderr) },
     meta: {
       nets,
-      pairs: plan.antithetic ? P : null,
+      ...(plan.antithetic ? { pairs: P } : {}),
       seed: state.seed,
       kernel: plan.trainAll ? 'ntk' : 'last-layer',
       lr: plan.lr,

@@ -43,7 +43,7 @@ export function formatPrediction(res: PredictionResult): string {
 export function formatEnsemble(res: TrainEnsembleResult): string {
   const m = res.meta;
   const lines = [
-    `${m.nets} networks trained (${m.kernel === 'ntk' ? 'all layers' : 'last layer'}, η = ${m.lr}, seed ${m.seed}${m.pairs !== null ? `, ${m.pairs} antithetic pairs` : ''}), ` +
+    `${m.nets} networks trained (${m.kernel === 'ntk' ? 'all layers' : 'last layer'}, η = ${m.lr}, seed ${m.seed}${m.pairs !== undefined ? `, ${m.pairs} antithetic pairs` : ''}), ` +
       `${m.seconds.toFixed(1)} s on ${m.workers} worker${m.workers > 1 ? 's' : ''} (${fmt(m.netStepsPerSecond)} network·steps/s)`,
   ];
   const th = res.infiniteWidth;

@@ -228,6 +228,13 @@ export class NetworkState {
         loss += r * r;
       }
       loss *= 0.5;
+      if (!Number.isFinite(loss) && step === 0) {
+        throw new NnftNumericalError(
+          `the training of ${label}`,
+          'the loss ½Σ‖f − y‖² of the initialised network is not finite before any step (its outputs, or the targets, overflow when squared)',
+          'rescale the inputs and targets, or use smaller C_W, C_b (or a smaller --mean-shift μ)',
+        );
+      }
       if (!Number.isFinite(loss)) {
         throw new NnftNumericalError(
           `the training of ${label}`,

@@ -68,6 +68,18 @@ export function validateData(d: TrainingData): ValidatedData {
     if (x.length !== n0) throw new NnftInputError(`test-inputs[${a}]`, `has dimension ${x.length} but the training inputs have dimension ${n0}`, 'test and training inputs must have the same dimension');
   });
   const m = T.length;
+  // the first layer's kernel needs x·x/n0 (PDLT eq. 4.8): refuse an input whose square norm overflows, by name
+  const requireNormFinite = (rows: number[][], argument: string): void => {
+    rows.forEach((x, a) => {
+      let xx = 0;
+      for (const v of x) xx += v * v;
+      if (!Number.isFinite(xx / n0)) {
+        throw new NnftInputError(`${argument}[${a}]`, `x·x/n0 is Infinity (overflow of the floating-point range; largest |x_j| = ${Math.max(...x.map(Math.abs)).toExponential(3)})`, 'rescale the inputs (|x_j| below ~1e150)');
+      }
+    });
+  };
+  requireNormFinite(X, 'train-inputs');
+  requireNormFinite(T, 'test-inputs');
   const flat = (rows: number[][], w: number): Float64Array => {
     const out = new Float64Array(rows.length * w);
     rows.forEach((r, a) => r.forEach((x, j) => (out[a * w + j] = x)));

@@ -16,7 +16,7 @@ export interface Fixtures {
   dir: string;
   /** a JSON file holding valid inputs [[…],[…]] */
   inputsFile: string;
-  /** shard states written by `nnft mc --shard k/2 --out` of one run */
+  /** shard states written by `nnft mc --shard k/2 --state` of one run */
   shards: [string, string];
   /** a file that is not JSON */
   textFile: string;
@@ -128,6 +128,9 @@ export const seed: fc.Arbitrary<string> = mostly(
 /** Networks 1…10⁷, log-uniform; rarely 0 or malformed. */
 export const nets: fc.Arbitrary<string> = mostly(fc.oneof({ weight: 6, arbitrary: logInt(1, 1e7).map(String) }, { weight: 1, arbitrary: fc.constantFrom('1', '2', '3', '1e3') }), fc.constantFrom('0', '-5', '1.5', 'many'));
 
+/** Sampled networks of the field-theory commands (they need at least 256–1000): mostly 10²…10⁷, rarely too few or malformed. */
+export const fieldNets: fc.Arbitrary<string> = mostly(fc.oneof({ weight: 6, arbitrary: logInt(100, 1e7).map(String) }, { weight: 1, arbitrary: fc.constantFrom('256', '1000', '1e3') }), fc.constantFrom('0', '1', '-5', '1.5', 'many'));
+
 /** Output file paths: a fresh file in the scratch directory, or (now and then) one that cannot be written. */
 export function outFile(fx: Fixtures, ext: string): fc.Arbitrary<string> {
   return fc.oneof(
@@ -149,6 +152,14 @@ function options(required: fc.Arbitrary<string[]>[], optional: fc.Arbitrary<stri
     .map(([req, opt, bad]) => [...req.flat(), ...opt.filter((x): x is string[] => x !== undefined).flat(), ...(bad ?? [])]);
 }
 
+/** A directory for NumPy files: a fresh name in the scratch directory (sometimes nested), rarely a bad path. */
+export function outDir(fx: Fixtures): fc.Arbitrary<string> {
+  return fc.oneof(
+    { weight: 6, arbitrary: fc.tuple(fc.nat({ max: 1e9 }), fc.boolean()).map(([k, nested]) => `${fx.dir}/npy-${k}${nested ? '/sub' : ''}`) },
+    { weight: 1, arbitrary: fc.constantFrom(fx.textFile, `${fx.textFile}/npy`, '/proc/nnft-npy', '', '/sys/npy') },
+  );
+}
+
 const flag = (name: string, value: fc.Arbitrary<string>): fc.Arbitrary<string[]> => value.map((v) => [name, v]);
 const bare = (name: string): fc.Arbitrary<string[]> => fc.constant([name]);
 /** --json, almost always (exit 0 ⇒ the JSON is checked) */
@@ -164,8 +175,84 @@ function architecture(fx: Fixtures): fc.Arbitrary<string[]> {
   });
 }
 
+/** A JSON matrix of `rows` vectors of dimension `dim`: values in [−3, 3], or (one matrix in seven) over the whole double range. */
+function jsonMatrix(rows: fc.Arbitrary<number>, dim: number): fc.Arbitrary<string> {
+  const moderate = fc.double({ min: -3, max: 3, noNaN: true }).map((x) => Number(x.toPrecision(3)));
+  const anyMagnitude = fc.oneof(moderate, signedMagnitude.map(Number));
+  return fc
+    .tuple(rows, fc.oneof({ weight: 6, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }))
+    .chain(([n, extreme]) => fc.array(fc.array(extreme ? anyMagnitude : moderate, { minLength: dim, maxLength: dim }), { minLength: n, maxLength: n }))
+    .map((v) => JSON.stringify(v));
+}
+
+/** Bad values for a JSON data argument: missing or unreadable files, non-JSON, wrong shapes, non-numbers. */
+function badData(fx: Fixtures): fc.Arbitrary<string> {
+  return fc.constantFrom('/nonexistent/data.json', fx.dir, fx.textFile, fx.jsonFile, '[]', '[[]]', '[[1],[1,2]]', '{"a":1}', '[[1e999]]', '[["a"]]', '[[null]]', '[[NaN]]', 'not json', '');
+}
+
+/**
+ * `nnft train` data: N training inputs of dimension n0 with targets of dimension D, and test inputs; the
+ * shapes agree most of the time (the shared input file, a flat target list for D = 1, duplicate training
+ * points, and now and then a mismatch or a bad file).
+ */
+function trainingData(fx: Fixtures): fc.Arbitrary<string[]> {
+  const N = fc.oneof({ weight: 8, arbitrary: fc.integer({ min: 1, max: 8 }) }, { weight: 1, arbitrary: fc.integer({ min: 9, max: 200 }) });
+  return fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), N, fc.integer({ min: 1, max: 5 })).chain(([n0, D, n, m]) =>
+    fc.tuple(
+      mostly(fc.oneof({ weight: 12, arbitrary: jsonMatrix(fc.constant(n), n0) }, { weight: 1, arbitrary: fc.constant(JSON.stringify(Array(n).fill(Array(n0).fill(0.5)))) }), badData(fx)),
+      mostly(fc.oneof({ weight: 6, arbitrary: jsonMatrix(fc.constant(n), D) }, { weight: 1, arbitrary: jsonMatrix(fc.constant(n), 1).map((t) => JSON.stringify((JSON.parse(t) as number[][]).map((r) => r[0]))) }), fc.oneof(badData(fx), jsonMatrix(fc.constant(n + 1), D))),
+      mostly(fc.oneof({ weight: 8, arbitrary: jsonMatrix(fc.constant(m), n0) }, { weight: 1, arbitrary: jsonMatrix(logInt(100, 5000), n0) }), fc.oneof(badData(fx), jsonMatrix(fc.constant(m), n0 + 1))),
+    ).map(([x, y, t]) => ['--train-inputs', x, '--train-targets', y, '--test-inputs', t]),
+  );
+}
+
+/**
+ * `nnft train`'s architecture: hidden widths (absent: the default 512,512), activation, C_b, C_W, λ_b, λ_W with
+ * per-layer lists sized to the hidden layers plus the output layer.
+ */
+function trainArchitecture(hidden: fc.Arbitrary<string>): fc.Arbitrary<string[]> {
+  return fc.option(hidden, { freq: 3, nil: undefined }).chain((w) => {
+    const L = w === undefined ? 3 : w === '' ? 1 : /^\d+(,\d+)*$/.test(w) ? w.split(',').length + 1 : 3;
+    return options([], [flag('--activation', activation), flag('--cb', perLayer(variance, L)), flag('--cw', perLayer(variance, L)), fc.constant(w === undefined ? [] : ['--widths', w]), flag('--lambda-b', perLayer(variance, L)), flag('--lambda-w', perLayer(variance, L))], false);
+  });
+}
+
+/** Hidden widths for `nnft train` (the output width is the target dimension): the shared widths, or none. */
+const hiddenWidths: fc.Arbitrary<string> = fc.oneof({ weight: 12, arbitrary: widths }, { weight: 1, arbitrary: fc.constant('') });
+
+/** Hidden widths for trained networks: mostly narrow and shallow (the training runs), now and then the shared widths. */
+const ensembleWidths: fc.Arbitrary<string> = fc.oneof({ weight: 8, arbitrary: fc.array(logInt(1, 128), { minLength: 0, maxLength: 3 }).map((w) => w.join(',')) }, { weight: 1, arbitrary: widths });
+
+/** Learning rates: sensible, stable-or-not (η·λ_max ≷ 2), extreme; rarely malformed or ≤ 0. */
+const learningRate: fc.Arbitrary<string> = mostly(fc.oneof({ weight: 8, arbitrary: fc.constantFrom('0.001', '0.005', '0.01', '0.02', '0.05', '0.1') }, { weight: 2, arbitrary: fc.constantFrom('0.5', '1', '2', '10') }, { weight: 1, arbitrary: positiveMagnitude }), fc.oneof(badNumber, fc.constant('0')));
+
+/** Times or step counts: lists of 1–4 entries, with inf, huge values, duplicates; rarely negative or malformed. */
+function schedule(integers: boolean): fc.Arbitrary<string> {
+  const entry = integers
+    ? fc.oneof({ weight: 8, arbitrary: logInt(1, 1000).map((x) => String(x - 1)) }, { weight: 1, arbitrary: fc.constantFrom('inf', '1e6', '1e9', '1e15', '9007199254740991') })
+    : fc.oneof({ weight: 8, arbitrary: fc.constantFrom('0', '0.5', '1', '10', '100', 'inf', '∞', 'Infinity') }, { weight: 2, arbitrary: positiveMagnitude });
+  return mostly(fc.array(entry, { minLength: 1, maxLength: 4 }).map((xs) => xs.join(',')), fc.constantFrom('', '-1', '0,-1', 'nan', '1.5e', ',', '1,,2', '-inf', integers ? '2.5' : 'x'));
+}
+
+/**
+ * Where the result goes (`nnft recursions` and `nnft mc`): stdout, a file (--out), NumPy files (--format npy
+ * --out DIR), an explicit --format now and then (npy without --out, or against --json, is refused), --layers
+ * and --quiet (refused without an output).
+ */
+function outputOptions(fx: Fixtures): fc.Arbitrary<string[]>[] {
+  return [
+    fc.oneof(
+      { weight: 3, arbitrary: flag('--out', outFile(fx, 'json')) },
+      { weight: 3, arbitrary: outDir(fx).map((d) => ['--format', 'npy', '--out', d]) },
+      { weight: 1, arbitrary: flag('--format', choice(['table', 'json', 'npy'], ['csv', 'NPY ', ''])) },
+    ),
+    flag('--layers', choice(['last', 'all', '1', '1,2', '2,1,2'], ['0', 'x', '99', '1,', 'first'])),
+    bare('--quiet'),
+  ];
+}
+
 export const COMMAND_ARBITRARIES: Record<string, ArgvArbitrary> = {
-  recursions: (fx) => options([json, architecture(fx)], [flag('--quantities', quantities)]),
+  recursions: (fx) => options([json, architecture(fx)], [flag('--quantities', quantities), ...outputOptions(fx)]),
 
   mc: (fx) =>
     options(
@@ -183,6 +270,8 @@ export const COMMAND_ARBITRARIES: Record<string, ArgvArbitrary> = {
         flag('--orders', choice(['2', '2,4', '1,2,3,4,5,6', '4'], ['7', '0', 'x'])),
         bare('--wick'),
         bare('--no-bias'),
+        flag('--state', outFile(fx, 'json')),
+        ...outputOptions(fx),
       ],
     ),
 
@@ -190,7 +279,7 @@ export const COMMAND_ARBITRARIES: Record<string, ArgvArbitrary> = {
     fc
       .tuple(
         mostly(fc.constantFrom<string[]>([fx.shards[0], fx.shards[1]], [fx.shards[1], fx.shards[0]], [fx.shards[0]]), fc.subarray([fx.shards[0], fx.shards[0], '/nonexistent/shard.json', fx.textFile, fx.jsonFile, fx.dir], { minLength: 1, maxLength: 3 })),
-        fc.option(flag('--out', outFile(fx, 'json')), { nil: undefined }),
+        fc.option(flag('--state', outFile(fx, 'json')), { nil: undefined }),
         json,
         rarely(unknownFlag),
       )
@@ -221,6 +310,7 @@ export const COMMAND_ARBITRARIES: Record<string, ArgvArbitrary> = {
         flag('--order', mostly(fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 0, max: 3 }) }, { weight: 1, arbitrary: fc.integer({ min: 4, max: 6 }) }).map(String), fc.constantFrom('-1', 'x', '7'))),
         flag('--space', choice(['zero'], ['line', ''])),
         bare('--connected'),
+        bare('--vector'),
         json,
         bare('--latex'),
         flag('--svg', outFile(fx, 'svg')),
@@ -229,7 +319,7 @@ export const COMMAND_ARBITRARIES: Record<string, ArgvArbitrary> = {
 
   symmetry: () =>
     options(
-      [flag('--case', choice(['so-output', 'so-output-quartic', 'so-input', 'su-output', 'sp-output', 'translation', 'broken-mean', 'ntk-so-output', 'ntk-so-input', 'broken-input', 'broken-translation'], ['so-outptu', '', 'x'])), json],
+      [flag('--case', choice(['so-output', 'so-output-quartic', 'so-input', 'su-output', 'sp-output', 'translation', 'broken-mean', 'ntk-so-output', 'ntk-so-input', 'broken-input', 'broken-translation', 'su-input', 'broken-su-input'], ['so-outptu', '', 'x'])), json],
       [
         flag('--dim', mostly(fc.oneof({ weight: 5, arbitrary: fc.integer({ min: 2, max: 6 }) }, { weight: 1, arbitrary: logInt(2, 1e6) }).map(String), fc.constantFrom('0', '1', 'x'))),
         flag('--width', mostly(fc.oneof({ weight: 5, arbitrary: logInt(1, 256) }, { weight: 1, arbitrary: logInt(1, 1e6) }).map(String), fc.constantFrom('0', 'x'))),
@@ -240,6 +330,152 @@ export const COMMAND_ARBITRARIES: Record<string, ArgvArbitrary> = {
         flag('--elements', mostly(logInt(1, 1000).map(String), fc.constantFrom('0', 'x'))),
         flag('--experiments', mostly(logInt(2, 100).map(String), fc.constantFrom('0', '1'))),
         flag('--significance', choice(['0.001', '0.05', '1e-300', '0.5'], ['0', '1', '2', 'x'])),
+      ],
+    ),
+
+  train: (fx) =>
+    fc.oneof(
+      // the infinite-width prediction: gradient flow or descent
+      {
+        weight: 3,
+        arbitrary: fc.tuple(trainArchitecture(hiddenWidths), trainingData(fx), fc.boolean()).chain(([arch, data, flow]) =>
+          options(
+            [json, fc.constant(arch), fc.constant(data), flag('--lr', learningRate), flow ? flag('--time', schedule(false)) : flag('--steps', schedule(true))],
+            [flag('--kernel', choice(['ntk', 'nngp', 'last-layer'], ['gp', ''])), flag('--diag-reg', mostly(fc.oneof(fc.constantFrom('0', '1e-6', '1e-12', '1'), positiveMagnitude), badNumber))],
+          ),
+        ),
+      },
+      // networks trained by gradient descent
+      {
+        weight: 3,
+        arbitrary: fc.tuple(trainArchitecture(ensembleWidths), trainingData(fx)).chain(([arch, data]) =>
+          options(
+            [json, fc.constant(arch), fc.constant(data), flag('--lr', learningRate), flag('--steps', schedule(true)), flag('--nets', mostly(fc.oneof({ weight: 6, arbitrary: logInt(1, 5e6).map((n) => String(2 * n)) }, { weight: 1, arbitrary: fc.constantFrom('2', '3', '1e3') }), fc.constantFrom('0', '-4', '1.5', 'many')))],
+            [
+              flag('--seed', seed),
+              flag('--kernel', choice(['ntk', 'last-layer'], ['nngp', 'x'])),
+              flag('--workers', mostly(logInt(1, 64).map(String), fc.constantFrom('0', 'all'))),
+              flag('--groups', mostly(fc.constantFrom('2', '10', '64', '4096'), fc.constantFrom('1', '4097', 'x'))),
+              flag('--mean-shift', mostly(fc.constantFrom('0.1,1', '0,1', '1e300,1', '-2,2', '0.5,0'), fc.constantFrom('0.1', 'x,1', '0.1,-1', '0.1,1,2', ''))),
+              bare('--no-antithetic'),
+              bare('--no-theory'),
+              flag('--shard', choice(['0/2', '1/2', '0/1', '3/4'], ['2/2', '0/0', 'a/b', '1'])),
+              flag('--out', outFile(fx, 'json')),
+              bare('--quiet'),
+            ],
+          ).map((argv) => (argv.includes('--quiet') && argv.includes('--out') ? argv.filter((x) => x !== '--json') : argv)), // the sharding use: --out FILE --quiet
+        ),
+      },
+      // merging shard states: not training states, missing files, or nothing to merge
+      {
+        weight: 1,
+        arbitrary: fc
+          .tuple(fc.subarray([fx.shards[0], fx.jsonFile, fx.textFile, '/nonexistent/shard.json', fx.dir], { minLength: 1, maxLength: 3 }), fc.option(flag('--out', outFile(fx, 'json')), { nil: undefined }), json)
+          .map(([files, out, j]) => ['--merge', ...files, ...(out ?? []), ...j]),
+      },
+    ),
+
+  criticality: () =>
+    options(
+      [flag('--activation', activation), json],
+      [
+        flag('--depth', mostly(fc.oneof({ weight: 4, arbitrary: logInt(30, 2000) }, { weight: 1, arbitrary: fc.constantFrom(0, 1, 29) }, { weight: 1, arbitrary: logInt(2000, 1e5) }, { weight: 1, arbitrary: logInt(1e5, 1e9) }).map(String), fc.constantFrom('-1', '1.5', 'x', ''))),
+        flag('--k1', mostly(fc.oneof({ weight: 4, arbitrary: fc.constantFrom('0.1', '1', '2', '3.5', '10') }, { weight: 1, arbitrary: positiveMagnitude }), fc.constantFrom('0', '-1', 'x', 'nan'))),
+        flag('--cb', variance),
+        flag('--cw', variance),
+      ],
+    ),
+
+  cumulants: (fx) =>
+    options(
+      [json, flag('--width', mostly(fc.oneof({ weight: 6, arbitrary: logInt(1, 256) }, { weight: 1, arbitrary: logInt(1, 1e9) }).map(String), fc.constantFrom('0', '-1', '1.5', 'x')))],
+      [
+        flag('--activation', fc.oneof({ weight: 4, arbitrary: activation }, { weight: 1, arbitrary: fc.constantFrom('gauss-net', 'cos-net') })),
+        flag('--inputs', inputs(fx)),
+        flag('--cb', variance),
+        flag('--cw', variance),
+        flag('--cw-out', variance),
+        flag('--cb-out', variance),
+        flag('--orders', choice(['2', '4', '2,4,6', '1,2,3,4', '6', '8', '1,2,3,4,5,6,7,8'], ['0', '9', 'x', '', '2,,4'])),
+        flag('--tuples', choice(['[[0,0]]', '[[0,0,0,0]]', '[[0,0,1,1]]', '[[0,1,2,3]]', '[[0,0,0,0,0,0]]'], ['[[9,9]]', '[[]]', '[]', '[[0.5]]', 'x', '[[-1,0]]'])),
+        flag('--neuron-samples', mostly(logInt(128, 1e8).map(String), fc.constantFrom('0', '1', '1e9', 'x', '-3'))),
+        flag('--nets', fieldNets),
+        bare('--raw'),
+        flag('--seed', seed),
+      ],
+    ),
+
+  edgeworth: (fx) =>
+    options(
+      [json, architecture(fx), fc.oneof({ weight: 3, arbitrary: fc.oneof({ weight: 6, arbitrary: logInt(1, 256) }, { weight: 1, arbitrary: logInt(1, 1e9) }).map((n) => ['--widths', `${n},1`]) }, { weight: 1, arbitrary: fc.constant<string[]>([]) })],
+      [
+        flag('--inputs', choice(['[[1]]', '[[0.5]]', '[[1],[0.4]]', '[[0]]', '[[1e3]]', '[[1,0.5]]'], ['[[1],[2],[3]]', '[]'])),
+        flag('--order', choice(['1', '2'], ['0', '3', 'x'])),
+        flag('--points', mostly(fc.oneof({ weight: 4, arbitrary: logInt(3, 201) }, { weight: 1, arbitrary: logInt(3, 1e6) }).map(String), fc.constantFrom('0', '2', 'x'))),
+        flag('--range', mostly(fc.oneof({ weight: 4, arbitrary: fc.constantFrom('1', '3', '4', '6', '20') }, { weight: 1, arbitrary: positiveMagnitude }), fc.constantFrom('0', '-1', 'x'))),
+        flag('--nets', fieldNets),
+        flag('--seed', seed),
+        flag('--svg', outFile(fx, 'svg')),
+      ],
+    ),
+
+  'osterwalder-schrader': (fx) => {
+    const list = (valid: readonly string[], invalid: readonly string[]): fc.Arbitrary<string> => choice(valid, invalid);
+    return fc
+      .tuple(
+        fc.oneof(
+          { weight: 1, arbitrary: fc.tuple(flag('--kernel', choice(['exp', 'rbf'], ['gauss', '', 'x'])), fc.option(flag('--scale', mostly(positiveMagnitude, badNumber)), { nil: undefined })).map(([k, s]) => [...k, ...(s ?? [])]) },
+          {
+            weight: 2,
+            arbitrary: options(
+              [flag('--activation', fc.oneof({ weight: 2, arbitrary: fc.constantFrom('gauss-net', 'cos-net') }, { weight: 2, arbitrary: activation }))],
+              [
+                flag('--width', mostly(fc.oneof({ weight: 6, arbitrary: logInt(1, 256) }, { weight: 1, arbitrary: logInt(1, 1e9) }).map(String), fc.constantFrom('0', 'x'))),
+                flag('--cb', variance),
+                flag('--cw', variance),
+                flag('--cw-out', variance),
+                flag('--cb-out', variance),
+                flag('--nets', fieldNets),
+                flag('--seed', seed),
+              ],
+              false,
+            ),
+          },
+        ),
+        options(
+          [json],
+          [
+            flag('--times', list(['0.1:4:40', '0.25:2:8', '1:2:3', '0.5:1:2', '1e-8:1e8:100', '0.1:100:1000'], ['4:0.1:40', '0:1:5', '-1:1:5', '1:2', 'x', '1:2:1', '1:2:100000000'])),
+            flag('--origin', mostly(signedMagnitude, badNumber)),
+            flag('--separations', list(['0,1,2,4,8', '0,1', '0,0.5,1e3', '0,1e300'], ['1,2', '', 'x', '0,-1'])),
+            flag('--shifts', list(['0.5,1.3', '0', '1e300', '-2'], ['', 'x'])),
+            flag('--alpha', list(['0.001', '0.05', '1e-300'], ['0', '1', 'x'])),
+            flag('--power', list(['0.9', '0.5', '0.999'], ['0', '1', 'x'])),
+            flag('--deviation', list(['0.05', '0.5', '1e-6', '10'], ['0', '-1', 'x'])),
+          ],
+        ),
+      )
+      .map(([a, b]) => [...a, ...b]);
+  },
+
+  'rg-flow': () =>
+    options(
+      [json],
+      [
+        flag('--activation', fc.oneof({ weight: 2, arbitrary: fc.constantFrom('gauss-net', 'cos-net', 'erf', 'relu', 'tanh') }, { weight: 2, arbitrary: activation })),
+        flag('--width', mostly(fc.oneof({ weight: 6, arbitrary: logInt(1, 256) }, { weight: 1, arbitrary: logInt(1, 1e9) }).map(String), fc.constantFrom('0', 'x'))),
+        flag('--cb', variance),
+        flag('--cw', variance),
+        flag('--cw-out', variance),
+        flag('--cb-out', variance),
+        flag('--inputs', choice(['-0.6,-0.2,0.2,0.6', '0.5', '0,1', '-1e3,1e3', '1e-300,2e-300', '-3,-2,-1,0,1,2'], ['', 'x', '1,2,3,4,5,6,7', '[[1]]'])),
+        flag('--cutoffs', choice(['0.25,0.5,1,2,4', '0.5,0.75,1', '1e-8,1,1e8', '1,2,3,4,5,6,7,8,9,10'], ['1,2', '2,1,3', '0,1,2', 'x', ''])),
+        flag('--nodes', mostly(logInt(8, 2000).map(String), fc.constantFrom('0', '1', '7', '2001', '1e7', 'x'))),
+        flag('--tolerance', choice(['1e-8', '1e-3', '1e-15', '0.5'], ['0', '-1', 'x', '2'])),
+        bare('--no-kappa'),
+        bare('--no-trees'),
+        flag('--nets', fieldNets),
+        flag('--seed', seed),
       ],
     ),
 };

@@ -89,11 +89,46 @@ describe('the commands check their output paths before computing', () => {
     expect(readFileSync(ok, 'utf8')).toMatch(/^<svg/);
   });
 
-  it('merge --out below a file is refused before the shards are read', async () => {
-    const r = await runNnft(['merge', '/nonexistent/shard.json', '--out', join(file, 'merged.json')]);
+  it('merge --state below a file is refused before the shards are read', async () => {
+    const r = await runNnft(['merge', '/nonexistent/shard.json', '--state', join(file, 'merged.json')]);
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain('invalid --out');
+    expect(r.stderr).toContain('invalid --state');
   });
+
+  it('recursions --format npy --out below a file, mc --state below a file: refused before computing', async () => {
+    const arch = ['--activation', 'tanh', '--widths', '8,8', '--inputs', '[[1,0.5],[0.2,-0.9]]'];
+    for (const args of [
+      ['recursions', ...arch, '--quantities', 'K,Theta', '--format', 'npy', '--out', join(file, 'npy')],
+      ['recursions', ...arch, '--out', join(file, 'r.json')],
+      ['mc', ...arch, '--nets', '100', '--state', join(file, 's.json'), '--quiet'],
+    ]) {
+      const r = await runNnft(args);
+      expect(r.status, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(/invalid --(out|state): /);
+      expect(r.stderr).not.toMatch(STACK_TRACE);
+    }
+  });
+
+  it('start: its default out/start below a file, an unwritable or empty --out are refused before sampling', async () => {
+    // the quick-start job samples for ~20 s; before, a bad out/ failed only when the first plot was written
+    const cwd = mkdtempSync(join(tmpdir(), 'nnft-start-'));
+    try {
+      writeFileSync(join(cwd, 'out'), 'a file where the directory would go');
+      const runs = [await runNnft(['start'], { cwd }), await runNnft(['start', '--out', '/proc/nnft-start'], { cwd }), await runNnft(['start', '--out', ''], { cwd })];
+      for (const r of runs) {
+        expect(r.status, r.stderr).toBe(2);
+        expect(r.stderr.trim().split('\n')).toHaveLength(1);
+        expect(r.stderr).toMatch(/^nnft start: invalid --out: /);
+        expect(r.stderr).not.toMatch(STACK_TRACE);
+        expect(r.wallSeconds).toBeLessThan(15);
+      }
+      expect(runs[0]!.stderr).toContain('is a file, so out/start cannot be created');
+      expect(runs[1]!.stderr).toContain('cannot write in directory /proc');
+      expect(readdirSync(cwd)).toEqual(['out']);
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it('an example refuses an unwritable --out before sampling', async () => {
     const r = await runNnft(['examples/relu-criticality.ts', '--out', join(file, 'plots')], { script: resolve(__dirname, '../../bin/run-ts.js') });

@@ -198,10 +198,41 @@ describe('resources bounded before they are spent', () => {
   });
 
   it('NNFT_MAX_SECONDS: a run over the time budget is refused with the networks that fit', async () => {
-    process.env.NNFT_MAX_SECONDS = '0.01';
+    // ≈ 18 ms per network (Θ̂⁽¹⁾ alone is 256³ multiply-adds): a few networks fit in 0.1 s
+    process.env.NNFT_MAX_SECONDS = '0.1';
     const err = await sampleEnsemble({ ...arch, widths: [256, 256, 256], nets: 1_000_000, workers: 1, quantities: ['K', 'Theta'] }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NnftResourceError);
     expect((err as Error).message).toMatch(/at most \d+ networks fit/);
+  });
+
+  it('the time estimate counts the layer-1 empirical NTK: 4 inputs, NTK statistics, 10⁴ networks over 20 s are refused', async () => {
+    // measured ≈ 4.5 ms of CPU per network (widths 64,64,64, 4 inputs, Θ̂ of layers 1 and 2): 45 s for 10⁴;
+    // the estimate left out Θ̂⁽¹⁾ = W T Wᵀ (10 input pairs × 64³) and said 1.1 ms, so the run was let through
+    process.env.NNFT_MAX_SECONDS = '20';
+    const inputs = [[0.503, 0.0521], [0.443, -0.5], [0.35, -0.0456], [0.366, 0.3]];
+    const err = await sampleEnsemble({ activation: 'tanh', widths: [64, 64, 64], inputs, lambdaB: 0.5, bias: false, nets: 10000, workers: 1, estimator: 'conditional', quantities: ['K', 'Theta', 'V4', 'K1', 'Theta1', 'A', 'B', 'F'] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NnftResourceError);
+    const fit = Number(/at most (\d+) networks fit/.exec((err as Error).message)?.[1]);
+    // 20 s at the measured 4.5 ms: ≈ 4400 networks; the estimate may be conservative, not optimistic by 2×
+    expect(fit).toBeGreaterThan(2000);
+    expect(fit).toBeLessThan(8900);
+  });
+
+  it('--orders 1,2,3,4,5,6 of the 16 default outputs: the cumulant tables (1.2·10⁷ set partitions) are budgeted before sampling', async () => {
+    // before: 2 GB of partition objects and > 60 s after the sampling, unbudgeted
+    process.env.NNFT_MAX_SECONDS = '20';
+    const t0 = performance.now();
+    const err = await sampleCorrelators({ ...arch, widths: [16, 16], nets: 10000, orders: [1, 2, 3, 4, 5, 6] }).catch((e: unknown) => e);
+    expect(performance.now() - t0).toBeLessThan(15_000);
+    expect(err).toBeInstanceOf(NnftResourceError);
+    expect((err as Error).message).toMatch(/cumulants of 74612 correlators \(1\d{7} set partitions\).*NNFT_MAX_SECONDS/);
+  }, 30_000);
+
+  it('64 points (16 outputs × 4 inputs) to order 6 are refused before the 1.2·10⁸ multisets are listed', async () => {
+    const inputs = [[1, 0], [0, 1], [1, 1], [0.5, -1]];
+    const t0 = performance.now();
+    await expect(sampleCorrelators({ ...arch, widths: [16, 16], inputs, nets: 100, orders: [6] })).rejects.toThrow(/119877472 correlators of 64 points \(16 outputs × 4 inputs\)/);
+    expect(performance.now() - t0).toBeLessThan(2000);
   });
 
   it('the memory estimate is what makeBuffers allocates (within 10%), for fast, full and NTK plans', () => {
@@ -230,7 +261,7 @@ describe('nnft merge of inconsistent or corrupt files: exit 2, naming the file',
   const dir = mkdtempSync(join(tmpdir(), 'nnft-merge-'));
   const shard = (k: number, seed = 1) => {
     const f = join(dir, `s${k}-${seed}.json`);
-    const r = nnft('mc', '--activation', 'relu', '--cb', '0', '--cw', '2', '--widths', '8,8', '--inputs', '[[1,0.5]]', '--nets', '400', '--seed', String(seed), '--shard', `${k}/2`, '--out', f, '--quiet');
+    const r = nnft('mc', '--activation', 'relu', '--cb', '0', '--cw', '2', '--widths', '8,8', '--inputs', '[[1,0.5]]', '--nets', '400', '--seed', String(seed), '--shard', `${k}/2`, '--state', f, '--quiet');
     expect(r.code).toBe(0);
     return f;
   };

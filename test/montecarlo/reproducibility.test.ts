@@ -76,12 +76,12 @@ describe('fast path vs full weights (docs/architecture.md)', () => {
 
 describe('CLI', () => {
   const run = promisify(execFile);
-  it('nnft mc --shard … --out, nnft merge --json equals nnft mc --json', async () => {
+  it('nnft mc --shard … --state, nnft merge --json equals nnft mc --json', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'nnft-mc-'));
     const flags = ['--activation', 'relu', '--cb', '0', '--cw', '2', '--widths', '6,6', '--inputs', '[[1,0],[0.3,0.8]]', '--nets', '300', '--seed', '4', '--quantities', 'K,V4'];
     const bin = join(process.cwd(), 'bin', 'nnft.js');
-    await run('node', [bin, 'mc', ...flags, '--shard', '0/2', '--out', join(dir, 'a.json'), '--quiet']);
-    await run('node', [bin, 'mc', ...flags, '--shard', '1/2', '--out', join(dir, 'b.json'), '--quiet']);
+    await run('node', [bin, 'mc', ...flags, '--shard', '0/2', '--state', join(dir, 'a.json'), '--quiet']);
+    await run('node', [bin, 'mc', ...flags, '--shard', '1/2', '--state', join(dir, 'b.json'), '--quiet']);
     const merged = JSON.parse((await run('node', [bin, 'merge', join(dir, 'b.json'), join(dir, 'a.json'), '--json'])).stdout);
     const single = await sampleEnsemble({ activation: 'relu', cb: 0, cw: 2, widths: [6, 6], inputs: [[1, 0], [0.3, 0.8]], nets: 300, seed: 4, quantities: ['K', 'V4'] });
     expect(JSON.stringify(merged.layers)).toBe(JSON.stringify(single.layers));

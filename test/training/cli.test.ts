@@ -51,9 +51,9 @@ describe('nnft train', () => {
     expect(table.stdout).toMatch(/infinite-width nngp dynamics \(gradient-descent/);
   });
 
-  it('trains networks with --nets (mean, covariance, loss ± stderr next to the infinite-width values); shards merge to the single run', async () => {
-    const common = [...ARCH, '--train-inputs', X, '--train-targets', Y, '--test-inputs', T, '--lr', '0.05', '--steps', '0,20', '--nets', '40', '--seed', '3', '--json'];
-    const one = await nnft([...common, '--workers', '1']);
+  it('trains networks with --nets (mean, covariance, loss ± stderr next to the infinite-width values); shards (one on two worker threads) merge to the single run bit for bit', async () => {
+    const common = [...ARCH, '--train-inputs', X, '--train-targets', Y, '--test-inputs', T, '--lr', '0.05', '--steps', '0,20', '--nets', '40', '--seed', '3'];
+    const one = await nnft([...common, '--workers', '1', '--json']);
     expect(one.code).toBe(0);
     const j = JSON.parse(one.stdout);
     expect(j.steps).toEqual([0, 20]);
@@ -62,7 +62,7 @@ describe('nnft train', () => {
     expect(j.covariance.mean[1][2]).toHaveLength(5);
     expect(j.infiniteWidth.mean[1]).toHaveLength(5);
     expect(j.meta.pairs).toBe(20);
-    const a = await nnft([...common, '--shard', '0/2', '--out', join(dir, 's0.json'), '--quiet']);
+    const a = await nnft([...common, '--shard', '0/2', '--out', join(dir, 's0.json'), '--quiet', '--workers', '2']); // worker threads of the bundled CLI
     const b = await nnft([...common, '--shard', '1/2', '--out', join(dir, 's1.json'), '--quiet']);
     expect([a.code, b.code, a.stdout]).toEqual([0, 0, '']);
     const merged = await nnft(['--merge', join(dir, 's1.json'), join(dir, 's0.json'), '--json']);
@@ -76,7 +76,7 @@ describe('nnft train', () => {
     const cases: [string[], RegExp][] = [
       [[...base, '--train-inputs', X, '--train-targets', file('Y7.json', xs.slice(1).map((x) => [Math.sin(x)])), '--time', '1'], /train-targets: has 7 targets but there are 8 training inputs/],
       [[...base, '--train-inputs', X, '--train-targets', file('Ynull.json', [...xs.slice(1).map((x) => [Math.sin(x)]), [null]]), '--time', '1'], /train-targets\[7\]\[0\]: expected a finite number/],
-      [[...base, '--train-inputs', X, '--train-targets', file('Ynan.json', '[[NaN],[1]]'), '--time', '1'], /--train-targets: neither valid JSON/],
+      [[...base, '--train-inputs', X, '--train-targets', file('Ynan.json', '[[NaN],[1]]'), '--time', '1'], /--train-targets: .*Ynan\.json is not valid JSON.*JSON has no NaN/],
       [[...ARCH, '--test-inputs', file('T3.json', [[1, 2, 3]]), '--lr', '1', '--train-inputs', X, '--train-targets', Y, '--time', '1'], /dimension 3 but the training inputs have dimension 2/],
       [[...base, '--train-inputs', X, '--train-targets', Y, '--time', '0,-1'], /--time: -1 is negative/],
       [[...base, '--train-inputs', X, '--train-targets', Y, '--time', 'nan'], /--time: 'nan' is not a number or inf/],
@@ -85,7 +85,10 @@ describe('nnft train', () => {
       [[...base, '--train-inputs', X, '--train-targets', Y, '--time', '1', '--nets', '10'], /--time: trained networks take discrete gradient-descent steps/],
       [[...ARCH, '--test-inputs', T, '--train-inputs', X, '--train-targets', Y, '--time', '1'], /--lr: missing/],
       [[...base, '--train-inputs', X, '--train-targets', Y, '--time', '1', '--steps', '2'], /give exactly one of them/],
-      [[...ARCH, '--test-inputs', T, '--train-inputs', X, '--train-targets', Y, '--lr', '0.05', '--steps', '5', '--nets', '4', '--out', join(dir, 'no', 'such', 'dir', 's.json')], /--out: the directory .* does not exist/],
+      [[...ARCH, '--test-inputs', T, '--train-inputs', X, '--train-targets', Y, '--lr', '0.05', '--steps', '5', '--nets', '4', '--out', join(dir, 'no', 'such', 'dir', 's.json')], /--out: directory .* does not exist/],
+      [[...base, '--train-inputs', X, '--train-targets', Y, '--time', '1', '--json', '--quiet'], /--quiet: prints nothing, so there is no JSON for --json/],
+      [[...base, '--activation', 'tanh(z)^2', '--lambda-b', '1.7e308', '--train-inputs', X, '--train-targets', Y, '--time', '1'], /invalid --train-inputs\/--test-inputs \(training inputs first, then test inputs\): .*overflow/],
+      [[...base, '--train-inputs', '[[1e200,1],[0,1]]', '--train-targets', '[1,2]', '--time', '1'], /--train-inputs\[0\]: x·x\/n0 is Infinity/],
     ];
     const results = await Promise.all(cases.map(([args]) => nnft(args)));
     results.forEach((r, i) => {

@@ -43,19 +43,23 @@ function checkIdentities(A: Float64Array, n: number): void {
   const scale = Math.max(norm2Bound(A, n), 1e-300);
   const tol = 64 * n * Number.EPSILON * scale;
   for (let k = 1; k < n; k++) expect(values[k]!).toBeGreaterThanOrEqual(values[k - 1]!);
+  let residual = 0;
+  let orthogonality = 0;
   for (let k = 0; k < n; k++) {
     // residual A v − λ v
     for (let i = 0; i < n; i++) {
       let s = 0;
       for (let j = 0; j < n; j++) s += A[i * n + j]! * vectors[k * n + j]!;
-      expect(Math.abs(s - values[k]! * vectors[k * n + i]!)).toBeLessThan(tol);
+      residual = Math.max(residual, Math.abs(s - values[k]! * vectors[k * n + i]!));
     }
     for (let l = k; l < n; l++) {
       let d = 0;
       for (let i = 0; i < n; i++) d += vectors[k * n + i]! * vectors[l * n + i]!;
-      expect(Math.abs(d - (k === l ? 1 : 0))).toBeLessThan(64 * n * Number.EPSILON);
+      orthogonality = Math.max(orthogonality, Math.abs(d - (k === l ? 1 : 0)));
     }
   }
+  expect(residual).toBeLessThan(tol);
+  expect(orthogonality).toBeLessThan(64 * n * Number.EPSILON);
 }
 
 describe('symmetricEigenDense', () => {
@@ -95,6 +99,43 @@ describe('symmetricEigenDense', () => {
     for (let i = 0; i < 10; i++) K[i * 10 + 9] = K[i * 10 + 8]!;
     K[99] = K[88]!;
     checkIdentities(K, 10);
+  });
+
+  it('tiny and huge kernels (entries near the ends of the double range): the same eigenvectors, eigenvalues scaled exactly', () => {
+    const A = randomSymmetric(12, 6);
+    const ref = symmetricEigenDense(A, 12);
+    for (const k of [-1000, -700, 700, 1000]) {
+      // A·2^k is exact (two factors: 2^k itself may not be representable); so must be the eigenvalues
+      const scaled = A.map((x) => x * 2 ** Math.trunc(k / 2) * 2 ** (k - Math.trunc(k / 2)));
+      const r = symmetricEigenDense(scaled, 12);
+      for (let q = 0; q < 12; q++) expect(r.values[q]! / 2 ** Math.trunc(k / 2) / 2 ** (k - Math.trunc(k / 2))).toBe(ref.values[q]!);
+      expect(Array.from(r.vectors)).toEqual(Array.from(ref.vectors));
+    }
+    // a kernel of subnormal entries (C_W ≈ 1e-264 and small inputs) with an exact null direction
+    const S = Float64Array.from([4e-323, 4e-323, 0, 4e-323, 4e-323, 0, 0, 0, 1e-320]);
+    const s = symmetricEigenDense(S, 3);
+    [0, 2 * 4e-323, 1e-320].forEach((v, k) => expect(Math.abs(s.values[k]! - v)).toBeLessThanOrEqual(1e-323)); // 2 units of the last subnormal place
+    expect(() => symmetricEigenDense(Float64Array.from([1, Infinity, Infinity, 1]), 2)).toThrow(/non-finite entry/);
+  });
+
+  it('kernels of many near-duplicate inputs (22 clusters of 197 rows: ~175 eigenvalues at rounding level) converge', () => {
+    const n = 197;
+    const k = 22;
+    for (const [seed, eps] of [[0, 0], [1, 1e-12], [3, 1e-8]] as const) {
+      const rng = new NetStream(seed).reset(1);
+      const C = new Float64Array(k * k);
+      rng.fillNormal(C, 0, C.length);
+      const P = new Float64Array(n * k);
+      rng.fillNormal(P, 0, P.length);
+      const R = P.map((p, q) => 10 * C[(Math.floor(q / k) % k) * k + (q % k)]! + eps * p);
+      const A = new Float64Array(n * n);
+      for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) {
+        let s = 0;
+        for (let q = 0; q < k; q++) s += R[i * k + q]! * R[j * k + q]!;
+        A[i * n + j] = A[j * n + i] = s;
+      }
+      checkIdentities(A, n);
+    }
   });
 
   it('reads only the lower triangle', () => {

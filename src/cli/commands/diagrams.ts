@@ -13,6 +13,7 @@ interface DiagramsOptions {
   svg?: string;
   space?: string;
   connected?: boolean;
+  vector?: boolean;
 }
 
 /** "4,6", "g4,g6", "lambda,kappa" → degrees. */
@@ -45,6 +46,7 @@ export function register(program: Command): void {
     .option('--svg <file>', 'also write the diagrams as an SVG picture to <file>')
     .option('--space <space>', "evaluate on a space: 'zero' (K ≡ 1, ∫ ≡ 1) adds the exact series of ⟨x^n⟩")
     .option('--connected', 'only connected diagrams')
+    .option('--vector', 'O(D) vector outputs, vertices g_k(f·f)^{k/2}: each class\'s index structure as δ\'s times a polynomial in D; with --space zero the series of ⟨(f·f)^{n/2}⟩')
     .addHelpText(
       'after',
       `
@@ -53,7 +55,8 @@ Examples:
   $ nnft diagrams --points 4 --couplings 4,6 --order 1
   $ nnft diagrams --points 4 --couplings 4,6 --order 1 --json
   $ nnft diagrams --points 2 --couplings 4,6 --order 2 --space zero --json   # "series": {"1":"1","g4":"-12",…}
-  $ nnft diagrams --points 6 --couplings 6 --order 1 --latex --svg g6.svg`,
+  $ nnft diagrams --points 6 --couplings 6 --order 1 --latex --svg g6.svg
+  $ nnft diagrams --points 2 --couplings 4 --order 1 --vector --space zero   # <f·f> = D - (4D^2 + 8D)*g4`,
     )
     .action((opts: DiagramsOptions) => {
       quietOnClosedPipe();
@@ -71,7 +74,10 @@ Examples:
       const result = D.feynmanDiagrams(spec);
       const ds = opts.connected ? result.diagrams.filter((d) => d.connected) : result.diagrams;
       const topologies = D.groupByTopology(ds);
-      const series = opts.space === 'zero' ? D.zeroDimensionalSeries(ds) : null;
+      const series = opts.space === 'zero' && !opts.vector ? D.zeroDimensionalSeries(ds) : null;
+      // O(D) vector outputs (diagrams/vector.ts): index structures per class, traced series in D
+      const vectorSeries = opts.vector && opts.space === 'zero' ? D.vectorZeroDimensionalSeries(ds) : null;
+      const indexOf = (d: (typeof ds)[number]) => D.indexStructure(d).map((t) => ({ pairing: t.pairing.map(([a, b]) => [a + 1, b + 1]), coefficient: D.polyToString(t.coefficient) }));
       if (opts.svg) {
         if (ds.length > MAX_SVG_PANELS) {
           throw new NnftResourceError(`an SVG picture of ${ds.length} diagrams`, `${ds.length} panels`, `${MAX_SVG_PANELS} panels`, 'use --connected, fewer points or a lower order for the picture (--json and the text output list any number)');
@@ -84,11 +90,12 @@ Examples:
         // streamed: one diagram per line, never one string of the whole output (it can exceed the largest
         // JavaScript string: 493 211 classes of G⁽⁶⁾ at order 4 in g4, g6 are ≈ 680 MB of JSON)
         out.write(`{"spec":${JSON.stringify(result.spec)},"diagrams":[`);
-        ds.forEach((d, i) => out.write(`${i === 0 ? '\n' : ',\n'}${JSON.stringify(D.diagramToJSON(d))}`));
+        ds.forEach((d, i) => out.write(`${i === 0 ? '\n' : ',\n'}${JSON.stringify(opts.vector ? { ...D.diagramToJSON(d), indices: indexOf(d) } : D.diagramToJSON(d))}`));
         out.write(`\n],"topologies":[`);
         topologies.forEach((t, i) => out.write(`${i === 0 ? '\n' : ',\n'}${JSON.stringify(D.topologyToJSON(t))}`));
         out.write('\n]');
         if (series) out.write(`,"space":"zero","series":${JSON.stringify(D.seriesToJSON(series))}`);
+        if (vectorSeries) out.write(`,"space":"zero","vectorSeries":${JSON.stringify(Object.fromEntries([...vectorSeries].map(([k, v]) => [k, D.polyToString(v)])))}`);
         out.write('}\n');
         out.flush();
         return;
@@ -116,12 +123,14 @@ Examples:
           lastOrder = d.order;
         }
         out.write(`  ${D.diagramExpression(d)}${d.connected ? '' : '   [disconnected]'}\n`);
+        if (opts.vector) out.write(`      indices: ${indexOf(d).map((t) => `${t.pairing.map(([a, b]) => `δ(i${a},i${b})`).join('')}·(${t.coefficient})`).join(' + ')}\n`);
       }
       out.write('by topology (external labels forgotten):\n');
       for (const t of topologies) {
         out.write(`  order ${t.order}  ${t.monomial.padEnd(8)} ${t.coefficient.toString().padStart(10)}  ${String(t.classes).padStart(4)} classes  ${t.connected ? 'connected   ' : 'disconnected'}  ${t.topology}\n`);
       }
       if (series) out.write(`zero-dimensional series: <x^${p}> = ${seriesText(series)} + O(g^${result.spec.order + 1})\n`);
+      if (vectorSeries) out.write(`zero-dimensional series: <(f·f)^${p / 2}> = ${[...vectorSeries].map(([k, v]) => (k === '1' ? `(${D.polyToString(v)})` : `(${D.polyToString(v)})*${k}`)).join(' + ')} + O(g^${result.spec.order + 1})\n`);
       out.flush();
     });
 }

@@ -1,18 +1,24 @@
 import type { Command } from 'commander';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { NnftInputError } from '../../errors.ts';
 import { finishState, sampleCorrelatorsState, sampleEnsembleState, type DistributionSpec, type EnsembleSpec, type McState } from '../../montecarlo/index.ts';
+import { planMcOutput, writeMcOutput } from '../../output/mc.ts';
+import { refuseOutputOptions } from '../../output/options.ts';
 import { parseQuantities } from '../../quantities.ts';
 import { addArchitectureOptions, parseArchitecture, type ArchitectureOptions } from '../architecture.ts';
 import { GCNN_HELP, addGcnnOptions, isGcnn, runGcnnMc } from '../gcnn-options.ts'; // group-convolutional networks
 import { parseChoice, parseInteger, parseIntegerList, parseJson, parseList, parseNumber, SEED_RANGE } from '../options.ts';
+import { lazyProgress } from '../progress.ts';
 
 interface McOptions extends ArchitectureOptions {
   nets: string;
   seed: string;
   quantities: string;
   shard?: string;
+  state?: string;
   out?: string;
+  format?: string;
+  layers?: string;
   workers?: string;
   sampler: string;
   estimator: string;
@@ -47,11 +53,16 @@ NNFT_MAX_MEMORY / NNFT_MAX_SECONDS is refused with the largest width or number o
 n-point functions instead of per-layer quantities: --orders 2,4[,6] (all index combinations of --outputs and
 the inputs) or --points '[[[0,0],[0,1]],[[0,0],[1,0],[0,1],[1,1]]]' (lists of [output i, input α]).
 
-Sharding (a SLURM job array; the merged result equals the single run bit for bit):
+Sharding (a SLURM job array; the merged result equals the single run bit for bit): --state FILE writes the
+exact sums that \`nnft merge\` combines (--out writes the result itself):
   #SBATCH --array=0-15
   nnft mc --activation relu --widths 64,64,64,64 --nets 10000000 --seed 1 \\
-      --shard $SLURM_ARRAY_TASK_ID/16 --out shard-$SLURM_ARRAY_TASK_ID.json --quiet
+      --shard $SLURM_ARRAY_TASK_ID/16 --state shard-$SLURM_ARRAY_TASK_ID.json --quiet
   # afterwards:  nnft merge shard-*.json --json > result.json
+
+Output (docs/output-formats.md): --format table|json|npy, --out PATH (a directory for npy:
+<Quantity>_<layer>.mean.npy and .stderr.npy + meta.json), --layers last|all|1,5,10. JSON larger than ~200 MB
+is refused: use --format npy.
 
 Example:
   nnft mc --activation relu --cb 0 --cw 2 --widths 64,64,64,64 --inputs '[[1,0],[0,1]]' \\
@@ -96,27 +107,7 @@ function parseDistribution(opts: McOptions): DistributionSpec | undefined {
   return Object.keys(dist).length ? dist : undefined;
 }
 
-/** A cli-progress bar on stderr that appears only once a run has taken more than 2 s. */
-export async function lazyProgress(): Promise<{ update: (done: number, total: number) => void; stop: () => void }> {
-  const { SingleBar, Presets } = await import('cli-progress');
-  const t0 = Date.now();
-  let bar: InstanceType<typeof SingleBar> | null = null;
-  return {
-    update(done, total) {
-      if (!bar && Date.now() - t0 > 2000 && done < total) {
-        bar = new SingleBar(
-          { stream: process.stderr, format: 'nnft mc [{bar}] {percentage}% | {value}/{total} nets | ETA {eta_formatted}', noTTYOutput: true, notTTYSchedule: 10000, etaBuffer: 50 },
-          Presets.shades_classic,
-        );
-        bar.start(total, done);
-      }
-      bar?.update(done);
-    },
-    stop() {
-      bar?.stop();
-    },
-  };
-}
+const PROGRESS_FORMAT = 'nnft mc [{bar}] {percentage}% | {value}/{total} nets | ETA {eta_formatted}';
 
 /** `nnft mc`: Monte Carlo ensembles (src/montecarlo). */
 export function register(program: Command): void {
@@ -126,7 +117,7 @@ export function register(program: Command): void {
     .option('--seed <n>', 'random seed (non-negative integer)', '0')
     .option('--quantities <list>', 'comma list of K,V4,K1,Theta,Theta1,A,B,D,F', 'K,V4')
     .option('--shard <k/N>', 'run only shard k of N (0-based), for job arrays; combine with `nnft merge`')
-    .option('--out <file>', 'also write the exact state (sums) to FILE, for `nnft merge`')
+    .option('--state <file>', 'also write the exact state (sums) to FILE, for `nnft merge`')
     .option('--workers <n>', 'worker threads (default: all cores for large runs; results do not depend on it)')
     .option('--sampler <kind>', 'auto | fast | full', 'auto')
     .option('--estimator <kind>', 'auto | conditional | direct', 'auto')
@@ -143,14 +134,25 @@ export function register(program: Command): void {
     .option('--outputs <list>', 'output indices for --orders (default: all, at most 16)')
     .option('--layer <l>', 'layer for n-point functions (default: the output layer)')
     .option('--wick', 'also report the deviation from Wick’s theorem (even orders)')
-    .option('--json', 'print JSON instead of the table')
-    .option('--quiet', 'print nothing to stdout (with --out)')
+    .option('--json', 'print JSON instead of the table (same as --format json)')
+    // ── output options (src/output) ──
+    .option('--format <kind>', 'table | json | npy (npy: <Quantity>_<layer>.mean.npy / .stderr.npy files, needs --out DIR)')
+    .option('--out <path>', 'write the result to PATH instead of stdout (a directory for --format npy)')
+    .option('--layers <which>', 'layers to report: last | all | a comma list such as 1,5,10 (default all)')
+    .option('--quiet', 'print nothing to stdout and show no progress bar (needs --out or --state)')
     .addHelpText('after', HELP);
   addGcnnOptions(cmd, { network: false }).addHelpText('after', GCNN_HELP); // group-convolutional networks
   cmd
     .action(async (opts: McOptions) => {
-      if (isGcnn(opts)) return runGcnnMc(opts, await lazyProgress()); // group-convolutional networks (src/cli/gcnn-options.ts)
+      if (isGcnn(opts)) {
+        refuseOutputOptions(opts, 'group-convolutional networks');
+        if (opts.state !== undefined) throw new NnftInputError('--state', 'is not available for group-convolutional networks', 'drop --state');
+        return runGcnnMc(opts, await lazyProgress({ format: PROGRESS_FORMAT })); // group-convolutional networks (src/cli/gcnn-options.ts)
+      }
       const arch = parseArchitecture(opts);
+      // ── output options: every destination is checked before sampling ──
+      const npoint = opts.orders !== undefined || opts.points !== undefined;
+      const plan = planMcOutput(opts, arch, npoint);
       const spec: EnsembleSpec = {
         ...arch,
         nets: parseInteger('--nets', opts.nets, { min: 1, example: 'e.g. --nets 100000' }),
@@ -163,10 +165,9 @@ export function register(program: Command): void {
         bias: opts.bias,
         distribution: parseDistribution(opts),
       };
-      const npoint = opts.orders !== undefined || opts.points !== undefined;
       const quantities = npoint ? undefined : parseQuantities(parseList('--quantities', opts.quantities, 'K,V4'), 'montecarlo', '--quantities');
       const infinite = opts.infinite !== undefined ? parseInfinite(opts.infinite) : undefined;
-      const progress = await lazyProgress();
+      const progress = await lazyProgress({ format: PROGRESS_FORMAT, enabled: !plan.output.quiet });
       let state: McState;
       try {
         if (npoint) {
@@ -185,12 +186,7 @@ export function register(program: Command): void {
       } finally {
         progress.stop();
       }
-      if (typeof opts.out === 'string') {
-        writeFileSync(opts.out, JSON.stringify(state));
-      }
-      if (opts.quiet) return;
-      const res = await finishState(state);
-      process.stdout.write((opts.json ? JSON.stringify(res) : formatResult(res)) + '\n');
+      await writeMcOutput(plan, state, finishState, formatResult);
     });
 }
 
@@ -258,7 +254,7 @@ export function formatResult(res: AnyResult): string {
 }
 
 function table(head: string[], rows: string[][]): string[] {
-  const w = head.map((c, j) => Math.max(c.length, ...rows.map((r) => (r[j] ?? '').length)));
+  const w = head.map((c, j) => rows.reduce((x, r) => Math.max(x, (r[j] ?? '').length), c.length));
   const line = (r: string[]): string => r.map((s, j) => (s ?? '').padStart(w[j] ?? 0)).join('  ');
   return [line(head), line(w.map((x) => '-'.repeat(x))), ...rows.map(line)];
 }

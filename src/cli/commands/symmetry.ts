@@ -20,8 +20,9 @@ interface SymmetryOptions {
 
 const EXAMPLE = `
 Cases (Maiti, Stoner, Halverson, Symmetry-via-Duality): so-output, so-output-quartic, so-input, su-output,
-  sp-output, translation, ntk-so-output, ntk-so-input; broken controls broken-mean, broken-input,
-  broken-translation. --dim is the dimension the group acts on: D (outputs) or d (inputs).
+  sp-output, translation, ntk-so-output, ntk-so-input, su-input (complex inputs, App. A.3); broken controls
+  broken-mean, broken-input, broken-translation, broken-su-input. --dim is the dimension the group acts on:
+  D (outputs) or d (inputs; complex dimension for su-input).
 
 Each network is compared with its own transform (paired differences d = O′ − O of every correlator entry, or
 of the empirical NTK), so each entry u gets a z-score and a relative deviation ρ_u = E[G′_u − G_u]/s_u, where

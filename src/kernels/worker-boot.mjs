@@ -1,0 +1,4 @@
+// Worker-thread bootstrap of the kernel engine: register tsx (TypeScript sources, no build step), then run the worker.
+import { register } from 'tsx/esm/api';
+register();
+await import('./worker.ts');

@@ -6,14 +6,19 @@
  *     a permutation outside each group is not a symmetry; the solver, which computes one entry per orbit, equals
  *     those forms entry by entry over five inputs (four-input subsets included);
  *  3. the expectations computed on worker threads give the same numbers, bit for bit, as in one thread (NNFT_LONG);
- *  4. memory: a solve over the budget is refused before allocating, naming its estimate and the largest m that fits.
+ *  4. memory: a solve over the budget is refused before allocating, naming its estimate and the largest m that fits;
+ *     `nnft recursions --layers` keeps only the selected layers in the solver (JSON and NumPy output), the table all.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { solveRecursions, type LayerResult } from '../../recursions/index.ts';
 import { estimateSolveMemory, largestFitting } from '../../recursions/memory.ts';
 import { NnftResourceError } from '../../src/errors.ts';
 import { symmetryOf, withDependencies, type QuantityName } from '../../src/quantities.ts';
 import { referenceEvaluators } from '../oracle/reference.ts';
+import { runNnft } from '../cli/nnft-process.ts';
 
 const LONG = process.env.NNFT_LONG === '1';
 const ALL: QuantityName[] = ['K', 'Theta', 'V4', 'K1', 'Theta1', 'A', 'B', 'D', 'F'];
@@ -181,4 +186,26 @@ describe('memory', () => {
     // the measured peak of the CLI process at m = 32, 10 layers, two threads, with its JSON: 1.28 GiB beyond start-up
     expect(e(32, 10, { threads: 2, json: true })).toBeGreaterThan(1.28 * 1024 ** 3);
   });
+});
+
+describe('nnft recursions --layers', () => {
+  it('the solver keeps only the selected layers for JSON and NumPy output (memory refusal counts 1 layer), the table all 10', async () => {
+    // a budget far below the estimate: every run is refused before computing, and the refusal names the kept layers
+    const env = { NNFT_MAX_MEMORY: '20M' };
+    const base = ['recursions', '--activation', 'tanh', '--cb', '0', '--cw', '1', '--widths', Array(10).fill(64).join(','), '--inputs', JSON.stringify(inputs3d(12, 5)), '--quantities', 'V4'];
+    const dir = mkdtempSync(join(tmpdir(), 'nnft-layers-'));
+    try {
+      const runs = await Promise.all([
+        runNnft([...base, '--json', '--layers', 'last'], { env }),
+        runNnft([...base, '--format', 'npy', '--out', join(dir, 'npy'), '--layers', 'last'], { env }),
+        runNnft([...base, '--layers', 'last'], { env }),
+      ]);
+      for (const r of runs) expect(r.status).toBe(2);
+      expect(runs[0]!.stderr).toContain('12 inputs over 1 layer needs');
+      expect(runs[1]!.stderr).toContain('12 inputs over 1 layer needs');
+      expect(runs[2]!.stderr).toContain('12 inputs over 10 layers needs');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -23,6 +23,10 @@ import { Float64Arena, NnftOverflowError } from '../src/gaussian/index.ts';
 import type { LayerEvaluator, LayerTensors, QuantityRecursion, RecursionContext } from '../src/recursion-contract.ts';
 import { QUANTITIES, QUANTITY_NAMES, parseQuantities, withDependencies, type NestedTensor, type QuantityName, type RankOf } from '../src/quantities.ts';
 import { compileRecursion } from '../src/symbolic/derive.ts';
+import { collectTasks, runTasksHere, type ExpectationTask } from './prefetch.ts';
+import { defaultWorkers, runTasksParallel } from './parallel.ts';
+import { estimateSolveMemory, largestFitting } from './memory.ts';
+import { formatBytes, memoryBudget, requireMemory } from '../src/resources.ts';
 
 export type { Truncation } from './overflow.ts';
 
@@ -66,8 +70,12 @@ export interface RecursionResult {
 export interface SolveOptions {
   /** Called after each layer with its flat tensors (layout of src/recursion-contract.ts). */
   onLayer?: (layer: number, tensors: LayerTensors) => void;
-  /** Accumulates wall time per quantity (ms), expectations included, when given. */
-  timings?: Partial<Record<QuantityName, number>>;
+  /**
+   * Accumulates wall time per quantity (ms), when given; `expectations` is the time of the expectations over three
+   * and four inputs, computed for all quantities together before them (the rest is charged to the first quantity
+   * that uses an expectation).
+   */
+  timings?: Partial<Record<QuantityName | 'expectations', number>>;
   /**
    * Solve on the distinct inputs and copy entries back (default true). Exact duplicates then agree exactly;
    * the IBP forms need no inverse kernel either way, and tests switch this off to exercise singular K.
@@ -75,7 +83,37 @@ export interface SolveOptions {
   dedupe?: boolean;
   /** Replace the evaluators of some quantities (tests run an independent oracle through the solver). */
   evaluators?: Partial<Record<QuantityName, LayerEvaluator>>;
+  /**
+   * Worker threads for the expectations over three and four inputs (recursions/parallel.ts; the calling thread
+   * works too). Default: all cores but one when a layer has enough of them to pay for the threads; 0: none. The
+   * numbers do not depend on it.
+   */
+  workers?: number;
+  /** Called during the solve (about every 200 ms while a layer's expectations are computed, and after each layer). */
+  onProgress?: (p: SolveProgress) => void;
+  /** Layers (1-based) to return in `layers`; default all. onLayer still sees every layer. */
+  keep?: readonly number[];
+  /** The caller prints the result as JSON: its text is counted in the memory estimate (the CLI's --json). */
+  json?: boolean;
 }
+
+/** Progress of a solve: the layer being computed and its expectation work (weighted tasks) done. */
+export interface SolveProgress {
+  /** layer being computed (2 … layers) and the number of layers */
+  layer: number;
+  layers: number;
+  /** weighted expectation tasks of this layer done and in total (four-input subsets weigh 8, three-input 1) */
+  done: number;
+  total: number;
+  /** fraction of the whole solve, 0 … 1 (every layer after the first counts equally) */
+  fraction: number;
+}
+
+/**
+ * Expectation tasks of one layer above which worker threads are started by default (four-input subsets weigh 8):
+ * about half a second of single-thread work, against ~0.3 s to start a worker.
+ */
+const PARALLEL_WEIGHT = 2000;
 
 /** A flat row-major rank-`rank` tensor over m inputs → nested arrays. */
 function toNested(t: Float64Array, m: number, rank: number, offset = 0): unknown[] {
@@ -143,6 +181,18 @@ export function solveRecursions(spec: RecursionSpec, opts: SolveOptions = {}): R
       if (why) throw new NnftInputError('quantities', `${q} does not exist for the piecewise-linear ${act.name}: ${why}`, 'use a smooth activation (gelu, softplus, tanh, …)');
     }
   }
+  const keep = opts.keep ? new Set(opts.keep) : null;
+  const kept = keep ? [...keep].filter((l) => Number.isInteger(l) && l >= 1 && l <= L).length : L;
+  const memOpts = { threads: 1 + (act.kind === 'smooth' ? (opts.workers ?? defaultWorkers()) : 0), json: opts.json === true };
+  const bytes = estimateSolveMemory(m, requested, need, kept, memOpts);
+  if (bytes > memoryBudget()) {
+    const fit = largestFitting((mm) => estimateSolveMemory(mm, requested, need, kept, memOpts), memoryBudget());
+    requireMemory(
+      `the recursions of ${requested.join(', ')} for ${m} inputs over ${kept} layer${kept === 1 ? '' : 's'}`,
+      bytes,
+      `at most ${fit} inputs fit in ${formatBytes(memoryBudget())} (${kept} layer${kept === 1 ? '' : 's'} kept); use fewer inputs, keep fewer layers, or raise NNFT_MAX_MEMORY`,
+    );
+  }
   const timings = opts.timings;
   const now = (): number => performance.now();
 
@@ -173,12 +223,14 @@ export function solveRecursions(spec: RecursionSpec, opts: SolveOptions = {}): R
 
   const layers: LayerResult[] = [];
   const emit = (layer: number, t: LayerTensors): void => {
-    const row: LayerResult = { layer, width: ns.widths[layer - 1]! };
-    for (const q of requested) {
-      const v = t[q];
-      if (v) setQuantity(row, q, toNested(v, m, rankOf(q)));
+    if (!keep || keep.has(layer)) {
+      const row: LayerResult = { layer, width: ns.widths[layer - 1]! };
+      for (const q of requested) {
+        const v = t[q];
+        if (v) setQuantity(row, q, toNested(v, m, rankOf(q)));
+      }
+      layers.push(row);
     }
-    layers.push(row);
     opts.onLayer?.(layer, t);
   };
 
@@ -225,7 +277,7 @@ export function solveRecursions(spec: RecursionSpec, opts: SolveOptions = {}): R
     const Knested = toNested(cur.K, m, 2) as number[][];
     const layerK = cur.K;
     const pairKernel = pairs ? (i: number, j: number) => pairs.exactKernel(i, j, l, layerK) : undefined;
-    const { expect, expectGroups } = makeLayerExpectations(act, Knested, arena, undefined, pairKernel);
+    const { expect, expectGroups, store } = makeLayerExpectations(act, Knested, arena, undefined, pairKernel);
     const ctx: RecursionContext = {
       m,
       cb: ns.cb[h]!,
@@ -237,6 +289,39 @@ export function solveRecursions(spec: RecursionSpec, opts: SolveOptions = {}): R
       expect,
       expectGroups,
     };
+    // the expectations over three and four inputs of this layer's own quantities and of the step to layer l+1,
+    // all at once (recursions/prefetch.ts); smooth σ only, so the near-collinear contexts of contextFor
+    // (piecewise-linear σ) need none
+    // progress counts the steps to layers 2 … L; the last layer's own quantities (two-input) are part of the end
+    const progress = (done: number, total: number): void =>
+      opts.onProgress?.({
+        layer: Math.min(l + 1, L),
+        layers: L,
+        done,
+        total,
+        fraction: l < L ? (l - 1 + (total > 0 ? done / total : 1)) / Math.max(1, L - 1) : 1,
+      });
+    let weight = 0;
+    if (act.kind === 'smooth') {
+      const t0 = timings ? now() : 0;
+      const layerEvaluators = ORDER.filter((q) => need.has(q) && (isSame(q) || l < L)).map((q) => evaluators.get(q)!);
+      const tasks: ExpectationTask[] = collectTasks(layerEvaluators, ctx, store, act);
+      for (const t of tasks) weight += t.weight;
+      const nWorkers = opts.workers ?? (weight >= PARALLEL_WEIGHT ? defaultWorkers() : 0);
+      if (nWorkers > 0 && tasks.length > 1) runTasksParallel(ns.activation, cur.K, m, tasks, store, nWorkers, progress);
+      else {
+        let done = 0;
+        let last = Date.now();
+        runTasksHere(tasks, store, (w) => {
+          done += w;
+          if (Date.now() - last >= 200) {
+            last = Date.now();
+            progress(done, weight);
+          }
+        });
+      }
+      if (timings) timings.expectations = (timings.expectations ?? 0) + now() - t0;
+    }
     const modeCtx = new Map<string, RecursionContext>();
     const contextFor = (q: QuantityName): RecursionContext => {
       const mode = pairs && !opts.evaluators?.[q] ? nearNullMode(q, m) : undefined;
@@ -262,6 +347,7 @@ export function solveRecursions(spec: RecursionSpec, opts: SolveOptions = {}): R
     cur = next;
     history.push(cur);
     if (history.length > 2) history.shift();
+    progress(weight, weight);
   }
   return { layers };
 }

@@ -23,7 +23,7 @@
  */
 import type { Activation } from '../activations/types.ts';
 import type { Float64Arena } from './arena.ts';
-import { makeLayerExpectation } from './index.ts';
+import { makeLayerExpectationStore, type LayerExpectationStore } from './index.ts';
 import type { PairMode } from './pair.ts';
 import { plGroupExpectation } from './piecewise.ts';
 import type { DD } from './dd.ts';
@@ -39,6 +39,8 @@ export interface DerivGroup {
 export interface LayerExpectations {
   expect(factors: readonly DerivFactor[]): number;
   expectGroups(groups: readonly DerivGroup[]): number;
+  /** The memo behind `expect`, with batched evaluation (src/gaussian/index.ts). */
+  store: LayerExpectationStore;
 }
 
 export interface LayerExpectationOptions {
@@ -112,32 +114,39 @@ function leibniz(orders: readonly number[], d: number): [number, number[]][] {
   return out;
 }
 
+/**
+ * ⟨Π_g ∂^{d_g}[Π σ^(k)](z_g)⟩ for smooth σ through `expect`: each group derivative expanded by Leibniz' rule into
+ * ordinary factor products (exact).
+ */
+export function smoothGroupExpectation(expect: (factors: readonly DerivFactor[]) => number, groups: readonly DerivGroup[]): number {
+  const expansions = groups.map((g) => leibnizCached(g.orders, g.deriv));
+  let total = 0;
+  const factors: DerivFactor[] = [];
+  const rec = (i: number, coef: number): void => {
+    if (i === groups.length) {
+      total += coef * expect(factors);
+      return;
+    }
+    const base = factors.length;
+    for (const [c, orders] of expansions[i]!) {
+      factors.length = base;
+      for (const k of orders) factors.push({ input: groups[i]!.input, order: k });
+      rec(i + 1, coef * c);
+    }
+    factors.length = base;
+  };
+  rec(0, 1);
+  return total;
+}
+
 /** Both expectation forms for one layer kernel K (validated once by src/gaussian). */
 export function makeLayerExpectations(act: Activation, K: number[][], opts: LayerExpectationOptions = {}): LayerExpectations {
-  const expect = makeLayerExpectation(act, K, { arena: opts.arena });
+  const store = makeLayerExpectationStore(act, K, { arena: opts.arena });
+  const expect = store.expect;
   const mode = opts.nearNull ?? 'contraction';
   const memo = new Map<string, number>();
 
-  const smoothGroups = (groups: readonly DerivGroup[]): number => {
-    const expansions = groups.map((g) => leibnizCached(g.orders, g.deriv));
-    let total = 0;
-    const factors: DerivFactor[] = [];
-    const rec = (i: number, coef: number): void => {
-      if (i === groups.length) {
-        total += coef * expect(factors);
-        return;
-      }
-      const base = factors.length;
-      for (const [c, orders] of expansions[i]!) {
-        factors.length = base;
-        for (const k of orders) factors.push({ input: groups[i]!.input, order: k });
-        rec(i + 1, coef * c);
-      }
-      factors.length = base;
-    };
-    rec(0, 1);
-    return total;
-  };
+  const smoothGroups = (groups: readonly DerivGroup[]): number => smoothGroupExpectation(expect, groups);
 
   const pairKernel = opts.pairKernel;
   const plGroups = (groups: readonly DerivGroup[]): number => {
@@ -159,11 +168,11 @@ export function makeLayerExpectations(act: Activation, K: number[][], opts: Laye
     memo.set(key, v);
     return v;
   };
-  if (!pairKernel || act.kind !== 'piecewise-linear') return { expect, expectGroups };
+  if (!pairKernel || act.kind !== 'piecewise-linear') return { expect, expectGroups, store };
   const expectPair = (factors: readonly DerivFactor[]): number => {
     const inputs = [...new Set(factors.map((f) => f.input))].sort((x, y) => x - y);
     if (inputs.length !== 2 || !pairKernel(inputs[0]!, inputs[1]!)) return expect(factors);
     return expectGroups(inputs.map((input) => ({ input, orders: factors.filter((f) => f.input === input).map((f) => f.order), deriv: 0 })));
   };
-  return { expect: expectPair, expectGroups };
+  return { expect: expectPair, expectGroups, store };
 }

@@ -203,17 +203,37 @@ export function expectActivationProduct(act: Activation, K: number[][], factors:
   return evalProduct(act, prep, factors, opts);
 }
 
-/** A memoised evaluator of ⟨Π σ^(k)(z_a)⟩ for one layer kernel K (validated once). */
-export function makeLayerExpectation(act: Activation, K: number[][], opts: GaussOptions = {}): (factors: readonly DerivFactor[]) => number {
+/** Memo key of a sorted factor list: one character per factor, (input, order) → 48 + 32·input + order, else spelled out. */
+export function expectationKey(list: readonly DerivFactor[]): string {
+  let key = '';
+  for (const f of list) key += f.order < 32 && f.input < 2000 ? String.fromCharCode(48 + f.input * 32 + f.order) : `[${f.input}:${f.order}]`;
+  return key;
+}
+
+/** The memoised expectations of one layer kernel K, with batched evaluation of the expectations of one subset of inputs. */
+export interface LayerExpectationStore {
+  /** ⟨Π σ^(k)(z_a)⟩, memoised. */
+  expect(factors: readonly DerivFactor[]): number;
+  /**
+   * ⟨Π_i Π_{k ∈ patterns[p][i]} σ^(k)(z_{inputs[i]})⟩ for every pattern p (inputs sorted and distinct, every input
+   * with at least one factor), computed together (smooth σ: one pass over the quadrature nodes of the subset,
+   * src/gaussian/lattice.ts); not memoised. Throws as `expect` would for an expectation that cannot be delivered.
+   */
+  batch(inputs: number[], patterns: number[][][]): Float64Array;
+  /** Whether the memo holds the sorted factor list with this key (expectationKey). */
+  has(key: string): boolean;
+  /** Put a value computed elsewhere (by `batch` of an identical store, e.g. on a worker thread) into the memo. */
+  store(key: string, value: number): void;
+}
+
+/** The memoised expectations of one layer kernel K (validated once). */
+export function makeLayerExpectationStore(act: Activation, K: number[][], opts: GaussOptions = {}): LayerExpectationStore {
   const prep = prepare(K, 'K');
   const memo = new Map<string, number>();
-  return (factors: readonly DerivFactor[]) => {
+  const expect = (factors: readonly DerivFactor[]): number => {
     checkFactors(act, prep.C.length, factors);
     const list = isSorted(factors) ? factors : [...factors].sort((x, y) => x.input - y.input || x.order - y.order);
-    // memo key: one character per (validated) factor, (input, order) → 48 + 32·input + order; a factor outside
-    // that range (order ≥ 32: piecewise-linear δ^(k) only; input ≥ 2000) is spelled out
-    let key = '';
-    for (const f of list) key += f.order < 32 && f.input < 2000 ? String.fromCharCode(48 + f.input * 32 + f.order) : `[${f.input}:${f.order}]`;
+    const key = expectationKey(list);
     const hit = memo.get(key);
     if (hit !== undefined) return hit;
     const grouped = groupFactors(list);
@@ -222,4 +242,25 @@ export function makeLayerExpectation(act: Activation, K: number[][], opts: Gauss
     memo.set(key, v);
     return v;
   };
+  const batch = (inputs: number[], patterns: number[][][]): Float64Array => {
+    const factorsOf = (p: number): DerivFactor[] => inputs.flatMap((a, i) => patterns[p]![i]!.map((order) => ({ input: a, order })));
+    if (act.kind === 'smooth' && act.singularity === undefined && opts.order === undefined && inputs.length >= 3) {
+      for (let p = 0; p < patterns.length; p++) checkFactors(act, prep.C.length, factorsOf(p));
+      prep.smooth ??= new SmoothLayerContext(act, prep.C, opts.rankTol ?? 1e-13, (t) => calibrationFor(act, t), DEFAULT_TOL_BY_RANK, opts.arena);
+      return prep.smooth.expectBatch(inputs, patterns, opts.tol);
+    }
+    const out = new Float64Array(patterns.length);
+    for (let p = 0; p < patterns.length; p++) {
+      const list = factorsOf(p);
+      checkFactors(act, prep.C.length, list);
+      out[p] = evalProduct(act, prep, list, opts, { inputs, orders: patterns[p]! });
+    }
+    return out;
+  };
+  return { expect, batch, has: (key) => memo.has(key), store: (key, value) => void memo.set(key, value) };
+}
+
+/** A memoised evaluator of ⟨Π σ^(k)(z_a)⟩ for one layer kernel K (validated once). */
+export function makeLayerExpectation(act: Activation, K: number[][], opts: GaussOptions = {}): (factors: readonly DerivFactor[]) => number {
+  return makeLayerExpectationStore(act, K, opts).expect;
 }

@@ -34,6 +34,7 @@ import { pivotedCholesky } from './linalg.ts';
 import { Float64Arena } from './arena.ts';
 import { activationFeatures, coreFeatureWidth } from './features.ts';
 import { accuracyError, describeProduct, failureError, overflowError, what } from './failures.ts';
+import { latticeProducts, type LatticeCoordinate } from './lattice.ts';
 import { buildGradedNodes, gradedNestedSum, gradedProduct, type Estimate, type GradedNodes, type GradedSettings } from './graded.ts';
 
 const INV_SQRT_2PI = 0.3989422804014327;
@@ -741,7 +742,7 @@ interface SubsetInfo {
   base?: Layout;
   /** tolerance of this subset's calibration */
   tol: number;
-  /** rank ≤ 2 only */
+  /** rank ≤ 2: set with the subset; rank 3–4: when the lattice rule first needs it */
   plan?: Plan;
   /** layouts by key: 'R<radius>' (trapezoid) or 'g<refine>/<R>' (graded) */
   layouts: Map<string, Layout>;
@@ -882,7 +883,8 @@ export class SmoothLayerContext {
   expect(inputs: number[], orders: number[][], gs: () => ((z: number) => number)[], tol: number | undefined): number {
     const sub = this.subset(inputs, tol);
     const { perm, rank } = sub;
-    if (rank === 0 || rank > 2) {
+    if (rank > 2) return this.expectBatch(inputs, [orders], tol, gs)[0]!;
+    if (rank === 0) {
       const fs = gs();
       return smoothProduct({ gs: perm.map((p) => fs[p]!), L: sub.L, rank }, this.calFor(sub.tol), sub.tol, this.info(inputs, orders));
     }
@@ -911,6 +913,112 @@ export class SmoothLayerContext {
 
   private readonly outerScratch: Float64Array[] = [];
   private readonly innerScratch: Float64Array[] = [];
+
+  /**
+   * The expectations E[Π_i Π_{k ∈ patterns[p][i]} σ^(k)(z_{inputs[i]})] of several integrands over one subset of
+   * inputs (sorted, distinct; every pattern has at least one factor at every input). Sub-kernels of rank 3 and 4 go
+   * through the lattice rule of lattice.ts, all integrands in one pass over the nodes; anything it does not cover
+   * (graded rule, refusals, wider radii) is computed integrand by integrand as by `expect`, with the same errors.
+   * `gs` gives, per pattern, each input's product function (the node-by-node rule); by default it is built from σ.
+   */
+  expectBatch(inputs: number[], patterns: number[][][], tol: number | undefined, gs?: (p: number) => ((z: number) => number)[]): Float64Array {
+    const sub = this.subset(inputs, tol);
+    const { perm, rank } = sub;
+    const out = new Float64Array(patterns.length);
+    const products = gs ?? ((p: number) => patterns[p]!.map((ks) => productFunction(this.act, ks)));
+    const one = (p: number): number => {
+      const orders = patterns[p]!;
+      if (rank <= 2) return this.expect(inputs, orders, () => products(p), tol);
+      const fs = products(p);
+      return smoothProduct({ gs: perm.map((i) => fs[i]!), L: sub.L, rank }, this.calFor(sub.tol), sub.tol, this.info(inputs, orders));
+    };
+    let values: Float64Array | undefined;
+    if (rank >= 3) values = this.latticeBatch(sub, patterns);
+    for (let p = 0; p < patterns.length; p++) {
+      const v = values?.[p];
+      out[p] = v !== undefined && Number.isFinite(v) ? v : one(p);
+    }
+    return out;
+  }
+
+  /** The lattice rule for a rank-3/4 subset when the plan is the trapezoid rule with one radius for all integrands. */
+  private latticeBatch(sub: SubsetInfo, patterns: number[][][]): Float64Array | undefined {
+    const { L, rank, perm } = sub;
+    const k = L.length;
+    if (!(k === rank || (k === 4 && rank === 3))) return undefined;
+    const cal = this.calFor(sub.tol);
+    sub.plan ??= planFor(L, rank, cal, this.act);
+    const plan = sub.plan;
+    if (plan.kind !== 'trapezoid') return undefined;
+    let power = 0;
+    for (const pat of patterns) power = Math.max(power, maxFactors(pat));
+    if (power > plan.maxPower) return undefined;
+    const R = power <= 2 ? plan.R : power <= 4 ? plan.R4 : plan.R8;
+    if (R > 1.2 * plan.R + 1) return undefined; // integrands that need their own radius: node by node
+    const hs = plan.hs;
+    // the work bound of the node-by-node rule (beyond it that rule refuses or grades)
+    const dims = k === rank ? rank - 1 : rank;
+    let cost = k === rank ? 3 : 1;
+    for (let d = 0; d < dims; d++) cost *= (2 * plan.R) / hs[d]!;
+    cost *= dims === 2 ? Math.PI / 4 : Math.PI / 6;
+    if (cost > MAX_EVALS) return undefined;
+    const unit = cal.choose(1);
+    const last = k === rank ? cal.choose(L[k - 1]![rank - 1]!) : unit;
+    if (!unit.certified || !last.certified) return undefined;
+    const par = activationParity(this.act);
+    const coords: LatticeCoordinate[] = [];
+    const index: number[][] = patterns.map(() => []);
+    for (let i = 0; i < k; i++) {
+      const input = perm[i]!;
+      const sets: number[][] = [];
+      const keys: string[] = [];
+      patterns.forEach((pat, p) => {
+        const ks = pat[input]!;
+        const key = ks.join(',');
+        let f = keys.indexOf(key);
+        if (f < 0) {
+          keys.push(key);
+          sets.push(ks.slice());
+          f = sets.length - 1;
+        }
+        index[p]![i] = f;
+      });
+      if (sets.some((ks) => ks.length === 0)) return undefined;
+      const parity = new Int8Array(sets.length);
+      sets.forEach((ks, f) => {
+        let q = 1;
+        for (const o of ks) q *= par === 0 ? 0 : o % 2 === 0 ? par : -par;
+        parity[f] = q;
+      });
+      coords.push({ count: sets.length, parity, tabulate: (z, outs) => this.tabulateProducts(sets, z, outs) });
+    }
+    return latticeProducts({ L, rank, hs, R, Rlast: last.R, coords, patterns: index, tol: sub.tol, unitStep: unit.h });
+  }
+
+  /** outs[f][p] = Π_{k ∈ sets[f]} σ^(k)(z[p]) (one jet pass for all orders). */
+  private tabulateProducts(sets: number[][], z: Float64Array, outs: Float64Array[]): void {
+    let kmax = 0;
+    for (const ks of sets) for (const o of ks) kmax = Math.max(kmax, o);
+    const n = z.length;
+    const jet: Float64Array[] = [];
+    for (let q = 0; q <= kmax; q++) jet.push(new Float64Array(n));
+    if (this.act.jet) this.act.jet(kmax)(z, jet);
+    else {
+      for (let q = 0; q <= kmax; q++) {
+        const f = q === 0 ? this.act.f : this.act.derivative(q);
+        const o = jet[q]!;
+        for (let p = 0; p < n; p++) o[p] = f(z[p]!);
+      }
+    }
+    sets.forEach((ks, f) => {
+      const o = outs[f]!;
+      o.set(jet[ks[0]!]!);
+      for (let j = 1; j < ks.length; j++) {
+        const t = jet[ks[j]!]!;
+        for (let p = 0; p < n; p++) o[p]! *= t[p]!;
+      }
+    });
+  }
 
   private info(inputs: number[], orders: number[][]): ExpectationInfo {
     return { act: this.act, desc: describeProduct(inputs, orders), power: maxFactors(orders) };
@@ -969,6 +1077,47 @@ export class SmoothLayerContext {
     }
     return overflowError(info.act, info.desc, value, K);
   }
+}
+
+/** z ↦ Π_{k ∈ ks} σ^(k)(z). */
+function productFunction(act: Activation, ks: readonly number[]): (z: number) => number {
+  const fs = ks.map((k) => act.derivative(k));
+  if (fs.length === 1) return fs[0]!;
+  return (z) => {
+    let p = 1;
+    for (const f of fs) p *= f(z);
+    return p;
+  };
+}
+
+const parities = new Map<string, number>();
+/**
+ * +1 if σ is even, −1 if odd, 0 otherwise, checked to 1e-14 relative on |z| ≤ 64 (step 1/64) and geometrically out
+ * to 1e12 (σ^(k) then has parity ±(−1)^k). A parity holding only to rounding changes the symmetric sums of
+ * lattice.ts by rounding only.
+ */
+export function activationParity(act: Activation): number {
+  let par = parities.get(act.name);
+  if (par !== undefined) return par;
+  const f = act.f;
+  let odd = true;
+  let even = true;
+  const check = (z: number): void => {
+    const a = f(z);
+    const b = f(-z);
+    if (!Number.isFinite(a) || !Number.isFinite(b)) {
+      odd = even = false;
+      return;
+    }
+    const scale = 1e-14 * Math.max(Math.abs(a), Math.abs(b)) + 1e-300;
+    if (!(Math.abs(a + b) <= scale)) odd = false;
+    if (!(Math.abs(a - b) <= scale)) even = false;
+  };
+  for (let i = 1; i <= 64 * 64 && (odd || even); i++) check(i / 64);
+  for (let z = 64; z <= 1e12 && (odd || even); z *= 1.03) check(z);
+  par = odd && !even ? -1 : even && !odd ? 1 : 0;
+  parities.set(act.name, par);
+  return par;
 }
 
 /**

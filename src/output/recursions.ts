@@ -181,7 +181,26 @@ export async function writeRecursionsOutput(spec: ArchitectureSpec, quantities: 
           : { pairs: `Mehler series truncated at a remainder bound ≤ ${report.pairTolerance} × |value| per pair; Hermite coefficients by trapezoid quadrature agreeing to 1e-14 at two steps` }, timings);
       }
     } else {
-      const res: RecursionResult = solveRecursions({ ...spec, quantities });
+      // a progress bar on stderr for long solves (only on a terminal; stdout stays clean). The solver keeps only the
+      // selected layers, except for the table, whose V column divides by the width of the layer before each row.
+      const progress = await lazyProgress({
+        format: 'nnft recursions [{bar}] {percentage}% | layer {layer}/{layers} | {work} | ETA {eta_formatted}',
+        enabled: !output.quiet,
+      });
+      let res: RecursionResult;
+      try {
+        res = solveRecursions({ ...spec, quantities }, {
+          json: output.format === 'json',
+          ...(output.format === 'table' ? {} : { keep: output.layers }),
+          onProgress: (p) => progress.update(Math.round(1000 * p.fraction), 1000, {
+            layer: p.layer,
+            layers: p.layers,
+            work: `expectations ${p.total > 0 ? Math.round((100 * p.done) / p.total) : 100}% of the layer`,
+          }),
+        });
+      } finally {
+        progress.stop();
+      }
       const seconds = (performance.now() - t0) / 1000;
       const kept = res.layers.filter((l) => selected.has(l.layer));
       truncated = res.truncated;

@@ -190,7 +190,9 @@ export function solveRecursions(spec: RecursionSpec, opts: SolveOptions = {}): R
     requireMemory(
       `the recursions of ${requested.join(', ')} for ${m} inputs over ${kept} layer${kept === 1 ? '' : 's'}`,
       bytes,
-      `at most ${fit} inputs fit in ${formatBytes(memoryBudget())} (${kept} layer${kept === 1 ? '' : 's'} kept); use fewer inputs, keep fewer layers, or raise NNFT_MAX_MEMORY`,
+      fit >= 1
+        ? `at most ${fit} inputs fit in ${formatBytes(memoryBudget())} (${kept} layer${kept === 1 ? '' : 's'} kept); use fewer inputs, keep fewer layers, or raise NNFT_MAX_MEMORY`
+        : `the fixed cost of the solver (threads and tables, ${formatBytes(estimateSolveMemory(1, requested, need, kept, memOpts))} for one input) exceeds NNFT_MAX_MEMORY = ${formatBytes(memoryBudget())}; raise NNFT_MAX_MEMORY`,
     );
   }
   const timings = opts.timings;

@@ -125,8 +125,7 @@ describe('trained ensembles: exactness and reproducibility', () => {
 });
 
 describe('trained ensembles approach the frozen-NTK prediction as 1/n', () => {
-  // ≈ 2 min of CPU (n = 256 dominates): with the long runs
-  it.runIf(LONG)('tanh (C_b = 0.1, C_W = 1.5), 100 steps: the RMS deviation of the mean falls as n^−p, p in [0.65, 1.2] over n = 64, 128, 256', async () => {
+  it('tanh (C_b = 0.1, C_W = 1.5), 100 steps: the RMS deviation of the mean falls as n^−p, p in [0.65, 1.2] over n = 64, 128, 256', async () => {
     const arch = { activation: 'tanh', cb: 0.1, cw: 1.5 };
     const lr = 0.95 / lambdaMax(arch);
     const widths = [64, 128, 256];

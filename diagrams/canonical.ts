@@ -24,7 +24,7 @@ export function permutations(n: number): number[][] {
   while (i < n) {
     if (c[i] < i) {
       const j = i % 2 === 0 ? 0 : c[i];
-      [a[j], a[i]] = [a[i], a[j]];
+      [a[j]!, a[i]!] = [a[i], a[j]];
       out.push(a.slice());
       c[i]++;
       i = 0;
@@ -69,7 +69,7 @@ function buildDegreePreservingPermutations(degrees: readonly number[]): number[]
     for (const base of acc) {
       for (const p of ps) {
         const q = base.slice();
-        for (let t = 0; t < len; t++) q[start + t] = start + p[t];
+        for (let t = 0; t < len; t++) q[start + t] = start + p[t]!;
         next.push(q);
       }
     }

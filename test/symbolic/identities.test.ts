@@ -36,7 +36,7 @@ function check(c: Case, pick: number, seed: number, m: number, at: number[]): vo
   const R = rng(seed);
   const K = randomKernel(R, m, Array.from({ length: m }, (_, i) => i));
   const ctx = makeCtx(act, K, {}, { cb: 0, cw: 1, lambdaB: 0, lambdaW: 0, r: 1 });
-  const bind = Object.fromEntries(c.externals.map((x, i) => [x, at[i] % m]));
+  const bind = Object.fromEntries(c.externals.map((x, i) => [x, at[i]! % m]));
   const viaIbp = evalAt(reduced, bind, ctx);
   const direct = evalAt(original, bind, ctx, undefined, { act, K });
   expect(Math.abs(viaIbp - direct)).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(direct)));

@@ -35,7 +35,7 @@ function hasPython(): boolean {
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
+  return s[Math.floor(s.length / 2)]!;
 }
 
 /** Run f, returning [wall seconds, CPU seconds of this process]. */

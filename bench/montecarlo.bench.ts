@@ -50,7 +50,7 @@ function reference(mode: 'preact' | 'ntk', nets: number): RefResult | null {
 const flat = (x: unknown): number[] => (Array.isArray(x) ? (x as unknown[]).flatMap(flat) : [x as number]);
 const median = (xs: number[]) => {
   const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
-  return s.length ? s[Math.floor(s.length / 2)] : NaN;
+  return s.length ? s[Math.floor(s.length / 2)]! : NaN;
 };
 
 /** cost ratio (reference / ours) of seconds × stderr², for component [0][0][0][0] and the median over components. */
@@ -99,12 +99,12 @@ export async function main(): Promise<void> {
   console.log('   path                          nets/s     stderr V4[0][0][0][0]   time-to-equal-error ratio vs NumPy (component 0000 / median)');
   const L = 3;
   const row = (name: string, r: Ours, est: Est) => {
-    const c = npPre ? costRatio({ seconds: npPre.seconds, est: npPre.layers[L]!.V4 }, { seconds: r.meta.seconds, est }) : null;
-    const cc = npPre ? costRatio({ seconds: npPre.cpuSeconds, est: npPre.layers[L]!.V4 }, { seconds: r.cpuSeconds, est }) : null;
+    const c = npPre ? costRatio({ seconds: npPre.seconds, est: npPre.layers[L]!.V4! }, { seconds: r.meta.seconds, est }) : null;
+    const cc = npPre ? costRatio({ seconds: npPre.cpuSeconds, est: npPre.layers[L]!.V4! }, { seconds: r.cpuSeconds, est }) : null;
     console.log(`   ${name.padEnd(30)}${fmt(r.meta.netsPerSecond).padStart(8)}   ${fmt(flat(est.stderr)[0]!).padStart(12)}            ${c && cc ? `wall ${fmt(c.first)}× / ${fmt(c.median)}×   CPU ${fmt(cc.first)}× / ${fmt(cc.median)}×` : ''}`);
     return c && cc ? { wall: c, cpu: cc } : null;
   };
-  if (npPre) console.log(`   ${'NumPy full weights (direct)'.padEnd(30)}${fmt(npPre.netsPerSecond).padStart(8)}   ${fmt(flat(npPre.layers[L]!.V4.stderr)[0]!).padStart(12)}            1×`);
+  if (npPre) console.log(`   ${'NumPy full weights (direct)'.padEnd(30)}${fmt(npPre.netsPerSecond).padStart(8)}   ${fmt(flat(npPre.layers[L]!.V4!.stderr)[0]!).padStart(12)}            1×`);
   const cFast = row('nnft fast path (conditional)', fast, fast.layers[L]!.V4 as Est);
   row('nnft full weights (direct)', full, full.layers[L]!.V4 as Est);
   if (cFast) {

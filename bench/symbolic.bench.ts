@@ -20,7 +20,7 @@ const NAMES = ['V4', 'K1', 'Theta1', 'A', 'B', 'D', 'F'] as const;
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
+  return s[Math.floor(s.length / 2)]!;
 }
 
 function timeDerivations(): { cold: number; warm: number; ibpOnly: Record<string, number>; ibpTotal: number; terms: Record<string, number> } {

@@ -101,7 +101,7 @@ function freeDirection(d: Diagram, pos: Array<[number, number]>, a: number, cx: 
   let dir = 0;
   for (let i = 0; i < angles.length; i++) {
     const lo = angles[i]!;
-    const hi = i + 1 < angles.length ? angles[i + 1] : angles[0]! + 2 * Math.PI;
+    const hi = i + 1 < angles.length ? angles[i + 1]! : angles[0]! + 2 * Math.PI;
     if (hi - lo > best) {
       best = hi - lo;
       dir = (lo + hi) / 2;

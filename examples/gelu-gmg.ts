@@ -116,7 +116,7 @@ export async function main(opts: GmgOptions = {}): Promise<Record<string, unknow
       series: [
         { name: 'recursion Θ + Θ¹/n', kind: 'line' as const, points: line(e.a, e.b) },
         { name: 'infinite width Θ', kind: 'line' as const, dash: true, points: [{ x: nMin, y: rec.Theta[e.a]![e.b]! }, { x: nMax, y: rec.Theta[e.a]![e.b]! }] },
-        ...(mc.length ? [{ name: `sampled networks (${nets} per width, ±1 s.e.)`, kind: 'points' as const, points: mc.map((r) => ({ x: r.width, y: r.mean[k], err: r.stderr[k] })) }] : []),
+        ...(mc.length ? [{ name: `sampled networks (${nets} per width, ±1 s.e.)`, kind: 'points' as const, points: mc.map((r) => ({ x: r.width, y: r.mean[k]!, err: r.stderr[k]! })) }] : []),
       ],
     }));
     await writeGridPlot(join(outDir, 'gelu-gmg.svg'), {

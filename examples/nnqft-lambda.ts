@@ -123,7 +123,7 @@ function sampleBuiltin(opts: Options, tuples: number[][]): Correlators {
     for (let t = 0; t < tuples.length; t++) {
       const tu = tuples[t]!;
       let prod = 1;
-      for (let q = 0; q < tu.length; q++) prod *= f[tu[q]];
+      for (let q = 0; q < tu.length; q++) prod *= f[tu[q]!]!;
       sum[t]! += prod;
       sum2[t]! += prod * prod;
     }
@@ -150,14 +150,14 @@ function H(xs: number[]): number {
 
 /** Exact G⁽⁴⁾ of this finite-width network: neurons are i.i.d., μ2 = K, μ4 = 3σ_a⁴H4 (a Gaussian). */
 function exactG4(idx: number[], N: number): number {
-  const xs = idx.map((i) => inputs[i]);
+  const xs = idx.map((i) => inputs[i]!);
   const gp = gpCorrelator(kernel, xs);
   return gp + (3 * sigmaA ** 4 * H(xs) - gp) / N;
 }
 
 /** Exact G⁽⁶⁾: N⁻²μ6 + (N−1)N⁻² Σ_{15} μ4μ2 + (N−1)(N−2)N⁻² Σ_{15} μ2μ2μ2, μ6 = 15σ_a⁶H6. */
 function exactG6(idx: number[], N: number): number {
-  const xs = idx.map((i) => inputs[i]);
+  const xs = idx.map((i) => inputs[i]!);
   let s42 = 0;
   for (let a = 0; a < 6; a++) {
     for (let b = a + 1; b < 6; b++) s42 += kernel(xs[a]!, xs[b]!) * 3 * sigmaA ** 4 * H(xs.filter((_, k) => k !== a && k !== b));

@@ -69,12 +69,12 @@ export function ensembleDerived(
     for (const sl of slices) {
       const l = sl.layer;
       const lay = p.offsets[l]!;
-      const nP = l === 0 ? p.n0 : p.widths[l - 1];
+      const nP = l === 0 ? p.n0 : p.widths[l - 1]!;
       const n = p.widths[l]!;
       const o = sl.offset;
       const cond = p.estimator === 'conditional';
-      const Kof = (q: number) => (cond ? mu[lay.condKernel + q] : mu[lay.zz + q]);
-      const Tof = (q: number) => (cond ? mu[lay.condNtk + q] : mu[lay.ntkDiag + q]);
+      const Kof = (q: number) => (cond ? mu[lay.condKernel + q]! : mu[lay.zz + q]!);
+      const Tof = (q: number) => (cond ? mu[lay.condNtk + q]! : mu[lay.ntkDiag + q]!);
       switch (sl.quantity) {
         case 'K':
           for (let q = 0; q < m2; q++) out[o + q] = Kof(q);
@@ -126,7 +126,7 @@ export function ensembleDerived(
           // stored index [a][b][c][d] (NTK pair ab, second pair / z slots cd) → reported [a][c][b][d]
           const src = sl.quantity === 'B' ? (cond ? lay.condNtkFrobenius : lay.ntkOffDiagPairs) : cond ? lay.condNtkZZ : lay.ntkOffDiagZZ;
           for (let a = 0; a < m; a++) for (let b = 0; b < m; b++) for (let c = 0; c < m; c++) for (let d = 0; d < m; d++) {
-            const v = !cond && n <= 1 ? NaN : mu[src + ((a * m + b) * m + c) * m + d];
+            const v = !cond && n <= 1 ? NaN : mu[src + ((a * m + b) * m + c) * m + d]!;
             out[o + ((a * m + c) * m + b) * m + d] = nP * v;
           }
           break;
@@ -134,7 +134,7 @@ export function ensembleDerived(
       }
       if (l === 0 && zeroLayer1) {
         const exact = sl.quantity === 'K' ? K1exact : sl.quantity === 'Theta' ? T1exact : null;
-        for (let q = 0; q < m ** sl.rank; q++) out[o + q] = exact ? exact[q] : 0;
+        for (let q = 0; q < m ** sl.rank; q++) out[o + q] = exact ? exact[q]! : 0;
       }
     }
     return out;

@@ -51,7 +51,7 @@ export interface CompiledEvaluator {
 
 function flatIndex(vars: readonly string[]): string {
   if (vars.length === 0) return '0';
-  let s = vars[0];
+  let s = vars[0]!;
   for (let i = 1; i < vars.length; i++) s = `(${s})*m+${vars[i]}`;
   return s;
 }

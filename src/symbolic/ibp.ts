@@ -27,7 +27,9 @@ function contractDeltas(t: Term, ext: ReadonlySet<string>): Term {
   for (;;) {
     const k = t.tensors.findIndex((T) => T.name === 'delta' && (!ext.has(T.idx[0]!) || !ext.has(T.idx[1]!) || T.idx[0] === T.idx[1]));
     if (k < 0) return t;
-    const [i, j] = t.tensors[k]!.idx;
+    const { idx } = t.tensors[k]!;
+    const i = idx[0]!; // a δ carries exactly two indices
+    const j = idx[1]!;
     const rest: Term = { ...t, tensors: t.tensors.filter((_, q) => q !== k) };
     if (i === j) {
       // δ_ii: an external i gives 1; a summed i gives the trace m.
@@ -67,7 +69,8 @@ function contractInverses(t: Term, ext: ReadonlySet<string>): Term {
 /** Apply the first pending derivative of expectation e to its σ product (product rule, rule 1). */
 function applyOneDerivative(t: Term, e: number, ext: ReadonlySet<string>): Term[] {
   const g = t.expects[e]!;
-  const [gamma, ...restDerivs] = g.derivs;
+  const gamma = g.derivs[0]!; // the caller picks an expectation with a pending derivative
+  const restDerivs = g.derivs.slice(1);
   const out: Term[] = [];
   g.factors.forEach((f, i) => {
     if (f.kind !== 'sig') return;

@@ -66,7 +66,7 @@ export function toText(e: Expression): string {
 function idxTex(i: string): string {
   const m = /^([a-z])(\d+)$/.exec(i);
   const greek: Record<string, string> = { a: '\\alpha', b: '\\beta', d: '\\delta', g: '\\gamma' };
-  if (m && greek[m[1]]) return `${greek[m[1]]}_{${m[2]}}`;
+  if (m && greek[m[1]!]) return `${greek[m[1]!]}_{${m[2]}}`;
   return i.replace(/_/g, '\\_');
 }
 

@@ -76,7 +76,7 @@ function pivotedCholesky(G: Float64Array, m: number, L: Float64Array): void {
   for (let k = 0; k < m; k++) {
     let p = -1, best = tol;
     for (let i = 0; i < m; i++) if (!done[i] && A[i * m + i]! > best) {
-      best = A[i * m + i];
+      best = A[i * m + i]!;
       p = i;
     }
     if (p < 0) break;

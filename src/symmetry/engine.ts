@@ -331,7 +331,7 @@ export function runPaired(opts: EngineOptions): EngineResult {
             for (let i = 0; i < Dr; i++) for (let j = 0; j < Dr; j++) {
               let s = 0;
               for (let k = 0; k < Dr; k++) s += tmpM[i * Dr + k]! * R[j]![k]!;
-              Tb[b][off + i * Dr + j] = s;
+              Tb[b]![off + i * Dr + j] = s;
             }
           } else net.ntk(mapped[b]![a]!, mapped[b]![c]!, Tb[b]!, off);
         });
@@ -362,7 +362,7 @@ export function runPaired(opts: EngineOptions): EngineResult {
       const n = plan.n, ms = plan.ms!;
       for (let u = 0; u < K; u++) {
         let p = 1;
-        for (let s = 0; s < n; s++) p *= F0[ms[u * n + s]];
+        for (let s = 0; s < n; s++) p *= F0[ms[u * n + s]!]!;
         g0[u] = p;
         s0[u]! += p;
         s0q[u]! += p * p;
@@ -371,7 +371,7 @@ export function runPaired(opts: EngineOptions): EngineResult {
         const sd = plan.sd[e]![b]!, sdq = plan.sdq[e]![b]!, st = plan.st[e]![b]!, stq = plan.stq[e]![b]!, F = Fb[b]!;
         for (let u = 0; u < K; u++) {
           let p = 1;
-          for (let s = 0; s < n; s++) p *= F[ms[u * n + s]];
+          for (let s = 0; s < n; s++) p *= F[ms[u * n + s]!]!;
           const dd = p - g0[u]!;
           sd[u]! += dd;
           sdq[u]! += dd * dd;
@@ -519,7 +519,7 @@ export function runPaired(opts: EngineOptions): EngineResult {
   const L = Math.min(CONFIRM_ENTRIES, tested);
   const confirmThreshold = studentUpperQuantile(alpha / (2 * L), nuConfirm);
   let top = candidates[0]!;
-  for (let i = 1; i < L; i++) if (candidates[i]!.zB > top.zB) top = candidates[i];
+  for (let i = 1; i < L; i++) if (candidates[i]!.zB > top.zB) top = candidates[i]!;
   const confirmation: Confirmation = {
     selected: L,
     selectionNets: nA,
@@ -629,7 +629,7 @@ function requireFiniteSums(plans: OrderPlan[], F0: Float64Array, Fb: Float64Arra
 function describe(plan: OrderPlan, u: number, Dr: number): { inputs: number[]; outputs: number[] } {
   if (plan.order === 'ntk') {
     const q = Math.floor(u / (Dr * Dr)), r = u % (Dr * Dr);
-    const [a, b] = plan.pairs![q];
+    const [a, b] = plan.pairs![q]!;
     return { inputs: [a, b], outputs: [Math.floor(r / Dr), r % Dr] };
   }
   const n = plan.n;

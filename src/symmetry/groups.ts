@@ -107,8 +107,8 @@ export function soGenerators(D: number): Mat[] {
   planes.reverse();
   return planes.map(([p, q]) => {
     const t = zeros(D);
-    t[p][q] = -1;
-    t[q][p] = 1;
+    t[p]![q] = -1;
+    t[q]![p] = 1;
     return t;
   });
 }
@@ -130,8 +130,8 @@ export function haarSO(D: number, rng: Rng): GroupElement {
   checkDim(D);
   const a = zeros(D).map((row) => row.map(() => rng.normal()));
   const { q, rDiag } = qrHouseholder(a);
-  for (let j = 0; j < D; j++) if (rDiag[j]! < 0) for (let i = 0; i < D; i++) q[i][j] = -q[i]![j]!;
-  if (det(q) < 0) for (let i = 0; i < D; i++) q[i][0] = -q[i]![0]!;
+  for (let j = 0; j < D; j++) if (rDiag[j]! < 0) for (let i = 0; i < D; i++) q[i]![j] = -q[i]![j]!;
+  if (det(q) < 0) for (let i = 0; i < D; i++) q[i]![0] = -q[i]![0]!;
   return soElement(q);
 }
 
@@ -154,10 +154,10 @@ export function realifyComplex(u: CMat): Mat {
   for (let i = 0; i < D; i++) {
     for (let j = 0; j < D; j++) {
       const a = u.re[i]![j]!, b = u.im[i]![j]!;
-      r[2 * i][2 * j] = a;
-      r[2 * i][2 * j + 1] = -b;
-      r[2 * i + 1][2 * j] = b;
-      r[2 * i + 1][2 * j + 1] = a;
+      r[2 * i]![2 * j] = a;
+      r[2 * i]![2 * j + 1] = -b;
+      r[2 * i + 1]![2 * j] = b;
+      r[2 * i + 1]![2 * j + 1] = a;
     }
   }
   return r;
@@ -219,7 +219,7 @@ export function realifyQuaternion(s: Quat[][]): Mat {
   for (let i = 0; i < D; i++) {
     for (let j = 0; j < D; j++) {
       const l = qLeftMatrix(s[i]![j]!);
-      for (let a = 0; a < 4; a++) for (let b = 0; b < 4; b++) r[4 * i + a][4 * j + b] = l[a]![b]!;
+      for (let a = 0; a < 4; a++) for (let b = 0; b < 4; b++) r[4 * i + a]![4 * j + b] = l[a]![b]!;
     }
   }
   return r;
@@ -249,7 +249,7 @@ export function spElement(s: Quat[][]): GroupElement {
   for (const u of [[0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]] as Quat[]) {
     const ru = qRightMatrix(u);
     const J = zeros(4 * D);
-    for (let i = 0; i < D; i++) for (let a = 0; a < 4; a++) for (let b = 0; b < 4; b++) J[4 * i + a][4 * i + b] = ru[a]![b]!;
+    for (let i = 0; i < D; i++) for (let a = 0; a < 4; a++) for (let b = 0; b < 4; b++) J[4 * i + a]![4 * i + b] = ru[a]![b]!;
     const x = matmul(real, J), y = matmul(J, real);
     for (let i = 0; i < 4 * D; i++) for (let j = 0; j < 4 * D; j++) lin = Math.max(lin, Math.abs(x[i]![j]! - y[i]![j]!));
   }
@@ -301,7 +301,7 @@ export function embedSO(sub: GroupElement, D: number, offset: number): GroupElem
   if (sub.group !== 'SO') throw new NnftInputError('subgroup element', 'only SO elements can be embedded');
   if (offset < 0 || offset + sub.dim > D) throw new NnftInputError('offset', `SO(${sub.dim}) at offset ${offset} does not fit in D = ${D}`);
   const r = eye(D);
-  for (let i = 0; i < sub.dim; i++) for (let j = 0; j < sub.dim; j++) r[offset + i][offset + j] = sub.real[i]![j]!;
+  for (let i = 0; i < sub.dim; i++) for (let j = 0; j < sub.dim; j++) r[offset + i]![offset + j] = sub.real[i]![j]!;
   return soElement(r);
 }
 

@@ -11,7 +11,7 @@ export function zeros(r: number, c = r): Mat {
 
 export function eye(n: number): Mat {
   const m = zeros(n);
-  for (let i = 0; i < n; i++) m[i][i] = 1;
+  for (let i = 0; i < n; i++) m[i]![i] = 1;
   return m;
 }
 
@@ -31,7 +31,7 @@ export function matmul(a: Mat, b: Mat): Mat {
 }
 
 export function transpose(a: Mat): Mat {
-  return a[0]!.map((_, j) => a.map((row) => row[j]));
+  return a[0]!.map((_, j) => a.map((row) => row[j]!));
 }
 
 export function matvec(a: Mat, x: ArrayLike<number>): number[] {
@@ -59,7 +59,7 @@ export function det(a: Mat): number {
     for (let i = k + 1; i < n; i++) if (Math.abs(m[i]![k]!) > Math.abs(m[p]![k]!)) p = i;
     if (m[p]![k]! === 0) return 0;
     if (p !== k) {
-      [m[p]!, m[k]!] = [m[k], m[p]];
+      [m[p], m[k]] = [m[k]!, m[p]!];
       d = -d;
     }
     d *= m[k]![k]!;
@@ -127,7 +127,7 @@ export function qrHouseholder(a: Mat): { q: Mat; rDiag: number[] } {
       for (let l = k; l < n; l++) q[i]![l]! -= s * v[l]!;
     }
   }
-  return { q, rDiag: r.map((row, i) => row[i]) };
+  return { q, rDiag: r.map((row, i) => row[i]!) };
 }
 
 /** ‖MᵀM − I‖: max |entry| and the mean |off-diagonal entry| (the paper's δR, App. C). */
@@ -169,8 +169,8 @@ export function cdet(a: CMat): [number, number] {
     }
     if (best === 0) return [0, 0];
     if (p !== k) {
-      [re[p]!, re[k]!] = [re[k], re[p]];
-      [im[p]!, im[k]!] = [im[k], im[p]];
+      [re[p], re[k]] = [re[k]!, re[p]!];
+      [im[p], im[k]] = [im[k]!, im[p]!];
       dr = -dr;
       di = -di;
     }

@@ -104,7 +104,7 @@ export function outputAction(R: Mat, m: number): Mat {
   const D = R.length;
   const P = m * D;
   const A: Mat = Array.from({ length: P }, () => new Array<number>(P).fill(0));
-  for (let a = 0; a < m; a++) for (let i = 0; i < D; i++) for (let j = 0; j < D; j++) A[a * D + i][a * D + j] = R[i]![j]!;
+  for (let a = 0; a < m; a++) for (let i = 0; i < D; i++) for (let j = 0; j < D; j++) A[a * D + i]![a * D + j] = R[i]![j]!;
   return A;
 }
 

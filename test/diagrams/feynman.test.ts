@@ -153,7 +153,7 @@ describe('permutation invariance of external labels', () => {
         for (let i = p - 1; i > 0; i--) {
           s = (s * 1103515245 + 12345) % 2147483648;
           const j = s % (i + 1);
-          [perm[i]!, perm[j]!] = [perm[j], perm[i]];
+          [perm[i], perm[j]] = [perm[j]!, perm[i]!];
         }
         // index the classes by (monomial, canonical adjacency under internal relabelling)
         const canon = (m: Int32Array, d: Diagram) => {

@@ -113,7 +113,7 @@ describe('exact accumulation and jackknife', () => {
         for (let i = ys.length - 1; i > 0; i--) {
           s = (Math.imul(s, 1103515245) + 12345) | 0;
           const j = Math.abs(s) % (i + 1);
-          [ys[i]!, ys[j]!] = [ys[j], ys[i]];
+          [ys[i], ys[j]] = [ys[j]!, ys[i]!];
         }
         const p2: number[] = [];
         ys.forEach((x) => fsumAdd(p2, x));

@@ -42,8 +42,8 @@ function closedFormKTheta(pair: Pair, inputs: number[][], L: number, cb: number,
     for (let a = 0; a < m; a++) {
       for (let b = 0; b < m; b++) {
         const { ss, dd } = pair(K[a]![a]!, K[b]![b]!, K[a]![b]!);
-        K2[a][b] = cb + cw * ss;
-        T2[a][b] = lb + lw * ss + cw * dd * T[a]![b]!;
+        K2[a]![b] = cb + cw * ss;
+        T2[a]![b] = lb + lw * ss + cw * dd * T[a]![b]!;
       }
     }
     K = K2;

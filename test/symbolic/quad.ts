@@ -129,8 +129,8 @@ function cholesky(A: number[][]): number[][] {
       for (let k = 0; k < j; k++) s -= L[i]![k]! * L[j]![k]!;
       if (i === j) {
         if (s <= 0) throw new Error('kernel not positive definite on the distinct inputs');
-        L[i][i] = Math.sqrt(s);
-      } else L[i][j] = s / L[j]![j]!;
+        L[i]![i] = Math.sqrt(s);
+      } else L[i]![j] = s / L[j]![j]!;
     }
   return L;
 }
@@ -341,7 +341,7 @@ export function inv(A: number[][]): number[][] {
   for (let c = 0; c < n; c++) {
     let p = c;
     for (let r = c + 1; r < n; r++) if (Math.abs(M[r]![c]!) > Math.abs(M[p]![c]!)) p = r;
-    [M[c]!, M[p]!] = [M[p], M[c]];
+    [M[c], M[p]] = [M[p]!, M[c]!];
     const d = M[c]![c]!;
     for (let j = 0; j < 2 * n; j++) M[c]![j]! /= d;
     for (let r = 0; r < n; r++)

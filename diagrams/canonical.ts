@@ -127,8 +127,8 @@ export function canonicalAut(m: Int32Array, maps: CodeMaps): number {
   for (const src of maps.others) {
     let q = 0;
     for (; q < L; q++) {
-      const x = m[id[q]!];
-      const y = m[src[q]!];
+      const x = m[id[q]!]!;
+      const y = m[src[q]!]!;
       if (x !== y) {
         if (y > x) return 0;
         break;

@@ -119,8 +119,8 @@ function panel(d: Diagram, ox: number, oy: number, size: number, caption: string
   const out: string[] = [];
   out.push(`<g class="diagram">`);
   for (const [a, b, x] of propagators(d)) {
-    const [x1, y1] = pos[a];
-    const [x2, y2] = pos[b];
+    const [x1, y1] = pos[a]!;
+    const [x2, y2] = pos[b]!;
     if (a === b) {
       // self-loops: teardrops pointing away from the centre, spread in angle
       const base = freeDirection(d, pos, a, cx, cy);
@@ -161,7 +161,7 @@ function panel(d: Diagram, ox: number, oy: number, size: number, caption: string
     }
   }
   for (let a = 0; a < pos.length; a++) {
-    const [x, y] = pos[a];
+    const [x, y] = pos[a]!;
     const name = nodeName(d, a);
     if (a < d.points) {
       out.push(`<circle cx="${f(x)}" cy="${f(y)}" r="3" fill="#fff" stroke="#222"/>`);

@@ -231,7 +231,7 @@ export function makeSampler(specIn: SymNetSpec): SymNetSampler {
       }
       for (let l = 0; l < L; l++) {
         const nOut = widths[l]!, nIn = fanIn[l]!, W = Ws[l]!, b = bs[l]!;
-        const src = l === 0 ? input : acts[l - 1];
+        const src = l === 0 ? input : acts[l - 1]!;
         const dst = l === L - 1 ? null : acts[l];
         for (let j = 0; j < nOut; j++) {
           let s = b[j]!;
@@ -240,7 +240,7 @@ export function makeSampler(specIn: SymNetSpec): SymNetSampler {
           if (dst) {
             const zz = gaussNet ? s - shift : s;
             dst[j] = sigma(zz);
-            dacts[l][j] = gaussNet ? dst[j] : dsigma(zz);
+            dacts[l]![j] = gaussNet ? dst[j]! : dsigma(zz);
           } else out[off + j] = s;
         }
       }

@@ -68,7 +68,7 @@ export function fullToUnique(P: number, n: number): Int32Array {
 
 export function uniqueToFull(unique: ArrayLike<number>, P: number, n: number, map = fullToUnique(P, n)): Float64Array {
   const out = new Float64Array(map.length);
-  for (let f = 0; f < map.length; f++) out[f] = unique[map[f]];
+  for (let f = 0; f < map.length; f++) out[f] = unique[map[f]!]!;
   return out;
 }
 
@@ -204,7 +204,7 @@ export function wickCorrelator(K: number[][], inputs: number[], D: number, contr
           prod = 0;
           break;
         }
-        prod *= K[inputs[s]][inputs[t]];
+        prod *= K[inputs[s]!]![inputs[t]!]!;
       }
       sum += prod;
     }

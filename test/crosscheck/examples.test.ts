@@ -28,7 +28,8 @@ describe('examples (reduced size)', () => {
       expect(Math.abs(r.mc - r.exact!)).toBeLessThanOrEqual(4 * r.stderr + 1e-12);
     }
     // away from criticality K⁽ℓ⁾ = C_W(C_W/2)^{ℓ−1}x²/n0, so V ∝ K² scales as (C_W/2)^{2ℓ} relative to C_W = 2
-    const [lo, mid, hi] = res.away;
+    expect(res.away.map((a) => a.cw)).toEqual([1.8, 2, 2.2]);
+    const [lo, mid, hi] = [res.away[0]!, res.away[1]!, res.away[2]!];
     const last = res.away[0]!.rows.length - 1;
     expect(lo.rows[last]!.recursion / mid.rows[last]!.recursion).toBeCloseTo(0.9 ** (2 * (last + 1)), 10);
     expect(hi.rows[last]!.recursion / mid.rows[last]!.recursion).toBeCloseTo(1.1 ** (2 * (last + 1)), 10);

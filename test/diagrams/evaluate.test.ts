@@ -75,7 +75,7 @@ describe('NN-QFT λ workflow (Maiti, NN field theory slides)', () => {
   const d4 = feynmanDiagrams({ points: 4, couplings: [4], order: 1 }).diagrams.find((d) => d.order === 1 && d.connected)!;
   const lam = -0.02;
   const G4 = (...idx: number[]) => {
-    const xs = idx.map((i) => inputs[i]);
+    const xs = idx.map((i) => inputs[i]!);
     return gpCorrelator(kernel, xs) - 24 * lam * diagramIntegral(d4, { space, kernel, externals: xs });
   };
   it('recovers λ per tuple and on average; predicts G6 = GP − 24λ Σ15 ∫KKKK·K', () => {

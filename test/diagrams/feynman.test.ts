@@ -281,8 +281,8 @@ describe('class coefficients by brute force over all Wick contractions of the ha
       forEachWickContraction(H / 2, (buf) => {
         const m = new Int32Array(T * T);
         for (let k = 0; k < buf.length; k += 2) {
-          const a = owner[buf[k]];
-          const b = owner[buf[k + 1]];
+          const a = owner[buf[k]!]!;
+          const b = owner[buf[k + 1]!]!;
           if (a === b) m[a * T + a]!++;
           else {
             m[a * T + b]!++;

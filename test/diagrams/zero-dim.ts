@@ -108,7 +108,7 @@ function parseMono(s: string, cs: number[]): number[] {
   const e = cs.map(() => 0);
   if (s === '1') return e;
   for (const part of s.split('*')) {
-    const [g, x] = part.split('^');
+    const [g, x] = part.split('^') as [string, ...string[]]; // split returns at least one piece
     e[cs.indexOf(Number(g.slice(1)))]! += x === undefined ? 1 : Number(x);
   }
   return e;

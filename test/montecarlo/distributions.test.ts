@@ -45,13 +45,13 @@ describe('parameter distributions', () => {
 
   it('T-layer (A.4): correlators are invariant under input translations', async () => {
     const c = 0.25;
-    const xs = [[0.1], [0.7]];
+    const xs: [number][] = [[0.1], [0.7]];
     const inputs = [...xs, ...xs.map(([x]) => [x + c])];
     const r = await sampleCorrelators({ activation: 'tanh', cb: 0.1, cw: 1.5, widths: [8, 1], inputs, nets: 20000, seed: 5, distribution: { tLayer: { width: 5, weights: [[1.3], [-0.7], [2.1], [0.4], [-1.6]] } }, points: [[[0, 0], [0, 1]], [[0, 2], [0, 3]], [[0, 0], [0, 0], [0, 1], [0, 1]], [[0, 2], [0, 2], [0, 3], [0, 3]]] });
-    for (const [a, b] of [[0, 1], [2, 3]]) {
-      const d = r.entries[a].moment.mean - r.entries[b].moment.mean;
+    for (const [a, b] of [[0, 1], [2, 3]] as const) {
+      const d = r.entries[a]!.moment.mean - r.entries[b]!.moment.mean;
       // both estimates use the same networks and are strongly correlated: the separate errors bound the difference
-      within(d, 0, r.entries[a].moment.stderr + r.entries[b].moment.stderr);
+      within(d, 0, r.entries[a]!.moment.stderr + r.entries[b]!.moment.stderr);
     }
   });
 

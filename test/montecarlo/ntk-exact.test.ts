@@ -25,7 +25,7 @@ describe('empirical NTK', () => {
     const forward = (Wv: number[][], bv: number[][], a: number): number[] => {
       let prev = inputs[a]!;
       for (let l = 0; l < L; l++) {
-        const n = widths[l], np = l === 0 ? n0 : widths[l - 1];
+        const n = widths[l]!, np = l === 0 ? n0 : widths[l - 1]!;
         const z = Array.from({ length: n }, (_, i) => bv[l]![i]! + prev.reduce((s, x, j) => s + Wv[l]![i * np + j]! * x, 0));
         if (l === L - 1) return z;
         prev = z.map(Math.tanh);
@@ -41,9 +41,9 @@ describe('empirical NTK', () => {
     const h = 1e-6;
     const grads: { lam: number; g: number[][] }[] = []; // g[a][i]
     for (let l = 0; l < L; l++) {
-      const np = l === 0 ? n0 : widths[l - 1];
+      const np = l === 0 ? n0 : widths[l - 1]!;
       for (const kind of ['W', 'b'] as const) {
-        const arr = kind === 'W' ? Ws[l] : bs[l];
+        const arr = kind === 'W' ? Ws[l]! : bs[l]!;
         for (let k = 0; k < arr.length; k++) {
           const old = arr[k]!;
           arr[k] = old + h;

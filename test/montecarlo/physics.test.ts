@@ -43,7 +43,7 @@ describe('ReLU, C_b = 0, C_W = 2, one input, widths 16 (docs/conventions.md)', (
   it('E[z⁴]/E[z²]² = 3 Π(1 + 5/n) at every layer (n-point functions of one neuron)', async () => {
     for (const layer of [2, 4]) {
       const r = await sampleCorrelators({ ...arch, nets: 30000, seed: 3, layer, points: [[[0, 0], [0, 0]], [[0, 0], [0, 0], [0, 0], [0, 0]]], replicates: true });
-      const [g2, g4] = r.entries;
+      const g2 = r.entries[0]!, g4 = r.entries[1]!; // one entry per requested point set
       const ratio = g4.moment.mean / g2.moment.mean ** 2;
       const reps = g2.replicates!.map((x, i) => g4.replicates![i]! / x ** 2);
       const mu = reps.reduce((a, b) => a + b) / reps.length;
@@ -69,7 +69,7 @@ describe('single hidden layer, any σ (Leung, Physics4ML, eq. 2.28)', () => {
       const act = getActivation(activation);
       const E = (...idx: number[]) => expectActivationProduct(act, K1, idx.map((input) => ({ input, order: 0 })));
       const exact = pts.map((p) => {
-        const [a, b, c, d] = p.map(([, al]) => al);
+        const [a, b, c, d] = p.map(([, al]) => al) as [number, number, number, number]; // four points per correlator
         return ((cw * cw) / n) * (3 * E(a, b, c, d) - E(a, b) * E(c, d) - E(a, c) * E(b, d) - E(a, d) * E(b, c));
       });
       const scale = Math.max(...exact.map(Math.abs));

@@ -237,7 +237,7 @@ export const D: LayerEvaluator = (ctx) => {
   const dZero = isZero(Dp);
   const out = new Float64Array(m ** 4);
   for (let i = 0; i < ps.length; i++) {
-    const [a, b] = ps[i];
+    const [a, b] = ps[i]!;
     for (let j = 0; j < ps.length; j++) {
       let v = cw * (expectPoly(mul(Op[i]!, Sp[j]!), E) - EO[i]! * ES[j]!);
       if (HO.length) v += (cw / 4) * r * contract22(V, m, HO[i]!, HS[j]!);
@@ -304,9 +304,9 @@ export const A: LayerEvaluator = (ctx) => {
   const dZero = isZero(Dp);
   const out = new Float64Array(m ** 4);
   for (let i = 0; i < ps.length; i++) {
-    const [a, b] = ps[i];
+    const [a, b] = ps[i]!;
     for (let j = i; j < ps.length; j++) {
-      const [c, d] = ps[j];
+      const [c, d] = ps[j]!;
       let v = expectPoly(mul(Op[i]!, Op[j]!), E) - EO[i]! * EO[j]!;
       if (r !== 0) {
         if (!vZero) v += 0.25 * r * contract22(V, m, HO[i]!, HO[j]!);

@@ -30,7 +30,7 @@ const CASES: Case[] = [
 function check(c: Case, pick: number, seed: number, m: number, at: number[]): void {
   // tanh/erf only where at most 2 distinct inputs occur (Gauss–Hermite reaches 1e-12 there); sin always
   const distinct = new Set(at.map((v) => v % m)).size;
-  const act: TestActivation = distinct <= 2 ? [tanhAct, erfAct, sinAct][pick] : sinAct;
+  const act: TestActivation = distinct <= 2 ? [tanhAct, erfAct, sinAct][pick]! : sinAct;
   const original: Expression = expression(c.externals, c.build());
   const reduced = simplify(original);
   const R = rng(seed);

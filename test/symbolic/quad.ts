@@ -151,6 +151,7 @@ export function quad(act: TestActivation, K: number[][], factorsIn: readonly QFa
   const sub = inputs.map((i) => inputs.map((j) => K[i]![j]!));
   const L = cholesky(sub);
   const n = nodes ?? act.nodes[d];
+  if (n === undefined) throw new Error(`${act.name}: no Gauss–Hermite node count for ${d} distinct inputs; pass nodes`);
   const { x, w } = gh(n);
   const fs = factors
     .filter((f) => f.kind !== 'const')
@@ -165,11 +166,11 @@ export function quad(act: TestActivation, K: number[][], factorsIn: readonly QFa
     for (let q = 0; q < d; q++) {
       u[q] = rem % n;
       rem = (rem - u[q]!) / n;
-      wt *= w[u[q]];
+      wt *= w[u[q]!]!;
     }
     for (let i = 0; i < d; i++) {
       let s = 0;
-      for (let k = 0; k <= i; k++) s += L[i]![k]! * x[u[k]];
+      for (let k = 0; k <= i; k++) s += L[i]![k]! * x[u[k]!]!;
       zv[i] = s;
     }
     let p = wt;
@@ -263,28 +264,34 @@ export function evalAt(
       if (k < dummies.length) {
         let s = 0;
         for (let v = 0; v < m; v++) {
-          bind[dummies[k]] = v;
+          bind[dummies[k]!] = v;
           s += rec(k + 1);
         }
         return s;
       }
       let p = t.coef.toNumber();
-      for (const [name, pow] of Object.entries(t.params)) p *= Math.pow(pv[PARAM_VAL[name]], pow!);
+      for (const [name, pow] of Object.entries(t.params)) {
+        const key = PARAM_VAL[name];
+        if (key === undefined) throw new Error(`no value for parameter ${name}`);
+        p *= Math.pow(pv[key], pow!);
+      }
       for (const T of t.tensors) {
-        const ix = T.idx.map((i) => bind[i]);
+        const ix = T.idx.map((i) => bind[i]!); // externals from `at`, dummies bound above
         if (T.name === 'delta') p *= ix[0] === ix[1] ? 1 : 0;
-        else if (T.name === 'Kinv') p *= Kinv![ix[0]][ix[1]];
+        else if (T.name === 'Kinv') p *= Kinv![ix[0]!]![ix[1]!]!;
         else {
-          const arr = ctx.prev[FIELD[T.name]]!;
+          const field = FIELD[T.name];
+          if (field === undefined) throw new Error(`no layer tensor for ${T.name}`);
+          const arr = ctx.prev[field]!;
           let q = 0;
           for (const v of ix) q = q * m + v;
-          p *= arr[q];
+          p *= arr[q]!;
         }
       }
       for (const g of t.expects) {
         if (g.derivs.length) throw new Error('pending derivative');
         if (direct) {
-          const fs: QFactor[] = g.factors.map((f) => (f.kind === 'z' ? { kind: 'z', input: bind[f.idx] } : { kind: 'sig', order: f.order, input: bind[f.idx] }));
+          const fs: QFactor[] = g.factors.map((f) => (f.kind === 'z' ? { kind: 'z', input: bind[f.idx]! } : { kind: 'sig', order: f.order, input: bind[f.idx]! }));
           const key = `${direct.act.name}|${fs.map((f) => JSON.stringify(f)).sort().join()}`;
           let v = directMemo.get(key);
           if (v === undefined || directMemoK !== direct.K) {

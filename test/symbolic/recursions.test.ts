@@ -269,7 +269,7 @@ describe('compiled evaluators equal the hand-coded IBP formulas (random tensors 
         }
         return out;
       };
-      const K = [0, 1].map((i) => [0, 1].map((j) => full.prev.K[i * 3 + j]));
+      const K = [0, 1].map((i) => [0, 1].map((j) => full.prev.K[i * 3 + j]!));
       const p = full.prev;
       const small = makeCtx(tanhAct, K, { Theta: pick(p.Theta, 2), K1: pick(p.K1, 2), Theta1: pick(p.Theta1, 2), V4: pick(p.V4, 4), A: pick(p.A, 4), B: pick(p.B, 4), D: pick(p.D, 4), F: pick(p.F, 4) }, { cb: full.cb, cw: full.cw, lambdaB: full.lambdaB, lambdaW: full.lambdaW, r: full.r });
       const big = ev(full);
@@ -315,7 +315,7 @@ describe('each IBP part (expanded and grouped) equals its ORIGINAL form (numeric
       const d = deriveRecursion(name);
       const ctx = randomLayer(31 + name.length, [0, 1], act, 0.4, 0.9);
       const m = 2;
-      const K = [0, 1].map((i) => [0, 1].map((j) => ctx.prev.K[i * m + j]));
+      const K = [0, 1].map((i) => [0, 1].map((j) => ctx.prev.K[i * m + j]!));
       const Kinv = inv(K);
       const ext = d.expression.externals;
       const n = ext.length;
@@ -324,7 +324,7 @@ describe('each IBP part (expanded and grouped) equals its ORIGINAL form (numeric
         const at: Record<string, number> = {};
         let rem = q;
         for (let s = n - 1; s >= 0; s--) {
-          at[ext[s]] = rem % m;
+          at[ext[s]!] = rem % m;
           rem = Math.floor(rem / m);
         }
         for (const p of d.parts) {

@@ -137,7 +137,7 @@ describe('empirical NTK through two hidden layers', () => {
       off.push(th[1]!);
       expect(th[1]).toBeCloseTo(th[2]!, 12); // symmetric in the output indices at x = x′
     }
-    const stat = (v: number[]) => {
+    const stat = (v: number[]): [number, number] => {
       const mu = v.reduce((a, b) => a + b, 0) / v.length;
       return [mu, Math.sqrt(v.reduce((a, b) => a + (b - mu) ** 2, 0) / (v.length - 1) / v.length)];
     };

@@ -27,7 +27,7 @@ function mine(last: LastLayerSpec, first: FirstLayerSpec | undefined, D: number,
     lists.forEach(({ n, ms }, q) => {
       for (let u = 0; u < ms.length / n; u++) {
         let p = 1;
-        for (let s = 0; s < n; s++) p *= F[ms[u * n + s]];
+        for (let s = 0; s < n; s++) p *= F[ms[u * n + s]!]!;
         sums[q]![u]! += p;
         sq[q]![u]! += p * p;
       }

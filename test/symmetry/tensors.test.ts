@@ -16,7 +16,7 @@ describe('correlator tensors', () => {
   it('rotating both indices of a 2-tensor is R G Rᵀ; with m inputs only output indices rotate', () => {
     const R = haarSO(3, new Rng(1)).real;
     const G = Array.from({ length: 9 }, (_, i) => Math.sin(i + 1));
-    const Gm = [0, 1, 2].map((i) => [0, 1, 2].map((j) => G[3 * i + j]));
+    const Gm = [0, 1, 2].map((i) => [0, 1, 2].map((j) => G[3 * i + j]!));
     const ref = matmul(matmul(R, Gm), transpose(R)).flat();
     const out = rotateOutputIndices(G, R, 2);
     ref.forEach((v, i) => expect(out[i]).toBeCloseTo(v, 14));
@@ -24,8 +24,8 @@ describe('correlator tensors', () => {
     const P = 6;
     const G2 = Array.from({ length: P * P }, (_, i) => Math.cos(0.3 * i));
     const out2 = rotateOutputIndices(G2, R, 2, 2);
-    for (const [a, b] of [[0, 0], [0, 1], [1, 0], [1, 1]]) {
-      const blk = [0, 1, 2].map((i) => [0, 1, 2].map((j) => G2[(a * 3 + i) * P + b * 3 + j]));
+    for (const [a, b] of [[0, 0], [0, 1], [1, 0], [1, 1]] as const) {
+      const blk = [0, 1, 2].map((i) => [0, 1, 2].map((j) => G2[(a * 3 + i) * P + b * 3 + j]!));
       const rb = matmul(matmul(R, blk), transpose(R));
       for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) expect(out2[(a * 3 + i) * P + b * 3 + j]).toBeCloseTo(rb[i]![j]!, 14);
     }

@@ -35,7 +35,7 @@ function hasPython(): boolean {
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
+  return s[Math.floor(s.length / 2)]!;
 }
 
 /** Run f, returning [wall seconds, CPU seconds of this process]. */
@@ -133,8 +133,8 @@ export async function main(): Promise<void> {
     }
     rows.push([pr.label, String(res!.diagrams.length), fmt(cold), fmt(w), fmt(median(warmWall)), pyCpu, pyWall, su, suc, agree]);
   }
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (r: string[]) => '  ' + r.map((c, i) => c.padEnd(widths[i])).join('  ');
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) => '  ' + r.map((c, i) => c.padEnd(widths[i]!)).join('  ');
   console.log(line(header));
   for (const r of rows) console.log(line(r));
   console.log('  (goal: ≥ 10× faster than the Python enumerator, by CPU time; warm = median of repeats in this process, cold = first call)');

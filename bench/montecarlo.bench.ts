@@ -50,15 +50,15 @@ function reference(mode: 'preact' | 'ntk', nets: number): RefResult | null {
 const flat = (x: unknown): number[] => (Array.isArray(x) ? (x as unknown[]).flatMap(flat) : [x as number]);
 const median = (xs: number[]) => {
   const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
-  return s.length ? s[Math.floor(s.length / 2)] : NaN;
+  return s.length ? s[Math.floor(s.length / 2)]! : NaN;
 };
 
 /** cost ratio (reference / ours) of seconds × stderr², for component [0][0][0][0] and the median over components. */
 function costRatio(ref: { seconds: number; est: Est }, ours: { seconds: number; est: Est }): { first: number; median: number; seRef: number; seOurs: number } {
   const a = flat(ref.est.stderr);
   const b = flat(ours.est.stderr);
-  const r = a.map((sa, i) => (ref.seconds * sa * sa) / (ours.seconds * b[i] * b[i]));
-  return { first: r[0], median: median(r), seRef: a[0], seOurs: b[0] };
+  const r = a.map((sa, i) => (ref.seconds * sa * sa) / (ours.seconds * b[i]! * b[i]!));
+  return { first: r[0]!, median: median(r), seRef: a[0]!, seOurs: b[0]! };
 }
 
 function fmt(x: number, d = 3): string {
@@ -99,14 +99,14 @@ export async function main(): Promise<void> {
   console.log('   path                          nets/s     stderr V4[0][0][0][0]   time-to-equal-error ratio vs NumPy (component 0000 / median)');
   const L = 3;
   const row = (name: string, r: Ours, est: Est) => {
-    const c = npPre ? costRatio({ seconds: npPre.seconds, est: npPre.layers[L].V4 }, { seconds: r.meta.seconds, est }) : null;
-    const cc = npPre ? costRatio({ seconds: npPre.cpuSeconds, est: npPre.layers[L].V4 }, { seconds: r.cpuSeconds, est }) : null;
-    console.log(`   ${name.padEnd(30)}${fmt(r.meta.netsPerSecond).padStart(8)}   ${fmt(flat(est.stderr)[0]).padStart(12)}            ${c && cc ? `wall ${fmt(c.first)}× / ${fmt(c.median)}×   CPU ${fmt(cc.first)}× / ${fmt(cc.median)}×` : ''}`);
+    const c = npPre ? costRatio({ seconds: npPre.seconds, est: npPre.layers[L]!.V4! }, { seconds: r.meta.seconds, est }) : null;
+    const cc = npPre ? costRatio({ seconds: npPre.cpuSeconds, est: npPre.layers[L]!.V4! }, { seconds: r.cpuSeconds, est }) : null;
+    console.log(`   ${name.padEnd(30)}${fmt(r.meta.netsPerSecond).padStart(8)}   ${fmt(flat(est.stderr)[0]!).padStart(12)}            ${c && cc ? `wall ${fmt(c.first)}× / ${fmt(c.median)}×   CPU ${fmt(cc.first)}× / ${fmt(cc.median)}×` : ''}`);
     return c && cc ? { wall: c, cpu: cc } : null;
   };
-  if (npPre) console.log(`   ${'NumPy full weights (direct)'.padEnd(30)}${fmt(npPre.netsPerSecond).padStart(8)}   ${fmt(flat(npPre.layers[L].V4.stderr)[0]).padStart(12)}            1×`);
-  const cFast = row('nnft fast path (conditional)', fast, fast.layers[L].V4 as Est);
-  row('nnft full weights (direct)', full, full.layers[L].V4 as Est);
+  if (npPre) console.log(`   ${'NumPy full weights (direct)'.padEnd(30)}${fmt(npPre.netsPerSecond).padStart(8)}   ${fmt(flat(npPre.layers[L]!.V4!.stderr)[0]!).padStart(12)}            1×`);
+  const cFast = row('nnft fast path (conditional)', fast, fast.layers[L]!.V4 as Est);
+  row('nnft full weights (direct)', full, full.layers[L]!.V4 as Est);
   if (cFast) {
     const best = Math.min(cFast.wall.median, cFast.cpu.median);
     console.log(`   → time to the same V4 error: nnft fast path is ${fmt(cFast.wall.median)}× (wall) / ${fmt(cFast.cpu.median)}× (CPU) faster than NumPy (goal ≥ 20×) ${best >= 20 ? 'PASS' : 'FAIL'}`);
@@ -124,9 +124,9 @@ export async function main(): Promise<void> {
   let worst = Infinity;
   for (const q of ['A', 'B', 'D', 'F'] as const) {
     if (!npNtk) break;
-    const c = costRatio({ seconds: npNtk.seconds, est: npNtk.layers[L][q] }, { seconds: ntk.meta.seconds, est: ntk.layers[L][q] as Est });
-    const cc = costRatio({ seconds: npNtk.cpuSeconds, est: npNtk.layers[L][q] }, { seconds: ntk.cpuSeconds, est: ntk.layers[L][q] as Est });
-    const d = costRatio({ seconds: npNtk.cpuSeconds, est: npNtk.layers[L][q] }, { seconds: ntkDirect.cpuSeconds, est: ntkDirect.layers[L][q] as Est });
+    const c = costRatio({ seconds: npNtk.seconds, est: npNtk.layers[L]![q]! }, { seconds: ntk.meta.seconds, est: ntk.layers[L]![q]! as Est });
+    const cc = costRatio({ seconds: npNtk.cpuSeconds, est: npNtk.layers[L]![q]! }, { seconds: ntk.cpuSeconds, est: ntk.layers[L]![q]! as Est });
+    const d = costRatio({ seconds: npNtk.cpuSeconds, est: npNtk.layers[L]![q]! }, { seconds: ntkDirect.cpuSeconds, est: ntkDirect.layers[L]![q]! as Est });
     worst = Math.min(worst, c.median, cc.median);
     console.log(`   ${q}: conditional wall ${fmt(c.first)}× / ${fmt(c.median)}×, CPU ${fmt(cc.first)}× / ${fmt(cc.median)}×   direct CPU ${fmt(d.first)}× / ${fmt(d.median)}×   (stderr 0000: NumPy ${fmt(c.seRef)} with ${npNtk.nets} nets, nnft ${fmt(c.seOurs)} with ${ntk.meta.nets})`);
   }

@@ -50,7 +50,7 @@ function maxRelDiff(a: readonly Partial<Record<'K' | 'Theta' | 'V4' | 'K1', unkn
       const x = entries(layer[q]);
       const y = entries(b[i]?.[q]);
       const scale = Math.max(...y.map(Math.abs), 1e-300);
-      x.forEach((v, k) => (worst = Math.max(worst, Math.abs(v - y[k]) / scale)));
+      x.forEach((v, k) => (worst = Math.max(worst, Math.abs(v - y[k]!) / scale)));
     });
     out[q] = worst;
   }
@@ -150,8 +150,8 @@ export async function main(): Promise<void> {
   rows.push(['tanh m=2 L=50 all nine', 'nnft solver (warm)', fmt(t50), t50 < 2 ? 'ok (< 2 s)' : 'OVER 2 s']);
   rows.push(['', 'per quantity (first use of a cached expectation is charged to it)', '', Object.entries(tq9).map(([k, v]) => `${k} ${fmt(v! / 1000)}`).join(', ')]);
 
-  const w = [0, 1, 2, 3].map((j) => Math.max(...rows.map((r) => r[j].length), ['case', 'what', 'time', 'note'][j].length));
-  const line = (r: string[]): string => r.map((s, j) => s.padEnd(w[j])).join(' | ');
+  const w = [0, 1, 2, 3].map((j) => Math.max(...rows.map((r) => r[j]!.length), ['case', 'what', 'time', 'note'][j]!.length));
+  const line = (r: string[]): string => r.map((s, j) => s.padEnd(w[j]!)).join(' | ');
   console.log(line(['case', 'what', 'time', 'note']));
   console.log(w.map((x) => '-'.repeat(x)).join('-|-'));
   for (const r of rows) console.log(line(r));

@@ -20,7 +20,7 @@ const NAMES = ['V4', 'K1', 'Theta1', 'A', 'B', 'D', 'F'] as const;
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
+  return s[Math.floor(s.length / 2)]!;
 }
 
 function timeDerivations(): { cold: number; warm: number; ibpOnly: Record<string, number>; ibpTotal: number; terms: Record<string, number> } {
@@ -88,10 +88,10 @@ function runSympy(): SympyResult {
 function timeCompiledV4(m: number): { integralsMs: number; evalMs: number; coldMs: number; expectCalls: number; entries: number } {
   // 8 distinct inputs in 3 dimensions → a random PD kernel
   const xs = Array.from({ length: m }, (_, i) => [Math.cos(i), Math.sin(1.3 * i), 0.5 + 0.1 * i]);
-  const K = xs.map((x) => xs.map((y) => 0.1 + (x[0] * y[0] + x[1] * y[1] + x[2] * y[2]) / 3));
+  const K = xs.map((x) => xs.map((y) => 0.1 + (x[0]! * y[0]! + x[1]! * y[1]! + x[2]! * y[2]!) / 3));
   const V = new Float64Array(m ** 4);
   for (let i = 0; i < V.length; i++) V[i] = 0;
-  for (let a = 0; a < m; a++) for (let b = 0; b < m; b++) for (let c = 0; c < m; c++) for (let d = 0; d < m; d++) V[((a * m + b) * m + c) * m + d] = K[a][c] * K[b][d] + K[a][d] * K[b][c];
+  for (let a = 0; a < m; a++) for (let b = 0; b < m; b++) for (let c = 0; c < m; c++) for (let d = 0; d < m; d++) V[((a * m + b) * m + c) * m + d] = K[a]![c]! * K[b]![d]! + K[a]![d]! * K[b]![c]!;
   const act = getActivation('tanh');
   const ev = compileRecursion('V4');
   const base = { m, cb: 0.1, cw: 1.2, lambdaB: 1, lambdaW: 1, r: 1, prev: { K: Float64Array.from(K.flat()), V4: V } };
@@ -135,14 +135,14 @@ export async function main(): Promise<void> {
   for (const n of NAMES) {
     const s = py.available ? py.seconds?.[n] : undefined;
     const sp = s === undefined ? (py.available ? 'timeout' : 'n/a') : s.toFixed(2);
-    const ratio = s === undefined ? '' : `${((s * 1000) / Math.max(d.ibpOnly[n], 1e-3)).toFixed(0)}×`;
+    const ratio = s === undefined ? '' : `${((s * 1000) / Math.max(d.ibpOnly[n]!, 1e-3)).toFixed(0)}×`;
     const tcheck = py.terms?.[n] !== undefined && py.terms[n] !== d.terms[n] ? `  (sympy terms ${py.terms[n]}!)` : '';
-    console.log(`  ${n.padEnd(9)} ${String(d.terms[n]).padStart(5)} ${d.ibpOnly[n].toFixed(2).padStart(9)} ${sp.padStart(10)} ${ratio.padStart(10)}${tcheck}`);
+    console.log(`  ${n.padEnd(9)} ${String(d.terms[n]).padStart(5)} ${d.ibpOnly[n]!.toFixed(2).padStart(9)} ${sp.padStart(10)} ${ratio.padStart(10)}${tcheck}`);
   }
   if (!py.available) console.log(`  SymPy skipped: ${py.reason}`);
   else {
     const done = NAMES.filter((n) => py.seconds?.[n] !== undefined);
-    const nnft = done.reduce((a, n) => a + d.ibpOnly[n], 0);
+    const nnft = done.reduce((a, n) => a + d.ibpOnly[n]!, 0);
     console.log(`  total over ${done.length} quantities: nnft ${nnft.toFixed(1)} ms, sympy ${(py.total_seconds ?? 0).toFixed(1)} s → ${(((py.total_seconds ?? 0) * 1000) / nnft).toFixed(0)}× (goal ≥ 10×)${py.timed_out?.length ? `; SymPy did not finish ${py.timed_out.join(', ')} within NNFT_SYMPY_TIMEOUT` : ''}`);
   }
   const v = timeCompiledV4(8);

@@ -24,7 +24,7 @@ export function permutations(n: number): number[][] {
   while (i < n) {
     if (c[i] < i) {
       const j = i % 2 === 0 ? 0 : c[i];
-      [a[j], a[i]] = [a[i], a[j]];
+      [a[j], a[i]] = [a[i]!, a[j]!];
       out.push(a.slice());
       c[i]++;
       i = 0;
@@ -69,7 +69,7 @@ function buildDegreePreservingPermutations(degrees: readonly number[]): number[]
     for (const base of acc) {
       for (const p of ps) {
         const q = base.slice();
-        for (let t = 0; t < len; t++) q[start + t] = start + p[t];
+        for (let t = 0; t < len; t++) q[start + t] = start + p[t]!;
         next.push(q);
       }
     }
@@ -104,7 +104,7 @@ export function buildCodeMaps(p: number, perms: number[][]): CodeMaps {
   const L = (T * (T + 1)) / 2;
   const make = (perm: number[]): Int32Array => {
     const inv = new Array(N);
-    for (let i = 0; i < N; i++) inv[perm[i]] = i;
+    for (let i = 0; i < N; i++) inv[perm[i]!] = i;
     const sigma = (a: number) => (a < p ? a : p + inv[a - p]);
     const out = new Int32Array(L);
     let q = 0;
@@ -127,8 +127,8 @@ export function canonicalAut(m: Int32Array, maps: CodeMaps): number {
   for (const src of maps.others) {
     let q = 0;
     for (; q < L; q++) {
-      const x = m[id[q]];
-      const y = m[src[q]];
+      const x = m[id[q]!]!;
+      const y = m[src[q]!]!;
       if (x !== y) {
         if (y > x) return 0;
         break;

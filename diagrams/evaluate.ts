@@ -96,50 +96,50 @@ export function diagramIntegral<P extends Point>(d: Diagram, ctx: EvalContext<P>
   const props = propagators(d);
   // constant factor: external–external propagators
   let c = 1;
-  for (const [a, b, x] of props) if (b < p) c *= K(X[a], X[b]) ** x;
+  for (const [a, b, x] of props) if (b < p) c *= K(X[a]!, X[b]!) ** x;
   if (N === 0) return c;
   // per vertex v: factor over its externals and loops, f_v[s]; per vertex pair: Kyy
   const fv: Float64Array[] = [];
   for (let v = 0; v < N; v++) {
     const f = new Float64Array(M);
-    for (let s = 0; s < M; s++) f[s] = W[s];
+    for (let s = 0; s < M; s++) f[s] = W[s]!;
     fv.push(f);
   }
   for (const [a, b, x] of props) {
     if (b < p) continue;
     const v = b - p;
     if (a < p) {
-      const f = fv[v];
-      for (let s = 0; s < M; s++) f[s] *= K(X[a], Y[s]) ** x;
+      const f = fv[v]!;
+      for (let s = 0; s < M; s++) f[s]! *= K(X[a]!, Y[s]!) ** x;
     } else if (a === b) {
-      const f = fv[v];
-      for (let s = 0; s < M; s++) f[s] *= K(Y[s], Y[s]) ** x;
+      const f = fv[v]!;
+      for (let s = 0; s < M; s++) f[s]! *= K(Y[s]!, Y[s]!) ** x;
     }
   }
   const inner: Array<[number, number, number]> = props.filter(([a, b]) => a >= p && b >= p && a !== b).map(([a, b, x]) => [a - p, b - p, x]);
   if (N === 1) {
     let s = 0;
-    for (let t = 0; t < M; t++) s += fv[0][t];
+    for (let t = 0; t < M; t++) s += fv[0]![t]!;
     return c * s;
   }
   // kernel matrix on the nodes (only if vertices are linked)
   let Kyy: Float64Array | null = null;
   if (inner.length > 0) {
     Kyy = new Float64Array(M * M);
-    for (let s = 0; s < M; s++) for (let t = s; t < M; t++) Kyy[s * M + t] = Kyy[t * M + s] = K(Y[s], Y[t]);
+    for (let s = 0; s < M; s++) for (let t = s; t < M; t++) Kyy[s * M + t] = Kyy[t * M + s] = K(Y[s]!, Y[t]!);
   }
   // nested sum over vertex positions; edges attached at the later vertex
   const byLater: Array<Array<[number, number]>> = Array.from({ length: N }, () => []);
-  for (const [v, w, x] of inner) byLater[Math.max(v, w)].push([Math.min(v, w), x]);
+  for (const [v, w, x] of inner) byLater[Math.max(v, w)]!.push([Math.min(v, w), x]);
   const pos = new Int32Array(N);
   const rec = (v: number): number => {
     let s = 0;
-    const f = fv[v];
-    const es = byLater[v];
+    const f = fv[v]!;
+    const es = byLater[v]!;
     for (let t = 0; t < M; t++) {
-      let val = f[t];
+      let val = f[t]!;
       if (val === 0) continue;
-      for (const [u, x] of es) val *= Kyy![pos[u] * M + t] ** x;
+      for (const [u, x] of es) val *= Kyy![pos[u]! * M + t]! ** x;
       if (v === N - 1) s += val;
       else {
         pos[v] = t;

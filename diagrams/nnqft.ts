@@ -151,7 +151,7 @@ export function estimateLambda<P extends Point>(inp: NnqftWorkflowInput<P>): Lam
   const d = g4ConnectedDiagram(); // −24 g4 ∫dy K1y K2y K3y K4y
   const perTuple = tuples.map((t) => {
     if (t.length !== 4 || t.some((i) => !Number.isInteger(i) || i < 0 || i >= m)) throw new NnftInputError('tuples4', `bad tuple [${t}]`, `four input indices in 0..${m - 1}`);
-    const xs = t.map((i) => inp.inputs[i]);
+    const xs = t.map((i) => inp.inputs[i]!);
     const numerator = gpCorrelator(inp.kernel, xs) - read(inp.G4, t, 'G4');
     const integral = diagramIntegral(d, { space: inp.space, kernel: inp.kernel, externals: xs });
     return { tuple: t, lambda: numerator / (24 * integral), numerator, integral };
@@ -185,7 +185,7 @@ export function nnqftLambdaWorkflow<P extends Point>(inp: NnqftWorkflowInput<P>,
   const tuples = inp.tuples6 ?? sortedTuples(m, 6);
   const g6 = tuples.map((t) => {
     if (t.length !== 6 || t.some((i) => !Number.isInteger(i) || i < 0 || i >= m)) throw new NnftInputError('tuples6', `bad tuple [${t}]`, `six input indices in 0..${m - 1}`);
-    const { gp, predicted } = predictG6(inp.kernel, inp.space, lam, t.map((i) => inp.inputs[i]));
+    const { gp, predicted } = predictG6(inp.kernel, inp.space, lam, t.map((i) => inp.inputs[i]!));
     const row: NnqftWorkflowResult['g6'][number] = { tuple: t, gp, predicted };
     if (inp.G6) row.measured = read(inp.G6, t, 'G6');
     if (inp.G6stderr) row.stderr = read(inp.G6stderr, t, 'G6stderr');

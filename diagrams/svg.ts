@@ -52,18 +52,18 @@ function layout(d: Diagram, cx: number, cy: number, R: number): Array<[number, n
       let w = 0;
       for (let a = 0; a < T; a++) {
         if (a === v) continue;
-        const x = d.adjacency[v * T + a];
+        const x = d.adjacency[v * T + a]!;
         if (x === 0) continue;
-        sx += x * pos[a][0];
-        sy += x * pos[a][1];
+        sx += x * pos[a]![0]!;
+        sy += x * pos[a]![1]!;
         w += x;
       }
-      let nx = w > 0 ? 0.5 * pos[v][0] + 0.5 * (sx / w) : pos[v][0];
-      let ny = w > 0 ? 0.5 * pos[v][1] + 0.5 * (sy / w) : pos[v][1];
+      let nx = w > 0 ? 0.5 * pos[v]![0]! + 0.5 * (sx / w) : pos[v]![0]!;
+      let ny = w > 0 ? 0.5 * pos[v]![1]! + 0.5 * (sy / w) : pos[v]![1]!;
       for (let u = p; u < T; u++) {
         if (u === v) continue;
-        const dx = nx - pos[u][0];
-        const dy = ny - pos[u][1];
+        const dx = nx - pos[u]![0]!;
+        const dy = ny - pos[u]![1]!;
         const dist = Math.hypot(dx, dy);
         if (dist < minDist) {
           const push = (minDist - dist) * 0.6;
@@ -93,15 +93,15 @@ function freeDirection(d: Diagram, pos: Array<[number, number]>, a: number, cx: 
   const angles: number[] = [];
   for (let b = 0; b < T; b++) {
     if (b === a || d.adjacency[a * T + b] === 0) continue;
-    angles.push(Math.atan2(pos[b][1] - pos[a][1], pos[b][0] - pos[a][0]));
+    angles.push(Math.atan2(pos[b]![1]! - pos[a]![1]!, pos[b]![0]! - pos[a]![0]!));
   }
-  if (angles.length === 0) return Math.atan2(pos[a][1] - cy, pos[a][0] - cx) || -Math.PI / 2;
+  if (angles.length === 0) return Math.atan2(pos[a]![1]! - cy, pos[a]![0]! - cx) || -Math.PI / 2;
   angles.sort((x, y) => x - y);
   let best = 0;
   let dir = 0;
   for (let i = 0; i < angles.length; i++) {
-    const lo = angles[i];
-    const hi = i + 1 < angles.length ? angles[i + 1] : angles[0] + 2 * Math.PI;
+    const lo = angles[i]!;
+    const hi = i + 1 < angles.length ? angles[i + 1]! : angles[0]! + 2 * Math.PI;
     if (hi - lo > best) {
       best = hi - lo;
       dir = (lo + hi) / 2;
@@ -119,8 +119,8 @@ function panel(d: Diagram, ox: number, oy: number, size: number, caption: string
   const out: string[] = [];
   out.push(`<g class="diagram">`);
   for (const [a, b, x] of propagators(d)) {
-    const [x1, y1] = pos[a];
-    const [x2, y2] = pos[b];
+    const [x1, y1] = pos[a]!;
+    const [x2, y2] = pos[b]!;
     if (a === b) {
       // self-loops: teardrops pointing away from the centre, spread in angle
       const base = freeDirection(d, pos, a, cx, cy);
@@ -144,9 +144,9 @@ function panel(d: Diagram, ox: number, oy: number, size: number, caption: string
     let blocked = false;
     for (let c = 0; c < pos.length && x % 2 === 1; c++) {
       if (c === a || c === b) continue;
-      const t = ((pos[c][0] - x1) * dx + (pos[c][1] - y1) * dy) / (len * len);
+      const t = ((pos[c]![0]! - x1) * dx + (pos[c]![1]! - y1) * dy) / (len * len);
       if (t <= 0.02 || t >= 0.98) continue;
-      const perp = Math.abs((pos[c][0] - x1) * -dy + (pos[c][1] - y1) * dx) / len;
+      const perp = Math.abs((pos[c]![0]! - x1) * -dy + (pos[c]![1]! - y1) * dx) / len;
       if (perp < 6) blocked = true;
     }
     for (let i = 0; i < x; i++) {
@@ -161,7 +161,7 @@ function panel(d: Diagram, ox: number, oy: number, size: number, caption: string
     }
   }
   for (let a = 0; a < pos.length; a++) {
-    const [x, y] = pos[a];
+    const [x, y] = pos[a]!;
     const name = nodeName(d, a);
     if (a < d.points) {
       out.push(`<circle cx="${f(x)}" cy="${f(y)}" r="3" fill="#fff" stroke="#222"/>`);

@@ -90,7 +90,7 @@ export function forEachWickContraction(n: number, visit: (pairs: Int32Array) => 
   buf[0] = 0;
   cand[0] = full & ~1;
   while (k >= 0) {
-    const c = cand[k];
+    const c = cand[k]!;
     if (c === 0) {
       k--;
       continue;
@@ -98,7 +98,7 @@ export function forEachWickContraction(n: number, visit: (pairs: Int32Array) => 
     const jbit = c & -c;
     cand[k] = c ^ jbit;
     buf[2 * k + 1] = 31 - Math.clz32(jbit);
-    const r = rem[k] & ~(1 << buf[2 * k]) & ~jbit;
+    const r = rem[k]! & ~(1 << buf[2 * k]!) & ~jbit;
     if (k === last) {
       // two points left: one contraction
       const lo = r & -r;
@@ -152,7 +152,7 @@ export function* wickContractions(n: number): Generator<Contraction, void, undef
   buf[0] = 0;
   cand[0] = full & ~1;
   while (k >= 0) {
-    const c = cand[k];
+    const c = cand[k]!;
     if (c === 0) {
       k--;
       continue;
@@ -160,10 +160,10 @@ export function* wickContractions(n: number): Generator<Contraction, void, undef
     const jbit = c & -c;
     cand[k] = c ^ jbit;
     buf[2 * k + 1] = 31 - Math.clz32(jbit);
-    const r = rem[k] & ~(1 << buf[2 * k]) & ~jbit;
+    const r = rem[k]! & ~(1 << buf[2 * k]!) & ~jbit;
     if (r === 0) {
       const out: Contraction = new Array(n);
-      for (let p = 0; p < n; p++) out[p] = [buf[2 * p], buf[2 * p + 1]];
+      for (let p = 0; p < n; p++) out[p] = [buf[2 * p]!, buf[2 * p + 1]!];
       yield out;
       continue;
     }
@@ -189,7 +189,7 @@ export function wickContractionsOfPoints(points: number): Generator<Contraction,
 /** Pairs from the visitor's buffer (a copy). */
 export function pairsFromBuffer(buf: Int32Array): Contraction {
   const out: Contraction = [];
-  for (let p = 0; p + 1 < buf.length; p += 2) out.push([buf[p], buf[p + 1]]);
+  for (let p = 0; p + 1 < buf.length; p += 2) out.push([buf[p]!, buf[p + 1]!]);
   return out;
 }
 
@@ -251,13 +251,13 @@ export function nngpCorrelatorExpression(n: number, fmt: NngpTermFormat = {}): s
 function kernelAccessor(K: number[][] | Float64Array, points: number): (a: number, b: number) => number {
   if (K instanceof Float64Array) {
     if (K.length !== points * points) throw new NnftInputError('K', `flat kernel has ${K.length} entries, expected ${points}×${points}`, 'pass the Gram matrix of the 2n points');
-    return (a, b) => K[a * points + b];
+    return (a, b) => K[a * points + b]!;
   }
   if (!Array.isArray(K) || K.length !== points || !K.every((r) => Array.isArray(r) && r.length === points)) {
     throw new NnftInputError('K', `expected a ${points}×${points} matrix K[a][b] = K(x_a, x_b)`, 'pass the Gram matrix of the 2n points');
   }
   for (const r of K) for (const v of r) if (!Number.isFinite(v)) throw new NnftInputError('K', `entry ${v} is not finite`, 'pass finite numbers');
-  return (a, b) => K[a][b];
+  return (a, b) => K[a]![b]!;
 }
 
 /**

@@ -41,7 +41,7 @@ export interface GmgOptions {
 /** Θ⁽⁴⁾ and Θ¹⁽⁴⁾ of the setup (independent of the hidden width when all hidden widths are equal). */
 export function gmgRecursion(): { Theta: number[][]; Theta1: number[][]; K: number[][]; K1: number[][] } {
   const res = solveRecursions({ activation: 'gelu', inputs: GMG_INPUTS, widths: new Array(DEPTH).fill(64), cb: 0, cw: GMG_CW, lambdaB: 0, lambdaW: 1, quantities: ['K', 'K1', 'Theta', 'Theta1'] });
-  const last = res.layers[DEPTH - 1];
+  const last = res.layers[DEPTH - 1]!;
   return { Theta: last.Theta!, Theta1: last.Theta1!, K: last.K!, K1: last.K1! };
 }
 
@@ -57,8 +57,8 @@ export async function main(opts: GmgOptions = {}): Promise<Record<string, unknow
   ];
   const comparison = entries.map((e) => ({
     entry: e.name,
-    Theta: rec.Theta[e.a][e.b],
-    Theta1: rec.Theta1[e.a][e.b],
+    Theta: rec.Theta[e.a]![e.b]!,
+    Theta1: rec.Theta1[e.a]![e.b]!,
     publishedTheta: e.published[0],
     publishedTheta1: e.published[1],
   }));
@@ -85,17 +85,17 @@ export async function main(opts: GmgOptions = {}): Promise<Record<string, unknow
         seed: (opts.seed ?? 1) * 1000 + n,
         quantities: ['Theta'],
       });
-      const T = res.layers[DEPTH - 1].Theta!;
-      const row = { width: n, mean: entries.map((e) => T.mean[e.a][e.b]), stderr: entries.map((e) => T.stderr[e.a][e.b]), seconds: (performance.now() - t1) / 1000 };
+      const T = res.layers[DEPTH - 1]!.Theta!;
+      const row = { width: n, mean: entries.map((e) => T.mean[e.a]![e.b]!), stderr: entries.map((e) => T.stderr[e.a]![e.b]!), seconds: (performance.now() - t1) / 1000 };
       mc.push(row);
-      console.log(`  n = ${String(n).padStart(3)}: Θ₀₀ = ${row.mean[0].toFixed(4)} ± ${row.stderr[0].toFixed(4)} (recursion ${(rec.Theta[0][0] + rec.Theta1[0][0] / n).toFixed(4)}),  Θ₀₁ = ${row.mean[1].toFixed(4)} ± ${row.stderr[1].toFixed(4)} (recursion ${(rec.Theta[0][1] + rec.Theta1[0][1] / n).toFixed(4)})  [${row.seconds.toFixed(1)} s]`);
+      console.log(`  n = ${String(n).padStart(3)}: Θ₀₀ = ${row.mean[0]!.toFixed(4)} ± ${row.stderr[0]!.toFixed(4)} (recursion ${(rec.Theta[0]![0]! + rec.Theta1[0]![0]! / n).toFixed(4)}),  Θ₀₁ = ${row.mean[1]!.toFixed(4)} ± ${row.stderr[1]!.toFixed(4)} (recursion ${(rec.Theta[0]![1]! + rec.Theta1[0]![1]! / n).toFixed(4)})  [${row.seconds.toFixed(1)} s]`);
     }
   }
 
   const nMin = Math.min(6, ...widths);
   const nMax = Math.max(220, ...widths);
   const line = (a: number, b: number) =>
-    Array.from({ length: 60 }, (_, i) => nMin * Math.pow(nMax / nMin, i / 59)).map((n) => ({ x: n, y: rec.Theta[a][b] + rec.Theta1[a][b] / n }));
+    Array.from({ length: 60 }, (_, i) => nMin * Math.pow(nMax / nMin, i / 59)).map((n) => ({ x: n, y: rec.Theta[a]![b]! + rec.Theta1[a]![b]! / n }));
   const out = {
     example: 'gelu-gmg',
     setup: { activation: 'gelu', inputs: GMG_INPUTS, depth: DEPTH, cb: 0, cw: GMG_CW, lambdaB: 0, lambdaW: 1, bias: false },
@@ -115,8 +115,8 @@ export async function main(opts: GmgOptions = {}): Promise<Record<string, unknow
       y: { label: `mean NTK ${e.name}` },
       series: [
         { name: 'recursion Θ + Θ¹/n', kind: 'line' as const, points: line(e.a, e.b) },
-        { name: 'infinite width Θ', kind: 'line' as const, dash: true, points: [{ x: nMin, y: rec.Theta[e.a][e.b] }, { x: nMax, y: rec.Theta[e.a][e.b] }] },
-        ...(mc.length ? [{ name: `sampled networks (${nets} per width, ±1 s.e.)`, kind: 'points' as const, points: mc.map((r) => ({ x: r.width, y: r.mean[k], err: r.stderr[k] })) }] : []),
+        { name: 'infinite width Θ', kind: 'line' as const, dash: true, points: [{ x: nMin, y: rec.Theta[e.a]![e.b]! }, { x: nMax, y: rec.Theta[e.a]![e.b]! }] },
+        ...(mc.length ? [{ name: `sampled networks (${nets} per width, ±1 s.e.)`, kind: 'points' as const, points: mc.map((r) => ({ x: r.width, y: r.mean[k]!, err: r.stderr[k]! })) }] : []),
       ],
     }));
     await writeGridPlot(join(outDir, 'gelu-gmg.svg'), {

@@ -142,7 +142,7 @@ function fitInverseN(ws: number[], ms: number[]): { c: number; power: number } {
   let sxy = 0;
   let sxx = 0;
   ws.forEach((n, i) => {
-    sxy += ms[i] / n;
+    sxy += ms[i]! / n;
     sxx += 1 / (n * n);
   });
   const lx = ws.map(Math.log);
@@ -152,7 +152,7 @@ function fitInverseN(ws: number[], ms: number[]): { c: number; power: number } {
   let num = 0;
   let den = 0;
   lx.forEach((x, i) => {
-    num += (x - mx) * (ly[i] - my);
+    num += (x - mx) * (ly[i]! - my);
     den += (x - mx) ** 2;
   });
   return { c: sxy / sxx, power: num / den };
@@ -190,8 +190,8 @@ export async function nnqftCouplings(opts: CouplingsOptions = {}): Promise<Coupl
     let kernelCheck: number | undefined;
     if (net.network === 'mlp') {
       const th = solveRecursions({ activation: net.activation, inputs: INPUTS.map((x) => [x]), widths: [8, 1], cb: [net.cb, 0], cw: [net.cw, net.cwOut], quantities: ['K'] });
-      const K = th.layers[1].K!;
-      kernelCheck = Math.max(...INPUTS.flatMap((u, a) => INPUTS.map((v, b) => Math.abs(K[a][b] - net.kernel(u, v)))));
+      const K = th.layers[1]!.K!;
+      kernelCheck = Math.max(...INPUTS.flatMap((u, a) => INPUTS.map((v, b) => Math.abs(K[a]![b]! - net.kernel(u, v)))));
     }
     const mn: MnPoint[] = [];
     let lambdaCorr: Awaited<ReturnType<typeof sample>> | undefined;
@@ -202,7 +202,7 @@ export async function nnqftCouplings(opts: CouplingsOptions = {}): Promise<Coupl
       const acc = { 4: { m: 0, e: 0, k: 0 }, 6: { m: 0, e: 0, k: 0 } } as Record<4 | 6, { m: number; e: number; k: number }>;
       for (const e of r.entries) {
         const n = e.points.length as 4 | 6;
-        const gp = gpCorrelator(net.kernel, e.points.map(([, a]) => INPUTS[a]));
+        const gp = gpCorrelator(net.kernel, e.points.map(([, a]) => INPUTS[a]!));
         acc[n].m += e.wick!.mean / gp;
         acc[n].e += e.wick!.stderr / Math.abs(gp);
         acc[n].k++;
@@ -222,8 +222,8 @@ export async function nnqftCouplings(opts: CouplingsOptions = {}): Promise<Coupl
     const wickOf = new Map<string, { mean: number; stderr: number }>();
     for (const e of lambdaCorr.entries) wickOf.set(e.points.map(([, a]) => a).sort((x, y) => x - y).join(','), e.wick!);
     const dG = (...idx: number[]) => wickOf.get([...idx].sort((x, y) => x - y).join(','))!;
-    const G4 = (...idx: number[]) => gpCorrelator(net.kernel, idx.map((i) => INPUTS[i])) + dG(...idx).mean;
-    const G6 = (...idx: number[]) => gpCorrelator(net.kernel, idx.map((i) => INPUTS[i])) + dG(...idx).mean;
+    const G4 = (...idx: number[]) => gpCorrelator(net.kernel, idx.map((i) => INPUTS[i]!)) + dG(...idx).mean;
+    const G6 = (...idx: number[]) => gpCorrelator(net.kernel, idx.map((i) => INPUTS[i]!)) + dG(...idx).mean;
     const G6stderr = (...idx: number[]) => dG(...idx).stderr;
     void meas;
     const wf = nnqftLambdaWorkflow({ inputs: INPUTS, kernel: net.kernel, space: net.space, G4, G6, G6stderr, tuples4: t4, tuples6: t6 });

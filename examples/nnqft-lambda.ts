@@ -117,22 +117,22 @@ function sampleBuiltin(opts: Options, tuples: number[][]): Correlators {
       const a = sigmaA * rng();
       const w = sigmaW * rng();
       const b = sigmaB * rng();
-      for (let al = 0; al < m; al++) f[al] += (a * Math.exp(w * inputs[al] + b)) / norm[al];
+      for (let al = 0; al < m; al++) f[al]! += (a * Math.exp(w * inputs[al]! + b)) / norm[al]!;
     }
-    for (let al = 0; al < m; al++) f[al] /= Math.sqrt(N);
+    for (let al = 0; al < m; al++) f[al]! /= Math.sqrt(N);
     for (let t = 0; t < tuples.length; t++) {
-      const tu = tuples[t];
+      const tu = tuples[t]!;
       let prod = 1;
-      for (let q = 0; q < tu.length; q++) prod *= f[tu[q]];
-      sum[t] += prod;
-      sum2[t] += prod * prod;
+      for (let q = 0; q < tu.length; q++) prod *= f[tu[q]!]!;
+      sum[t]! += prod;
+      sum2[t]! += prod * prod;
     }
   }
   const mean = new Map<string, number>();
   const stderr = new Map<string, number>();
   tuples.forEach((tu, t) => {
-    const mu = sum[t] / opts.nets;
-    const varr = Math.max(0, sum2[t] / opts.nets - mu * mu);
+    const mu = sum[t]! / opts.nets;
+    const varr = Math.max(0, sum2[t]! / opts.nets - mu * mu);
     mean.set(tu.join(','), mu);
     stderr.set(tu.join(','), Math.sqrt(varr / (opts.nets - 1)));
   });
@@ -150,17 +150,17 @@ function H(xs: number[]): number {
 
 /** Exact G⁽⁴⁾ of this finite-width network: neurons are i.i.d., μ2 = K, μ4 = 3σ_a⁴H4 (a Gaussian). */
 function exactG4(idx: number[], N: number): number {
-  const xs = idx.map((i) => inputs[i]);
+  const xs = idx.map((i) => inputs[i]!);
   const gp = gpCorrelator(kernel, xs);
   return gp + (3 * sigmaA ** 4 * H(xs) - gp) / N;
 }
 
 /** Exact G⁽⁶⁾: N⁻²μ6 + (N−1)N⁻² Σ_{15} μ4μ2 + (N−1)(N−2)N⁻² Σ_{15} μ2μ2μ2, μ6 = 15σ_a⁶H6. */
 function exactG6(idx: number[], N: number): number {
-  const xs = idx.map((i) => inputs[i]);
+  const xs = idx.map((i) => inputs[i]!);
   let s42 = 0;
   for (let a = 0; a < 6; a++) {
-    for (let b = a + 1; b < 6; b++) s42 += kernel(xs[a], xs[b]) * 3 * sigmaA ** 4 * H(xs.filter((_, k) => k !== a && k !== b));
+    for (let b = a + 1; b < 6; b++) s42 += kernel(xs[a]!, xs[b]!) * 3 * sigmaA ** 4 * H(xs.filter((_, k) => k !== a && k !== b));
   }
   return (15 * sigmaA ** 6 * H(xs)) / N ** 2 + ((N - 1) / N ** 2) * s42 + (((N - 1) * (N - 2)) / N ** 2) * gpCorrelator(kernel, xs);
 }

@@ -52,14 +52,14 @@ export async function tanhCriticality(opts: TanhOptions = {}): Promise<TanhResul
   const log = opts.log ?? ((m: string) => process.stderr.write(m + '\n'));
   log(`tanh-criticality: recursion to depth ${depth}`);
   const th = solveRecursions({ activation: 'tanh', inputs: [INPUT], widths: new Array(depth).fill(width), cb: 0, cw: 1, quantities: ['K', 'V4', 'K1'] });
-  const recursion = th.layers.map((L) => ({ layer: L.layer, K: L.K![0][0], K1: L.K1![0][0], VoverK2: L.V4![0][0][0][0] / L.K![0][0] ** 2 }));
+  const recursion = th.layers.map((L) => ({ layer: L.layer, K: L.K![0]![0]!, K1: L.K1![0]![0]!, VoverK2: L.V4![0]![0]![0]![0]! / L.K![0]![0]! ** 2 }));
   log(`tanh-criticality: Monte Carlo, ${mcDepth} layers of width ${width}, ${nets} networks`);
   const mcRes = await sampleEnsemble({ activation: 'tanh', inputs: [INPUT], widths: new Array(mcDepth).fill(width), cb: 0, cw: 1, nets, seed: opts.seed ?? 1, quantities: ['K', 'V4'] });
   const mc = mcRes.layers.map((M) => {
-    const K = M.K!.mean[0][0];
-    const V = M.V4!.mean[0][0][0][0];
+    const K = M.K!.mean[0]![0]!;
+    const V = M.V4!.mean[0]![0]![0]![0]!;
     // ratio of MC estimates; its error is dominated by V's (K's relative error is ~100× smaller)
-    return { layer: M.layer, K, Kerr: M.K!.stderr[0][0], VoverK2: V / (K * K), VoverK2err: M.V4!.stderr[0][0][0][0] / (K * K) };
+    return { layer: M.layer, K, Kerr: M.K!.stderr[0]![0]!, VoverK2: V / (K * K), VoverK2err: M.V4!.stderr[0]![0]![0]![0]! / (K * K) };
   });
   return { input: INPUT, recursion, mc, width, nets, seconds: (performance.now() - t0) / 1000 };
 }

@@ -45,7 +45,7 @@ export class Rational {
   static parse(s: string): Rational {
     const m = /^\s*(-?\d+)\s*(?:\/\s*(\d+))?\s*$/.exec(s);
     if (!m) throw new RangeError(`Rational.parse: not a rational: '${s}'`);
-    return Rational.of(BigInt(m[1]), m[2] === undefined ? 1n : BigInt(m[2]));
+    return Rational.of(BigInt(m[1]!), m[2] === undefined ? 1n : BigInt(m[2]));
   }
 
   static readonly ZERO = Rational.of(0n);

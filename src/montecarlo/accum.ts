@@ -14,7 +14,7 @@
 export function fsumAdd(p: number[], x: number): void {
   let i = 0;
   for (let j = 0; j < p.length; j++) {
-    let y = p[j];
+    let y = p[j]!;
     if (Math.abs(x) < Math.abs(y)) {
       const t = x;
       x = y;
@@ -33,17 +33,17 @@ export function fsumAdd(p: number[], x: number): void {
 export function fsumValue(p: readonly number[]): number {
   let n = p.length;
   if (n === 0) return 0;
-  let hi = p[--n];
+  let hi = p[--n]!;
   let lo = 0;
   while (n > 0) {
     const x = hi;
-    const y = p[--n];
+    const y = p[--n]!;
     hi = x + y;
     const yr = hi - x;
     lo = y - yr;
     if (lo !== 0) break;
   }
-  if (n > 0 && ((lo < 0 && p[n - 1] < 0) || (lo > 0 && p[n - 1] > 0))) {
+  if (n > 0 && ((lo < 0 && p[n - 1]! < 0) || (lo > 0 && p[n - 1]! > 0))) {
     const y = lo * 2;
     const x = hi + y;
     const yr = x - hi;
@@ -74,22 +74,22 @@ export function newGroupState(groups: number, stats: number): GroupState {
 
 /** Add one block's plain sums (over `count` networks) to group g. */
 export function addBlock(state: GroupState, g: number, sums: Float64Array, count: number): void {
-  const row = state.partials[g];
+  const row = state.partials[g]!;
   for (let s = 0; s < state.stats; s++) {
-    const x = sums[s];
-    if (x !== 0) fsumAdd(row[s], x);
+    const x = sums[s]!;
+    if (x !== 0) fsumAdd(row[s]!, x);
   }
-  state.counts[g] += count;
+  state.counts[g]! += count;
 }
 
 /** Merge `other` into `into` (exact). */
 export function mergeGroupState(into: GroupState, other: GroupState): void {
   if (into.groups !== other.groups || into.stats !== other.stats) throw new Error('mergeGroupState: incompatible layouts');
   for (let g = 0; g < into.groups; g++) {
-    into.counts[g] += other.counts[g];
-    const a = into.partials[g];
-    const b = other.partials[g];
-    for (let s = 0; s < into.stats; s++) for (const x of b[s]) fsumAdd(a[s], x);
+    into.counts[g]! += other.counts[g]!;
+    const a = into.partials[g]!;
+    const b = other.partials[g]!;
+    for (let s = 0; s < into.stats; s++) for (const x of b[s]!) fsumAdd(a[s]!, x);
   }
 }
 
@@ -99,12 +99,12 @@ export function groupSums(state: GroupState): { sums: Float64Array[]; total: Flo
   const total = new Float64Array(state.stats);
   for (let g = 0; g < state.groups; g++) {
     const v = new Float64Array(state.stats);
-    for (let s = 0; s < state.stats; s++) v[s] = fsumValue(state.partials[g][s]);
+    for (let s = 0; s < state.stats; s++) v[s] = fsumValue(state.partials[g]![s]!);
     sums.push(v);
   }
   for (let s = 0; s < state.stats; s++) {
     const p: number[] = [];
-    for (let g = 0; g < state.groups; g++) for (const x of state.partials[g][s]) fsumAdd(p, x);
+    for (let g = 0; g < state.groups; g++) for (const x of state.partials[g]![s]!) fsumAdd(p, x);
     total[s] = fsumValue(p);
   }
   const n = state.counts.reduce((a, b) => a + b, 0);
@@ -125,14 +125,14 @@ export function jackknife(
   const { sums, total, counts, n } = groupSums(state);
   const S = state.stats;
   const mean = new Float64Array(S);
-  for (let s = 0; s < S; s++) mean[s] = total[s] / n;
+  for (let s = 0; s < S; s++) mean[s] = total[s]! / n;
   const value = f(mean);
   const reps: Float64Array[] = [];
   for (let g = 0; g < state.groups; g++) {
     if (counts[g] === 0 || counts[g] === n) continue;
     const mg = new Float64Array(S);
-    const ng = n - counts[g];
-    for (let s = 0; s < S; s++) mg[s] = (total[s] - sums[g][s]) / ng;
+    const ng = n - counts[g]!;
+    for (let s = 0; s < S; s++) mg[s] = (total[s]! - sums[g]![s]!) / ng;
     reps.push(f(mg));
   }
   const k = reps.length;
@@ -140,12 +140,12 @@ export function jackknife(
   if (k >= 2) {
     for (let q = 0; q < value.length; q++) {
       // mean relative to the first replicate: identical replicates give exactly zero spread
-      const r0 = reps[0][q];
+      const r0 = reps[0]![q]!;
       let d = 0;
-      for (const r of reps) d += r[q] - r0;
+      for (const r of reps) d += r[q]! - r0;
       const mu = r0 + d / k;
       let ss = 0;
-      for (const r of reps) ss += (r[q] - mu) * (r[q] - mu);
+      for (const r of reps) ss += (r[q]! - mu) * (r[q]! - mu);
       stderr[q] = Math.sqrt(((k - 1) / k) * ss);
     }
   } else stderr.fill(NaN);

@@ -128,9 +128,9 @@ async function infiniteWidth(
     let t = new Float64Array(m * m);
     for (let a = 0; a < m; a++) for (let b = 0; b < m; b++) {
       let dot = 0;
-      for (let j = 0; j < ns.n0; j++) dot += ns.inputs[a][j] * ns.inputs[b][j];
-      k[a * m + b] = plan.cb[0] + (plan.cw[0] / ns.n0) * dot;
-      t[a * m + b] = plan.lambdaB[0] + (plan.lambdaW[0] / ns.n0) * dot;
+      for (let j = 0; j < ns.n0; j++) dot += ns.inputs[a]![j]! * ns.inputs[b]![j]!;
+      k[a * m + b] = plan.cb[0]! + (plan.cw[0]! / ns.n0) * dot;
+      t[a * m + b] = plan.lambdaB[0]! + (plan.lambdaW[0]! / ns.n0) * dot;
     }
     Ks.push(k);
     Ts.push(t);
@@ -138,9 +138,9 @@ async function infiniteWidth(
       const k2 = new Float64Array(m * m);
       const t2 = new Float64Array(m * m);
       for (let a = 0; a < m; a++) for (let b = 0; b < m; b++) {
-        const e = Math.exp(k[a * m + b] - (k[a * m + a] + k[b * m + b]) / 2);
-        k2[a * m + b] = plan.cb[l] + plan.cw[l] * e;
-        t2[a * m + b] = plan.lambdaB[l] + plan.lambdaW[l] * e + plan.cw[l] * e * t[a * m + b];
+        const e = Math.exp(k[a * m + b]! - (k[a * m + a]! + k[b * m + b]!) / 2);
+        k2[a * m + b] = plan.cb[l]! + plan.cw[l]! * e;
+        t2[a * m + b] = plan.lambdaB[l]! + plan.lambdaW[l]! * e + plan.cw[l]! * e * t[a * m + b]!;
       }
       k = k2;
       t = t2;
@@ -210,7 +210,7 @@ export async function finishEnsemble(state: McState, infinite?: EnsembleSpec['in
     }
   }
   const layers: McLayerResult[] = [];
-  for (let l = 0; l < plan.L; l++) layers.push({ layer: l + 1, width: spec.widths[l] });
+  for (let l = 0; l < plan.L; l++) layers.push({ layer: l + 1, width: spec.widths[l]! });
   for (const sl of slices) {
     const nest = sl.rank === 2 ? nest2 : nest4;
     const row: Record<string, unknown> | undefined = layers[sl.layer];
@@ -339,7 +339,7 @@ export function mergeStates(states: McState[], names?: readonly string[]): McSta
   }
   const ranges = states.flatMap((s) => s.blocks).sort((a, b) => a[0] - b[0]);
   for (let i = 1; i < ranges.length; i++) {
-    if (ranges[i][0] < ranges[i - 1][1]) throw new NnftInputError('files', `shards overlap (blocks ${ranges[i - 1][0]}–${ranges[i - 1][1]} and ${ranges[i][0]}–${ranges[i][1]})`, 'each shard must be merged once');
+    if (ranges[i]![0]! < ranges[i - 1]![1]!) throw new NnftInputError('files', `shards overlap (blocks ${ranges[i - 1]![0]!}–${ranges[i - 1]![1]!} and ${ranges[i]![0]!}–${ranges[i]![1]!})`, 'each shard must be merged once');
   }
   const g = newGroupState(first.groups, first.stats);
   for (const s of states) mergeGroupState(g, { groups: s.groups, stats: s.stats, counts: s.counts, partials: s.partials });

@@ -59,54 +59,54 @@ export function ensembleDerived(
   if (zeroLayer1) {
     for (let a = 0; a < m; a++) for (let b = 0; b < m; b++) {
       let dot = 0;
-      for (let j = 0; j < p.n0; j++) dot += p.inputs![j * m + a] * p.inputs![j * m + b];
-      K1exact[a * m + b] = p.cb[0] + (p.cw[0] / p.n0) * dot;
-      T1exact[a * m + b] = p.lambdaB[0] + (p.lambdaW[0] / p.n0) * dot;
+      for (let j = 0; j < p.n0; j++) dot += p.inputs![j * m + a]! * p.inputs![j * m + b]!;
+      K1exact[a * m + b] = p.cb[0]! + (p.cw[0]! / p.n0) * dot;
+      T1exact[a * m + b] = p.lambdaB[0]! + (p.lambdaW[0]! / p.n0) * dot;
     }
   }
   const f = (mu: Float64Array): Float64Array => {
     const out = new Float64Array(size);
     for (const sl of slices) {
       const l = sl.layer;
-      const lay = p.offsets[l];
-      const nP = l === 0 ? p.n0 : p.widths[l - 1];
-      const n = p.widths[l];
+      const lay = p.offsets[l]!;
+      const nP = l === 0 ? p.n0 : p.widths[l - 1]!;
+      const n = p.widths[l]!;
       const o = sl.offset;
       const cond = p.estimator === 'conditional';
-      const Kof = (q: number) => (cond ? mu[lay.condKernel + q] : mu[lay.zz + q]);
-      const Tof = (q: number) => (cond ? mu[lay.condNtk + q] : mu[lay.ntkDiag + q]);
+      const Kof = (q: number) => (cond ? mu[lay.condKernel + q]! : mu[lay.zz + q]!);
+      const Tof = (q: number) => (cond ? mu[lay.condNtk + q]! : mu[lay.ntkDiag + q]!);
       switch (sl.quantity) {
         case 'K':
           for (let q = 0; q < m2; q++) out[o + q] = Kof(q);
           break;
         case 'K1':
-          for (let q = 0; q < m2; q++) out[o + q] = kinf ? nP * (Kof(q) - kinf[l][q]) : NaN;
+          for (let q = 0; q < m2; q++) out[o + q] = kinf ? nP * (Kof(q) - kinf[l]![q]!) : NaN;
           break;
         case 'Theta':
           for (let q = 0; q < m2; q++) out[o + q] = Tof(q);
           break;
         case 'Theta1':
-          for (let q = 0; q < m2; q++) out[o + q] = thinf ? nP * (Tof(q) - thinf[l][q]) : NaN;
+          for (let q = 0; q < m2; q++) out[o + q] = thinf ? nP * (Tof(q) - thinf[l]![q]!) : NaN;
           break;
         case 'V4':
           for (let q = 0; q < m2; q++) for (let r = 0; r < m2; r++) {
             let v: number;
-            if (cond) v = mu[lay.condKernelPairs + q * m2 + r] - mu[lay.condKernel + q] * mu[lay.condKernel + r];
-            else if (n > 1) v = (n * mu[lay.zzPairs + q * m2 + r] - mu[lay.zzzz + q * m2 + r]) / (n - 1) - mu[lay.zz + q] * mu[lay.zz + r];
-            else if (m === 1) v = (mu[lay.zzzz] - 3 * mu[lay.zz] * mu[lay.zz]) / 3;
+            if (cond) v = mu[lay.condKernelPairs + q * m2 + r]! - mu[lay.condKernel + q]! * mu[lay.condKernel + r]!;
+            else if (n > 1) v = (n * mu[lay.zzPairs + q * m2 + r]! - mu[lay.zzzz + q * m2 + r]!) / (n - 1) - mu[lay.zz + q]! * mu[lay.zz + r]!;
+            else if (m === 1) v = (mu[lay.zzzz]! - 3 * mu[lay.zz]! * mu[lay.zz]!) / 3;
             else v = NaN;
             out[o + q * m2 + r] = nP * v;
           }
           break;
         case 'A':
           for (let q = 0; q < m2; q++) for (let r = 0; r < m2; r++) {
-            const v = cond ? mu[lay.condNtkPairs + q * m2 + r] - mu[lay.condNtk + q] * mu[lay.condNtk + r] : n > 1 ? mu[lay.ntkDiagPairs + q * m2 + r] - mu[lay.ntkDiag + q] * mu[lay.ntkDiag + r] : NaN;
+            const v = cond ? mu[lay.condNtkPairs + q * m2 + r]! - mu[lay.condNtk + q]! * mu[lay.condNtk + r]! : n > 1 ? mu[lay.ntkDiagPairs + q * m2 + r]! - mu[lay.ntkDiag + q]! * mu[lay.ntkDiag + r]! : NaN;
             out[o + q * m2 + r] = nP * v;
           }
           break;
         case 'D':
           for (let q = 0; q < m2; q++) for (let r = 0; r < m2; r++) {
-            const v = cond ? mu[lay.condNtkKernel + q * m2 + r] - mu[lay.condNtk + q] * mu[lay.condKernel + r] : n > 1 ? mu[lay.ntkDiagZZ + q * m2 + r] - mu[lay.ntkDiag + q] * mu[lay.zz + r] : NaN;
+            const v = cond ? mu[lay.condNtkKernel + q * m2 + r]! - mu[lay.condNtk + q]! * mu[lay.condKernel + r]! : n > 1 ? mu[lay.ntkDiagZZ + q * m2 + r]! - mu[lay.ntkDiag + q]! * mu[lay.zz + r]! : NaN;
             out[o + q * m2 + r] = nP * v;
           }
           break;
@@ -118,7 +118,7 @@ export function ensembleDerived(
         case 'U': {
           // dntk-statistics.ts: plain means over neuron pairs of the exact per-network values, times n_{ℓ−1}
           const src = lay.dntk + p.dntk!.blocks.indexOf(sl.quantity) * m2 * m2;
-          for (let q = 0; q < m2 * m2; q++) out[o + q] = nP * mu[src + q];
+          for (let q = 0; q < m2 * m2; q++) out[o + q] = nP * mu[src + q]!;
           break;
         }
         case 'B':
@@ -126,7 +126,7 @@ export function ensembleDerived(
           // stored index [a][b][c][d] (NTK pair ab, second pair / z slots cd) → reported [a][c][b][d]
           const src = sl.quantity === 'B' ? (cond ? lay.condNtkFrobenius : lay.ntkOffDiagPairs) : cond ? lay.condNtkZZ : lay.ntkOffDiagZZ;
           for (let a = 0; a < m; a++) for (let b = 0; b < m; b++) for (let c = 0; c < m; c++) for (let d = 0; d < m; d++) {
-            const v = !cond && n <= 1 ? NaN : mu[src + ((a * m + b) * m + c) * m + d];
+            const v = !cond && n <= 1 ? NaN : mu[src + ((a * m + b) * m + c) * m + d]!;
             out[o + ((a * m + c) * m + b) * m + d] = nP * v;
           }
           break;
@@ -134,7 +134,7 @@ export function ensembleDerived(
       }
       if (l === 0 && zeroLayer1) {
         const exact = sl.quantity === 'K' ? K1exact : sl.quantity === 'Theta' ? T1exact : null;
-        for (let q = 0; q < m ** sl.rank; q++) out[o + q] = exact ? exact[q] : 0;
+        for (let q = 0; q < m ** sl.rank; q++) out[o + q] = exact ? exact[q]! : 0;
       }
     }
     return out;
@@ -146,7 +146,7 @@ export function nest2(t: ArrayLike<number>, o: number, m: number): number[][] {
   const out: number[][] = [];
   for (let a = 0; a < m; a++) {
     const row: number[] = [];
-    for (let b = 0; b < m; b++) row.push(t[o + a * m + b]);
+    for (let b = 0; b < m; b++) row.push(t[o + a * m + b]!);
     out.push(row);
   }
   return out;
@@ -160,7 +160,7 @@ export function nest4(t: ArrayLike<number>, o: number, m: number): number[][][][
       const Bm: number[][] = [];
       for (let c = 0; c < m; c++) {
         const row: number[] = [];
-        for (let d = 0; d < m; d++) row.push(t[o + ((a * m + b) * m + c) * m + d]);
+        for (let d = 0; d < m; d++) row.push(t[o + ((a * m + b) * m + c) * m + d]!);
         Bm.push(row);
       }
       A.push(Bm);

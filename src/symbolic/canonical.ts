@@ -21,8 +21,8 @@ function* permutations(n: number): Generator<number[]> {
   let i = 0;
   while (i < n) {
     if (c[i] < i) {
-      if (i % 2 === 0) [a[0], a[i]] = [a[i], a[0]];
-      else [a[c[i]], a[i]] = [a[i], a[c[i]]];
+      if (i % 2 === 0) [a[0], a[i]] = [a[i]!, a[0]!];
+      else [a[c[i]], a[i]] = [a[i]!, a[c[i]]!];
       yield a.slice();
       c[i] += 1;
       i = 0;
@@ -52,8 +52,8 @@ function keyUnder(t: Term, nm: ReadonlyMap<string, string>, pk: string): string 
   for (const T of t.tensors) {
     let best = '';
     for (const p of tensorSymmetry(T.name)) {
-      let k = nm.get(T.idx[p[0]])!;
-      for (let q = 1; q < p.length; q++) k += ',' + nm.get(T.idx[p[q]])!;
+      let k = nm.get(T.idx[p[0]!]!)!;
+      for (let q = 1; q < p.length; q++) k += ',' + nm.get(T.idx[p[q]!]!)!;
       if (best === '' || k < best) best = k;
     }
     ts.push(`${T.name}(${best})`);
@@ -76,7 +76,7 @@ function termUnder(t: Term, nm: ReadonlyMap<string, string>, display: ReadonlyMa
     let best = '';
     let bestIdx: readonly string[] = T.idx;
     for (const p of tensorSymmetry(T.name)) {
-      const idx = p.map((s) => T.idx[s]);
+      const idx = p.map((s) => T.idx[s]!);
       const k = idx.map((i) => nm.get(i)!).join(',');
       if (best === '' || k < best) {
         best = k;
@@ -122,7 +122,7 @@ function dummyDescriptors(t: Term, dummies: readonly string[], nmBlank: Readonly
   for (const T of t.tensors) {
     let best = '';
     for (const p of tensorSymmetry(T.name)) {
-      const k = p.map((s) => nmBlank.get(T.idx[s])!).join(',');
+      const k = p.map((s) => nmBlank.get(T.idx[s]!)!).join(',');
       if (best === '' || k < best) best = k;
     }
     for (const i of T.idx) occ.get(i)?.push(`T:${T.name}(${best})`);
@@ -192,7 +192,7 @@ function canonicalTermUncached(t: Term, externals: readonly string[], ext: Reado
   const blocks: string[][] = [];
   for (const d of order) {
     const last = blocks[blocks.length - 1];
-    if (last && desc.get(last[0]) === desc.get(d)) last.push(d);
+    if (last && desc.get(last[0]!) === desc.get(d)) last.push(d);
     else blocks.push([d]);
   }
   const names = dummies.map((_, i) => `z${String(i).padStart(3, '0')}`);
@@ -208,9 +208,9 @@ function canonicalTermUncached(t: Term, externals: readonly string[], ext: Reado
       }
       return;
     }
-    const blk = blocks[b];
+    const blk = blocks[b]!;
     for (const perm of permutations(blk.length)) {
-      blk.forEach((d, i) => nm.set(d, names[offset + perm[i]]));
+      blk.forEach((d, i) => nm.set(d, names[offset + perm[i]!]!));
       rec(b + 1, offset + blk.length);
     }
   };

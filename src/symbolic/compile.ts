@@ -51,7 +51,7 @@ export interface CompiledEvaluator {
 
 function flatIndex(vars: readonly string[]): string {
   if (vars.length === 0) return '0';
-  let s = vars[0];
+  let s = vars[0]!;
   for (let i = 1; i < vars.length; i++) s = `(${s})*m+${vars[i]}`;
   return s;
 }
@@ -131,7 +131,7 @@ export function compileExpression(e: Expression, opts: CompileOptions = {}): Com
         throw new NnftInputError(`term ${ti + 1}`, 'an inverse kernel K⁻¹ is left after integration by parts', 'the compiled recursions never use K⁻¹ (docs/equations.md): simplify the expression first');
       }
       if (T.name === 'delta') {
-        factors.push(`(${v(T.idx[0])}===${v(T.idx[1])}?1:0)`);
+        factors.push(`(${v(T.idx[0]!)}===${v(T.idx[1]!)}?1:0)`);
         continue;
       }
       usedTensors.add(T.name);
@@ -228,7 +228,7 @@ export function compileExpression(e: Expression, opts: CompileOptions = {}): Com
   inner.push(`    const idx = ${flatIndex(loopVars)};`);
   if (sym.length) {
     inner.push('    let c = idx, u;');
-    for (const p of sym) inner.push(`    u = ${flatIndex(p.map((s) => loopVars[s]))}; if (u < c) c = u;`);
+    for (const p of sym) inner.push(`    u = ${flatIndex(p.map((s) => loopVars[s]!))}; if (u < c) c = u;`);
     inner.push('    if (c !== idx) { out[idx] = out[c]; continue; }');
   }
   inner.push('    let acc = 0;');

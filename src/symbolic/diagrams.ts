@@ -85,7 +85,7 @@ export function termGraph(t: Term, externals: readonly string[]): { graph: Multi
   });
   t.tensors.forEach((T, i) => {
     const ends = T.idx.map((x) => attach.get(x) ?? x);
-    if (T.idx.length === 2) addEdge({ source: ends[0], target: ends[1], kind: 'propagator', label: T.name });
+    if (T.idx.length === 2) addEdge({ source: ends[0]!, target: ends[1]!, kind: 'propagator', label: T.name });
     else {
       const id = `T${i + 1}`;
       addNode({ id, kind: 'tensor', label: T.name });

@@ -25,9 +25,11 @@ function renameInTerm(t: Term, from: string, to: string): Term {
 /** Contract every Kronecker δ that carries a dummy index (rule 3). */
 function contractDeltas(t: Term, ext: ReadonlySet<string>): Term {
   for (;;) {
-    const k = t.tensors.findIndex((T) => T.name === 'delta' && (!ext.has(T.idx[0]) || !ext.has(T.idx[1]) || T.idx[0] === T.idx[1]));
+    const k = t.tensors.findIndex((T) => T.name === 'delta' && (!ext.has(T.idx[0]!) || !ext.has(T.idx[1]!) || T.idx[0] === T.idx[1]));
     if (k < 0) return t;
-    const [i, j] = t.tensors[k].idx;
+    const { idx } = t.tensors[k]!;
+    const i = idx[0]!; // a δ carries exactly two indices
+    const j = idx[1]!;
     const rest: Term = { ...t, tensors: t.tensors.filter((_, q) => q !== k) };
     if (i === j) {
       // δ_ii: an external i gives 1; a summed i gives the trace m.
@@ -42,17 +44,17 @@ function contractInverses(t: Term, ext: ReadonlySet<string>): Term {
   for (;;) {
     let done = true;
     outer: for (let p = 0; p < t.tensors.length; p++) {
-      const P = t.tensors[p];
+      const P = t.tensors[p]!;
       if (P.name !== 'Kinv') continue;
       for (let s = 0; s < 2; s++) {
-        const g = P.idx[s];
+        const g = P.idx[s]!;
         if (ext.has(g)) continue;
         for (let q = 0; q < t.tensors.length; q++) {
-          const Q = t.tensors[q];
+          const Q = t.tensors[q]!;
           if (q === p || Q.name !== 'K') continue;
           const u = Q.idx.indexOf(g);
           if (u < 0) continue;
-          const delta: Tensor = { name: 'delta', idx: [P.idx[1 - s], Q.idx[1 - u]] };
+          const delta: Tensor = { name: 'delta', idx: [P.idx[1 - s]!, Q.idx[1 - u]!] };
           t = { ...t, tensors: [...t.tensors.filter((_, w) => w !== p && w !== q), delta] };
           t = contractDeltas(t, ext);
           done = false;
@@ -66,8 +68,9 @@ function contractInverses(t: Term, ext: ReadonlySet<string>): Term {
 
 /** Apply the first pending derivative of expectation e to its σ product (product rule, rule 1). */
 function applyOneDerivative(t: Term, e: number, ext: ReadonlySet<string>): Term[] {
-  const g = t.expects[e];
-  const [gamma, ...restDerivs] = g.derivs;
+  const g = t.expects[e]!;
+  const gamma = g.derivs[0]!; // the caller picks an expectation with a pending derivative
+  const restDerivs = g.derivs.slice(1);
   const out: Term[] = [];
   g.factors.forEach((f, i) => {
     if (f.kind !== 'sig') return;
@@ -89,9 +92,9 @@ function applyOneDerivative(t: Term, e: number, ext: ReadonlySet<string>): Term[
  * other bare z's and Σ the σ product; ∂_γ hits a z of Z (δ) or joins the derivatives acting on Σ.
  */
 function steinOnce(t: Term, e: number, ext: ReadonlySet<string>): Term[] {
-  const g = t.expects[e];
+  const g = t.expects[e]!;
   const zi = g.factors.findIndex((f) => f.kind === 'z');
-  const beta = g.factors[zi].idx;
+  const beta = g.factors[zi]!.idx;
   const gamma = fresh();
   const rest = g.factors.filter((_, q) => q !== zi);
   const base: Term = { ...t, tensors: [...t.tensors, { name: 'K', idx: [beta, gamma] }] };

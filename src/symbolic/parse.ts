@@ -18,21 +18,21 @@ function tokenize(s: string): Tok[] {
   const out: Tok[] = [];
   let i = 0;
   while (i < s.length) {
-    const c = s[i];
+    const c = s[i]!;
     if (/\s/.test(c)) {
       i++;
       continue;
     }
     if (/[A-Za-z_]/.test(c)) {
       let j = i + 1;
-      while (j < s.length && /[A-Za-z0-9_]/.test(s[j])) j++;
+      while (j < s.length && /[A-Za-z0-9_]/.test(s[j]!)) j++;
       out.push({ t: 'id', v: s.slice(i, j), at: i });
       i = j;
       continue;
     }
     if (/[0-9]/.test(c)) {
       let j = i + 1;
-      while (j < s.length && /[0-9]/.test(s[j])) j++;
+      while (j < s.length && /[0-9]/.test(s[j]!)) j++;
       out.push({ t: 'num', v: s.slice(i, j), at: i });
       i = j;
       continue;

@@ -66,7 +66,7 @@ export function toText(e: Expression): string {
 function idxTex(i: string): string {
   const m = /^([a-z])(\d+)$/.exec(i);
   const greek: Record<string, string> = { a: '\\alpha', b: '\\beta', d: '\\delta', g: '\\gamma' };
-  if (m && greek[m[1]]) return `${greek[m[1]]}_{${m[2]}}`;
+  if (m && greek[m[1]!]) return `${greek[m[1]!]}_{${m[2]}}`;
   return i.replace(/_/g, '\\_');
 }
 
@@ -99,7 +99,7 @@ function termTex(t: Term): string {
   else if (n !== 1n) parts.push(`${n}`);
   for (const k of PARAM_NAMES) {
     const p = t.params[k];
-    if (p) parts.push(p === 1 ? PARAM_TEX[k] : `${PARAM_TEX[k]}^{${p}}`);
+    if (p) parts.push(p === 1 ? PARAM_TEX[k]! : `${PARAM_TEX[k]}^{${p}}`);
   }
   parts.push(...t.expects.map(expectTex), ...t.tensors.map(tensorTex), ...t.random.map(sigTex));
   return parts.length ? parts.join(' ') : '1';

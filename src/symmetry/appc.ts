@@ -70,20 +70,20 @@ function pivotedCholesky(G: Float64Array, m: number, L: Float64Array): void {
   const A = Float64Array.from(G);
   L.fill(0);
   let scale = 0;
-  for (let i = 0; i < m; i++) scale = Math.max(scale, A[i * m + i]);
+  for (let i = 0; i < m; i++) scale = Math.max(scale, A[i * m + i]!);
   const tol = 1e-13 * (scale || 1);
   const done = new Array<boolean>(m).fill(false);
   for (let k = 0; k < m; k++) {
     let p = -1, best = tol;
-    for (let i = 0; i < m; i++) if (!done[i] && A[i * m + i] > best) {
-      best = A[i * m + i];
+    for (let i = 0; i < m; i++) if (!done[i] && A[i * m + i]! > best) {
+      best = A[i * m + i]!;
       p = i;
     }
     if (p < 0) break;
     done[p] = true;
-    const piv = Math.sqrt(A[p * m + p]);
-    for (let i = 0; i < m; i++) L[i * m + k] = done[i] && i !== p ? 0 : A[i * m + p] / piv;
-    for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) A[i * m + j] -= L[i * m + k] * L[j * m + k];
+    const piv = Math.sqrt(A[p * m + p]!);
+    for (let i = 0; i < m; i++) L[i * m + k] = done[i] && i !== p ? 0 : A[i * m + p]! / piv;
+    for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) A[i * m + j]! -= L[i * m + k]! * L[j * m + k]!;
   }
 }
 
@@ -101,7 +101,7 @@ export function appCExperiment(opts: AppCOptions): AppCResult {
   if (!Number.isInteger(B) || B < 1) throw new NnftInputError('elements', `need ≥ 1, got ${B}`);
   const xs = opts.inputs ?? [[-0.5], [-0.2], [0.2], [0.5]];
   if (xs.length !== 4) throw new NnftInputError('inputs', 'need exactly four inputs x1..x4');
-  const d = xs[0].length;
+  const d = xs[0]!.length;
   if (!xs.every((x) => x.length === d)) throw new NnftInputError('inputs', 'all inputs need the same dimension');
   const sw2 = opts.sigmaW2 ?? 1;
   const sb2 = opts.sigmaB2 ?? 0.1;
@@ -121,7 +121,7 @@ export function appCExperiment(opts: AppCOptions): AppCResult {
   const w = new Float64Array(d);
   const sw = Math.sqrt(sw2 / d), sb = Math.sqrt(sb2);
   for (let e = 0; e < E; e++) {
-    const g2 = G2[e], g4 = G4[e];
+    const g2 = G2[e]!, g4 = G4[e]!;
     for (let t = 0; t < nets; t++) {
       rng.reset(e * nets + t);
       for (let j = 0; j < N; j++) {
@@ -129,13 +129,13 @@ export function appCExperiment(opts: AppCOptions): AppCResult {
         for (let k = 0; k < d; k++) w[k] = sw * rng.normal();
         for (let a = 0; a < m; a++) {
           let z = b0;
-          for (let k = 0; k < d; k++) z += w[k] * xs[a][k];
-          sig[j * m + a] = Math.exp(z - Kx[a]);
+          for (let k = 0; k < d; k++) z += w[k]! * xs[a]![k]!;
+          sig[j * m + a] = Math.exp(z - Kx[a]!);
         }
       }
       for (let a = 0; a < m; a++) for (let b = a; b < m; b++) {
         let s = 0;
-        for (let j = 0; j < N; j++) s += sig[j * m + a] * sig[j * m + b];
+        for (let j = 0; j < N; j++) s += sig[j * m + a]! * sig[j * m + b]!;
         Gh[a * m + b] = Gh[b * m + a] = sb2 + (sw2 / N) * s;
       }
       pivotedCholesky(Gh, m, L);
@@ -143,26 +143,26 @@ export function appCExperiment(opts: AppCOptions): AppCResult {
         for (let a = 0; a < m; a++) xi[a] = rng.normal();
         for (let a = 0; a < m; a++) {
           let s = 0;
-          for (let k = 0; k < m; k++) s += L[a * m + k] * xi[k];
+          for (let k = 0; k < m; k++) s += L[a * m + k]! * xi[k]!;
           f[i * m + a] = s;
         }
       }
       // G2_{i1 i2}(x1, x2), G4_{i1..i4}(x1..x4)
       for (let i1 = 0; i1 < D; i1++) {
-        const a1 = f[i1 * m];
+        const a1 = f[i1 * m]!;
         for (let i2 = 0; i2 < D; i2++) {
-          const a12 = a1 * f[i2 * m + 1];
-          g2[i1 * D + i2] += a12;
+          const a12 = a1 * f[i2 * m + 1]!;
+          g2[i1 * D + i2]! += a12;
           for (let i3 = 0; i3 < D; i3++) {
-            const a123 = a12 * f[i3 * m + 2];
+            const a123 = a12 * f[i3 * m + 2]!;
             const base = ((i1 * D + i2) * D + i3) * D;
-            for (let i4 = 0; i4 < D; i4++) g4[base + i4] += a123 * f[i4 * m + 3];
+            for (let i4 = 0; i4 < D; i4++) g4[base + i4]! += a123 * f[i4 * m + 3]!;
           }
         }
       }
     }
-    for (let u = 0; u < size2; u++) g2[u] /= nets;
-    for (let u = 0; u < size4; u++) g4[u] /= nets;
+    for (let u = 0; u < size2; u++) g2[u]! /= nets;
+    for (let u = 0; u < size4; u++) g4[u]! /= nets;
   }
 
   const grng = new Rng(seed, STREAM_GROUP);
@@ -170,13 +170,13 @@ export function appCExperiment(opts: AppCOptions): AppCResult {
   const deltaR = elements.reduce((s, g) => s + g.check.deltaR, 0) / B;
 
   const measure = (Gs: Float64Array[], n: number): AppCMeasure => {
-    const size = Gs[0].length;
+    const size = Gs[0]!.length;
     const Mbar = Gs.map(() => new Float64Array(size));
     for (const g of elements) {
       for (let e = 0; e < E; e++) {
-        const Gp = rotateOutputIndices(Gs[e], g.real, n);
-        const mb = Mbar[e];
-        for (let u = 0; u < size; u++) mb[u] += Math.abs(Gp[u] - Gs[e][u]) / B;
+        const Gp = rotateOutputIndices(Gs[e]!, g.real, n);
+        const mb = Mbar[e]!;
+        for (let u = 0; u < size; u++) mb[u]! += Math.abs(Gp[u]! - Gs[e]![u]!) / B;
       }
     }
     let mean = 0, sigma = 0;
@@ -184,15 +184,15 @@ export function appCExperiment(opts: AppCOptions): AppCResult {
     for (let u = 0; u < size; u++) {
       let mu = 0, gm = 0;
       for (let e = 0; e < E; e++) {
-        mu += Mbar[e][u];
-        gm += Gs[e][u];
+        mu += Mbar[e]![u]!;
+        gm += Gs[e]![u]!;
       }
       mu /= E;
       gm /= E;
       let v = 0, vg = 0;
       for (let e = 0; e < E; e++) {
-        v += (Mbar[e][u] - mu) ** 2;
-        vg += (Gs[e][u] - gm) ** 2;
+        v += (Mbar[e]![u]! - mu) ** 2;
+        vg += (Gs[e]![u]! - gm) ** 2;
       }
       mean += mu;
       sigma += Math.sqrt(v / (E - 1));
@@ -202,14 +202,14 @@ export function appCExperiment(opts: AppCOptions): AppCResult {
     mean /= size;
     sigma /= size;
     let dGavg = 0;
-    for (let u = 0; u < size; u++) dGavg += dG[u] / size;
+    for (let u = 0; u < size; u++) dGavg += dG[u]! / size;
     let dGp = 0, bound = 0;
     for (let b = 0; b < Bb; b++) {
-      const g = elements[b];
+      const g = elements[b]!;
       const dGprime = eq45Bound(Gmean, dG, g.real, g.check.deltaR, n);
       for (let u = 0; u < size; u++) {
-        dGp += dGprime[u] / (Bb * size);
-        bound += Math.sqrt(dGprime[u] ** 2 + dG[u] ** 2) / (Bb * size);
+        dGp += dGprime[u]! / (Bb * size);
+        bound += Math.sqrt(dGprime[u]! ** 2 + dG[u]! ** 2) / (Bb * size);
       }
     }
     return { mean, sigma, bound, deltaG: dGavg, deltaGPrime: dGp };
@@ -218,8 +218,8 @@ export function appCExperiment(opts: AppCOptions): AppCResult {
   const result: AppCResult = { D, width: N, experiments: E, nets, elements: B, deltaR, M: { '2': measure(G2, 2), '4': measure(G4, 4) } };
   if (opts.tensors) {
     const avg = (Gs: Float64Array[]): [number[], number[]] => {
-      const mu = Array.from(Gs[0], (_, u) => Gs.reduce((s, g) => s + g[u], 0) / E);
-      const se = mu.map((m, u) => Math.sqrt(Gs.reduce((s, g) => s + (g[u] - m) ** 2, 0) / (E - 1) / E));
+      const mu = Array.from(Gs[0]!, (_, u) => Gs.reduce((s, g) => s + g[u]!, 0) / E);
+      const se = mu.map((m, u) => Math.sqrt(Gs.reduce((s, g) => s + (g[u]! - m) ** 2, 0) / (E - 1) / E));
       return [mu, se];
     };
     const [g2, s2] = avg(G2), [g4, s4] = avg(G4);

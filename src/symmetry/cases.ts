@@ -203,7 +203,7 @@ function translations(d: number, count: number): (rng: Rng) => Transform[] {
   return (rng) =>
     Array.from({ length: count }, (_, b) => {
       const c = randomTranslation(d, rng);
-      return { kind: 'input' as const, label: `x ↦ x + c #${b + 1} (c = [${c.shift.map((v) => v.toFixed(3)).join(', ')}])`, element: c, map: (x: number[]) => x.map((v, k) => v + c.shift[k]) };
+      return { kind: 'input' as const, label: `x ↦ x + c #${b + 1} (c = [${c.shift.map((v) => v.toFixed(3)).join(', ')}])`, element: c, map: (x: number[]) => x.map((v, k) => v + c.shift[k]!) };
     });
 }
 

@@ -216,8 +216,8 @@ interface OrderPlan {
 function mulRot(R: Mat, v: Float64Array, off: number, D: number, out: Float64Array, outOff: number): void {
   for (let i = 0; i < D; i++) {
     let s = 0;
-    const Ri = R[i];
-    for (let j = 0; j < D; j++) s += Ri[j] * v[off + j];
+    const Ri = R[i]!;
+    for (let j = 0; j < D; j++) s += Ri[j]! * v[off + j]!;
     out[outOff + i] = s;
   }
 }
@@ -305,19 +305,19 @@ export function runPaired(opts: EngineOptions): EngineResult {
 
   for (let t = 0; t < N; t++) {
     const e = Math.min(E - 1, Math.floor((t * E) / N));
-    counts[e]++;
+    counts[e]!++;
     const net = sampler.draw(seed, t);
-    for (let a = 0; a < m; a++) net.forward(inputs[a], F0, a * Dr);
+    for (let a = 0; a < m; a++) net.forward(inputs[a]!, F0, a * Dr);
     for (let b = 0; b < B; b++) {
-      const tr = transforms[b];
-      if (tr.kind === 'output') for (let a = 0; a < m; a++) mulRot(tr.element.real, F0, a * Dr, Dr, Fb[b], a * Dr);
-      else for (let a = 0; a < m; a++) net.forward(mapped[b][a], Fb[b], a * Dr);
+      const tr = transforms[b]!;
+      if (tr.kind === 'output') for (let a = 0; a < m; a++) mulRot(tr.element.real, F0, a * Dr, Dr, Fb[b]!, a * Dr);
+      else for (let a = 0; a < m; a++) net.forward(mapped[b]![a]!, Fb[b]!, a * Dr);
     }
     if (hasNtk) {
       const pairs = plans.find((p) => p.order === 'ntk')!.pairs!;
-      pairs.forEach(([a, c], q) => net.ntk(inputs[a], inputs[c], T0, q * Dr * Dr));
+      pairs.forEach(([a, c], q) => net.ntk(inputs[a]!, inputs[c]!, T0, q * Dr * Dr));
       for (let b = 0; b < B; b++) {
-        const tr = transforms[b];
+        const tr = transforms[b]!;
         pairs.forEach(([a, c], q) => {
           const off = q * Dr * Dr;
           if (tr.kind === 'output') {
@@ -325,36 +325,36 @@ export function runPaired(opts: EngineOptions): EngineResult {
             const R = tr.element.real;
             for (let i = 0; i < Dr; i++) for (let j = 0; j < Dr; j++) {
               let s = 0;
-              for (let k = 0; k < Dr; k++) s += R[i][k] * T0[off + k * Dr + j];
+              for (let k = 0; k < Dr; k++) s += R[i]![k]! * T0[off + k * Dr + j]!;
               tmpM[i * Dr + j] = s;
             }
             for (let i = 0; i < Dr; i++) for (let j = 0; j < Dr; j++) {
               let s = 0;
-              for (let k = 0; k < Dr; k++) s += tmpM[i * Dr + k] * R[j][k];
-              Tb[b][off + i * Dr + j] = s;
+              for (let k = 0; k < Dr; k++) s += tmpM[i * Dr + k]! * R[j]![k]!;
+              Tb[b]![off + i * Dr + j] = s;
             }
-          } else net.ntk(mapped[b][a], mapped[b][c], Tb[b], off);
+          } else net.ntk(mapped[b]![a]!, mapped[b]![c]!, Tb[b]!, off);
         });
       }
     }
     checkFiniteOutputs(sampler, inputs, transforms, t, F0, Fb, hasNtk ? T0 : null, hasNtk ? Tb : null, P, Dr);
     for (const plan of plans) {
       const K = plan.K;
-      const s0 = plan.s0[e], s0q = plan.s0q[e];
+      const s0 = plan.s0[e]!, s0q = plan.s0q[e]!;
       if (plan.order === 'ntk') {
         for (let u = 0; u < K; u++) {
-          g0[u] = T0[u];
-          s0[u] += T0[u];
-          s0q[u] += T0[u] * T0[u];
+          g0[u] = T0[u]!;
+          s0[u]! += T0[u]!;
+          s0q[u]! += T0[u]! * T0[u]!;
         }
         for (let b = 0; b < B; b++) {
-          const sd = plan.sd[e][b], sdq = plan.sdq[e][b], st = plan.st[e][b], stq = plan.stq[e][b], Tv = Tb[b];
+          const sd = plan.sd[e]![b]!, sdq = plan.sdq[e]![b]!, st = plan.st[e]![b]!, stq = plan.stq[e]![b]!, Tv = Tb[b]!;
           for (let u = 0; u < K; u++) {
-            const g = Tv[u], dd = g - g0[u];
-            sd[u] += dd;
-            sdq[u] += dd * dd;
-            st[u] += g;
-            stq[u] += g * g;
+            const g = Tv[u]!, dd = g - g0[u]!;
+            sd[u]! += dd;
+            sdq[u]! += dd * dd;
+            st[u]! += g;
+            stq[u]! += g * g;
           }
         }
         continue;
@@ -362,21 +362,21 @@ export function runPaired(opts: EngineOptions): EngineResult {
       const n = plan.n, ms = plan.ms!;
       for (let u = 0; u < K; u++) {
         let p = 1;
-        for (let s = 0; s < n; s++) p *= F0[ms[u * n + s]];
+        for (let s = 0; s < n; s++) p *= F0[ms[u * n + s]!]!;
         g0[u] = p;
-        s0[u] += p;
-        s0q[u] += p * p;
+        s0[u]! += p;
+        s0q[u]! += p * p;
       }
       for (let b = 0; b < B; b++) {
-        const sd = plan.sd[e][b], sdq = plan.sdq[e][b], st = plan.st[e][b], stq = plan.stq[e][b], F = Fb[b];
+        const sd = plan.sd[e]![b]!, sdq = plan.sdq[e]![b]!, st = plan.st[e]![b]!, stq = plan.stq[e]![b]!, F = Fb[b]!;
         for (let u = 0; u < K; u++) {
           let p = 1;
-          for (let s = 0; s < n; s++) p *= F[ms[u * n + s]];
-          const dd = p - g0[u];
-          sd[u] += dd;
-          sdq[u] += dd * dd;
-          st[u] += p;
-          stq[u] += p * p;
+          for (let s = 0; s < n; s++) p *= F[ms[u * n + s]!]!;
+          const dd = p - g0[u]!;
+          sd[u]! += dd;
+          sdq[u]! += dd * dd;
+          st[u]! += p;
+          stq[u]! += p * p;
         }
       }
     }
@@ -399,7 +399,7 @@ export function runPaired(opts: EngineOptions): EngineResult {
   // held-out confirmation: experiments [0, EA) select, the rest confirm
   const EA = Math.floor(E / 2);
   let nA = 0;
-  for (let e = 0; e < EA; e++) nA += counts[e];
+  for (let e = 0; e < EA; e++) nA += counts[e]!;
   // the CONFIRM_ENTRIES tests with the largest |z| on the selection half, in decreasing order (ties: first
   // seen first) — kept as they come instead of sorting all K·B tests
   type Candidate = { zA: number; zB: number; order: Order; b: number; u: number; plan: OrderPlan };
@@ -433,11 +433,11 @@ export function runPaired(opts: EngineOptions): EngineResult {
     // pooled
     const S0 = new Float64Array(K), S0q = new Float64Array(K);
     for (let e = 0; e < E; e++) for (let u = 0; u < K; u++) {
-      S0[u] += plan.s0[e][u];
-      S0q[u] += plan.s0q[e][u];
+      S0[u]! += plan.s0[e]![u]!;
+      S0q[u]! += plan.s0q[e]![u]!;
     }
     let scale = 0;
-    for (let u = 0; u < K; u++) scale = Math.max(scale, Math.abs(S0[u] / N), Math.sqrt(Math.max(0, S0q[u] / N)));
+    for (let u = 0; u < K; u++) scale = Math.max(scale, Math.abs(S0[u]! / N), Math.sqrt(Math.max(0, S0q[u]! / N)));
     const tiny = 1e-12 * (scale || 1);
     // a difference with (numerically) zero spread is deterministic: a finite z as large as it is certain
     const zOf = (mu: number, se: number): number => (se > tiny ? Math.abs(mu) / se : Math.abs(mu) > tiny ? Math.abs(mu) / tiny : 0);
@@ -456,11 +456,11 @@ export function runPaired(opts: EngineOptions): EngineResult {
       for (let u = 0; u < K; u++) {
         let s = 0, q = 0, sA = 0, qA = 0;
         for (let e = 0; e < E; e++) {
-          s += plan.sd[e][b][u];
-          q += plan.sdq[e][b][u];
+          s += plan.sd[e]![b]![u]!;
+          q += plan.sdq[e]![b]![u]!;
           if (e < EA) {
-            sA += plan.sd[e][b][u];
-            qA += plan.sdq[e][b][u];
+            sA += plan.sd[e]![b]![u]!;
+            qA += plan.sdq[e]![b]![u]!;
           }
         }
         const mu = s / N;
@@ -473,9 +473,9 @@ export function runPaired(opts: EngineOptions): EngineResult {
         orderMax = Math.max(orderMax, z);
         const rel = su[u]! > 0 ? mu / su[u]! : 0;
         const relSe = su[u]! > 0 ? se / su[u]! : 0;
-        if (!best || z > best.z) best = { order: plan.order, transform: transforms[b].label, ...describe(plan, u, Dr), diff: mu, stderr: se, z, relative: rel, relativeStderr: relSe };
+        if (!best || z > best.z) best = { order: plan.order, transform: transforms[b]!.label, ...describe(plan, u, Dr), diff: mu, stderr: se, z, relative: rel, relativeStderr: relSe };
         if (relSe > orderRelSe) orderRelSe = relSe;
-        if (!leastPrecise || relSe > leastPrecise.relativeStderr) leastPrecise = { order: plan.order, transform: transforms[b].label, ...describe(plan, u, Dr), relativeStderr: relSe };
+        if (!leastPrecise || relSe > leastPrecise.relativeStderr) leastPrecise = { order: plan.order, transform: transforms[b]!.label, ...describe(plan, u, Dr), relativeStderr: relSe };
       }
     }
     // App. C measure over experiments
@@ -500,10 +500,10 @@ export function runPaired(opts: EngineOptions): EngineResult {
         Mbar[e] = acc / B;
       }
       let mu = 0;
-      for (let e = 0; e < E; e++) mu += Mbar[e];
+      for (let e = 0; e < E; e++) mu += Mbar[e]!;
       mu /= E;
       let v = 0;
-      for (let e = 0; e < E; e++) v += (Mbar[e] - mu) ** 2;
+      for (let e = 0; e < E; e++) v += (Mbar[e]! - mu) ** 2;
       sumMean += mu;
       sumSigma += Math.sqrt(v / (E - 1));
     }
@@ -518,15 +518,15 @@ export function runPaired(opts: EngineOptions): EngineResult {
   const pValue = Math.min(1, 2 * tests * studentUpperTail(maxZ, nuPooled));
   const L = Math.min(CONFIRM_ENTRIES, tested);
   const confirmThreshold = studentUpperQuantile(alpha / (2 * L), nuConfirm);
-  let top = candidates[0];
-  for (let i = 1; i < L; i++) if (candidates[i].zB > top.zB) top = candidates[i];
+  let top = candidates[0]!;
+  for (let i = 1; i < L; i++) if (candidates[i]!.zB > top.zB) top = candidates[i]!;
   const confirmation: Confirmation = {
     selected: L,
     selectionNets: nA,
     confirmationNets: N - nA,
     maxZ: top ? top.zB : 0,
     threshold: confirmThreshold,
-    where: top ? { order: top.order, transform: transforms[top.b].label, ...describe(top.plan, top.u, Dr) } : null,
+    where: top ? { order: top.order, transform: transforms[top.b]!.label, ...describe(top.plan, top.u, Dr) } : null,
   };
   const broken = maxZ > threshold && confirmation.maxZ > confirmThreshold;
   // power analysis: power 1 − β in the pooled test and in the held-out confirmation (its standard error is
@@ -629,7 +629,7 @@ function requireFiniteSums(plans: OrderPlan[], F0: Float64Array, Fb: Float64Arra
 function describe(plan: OrderPlan, u: number, Dr: number): { inputs: number[]; outputs: number[] } {
   if (plan.order === 'ntk') {
     const q = Math.floor(u / (Dr * Dr)), r = u % (Dr * Dr);
-    const [a, b] = plan.pairs![q];
+    const [a, b] = plan.pairs![q]!;
     return { inputs: [a, b], outputs: [Math.floor(r / Dr), r % Dr] };
   }
   const n = plan.n;

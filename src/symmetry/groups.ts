@@ -107,8 +107,8 @@ export function soGenerators(D: number): Mat[] {
   planes.reverse();
   return planes.map(([p, q]) => {
     const t = zeros(D);
-    t[p][q] = -1;
-    t[q][p] = 1;
+    t[p]![q] = -1;
+    t[q]![p] = 1;
     return t;
   });
 }
@@ -130,8 +130,8 @@ export function haarSO(D: number, rng: Rng): GroupElement {
   checkDim(D);
   const a = zeros(D).map((row) => row.map(() => rng.normal()));
   const { q, rDiag } = qrHouseholder(a);
-  for (let j = 0; j < D; j++) if (rDiag[j] < 0) for (let i = 0; i < D; i++) q[i][j] = -q[i][j];
-  if (det(q) < 0) for (let i = 0; i < D; i++) q[i][0] = -q[i][0];
+  for (let j = 0; j < D; j++) if (rDiag[j]! < 0) for (let i = 0; i < D; i++) q[i]![j] = -q[i]![j]!;
+  if (det(q) < 0) for (let i = 0; i < D; i++) q[i]![0] = -q[i]![0]!;
   return soElement(q);
 }
 
@@ -142,7 +142,7 @@ export function expSO(D: number, rng: Rng, alphas?: number[]): GroupElement {
   if (a.length !== gens.length) throw new NnftInputError('alphas', `need ${gens.length} = D(D−1)/2 coefficients, got ${a.length}`);
   let x = zeros(D);
   gens.forEach((t, i) => {
-    x = x.map((row, p) => row.map((v, q) => v + a[i] * t[p][q]));
+    x = x.map((row, p) => row.map((v, q) => v + a[i]! * t[p]![q]!));
   });
   return soElement(expm(x));
 }
@@ -153,11 +153,11 @@ export function realifyComplex(u: CMat): Mat {
   const r = zeros(2 * D);
   for (let i = 0; i < D; i++) {
     for (let j = 0; j < D; j++) {
-      const a = u.re[i][j], b = u.im[i][j];
-      r[2 * i][2 * j] = a;
-      r[2 * i][2 * j + 1] = -b;
-      r[2 * i + 1][2 * j] = b;
-      r[2 * i + 1][2 * j + 1] = a;
+      const a = u.re[i]![j]!, b = u.im[i]![j]!;
+      r[2 * i]![2 * j] = a;
+      r[2 * i]![2 * j + 1] = -b;
+      r[2 * i + 1]![2 * j] = b;
+      r[2 * i + 1]![2 * j + 1] = a;
     }
   }
   return r;
@@ -186,29 +186,29 @@ export function haarSU(D: number, rng: Rng): GroupElement {
         // proj = <u_k, v_j> = Σ conj(u_ki) v_ji
         let pr = 0, pi = 0;
         for (let i = 0; i < D; i++) {
-          pr += cr[i][k] * cr[i][j] + ci[i][k] * ci[i][j];
-          pi += cr[i][k] * ci[i][j] - ci[i][k] * cr[i][j];
+          pr += cr[i]![k]! * cr[i]![j]! + ci[i]![k]! * ci[i]![j]!;
+          pi += cr[i]![k]! * ci[i]![j]! - ci[i]![k]! * cr[i]![j]!;
         }
         for (let i = 0; i < D; i++) {
-          cr[i][j] -= pr * cr[i][k] - pi * ci[i][k];
-          ci[i][j] -= pr * ci[i][k] + pi * cr[i][k];
+          cr[i]![j]! -= pr * cr[i]![k]! - pi * ci[i]![k]!;
+          ci[i]![j]! -= pr * ci[i]![k]! + pi * cr[i]![k]!;
         }
       }
     }
     let nrm = 0;
-    for (let i = 0; i < D; i++) nrm += cr[i][j] * cr[i][j] + ci[i][j] * ci[i][j];
+    for (let i = 0; i < D; i++) nrm += cr[i]![j]! * cr[i]![j]! + ci[i]![j]! * ci[i]![j]!;
     nrm = Math.sqrt(nrm);
     for (let i = 0; i < D; i++) {
-      cr[i][j] /= nrm;
-      ci[i][j] /= nrm;
+      cr[i]![j]! /= nrm;
+      ci[i]![j]! /= nrm;
     }
   }
   // Gram–Schmidt gives R with positive real diagonal ⇒ Q is Haar on U(D). Divide by det^{1/D}.
   const [dr, di] = cdet({ re: cr, im: ci });
   const phi = Math.atan2(di, dr) / D;
   const c = Math.cos(phi), s = -Math.sin(phi);
-  const re = cr.map((row, i) => row.map((v, j) => v * c - ci[i][j] * s));
-  const im = cr.map((row, i) => row.map((v, j) => v * s + ci[i][j] * c));
+  const re = cr.map((row, i) => row.map((v, j) => v * c - ci[i]![j]! * s));
+  const im = cr.map((row, i) => row.map((v, j) => v * s + ci[i]![j]! * c));
   return suElement({ re, im });
 }
 
@@ -218,8 +218,8 @@ export function realifyQuaternion(s: Quat[][]): Mat {
   const r = zeros(4 * D);
   for (let i = 0; i < D; i++) {
     for (let j = 0; j < D; j++) {
-      const l = qLeftMatrix(s[i][j]);
-      for (let a = 0; a < 4; a++) for (let b = 0; b < 4; b++) r[4 * i + a][4 * j + b] = l[a][b];
+      const l = qLeftMatrix(s[i]![j]!);
+      for (let a = 0; a < 4; a++) for (let b = 0; b < 4; b++) r[4 * i + a]![4 * j + b] = l[a]![b]!;
     }
   }
   return r;
@@ -236,7 +236,7 @@ export function spElement(s: Quat[][]): GroupElement {
     for (let j = 0; j < D; j++) {
       let acc: Quat = [0, 0, 0, 0];
       for (let k = 0; k < D; k++) {
-        const p = qmul(qconj(s[k][i]), s[k][j]);
+        const p = qmul(qconj(s[k]![i]!), s[k]![j]!);
         acc = [acc[0] + p[0], acc[1] + p[1], acc[2] + p[2], acc[3] + p[3]];
       }
       acc[0] -= i === j ? 1 : 0;
@@ -249,9 +249,9 @@ export function spElement(s: Quat[][]): GroupElement {
   for (const u of [[0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]] as Quat[]) {
     const ru = qRightMatrix(u);
     const J = zeros(4 * D);
-    for (let i = 0; i < D; i++) for (let a = 0; a < 4; a++) for (let b = 0; b < 4; b++) J[4 * i + a][4 * i + b] = ru[a][b];
+    for (let i = 0; i < D; i++) for (let a = 0; a < 4; a++) for (let b = 0; b < 4; b++) J[4 * i + a]![4 * i + b] = ru[a]![b]!;
     const x = matmul(real, J), y = matmul(J, real);
-    for (let i = 0; i < 4 * D; i++) for (let j = 0; j < 4 * D; j++) lin = Math.max(lin, Math.abs(x[i][j] - y[i][j]));
+    for (let i = 0; i < 4 * D; i++) for (let j = 0; j < 4 * D; j++) lin = Math.max(lin, Math.abs(x[i]![j]! - y[i]![j]!));
   }
   c.quaternionLinearity = lin;
   return { group: 'Sp', dim: D, real, quaternion: s, check: c };
@@ -263,25 +263,25 @@ export function haarSp(D: number, rng: Rng): GroupElement {
   // H^D is a right H-module for left matrix action: <u, v> = Σ conj(u_i) v_i, projection v − u <u, v>.
   const cols: Quat[][] = Array.from({ length: D }, () => Array.from({ length: D }, () => [rng.normal(), rng.normal(), rng.normal(), rng.normal()] as Quat));
   for (let j = 0; j < D; j++) {
-    const v = cols[j];
+    const v = cols[j]!;
     for (let pass = 0; pass < 2; pass++) {
       for (let k = 0; k < j; k++) {
-        const u = cols[k];
+        const u = cols[k]!;
         let ip: Quat = [0, 0, 0, 0];
         for (let i = 0; i < D; i++) {
-          const p = qmul(qconj(u[i]), v[i]);
+          const p = qmul(qconj(u[i]!), v[i]!);
           ip = [ip[0] + p[0], ip[1] + p[1], ip[2] + p[2], ip[3] + p[3]];
         }
         for (let i = 0; i < D; i++) {
-          const p = qmul(u[i], ip);
-          v[i] = [v[i][0] - p[0], v[i][1] - p[1], v[i][2] - p[2], v[i][3] - p[3]];
+          const p = qmul(u[i]!, ip);
+          v[i] = [v[i]![0]! - p[0], v[i]![1]! - p[1], v[i]![2]! - p[2], v[i]![3]! - p[3]];
         }
       }
     }
     const nrm = Math.sqrt(v.reduce((s, q) => s + q[0] * q[0] + q[1] * q[1] + q[2] * q[2] + q[3] * q[3], 0));
-    for (let i = 0; i < D; i++) v[i] = v[i].map((x) => x / nrm) as Quat;
+    for (let i = 0; i < D; i++) v[i] = v[i]!.map((x) => x / nrm) as Quat;
   }
-  const s: Quat[][] = Array.from({ length: D }, (_, i) => Array.from({ length: D }, (_, j) => cols[j][i]));
+  const s: Quat[][] = Array.from({ length: D }, (_, i) => Array.from({ length: D }, (_, j) => cols[j]![i]!));
   return spElement(s);
 }
 
@@ -301,7 +301,7 @@ export function embedSO(sub: GroupElement, D: number, offset: number): GroupElem
   if (sub.group !== 'SO') throw new NnftInputError('subgroup element', 'only SO elements can be embedded');
   if (offset < 0 || offset + sub.dim > D) throw new NnftInputError('offset', `SO(${sub.dim}) at offset ${offset} does not fit in D = ${D}`);
   const r = eye(D);
-  for (let i = 0; i < sub.dim; i++) for (let j = 0; j < sub.dim; j++) r[offset + i][offset + j] = sub.real[i][j];
+  for (let i = 0; i < sub.dim; i++) for (let j = 0; j < sub.dim; j++) r[offset + i]![offset + j] = sub.real[i]![j]!;
   return soElement(r);
 }
 

@@ -11,33 +11,33 @@ export function zeros(r: number, c = r): Mat {
 
 export function eye(n: number): Mat {
   const m = zeros(n);
-  for (let i = 0; i < n; i++) m[i][i] = 1;
+  for (let i = 0; i < n; i++) m[i]![i] = 1;
   return m;
 }
 
 export function matmul(a: Mat, b: Mat): Mat {
-  const n = a.length, k = b.length, m = b[0].length;
+  const n = a.length, k = b.length, m = b[0]!.length;
   const c = zeros(n, m);
   for (let i = 0; i < n; i++) {
-    const ai = a[i], ci = c[i];
+    const ai = a[i]!, ci = c[i]!;
     for (let l = 0; l < k; l++) {
-      const x = ai[l];
+      const x = ai[l]!;
       if (x === 0) continue;
-      const bl = b[l];
-      for (let j = 0; j < m; j++) ci[j] += x * bl[j];
+      const bl = b[l]!;
+      for (let j = 0; j < m; j++) ci[j]! += x * bl[j]!;
     }
   }
   return c;
 }
 
 export function transpose(a: Mat): Mat {
-  return a[0].map((_, j) => a.map((row) => row[j]));
+  return a[0]!.map((_, j) => a.map((row) => row[j]!));
 }
 
 export function matvec(a: Mat, x: ArrayLike<number>): number[] {
   return a.map((row) => {
     let s = 0;
-    for (let j = 0; j < row.length; j++) s += row[j] * x[j];
+    for (let j = 0; j < row.length; j++) s += row[j]! * x[j]!;
     return s;
   });
 }
@@ -56,17 +56,17 @@ export function det(a: Mat): number {
   let d = 1;
   for (let k = 0; k < n; k++) {
     let p = k;
-    for (let i = k + 1; i < n; i++) if (Math.abs(m[i][k]) > Math.abs(m[p][k])) p = i;
-    if (m[p][k] === 0) return 0;
+    for (let i = k + 1; i < n; i++) if (Math.abs(m[i]![k]!) > Math.abs(m[p]![k]!)) p = i;
+    if (m[p]![k]! === 0) return 0;
     if (p !== k) {
-      [m[p], m[k]] = [m[k], m[p]];
+      [m[p], m[k]] = [m[k]!, m[p]!];
       d = -d;
     }
-    d *= m[k][k];
+    d *= m[k]![k]!;
     for (let i = k + 1; i < n; i++) {
-      const f = m[i][k] / m[k][k];
+      const f = m[i]![k]! / m[k]![k]!;
       if (f === 0) continue;
-      for (let j = k; j < n; j++) m[i][j] -= f * m[k][j];
+      for (let j = k; j < n; j++) m[i]![j]! -= f * m[k]![j]!;
     }
   }
   return d;
@@ -87,7 +87,7 @@ export function expm(a: Mat): Mat {
   let p = eye(n);
   for (let k = 18; k >= 1; k--) {
     p = matmul(x, p).map((r) => r.map((v) => v / k));
-    for (let i = 0; i < n; i++) p[i][i] += 1;
+    for (let i = 0; i < n; i++) p[i]![i]! += 1;
   }
   for (let i = 0; i < s; i++) p = matmul(p, p);
   return p;
@@ -103,31 +103,31 @@ export function qrHouseholder(a: Mat): { q: Mat; rDiag: number[] } {
   const q = eye(n);
   for (let k = 0; k < n - 1; k++) {
     let norm = 0;
-    for (let i = k; i < n; i++) norm += r[i][k] * r[i][k];
+    for (let i = k; i < n; i++) norm += r[i]![k]! * r[i]![k]!;
     norm = Math.sqrt(norm);
     if (norm === 0) continue;
-    const alpha = r[k][k] > 0 ? -norm : norm;
+    const alpha = r[k]![k]! > 0 ? -norm : norm;
     const v = new Array<number>(n).fill(0);
-    for (let i = k; i < n; i++) v[i] = r[i][k];
-    v[k] -= alpha;
+    for (let i = k; i < n; i++) v[i] = r[i]![k]!;
+    v[k]! -= alpha;
     let vv = 0;
-    for (let i = k; i < n; i++) vv += v[i] * v[i];
+    for (let i = k; i < n; i++) vv += v[i]! * v[i]!;
     if (vv === 0) continue;
     // R ← (I − 2vvᵀ/vᵀv) R ; Q ← Q (I − 2vvᵀ/vᵀv)
     for (let j = 0; j < n; j++) {
       let s = 0;
-      for (let i = k; i < n; i++) s += v[i] * r[i][j];
+      for (let i = k; i < n; i++) s += v[i]! * r[i]![j]!;
       s = (2 * s) / vv;
-      for (let i = k; i < n; i++) r[i][j] -= s * v[i];
+      for (let i = k; i < n; i++) r[i]![j]! -= s * v[i]!;
     }
     for (let i = 0; i < n; i++) {
       let s = 0;
-      for (let l = k; l < n; l++) s += q[i][l] * v[l];
+      for (let l = k; l < n; l++) s += q[i]![l]! * v[l]!;
       s = (2 * s) / vv;
-      for (let l = k; l < n; l++) q[i][l] -= s * v[l];
+      for (let l = k; l < n; l++) q[i]![l]! -= s * v[l]!;
     }
   }
-  return { q, rDiag: r.map((row, i) => row[i]) };
+  return { q, rDiag: r.map((row, i) => row[i]!) };
 }
 
 /** ‖MᵀM − I‖: max |entry| and the mean |off-diagonal entry| (the paper's δR, App. C). */
@@ -137,7 +137,7 @@ export function orthogonalityError(m: Mat): { max: number; offDiagonalMean: numb
   let max = 0, off = 0;
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) {
-      const e = Math.abs(g[i][j] - (i === j ? 1 : 0));
+      const e = Math.abs(g[i]![j]! - (i === j ? 1 : 0));
       max = Math.max(max, e);
       if (i !== j) off += e;
     }
@@ -159,9 +159,9 @@ export function cdet(a: CMat): [number, number] {
   let dr = 1, di = 0;
   for (let k = 0; k < n; k++) {
     let p = k;
-    let best = Math.hypot(re[k][k], im[k][k]);
+    let best = Math.hypot(re[k]![k]!, im[k]![k]!);
     for (let i = k + 1; i < n; i++) {
-      const v = Math.hypot(re[i][k], im[i][k]);
+      const v = Math.hypot(re[i]![k]!, im[i]![k]!);
       if (v > best) {
         best = v;
         p = i;
@@ -169,21 +169,21 @@ export function cdet(a: CMat): [number, number] {
     }
     if (best === 0) return [0, 0];
     if (p !== k) {
-      [re[p], re[k]] = [re[k], re[p]];
-      [im[p], im[k]] = [im[k], im[p]];
+      [re[p], re[k]] = [re[k]!, re[p]!];
+      [im[p], im[k]] = [im[k]!, im[p]!];
       dr = -dr;
       di = -di;
     }
-    const pr = re[k][k], pi = im[k][k];
+    const pr = re[k]![k]!, pi = im[k]![k]!;
     [dr, di] = [dr * pr - di * pi, dr * pi + di * pr];
     const den = pr * pr + pi * pi;
     for (let i = k + 1; i < n; i++) {
       // f = m[i][k] / m[k][k]
-      const fr = (re[i][k] * pr + im[i][k] * pi) / den;
-      const fi = (im[i][k] * pr - re[i][k] * pi) / den;
+      const fr = (re[i]![k]! * pr + im[i]![k]! * pi) / den;
+      const fi = (im[i]![k]! * pr - re[i]![k]! * pi) / den;
       for (let j = k; j < n; j++) {
-        re[i][j] -= fr * re[k][j] - fi * im[k][j];
-        im[i][j] -= fr * im[k][j] + fi * re[k][j];
+        re[i]![j]! -= fr * re[k]![j]! - fi * im[k]![j]!;
+        im[i]![j]! -= fr * im[k]![j]! + fi * re[k]![j]!;
       }
     }
   }
@@ -199,8 +199,8 @@ export function unitarityError(u: CMat): number {
       // (U†U)_ij = Σ_k conj(U_ki) U_kj
       let sr = 0, si = 0;
       for (let k = 0; k < n; k++) {
-        sr += u.re[k][i] * u.re[k][j] + u.im[k][i] * u.im[k][j];
-        si += u.re[k][i] * u.im[k][j] - u.im[k][i] * u.re[k][j];
+        sr += u.re[k]![i]! * u.re[k]![j]! + u.im[k]![i]! * u.im[k]![j]!;
+        si += u.re[k]![i]! * u.im[k]![j]! - u.im[k]![i]! * u.re[k]![j]!;
       }
       max = Math.max(max, Math.hypot(sr - (i === j ? 1 : 0), si));
     }

@@ -186,19 +186,19 @@ export function makeSampler(specIn: SymNetSpec): SymNetSampler {
             }
           }
         } else if (l === 0 && first.kind === 'anisotropic') {
-          for (let j = 0; j < nOut; j++) for (let k = 0; k < nIn; k++) W[j * nIn + k] = Math.sqrt(spec.cw / nIn) * first.scales[k] * rng.normal();
+          for (let j = 0; j < nOut; j++) for (let k = 0; k < nIn; k++) W[j * nIn + k] = Math.sqrt(spec.cw / nIn) * first.scales[k]! * rng.normal();
         } else rng.fillNormal(W, 0, W.length, Math.sqrt(spec.cw / nIn));
         rng.fillNormal(b, 0, b.length, sb);
         if (isLast && (last.kind === 'complex' || last.kind === 'quaternionic') && last.componentScales) {
           const cs = last.componentScales;
           if (cs.length !== kc) throw new NnftInputError('componentScales', `need ${kc} scales, got ${cs.length}`);
           for (let r = 0; r < nOut; r++) {
-            const f = cs[r % kc];
-            for (let j = 0; j < nIn; j++) W[r * nIn + j] *= f;
-            b[r] *= f;
+            const f = cs[r % kc]!;
+            for (let j = 0; j < nIn; j++) W[r * nIn + j]! *= f;
+            b[r]! *= f;
           }
         }
-        if (isLast && last.kind === 'mean-rows') for (let i = 0; i < last.rows; i++) for (let j = 0; j < nIn; j++) W[i * nIn + j] += last.mu;
+        if (isLast && last.kind === 'mean-rows') for (let i = 0; i < last.rows; i++) for (let j = 0; j < nIn; j++) W[i * nIn + j]! += last.mu;
       }
       Ws.push(W);
       bs.push(b);
@@ -215,8 +215,8 @@ export function makeSampler(specIn: SymNetSpec): SymNetSampler {
       if (tW && tb) {
         for (let j = 0; j < n0; j++) {
           let s = 0;
-          for (let k = 0; k < d; k++) s += tW[j][k] * x[k];
-          s = s - Math.floor(s) + tb[j];
+          for (let k = 0; k < d; k++) s += tW[j]![k]! * x[k]!;
+          s = s - Math.floor(s) + tb[j]!;
           h0[j] = s - Math.floor(s);
         }
         input = h0;
@@ -226,21 +226,21 @@ export function makeSampler(specIn: SymNetSpec): SymNetSampler {
       let shift = 0;
       if (gaussNet) {
         let xx = 0;
-        for (let k = 0; k < n0; k++) xx += input[k] * input[k];
+        for (let k = 0; k < n0; k++) xx += input[k]! * input[k]!;
         shift = spec.cb + (spec.cw * xx) / n0;
       }
       for (let l = 0; l < L; l++) {
-        const nOut = widths[l], nIn = fanIn[l], W = Ws[l], b = bs[l];
-        const src = l === 0 ? input : acts[l - 1];
+        const nOut = widths[l]!, nIn = fanIn[l]!, W = Ws[l]!, b = bs[l]!;
+        const src = l === 0 ? input : acts[l - 1]!;
         const dst = l === L - 1 ? null : acts[l];
         for (let j = 0; j < nOut; j++) {
-          let s = b[j];
+          let s = b[j]!;
           const row = j * nIn;
-          for (let k = 0; k < nIn; k++) s += W[row + k] * src[k];
+          for (let k = 0; k < nIn; k++) s += W[row + k]! * src[k]!;
           if (dst) {
             const zz = gaussNet ? s - shift : s;
             dst[j] = sigma(zz);
-            dacts[l][j] = gaussNet ? dst[j] : dsigma(zz);
+            dacts[l]![j] = gaussNet ? dst[j]! : dsigma(zz);
           } else out[off + j] = s;
         }
       }
@@ -260,23 +260,23 @@ export function makeSampler(specIn: SymNetSpec): SymNetSampler {
         run(xp, scratch, 0);
         const sb = acts, db = dacts;
         let xx = 0;
-        for (let k = 0; k < d; k++) xx += x[k] * xp[k];
+        for (let k = 0; k < d; k++) xx += x[k]! * xp[k]!;
         // Θ¹ = c1 δ; layer 2 from the δ shortcut, deeper layers by the full recursion
         const c1 = spec.lambdaB + (spec.lambdaW / d) * xx;
         let theta: Float64Array | null = null; // n_l × n_l, null means c·δ with c = diagC
         for (let l = 1; l < L; l++) {
-          const nOut = widths[l], nIn = widths[l - 1], W = Ws[l];
-          const sA = sa[l - 1], sB = sb[l - 1], dA = da[l - 1], dB = db[l - 1];
+          const nOut = widths[l]!, nIn = widths[l - 1]!, W = Ws[l]!;
+          const sA = sa[l - 1]!, sB = sb[l - 1]!, dA = da[l - 1]!, dB = db[l - 1]!;
           let ss = 0;
-          for (let k = 0; k < nIn; k++) ss += sA[k] * sB[k];
+          for (let k = 0; k < nIn; k++) ss += sA[k]! * sB[k]!;
           const diag = spec.lambdaB + (spec.lambdaW / nIn) * ss;
           const next = new Float64Array(nOut * nOut);
           if (theta === null) {
-            for (let k = 0; k < nIn; k++) tmp[k] = c1 * dA[k] * dB[k];
+            for (let k = 0; k < nIn; k++) tmp[k] = c1 * dA[k]! * dB[k]!;
             for (let i = 0; i < nOut; i++) {
               for (let j = i; j < nOut; j++) {
                 let s = 0;
-                for (let k = 0; k < nIn; k++) s += W[i * nIn + k] * W[j * nIn + k] * tmp[k];
+                for (let k = 0; k < nIn; k++) s += W[i * nIn + k]! * W[j * nIn + k]! * tmp[k]!;
                 next[i * nOut + j] = s;
                 next[j * nOut + i] = s;
               }
@@ -284,27 +284,27 @@ export function makeSampler(specIn: SymNetSpec): SymNetSampler {
           } else {
             // A = diag(σ'_a) Θ diag(σ'_b); next = W A Wᵀ
             const A = new Float64Array(nIn * nIn);
-            for (let k = 0; k < nIn; k++) for (let q = 0; q < nIn; q++) A[k * nIn + q] = dA[k] * theta[k * nIn + q] * dB[q];
+            for (let k = 0; k < nIn; k++) for (let q = 0; q < nIn; q++) A[k * nIn + q] = dA[k]! * theta[k * nIn + q]! * dB[q]!;
             const WA = new Float64Array(nOut * nIn);
             for (let i = 0; i < nOut; i++) {
               for (let q = 0; q < nIn; q++) {
                 let s = 0;
-                for (let k = 0; k < nIn; k++) s += W[i * nIn + k] * A[k * nIn + q];
+                for (let k = 0; k < nIn; k++) s += W[i * nIn + k]! * A[k * nIn + q]!;
                 WA[i * nIn + q] = s;
               }
             }
             for (let i = 0; i < nOut; i++) {
               for (let j = 0; j < nOut; j++) {
                 let s = 0;
-                for (let q = 0; q < nIn; q++) s += WA[i * nIn + q] * W[j * nIn + q];
+                for (let q = 0; q < nIn; q++) s += WA[i * nIn + q]! * W[j * nIn + q]!;
                 next[i * nOut + j] = s;
               }
             }
           }
-          for (let i = 0; i < nOut; i++) next[i * nOut + i] += diag;
+          for (let i = 0; i < nOut; i++) next[i * nOut + i]! += diag;
           theta = next;
         }
-        for (let i = 0; i < Dr * Dr; i++) out[offset + i] = theta![i];
+        for (let i = 0; i < Dr * Dr; i++) out[offset + i] = theta![i]!;
       },
     };
   }
@@ -337,8 +337,8 @@ function sampleQuartic(rng: Rng, x: Float64Array, sigma2: number, lambda: number
   let nn = 0;
   for (let i = 0; i < M; i++) {
     x[i] = rng.normal();
-    nn += x[i] * x[i];
+    nn += x[i]! * x[i]!;
   }
   const f = Math.sqrt(s / nn);
-  for (let i = 0; i < M; i++) x[i] *= f;
+  for (let i = 0; i < M; i++) x[i]! *= f;
 }

@@ -46,7 +46,7 @@ export function fullToUnique(P: number, n: number): Int32Array {
   const K = ms.length / n;
   const key = (t: ArrayLike<number>): number => {
     let k = 0;
-    for (let s = 0; s < n; s++) k = k * P + t[s];
+    for (let s = 0; s < n; s++) k = k * P + t[s]!;
     return k;
   };
   const pos = new Map<number, number>();
@@ -68,7 +68,7 @@ export function fullToUnique(P: number, n: number): Int32Array {
 
 export function uniqueToFull(unique: ArrayLike<number>, P: number, n: number, map = fullToUnique(P, n)): Float64Array {
   const out = new Float64Array(map.length);
-  for (let f = 0; f < map.length; f++) out[f] = unique[map[f]];
+  for (let f = 0; f < map.length; f++) out[f] = unique[map[f]!]!;
   return out;
 }
 
@@ -84,13 +84,13 @@ export function transformAllModes(T: ArrayLike<number>, P: number, n: number, A:
     next.fill(0);
     for (let o = 0; o < outer; o++) {
       for (let i = 0; i < P; i++) {
-        const Ai = A[i];
+        const Ai = A[i]!;
         const dstBase = (o * P + i) * inner;
         for (let p = 0; p < P; p++) {
-          const a = Ai[p];
+          const a = Ai[p]!;
           if (a === 0) continue;
           const srcBase = (o * P + p) * inner;
-          for (let r = 0; r < inner; r++) next[dstBase + r] += a * cur[srcBase + r];
+          for (let r = 0; r < inner; r++) next[dstBase + r]! += a * cur[srcBase + r]!;
         }
       }
     }
@@ -104,7 +104,7 @@ export function outputAction(R: Mat, m: number): Mat {
   const D = R.length;
   const P = m * D;
   const A: Mat = Array.from({ length: P }, () => new Array<number>(P).fill(0));
-  for (let a = 0; a < m; a++) for (let i = 0; i < D; i++) for (let j = 0; j < D; j++) A[a * D + i][a * D + j] = R[i][j];
+  for (let a = 0; a < m; a++) for (let i = 0; i < D; i++) for (let j = 0; j < D; j++) A[a * D + i]![a * D + j] = R[i]![j]!;
   return A;
 }
 
@@ -129,8 +129,8 @@ export function rotateNtk(theta: number[][], R: Mat): number[][] {
   if (theta.length !== D || theta.some((r) => r.length !== D)) {
     throw new NnftInputError('NTK', `is ${theta.length}×${theta[0]?.length} but the rotation is ${D}×${D}`, 'the rotation must have the dimension of the network output');
   }
-  const tmp = R.map((Ri) => theta[0].map((_, j) => Ri.reduce((s, r, k) => s + r * theta[k][j], 0)));
-  return tmp.map((row) => R.map((Rj) => row.reduce((s, v, k) => s + v * Rj[k], 0)));
+  const tmp = R.map((Ri) => theta[0]!.map((_, j) => Ri.reduce((s, r, k) => s + r * theta[k]![j]!, 0)));
+  return tmp.map((row) => R.map((Rj) => row.reduce((s, v, k) => s + v * Rj[k]!, 0)));
 }
 
 /**
@@ -154,10 +154,10 @@ export function eq45Bound(G: ArrayLike<number>, dG: ArrayLike<number>, R: Mat, d
         const A = mode === t ? ones : absR;
         cur = transformSingleMode(cur, D, n, mode, A);
       }
-      for (let i = 0; i < out.length; i++) out[i] += cur[i] * cur[i];
+      for (let i = 0; i < out.length; i++) out[i]! += cur[i]! * cur[i]!;
     }
   }
-  for (let i = 0; i < out.length; i++) out[i] = Math.sqrt(out[i]);
+  for (let i = 0; i < out.length; i++) out[i] = Math.sqrt(out[i]!);
   return out;
 }
 
@@ -169,10 +169,10 @@ function transformSingleMode(T: Float64Array, P: number, n: number, mode: number
     for (let i = 0; i < P; i++) {
       const dstBase = (o * P + i) * inner;
       for (let p = 0; p < P; p++) {
-        const a = A[i][p];
+        const a = A[i]![p]!;
         if (a === 0) continue;
         const srcBase = (o * P + p) * inner;
-        for (let r = 0; r < inner; r++) next[dstBase + r] += a * T[srcBase + r];
+        for (let r = 0; r < inner; r++) next[dstBase + r]! += a * T[srcBase + r]!;
       }
     }
   }
@@ -204,7 +204,7 @@ export function wickCorrelator(K: number[][], inputs: number[], D: number, contr
           prod = 0;
           break;
         }
-        prod *= K[inputs[s]][inputs[t]];
+        prod *= K[inputs[s]!]![inputs[t]!]!;
       }
       sum += prod;
     }

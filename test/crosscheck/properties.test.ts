@@ -111,7 +111,7 @@ function caseArb(kind: 'pre' | 'ntk'): fc.Arbitrary<Case> {
       const inputs: number[][] = [];
       for (let a = 0; a < m; a++) {
         const x = raw.slice(a * 3, a * 3 + n0).map((t) => round(t, 3));
-        if (Math.hypot(...x) < 0.2) x[0] = x[0] < 0 ? -0.7 : 0.7; // keep every input away from the origin
+        if (Math.hypot(...x) < 0.2) x[0] = x[0]! < 0 ? -0.7 : 0.7; // keep every input away from the origin
         inputs.push(x);
       }
       const widths = widthsRaw.slice(0, depth);
@@ -154,7 +154,7 @@ export function compareLayer(th: LayerResult, mc: McLayerResult, prevWidths: num
   const out: Violation[] = [];
   const layer = th.layer;
   const m = (th.K as number[][]).length;
-  const nPrev = prevWidths[prevWidths.length - 1];
+  const nPrev = prevWidths[prevWidths.length - 1]!;
   const eta = prevWidths.reduce((s, n) => s + 1 / n, 0); // Σ_{ℓ'<ℓ} 1/n_ℓ' (0 at layer 1)
   const K = th.K as number[][];
   const V = th.V4 as number[][][][] | undefined;
@@ -163,8 +163,8 @@ export function compareLayer(th: LayerResult, mc: McLayerResult, prevWidths: num
   let sT1 = maxAbs(flat(th.Theta1));
   if (V) {
     for (let a = 0; a < m; a++) {
-      sK1 = Math.max(sK1, Math.abs(V[a][a][a][a] / K[a][a]));
-      if (Th) sT1 = Math.max(sT1, Math.abs((V[a][a][a][a] * Th[a][a]) / (K[a][a] * K[a][a])));
+      sK1 = Math.max(sK1, Math.abs(V[a]![a]![a]![a]! / K[a]![a]!));
+      if (Th) sT1 = Math.max(sT1, Math.abs((V[a]![a]![a]![a]! * Th[a]![a]!) / (K[a]![a]! * K[a]![a]!)));
     }
   }
   for (const q of quantities) {
@@ -179,10 +179,10 @@ export function compareLayer(th: LayerResult, mc: McLayerResult, prevWidths: num
       pred = q === 'K' || q === 'Theta' ? flat(th[q]) : mean.map(() => 0);
       allow = 1e-9 * Math.max(1, maxAbs(pred));
     } else if (q === 'K') {
-      pred = flat(th.K).map((k, i) => k + flat(th.K1)[i] / nPrev);
+      pred = flat(th.K).map((k, i) => k + flat(th.K1)[i]! / nPrev);
       allow = (C2 * sK1 * eta) / nPrev;
     } else if (q === 'Theta') {
-      pred = flat(th.Theta).map((t, i) => t + flat(th.Theta1)[i] / nPrev);
+      pred = flat(th.Theta).map((t, i) => t + flat(th.Theta1)[i]! / nPrev);
       allow = (C2 * sT1 * eta) / nPrev;
     } else {
       pred = flat(th[q]);
@@ -190,8 +190,8 @@ export function compareLayer(th: LayerResult, mc: McLayerResult, prevWidths: num
       allow = C2 * S * eta;
     }
     pred.forEach((p, i) => {
-      const tol = 4 * se[i] + allow;
-      if (!(Math.abs(mean[i] - p) <= tol)) out.push({ layer, q, index: i, predicted: p, mc: mean[i], stderr: se[i], tol });
+      const tol = 4 * se[i]! + allow;
+      if (!(Math.abs(mean[i]! - p) <= tol)) out.push({ layer, q, index: i, predicted: p, mc: mean[i]!, stderr: se[i]!, tol });
     });
   }
   return out;
@@ -205,16 +205,16 @@ export async function runCase(c: Case): Promise<{ violations: Violation[]; worst
   const violations: Violation[] = [];
   let worst = { q: '', layer: 0, sigma: 0, rel: 0 };
   for (let l = 0; l < c.widths.length; l++) {
-    const v = compareLayer(th.layers[l], mc.layers[l], c.widths.slice(0, l), c.quantities);
+    const v = compareLayer(th.layers[l]!, mc.layers[l]!, c.widths.slice(0, l), c.quantities);
     violations.push(...v);
     if (l > 0) {
       for (const q of c.quantities) {
-        const p = flat(th.layers[l][q]);
-        const mean = flat(mc.layers[l][q]!.mean);
-        const se = flat(mc.layers[l][q]!.stderr);
+        const p = flat(th.layers[l]![q]!);
+        const mean = flat(mc.layers[l]![q]!.mean);
+        const se = flat(mc.layers[l]![q]!.stderr);
         p.forEach((t, i) => {
-          const s = se[i] > 0 ? Math.abs(mean[i] - t) / se[i] : 0;
-          if (s > worst.sigma) worst = { q, layer: l + 1, sigma: s, rel: Math.abs(mean[i] - t) / Math.max(maxAbs(p), 1e-300) };
+          const s = se[i]! > 0 ? Math.abs(mean[i]! - t) / se[i]! : 0;
+          if (s > worst.sigma) worst = { q, layer: l + 1, sigma: s, rel: Math.abs(mean[i]! - t) / Math.max(maxAbs(p), 1e-300) };
         });
       }
     }
@@ -223,7 +223,7 @@ export async function runCase(c: Case): Promise<{ violations: Violation[]; worst
 }
 
 function describeCase(c: Case): string {
-  return `${c.activation} (${c.regime}) C_b=${c.cb} C_W=${c.cw} widths=${c.widths.join(',')} m=${c.inputs.length} n0=${c.inputs[0].length} nets=${c.nets} seed=${c.seed}`;
+  return `${c.activation} (${c.regime}) C_b=${c.cb} C_W=${c.cw} widths=${c.widths.join(',')} m=${c.inputs.length} n0=${c.inputs[0]!.length} nets=${c.nets} seed=${c.seed}`;
 }
 
 function failureMessage(c: Case, v: Violation[]): string {

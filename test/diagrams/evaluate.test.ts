@@ -29,7 +29,7 @@ describe('evaluation on spaces', () => {
 
   it('Gauss–Legendre integrates polynomials of degree 2n−1 exactly', () => {
     const { x, w } = gaussLegendre(8, -1, 3);
-    const q = x.reduce((s, t, i) => s + w[i] * t ** 15, 0);
+    const q = x.reduce((s, t, i) => s + w[i]! * t ** 15, 0);
     expect(q).toBeCloseTo((3 ** 16 - 1) / 16, 6); // relative 1e-13 of 2.7e6
   });
 
@@ -53,7 +53,7 @@ describe('evaluation on spaces', () => {
     let brute = 0;
     for (let s = 0; s < ys.length; s++) {
       for (let t = 0; t < ys.length; t++) {
-        brute += ws[s] * ws[t] * kernel(xs[0], ys[s]) * kernel(xs[1], ys[s]) * kernel(xs[2], ys[t]) * kernel(xs[3], ys[t]) * kernel(ys[s], ys[t]) ** 2;
+        brute += ws[s]! * ws[t]! * kernel(xs[0]!, ys[s]!) * kernel(xs[1]!, ys[s]!) * kernel(xs[2]!, ys[t]!) * kernel(xs[3]!, ys[t]!) * kernel(ys[s]!, ys[t]!) ** 2;
       }
     }
     const got = diagramIntegral(fish, { space: { kind: 'points', points: ys, weights: ws }, kernel, externals: xs });
@@ -75,7 +75,7 @@ describe('NN-QFT λ workflow (Maiti, NN field theory slides)', () => {
   const d4 = feynmanDiagrams({ points: 4, couplings: [4], order: 1 }).diagrams.find((d) => d.order === 1 && d.connected)!;
   const lam = -0.02;
   const G4 = (...idx: number[]) => {
-    const xs = idx.map((i) => inputs[i]);
+    const xs = idx.map((i) => inputs[i]!);
     return gpCorrelator(kernel, xs) - 24 * lam * diagramIntegral(d4, { space, kernel, externals: xs });
   };
   it('recovers λ per tuple and on average; predicts G6 = GP − 24λ Σ15 ∫KKKK·K', () => {
@@ -91,13 +91,13 @@ describe('NN-QFT λ workflow (Maiti, NN field theory slides)', () => {
     for (let a = 0; a < 6; a++) {
       for (let b = a + 1; b < 6; b++) {
         const rest = xs.filter((_, i) => i !== a && i !== b);
-        corr += kernel(xs[a], xs[b]) * diagramIntegral(d4, { space, kernel, externals: rest });
+        corr += kernel(xs[a]!, xs[b]!) * diagramIntegral(d4, { space, kernel, externals: rest });
       }
     }
     expect(predicted - gp).toBeCloseTo(-24 * lam * corr, 12);
   });
   it('workflow residuals vanish on EFT-generated G6', () => {
-    const G6 = (...idx: number[]) => predictG6(kernel, space, lam, idx.map((i) => inputs[i])).predicted;
+    const G6 = (...idx: number[]) => predictG6(kernel, space, lam, idx.map((i) => inputs[i]!)).predicted;
     const r = nnqftLambdaWorkflow({ inputs, kernel, space, G4, G6 });
     expect(r.g6.length).toBe(84);
     expect(r.residual!.predictedRms).toBeLessThan(1e-12);

@@ -34,7 +34,7 @@ describe('first-order coefficients (Maiti, Non-Perturbative Non-Lagrangian NN Fi
     expect(pick(ds, 0, '1').map((d) => d.coefficient.toString())).toEqual(['1']);
     expect(pick(ds, 1, 'g4').map((d) => d.coefficient.toString())).toEqual(['-12']);
     expect(pick(ds, 1, 'g6').map((d) => d.coefficient.toString())).toEqual(['-90']);
-    expect(diagramExpression(pick(ds, 1, 'g4')[0])).toBe('-12*g4*∫dy K(x1,y)K(x2,y)K(y,y)');
+    expect(diagramExpression(pick(ds, 1, 'g4')[0]!)).toBe('-12*g4*∫dy K(x1,y)K(x2,y)K(y,y)');
   });
 
   it('G(4): −24λ connected, 6 tadpoles of −12λ (−72 by topology); −360κ connected, −540κ the rest', () => {
@@ -45,7 +45,7 @@ describe('first-order coefficients (Maiti, Non-Perturbative Non-Lagrangian NN Fi
     const l = pick(ds, 1, 'g4');
     const lc = l.filter((d) => d.connected);
     expect(lc.map((d) => d.coefficient.toString())).toEqual(['-24']);
-    expect(diagramExpression(lc[0])).toBe('-24*g4*∫dy K(x1,y)K(x2,y)K(x3,y)K(x4,y)');
+    expect(diagramExpression(lc[0]!)).toBe('-24*g4*∫dy K(x1,y)K(x2,y)K(x3,y)K(x4,y)');
     const tad = l.filter((d) => !d.connected);
     expect(tad.length).toBe(6);
     expect(tad.every((d) => d.coefficient.toString() === '-12')).toBe(true);
@@ -61,7 +61,7 @@ describe('first-order coefficients (Maiti, Non-Perturbative Non-Lagrangian NN Fi
     const ds = feynmanDiagrams({ points: 6, couplings: [4, 6], order: 1 }).diagrams;
     const kc = pick(ds, 1, 'g6').filter((d) => d.connected);
     expect(kc.map((d) => d.coefficient.toString())).toEqual(['-720']);
-    expect(diagramExpression(kc[0])).toBe('-720*g6*∫dy K(x1,y)K(x2,y)K(x3,y)K(x4,y)K(x5,y)K(x6,y)');
+    expect(diagramExpression(kc[0]!)).toBe('-720*g6*∫dy K(x1,y)K(x2,y)K(x3,y)K(x4,y)K(x5,y)K(x6,y)');
     const l4 = pick(ds, 1, 'g4').filter((d) => d.topology === 'K(x,x) v1:g4(x4)');
     expect(l4.length).toBe(15);
     expect(l4.every((d) => d.coefficient.toString() === '-24')).toBe(true);
@@ -153,7 +153,7 @@ describe('permutation invariance of external labels', () => {
         for (let i = p - 1; i > 0; i--) {
           s = (s * 1103515245 + 12345) % 2147483648;
           const j = s % (i + 1);
-          [perm[i], perm[j]] = [perm[j], perm[i]];
+          [perm[i], perm[j]] = [perm[j]!, perm[i]!];
         }
         // index the classes by (monomial, canonical adjacency under internal relabelling)
         const canon = (m: Int32Array, d: Diagram) => {
@@ -196,7 +196,7 @@ function sameUpToInternal(e: Diagram, m: Int32Array): boolean {
     }
   };
   rec([], new Array(N).fill(false));
-  const map = (perm: number[], a: number) => (a < p ? a : p + perm[a - p]);
+  const map = (perm: number[], a: number) => (a < p ? a : p + perm[a - p]!);
   return perms.some((perm) => {
     for (let a = 0; a < T; a++) for (let b = 0; b < T; b++) if (e.adjacency[map(perm, a) * T + map(perm, b)] !== m[a * T + b]) return false;
     return true;
@@ -206,7 +206,7 @@ function sameUpToInternal(e: Diagram, m: Int32Array): boolean {
 describe('outputs', () => {
   it('LaTeX, graph JSON, graphology', () => {
     const ds = feynmanDiagrams({ points: 2, couplings: [4], order: 1 }).diagrams;
-    const d = ds[1];
+    const d = ds[1]!;
     expect(diagramLatex(d)).toBe('-12\\,g_{4}\\,\\int dy\\,K(x_{1},y)K(x_{2},y)K(y,y)');
     const j = diagramGraphJSON(d);
     expect(j.nodes.map((n) => n.id)).toEqual(['x1', 'x2', 'y']);
@@ -281,12 +281,12 @@ describe('class coefficients by brute force over all Wick contractions of the ha
       forEachWickContraction(H / 2, (buf) => {
         const m = new Int32Array(T * T);
         for (let k = 0; k < buf.length; k += 2) {
-          const a = owner[buf[k]];
-          const b = owner[buf[k + 1]];
-          if (a === b) m[a * T + a]++;
+          const a = owner[buf[k]!]!;
+          const b = owner[buf[k + 1]!]!;
+          if (a === b) m[a * T + a]!++;
           else {
-            m[a * T + b]++;
-            m[b * T + a]++;
+            m[a * T + b]!++;
+            m[b * T + a]!++;
           }
         }
         // vacuum: a vertex not connected to any external
@@ -294,7 +294,7 @@ describe('class coefficients by brute force over all Wick contractions of the ha
         const stack = [...seen];
         while (stack.length) {
           const a = stack.pop()!;
-          for (let b = 0; b < T; b++) if (b !== a && m[a * T + b] > 0 && !seen.has(b)) (seen.add(b), stack.push(b));
+          for (let b = 0; b < T; b++) if (b !== a && m[a * T + b]! > 0 && !seen.has(b)) (seen.add(b), stack.push(b));
         }
         if (seen.size < T) {
           vacuum++;

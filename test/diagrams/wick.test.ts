@@ -108,14 +108,14 @@ describe('Wick contractions', () => {
       [0.3, 0.2, 1.2, 0.6],
       [0.1, 0.4, 0.6, 1.7],
     ];
-    const all = K[0][1] * K[2][3] + K[0][2] * K[1][3] + K[0][3] * K[1][2];
+    const all = K[0]![1]! * K[2]![3]! + K[0]![2]! * K[1]![3]! + K[0]![3]! * K[1]![2]!;
     expect(nngpCorrelator(K)).toBeCloseTo(all, 14);
-    expect(nngpCorrelator(K, [0, 0, 1, 1], 2)).toBeCloseTo(K[0][1] * K[2][3], 14);
-    expect(nngpCorrelator(K, [0, 1, 0, 1], 2)).toBeCloseTo(K[0][2] * K[1][3], 14);
+    expect(nngpCorrelator(K, [0, 0, 1, 1], 2)).toBeCloseTo(K[0]![1]! * K[2]![3]!, 14);
+    expect(nngpCorrelator(K, [0, 1, 0, 1], 2)).toBeCloseTo(K[0]![2]! * K[1]![3]!, 14);
     expect(nngpCorrelator(K, [0, 0, 0, 1], 2)).toBe(0);
     const T = nngpCorrelatorTensor(K, 2);
     expect(T.length).toBe(16);
-    expect(T[0b0011]).toBeCloseTo(K[0][1] * K[2][3], 14);
+    expect(T[0b0011]).toBeCloseTo(K[0]![1]! * K[2]![3]!, 14);
     expect(T[0b0000]).toBeCloseTo(all, 14);
     // zero-dimensional check: K ≡ 1 gives (2n−1)!!
     const ones = Array.from({ length: 8 }, () => new Array(8).fill(1));

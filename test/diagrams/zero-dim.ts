@@ -42,7 +42,7 @@ function name(couplings: number[], e: number[]): string {
   const parts: string[] = [];
   couplings.forEach((k, i) => {
     if (e[i] === 1) parts.push(`g${k}`);
-    else if (e[i] > 1) parts.push(`g${k}^${e[i]}`);
+    else if (e[i]! > 1) parts.push(`g${k}^${e[i]}`);
   });
   return parts.length ? parts.join('*') : '1';
 }
@@ -60,7 +60,7 @@ export function zeroDimMomentSeries(p: number, couplings: number[], order: numbe
     e.forEach((x, i) => {
       n += x;
       d *= fact(x);
-      deg += x * cs[i];
+      deg += x * cs[i]!;
     });
     return Rational.of((n % 2 === 0 ? 1n : -1n) * gaussMoment(deg), d);
   };
@@ -72,8 +72,8 @@ export function zeroDimMomentSeries(p: number, couplings: number[], order: numbe
     let v = num.get(key(e))!;
     for (const f of vecs) {
       if (f.every((x) => x === 0)) continue;
-      if (!f.every((x, i) => x <= e[i])) continue;
-      const g = e.map((x, i) => x - f[i]);
+      if (!f.every((x, i) => x <= e[i]!)) continue;
+      const g = e.map((x, i) => x - f[i]!);
       v = v.sub(den.get(key(f))!.mul(r.get(key(g))!));
     }
     r.set(key(e), v);
@@ -108,8 +108,8 @@ function parseMono(s: string, cs: number[]): number[] {
   const e = cs.map(() => 0);
   if (s === '1') return e;
   for (const part of s.split('*')) {
-    const [g, x] = part.split('^');
-    e[cs.indexOf(Number(g.slice(1)))] += x === undefined ? 1 : Number(x);
+    const [g, x] = part.split('^') as [string, ...string[]]; // split returns at least one piece
+    e[cs.indexOf(Number(g.slice(1)))]! += x === undefined ? 1 : Number(x);
   }
   return e;
 }
@@ -119,7 +119,7 @@ export function seriesMul(a: Map<string, Rational>, b: Map<string, Rational>, co
   const o = new Map<string, Rational>();
   for (const [ka, va] of a) {
     for (const [kb, vb] of b) {
-      const e = parseMono(ka, cs).map((x, i) => x + parseMono(kb, cs)[i]);
+      const e = parseMono(ka, cs).map((x, i) => x + parseMono(kb, cs)[i]!);
       if (e.reduce((s, x) => s + x, 0) > order) continue;
       const k = name(cs, e);
       o.set(k, (o.get(k) ?? Rational.ZERO).add(va.mul(vb)));

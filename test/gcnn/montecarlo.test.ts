@@ -127,10 +127,10 @@ describe('direct estimators from single networks (exact empirical NTK)', () => {
         const q = ((a * M + c) * M + b) * M + d;
         const vB = 0.5 * (T[a * 8 + 4 + b]! * T[c * 8 + 4 + d]! + T[(4 + a) * 8 + b]! * T[(4 + c) * 8 + d]!);
         const vF = 0.5 * (T[a * 8 + 4 + b]! * z[c]! * z[4 + d]! + T[(4 + a) * 8 + b]! * z[4 + c]! * z[d]!);
-        s.B[q] += vB;
-        s.B2[q] += vB * vB;
-        s.F[q] += vF;
-        s.F2[q] += vF * vF;
+        s.B[q]! += vB;
+        s.B2[q]! += vB * vB;
+        s.F[q]! += vF;
+        s.F2[q]! += vF * vF;
       }
     }
     const n1 = 8;

@@ -113,7 +113,7 @@ describe('exact accumulation and jackknife', () => {
         for (let i = ys.length - 1; i > 0; i--) {
           s = (Math.imul(s, 1103515245) + 12345) | 0;
           const j = Math.abs(s) % (i + 1);
-          [ys[i], ys[j]] = [ys[j], ys[i]];
+          [ys[i], ys[j]] = [ys[j]!, ys[i]!];
         }
         const p2: number[] = [];
         ys.forEach((x) => fsumAdd(p2, x));
@@ -134,7 +134,7 @@ describe('exact accumulation and jackknife', () => {
       vals.push(v);
       addBlock(st, g, Float64Array.of(4 * v), 4);
     }
-    const jk = jackknife(st, (mu) => Float64Array.of(mu[0]));
+    const jk = jackknife(st, (mu) => Float64Array.of(mu[0]!));
     const mean = vals.reduce((a, b) => a + b) / 8;
     const sd = Math.sqrt(vals.reduce((a, v) => a + (v - mean) ** 2, 0) / 7 / 8);
     expect(jk.value[0]).toBeCloseTo(mean, 14);
@@ -149,7 +149,7 @@ describe('exact accumulation and jackknife', () => {
     gemmABt(A, A, U, p, q, r, q, 0, true);
     for (let i = 0; i < p; i++) for (let j = 0; j < q; j++) {
       let s = 0;
-      for (let k = 0; k < r; k++) s += A[i * r + k] * A[j * r + k];
+      for (let k = 0; k < r; k++) s += A[i * r + k]! * A[j * r + k]!;
       expect(C[i * q + j]).toBeCloseTo(s, 12);
       if (j >= i) expect(U[i * q + j]).toBeCloseTo(s, 12);
     }

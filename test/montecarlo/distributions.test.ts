@@ -25,7 +25,7 @@ describe('parameter distributions', () => {
     const r = await sampleEnsemble({ activation: 'relu', cb: 0, cw: 2, widths: [6, 6, 2], inputs: [[1, -0.5]], nets: 20000, seed: 2, distribution: { weights: 'uniform' } });
     expect(r.meta.sampler).toBe('full');
     expect(r.meta.estimator).toBe('direct');
-    for (const ly of r.layers) within(ly.K!.mean[0][0], 1.25, ly.K!.stderr[0][0]);
+    for (const ly of r.layers) within(ly.K!.mean[0]![0]!, 1.25, ly.K!.stderr[0]![0]!);
   });
 
   it('complex output layer (SU(D)): E[f f] = 0, E[f f†] = 2K — Re and Im components independent, equal variance', async () => {
@@ -40,18 +40,18 @@ describe('parameter distributions', () => {
   it('quaternionic output layer (Sp(D)): four components of equal variance', async () => {
     const r = await sampleCorrelators({ activation: 'tanh', cb: 0.1, cw: 1, widths: [6, 1], inputs: [[1, 0.5]], nets: 20000, seed: 4, distribution: { output: 'quaternion' }, orders: [2], outputs: [0, 1, 2, 3] });
     const v = [0, 1, 2, 3].map((c) => entry(r, [[c, 0], [c, 0]]));
-    for (let c = 1; c < 4; c++) within(v[c].moment.mean - v[0].moment.mean, 0, Math.hypot(v[c].moment.stderr, v[0].moment.stderr));
+    for (let c = 1; c < 4; c++) within(v[c]!.moment.mean - v[0]!.moment.mean, 0, Math.hypot(v[c]!.moment.stderr, v[0]!.moment.stderr));
   });
 
   it('T-layer (A.4): correlators are invariant under input translations', async () => {
     const c = 0.25;
-    const xs = [[0.1], [0.7]];
+    const xs: [number][] = [[0.1], [0.7]];
     const inputs = [...xs, ...xs.map(([x]) => [x + c])];
     const r = await sampleCorrelators({ activation: 'tanh', cb: 0.1, cw: 1.5, widths: [8, 1], inputs, nets: 20000, seed: 5, distribution: { tLayer: { width: 5, weights: [[1.3], [-0.7], [2.1], [0.4], [-1.6]] } }, points: [[[0, 0], [0, 1]], [[0, 2], [0, 3]], [[0, 0], [0, 0], [0, 1], [0, 1]], [[0, 2], [0, 2], [0, 3], [0, 3]]] });
-    for (const [a, b] of [[0, 1], [2, 3]]) {
-      const d = r.entries[a].moment.mean - r.entries[b].moment.mean;
+    for (const [a, b] of [[0, 1], [2, 3]] as const) {
+      const d = r.entries[a]!.moment.mean - r.entries[b]!.moment.mean;
       // both estimates use the same networks and are strongly correlated: the separate errors bound the difference
-      within(d, 0, r.entries[a].moment.stderr + r.entries[b].moment.stderr);
+      within(d, 0, r.entries[a]!.moment.stderr + r.entries[b]!.moment.stderr);
     }
   });
 

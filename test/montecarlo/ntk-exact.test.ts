@@ -23,10 +23,10 @@ describe('empirical NTK', () => {
     const Ws = B.W.map((w) => Array.from(w));
     const bs = B.b.map((b) => Array.from(b));
     const forward = (Wv: number[][], bv: number[][], a: number): number[] => {
-      let prev = inputs[a];
+      let prev = inputs[a]!;
       for (let l = 0; l < L; l++) {
-        const n = widths[l], np = l === 0 ? n0 : widths[l - 1];
-        const z = Array.from({ length: n }, (_, i) => bv[l][i] + prev.reduce((s, x, j) => s + Wv[l][i * np + j] * x, 0));
+        const n = widths[l]!, np = l === 0 ? n0 : widths[l - 1]!;
+        const z = Array.from({ length: n }, (_, i) => bv[l]![i]! + prev.reduce((s, x, j) => s + Wv[l]![i * np + j]! * x, 0));
         if (l === L - 1) return z;
         prev = z.map(Math.tanh);
       }
@@ -35,30 +35,30 @@ describe('empirical NTK', () => {
     // check the sampled forward pass first
     for (let a = 0; a < m; a++) {
       const z = forward(Ws, bs, a);
-      for (let i = 0; i < 2; i++) expect(z[i]).toBeCloseTo(B.z[L - 1][i * m + a], 12);
+      for (let i = 0; i < 2; i++) expect(z[i]).toBeCloseTo(B.z[L - 1]![i * m + a]!, 12);
     }
     // gradients by central differences
     const h = 1e-6;
     const grads: { lam: number; g: number[][] }[] = []; // g[a][i]
     for (let l = 0; l < L; l++) {
-      const np = l === 0 ? n0 : widths[l - 1];
+      const np = l === 0 ? n0 : widths[l - 1]!;
       for (const kind of ['W', 'b'] as const) {
-        const arr = kind === 'W' ? Ws[l] : bs[l];
+        const arr = kind === 'W' ? Ws[l]! : bs[l]!;
         for (let k = 0; k < arr.length; k++) {
-          const old = arr[k];
+          const old = arr[k]!;
           arr[k] = old + h;
           const up = [0, 1].map((a) => forward(Ws, bs, a));
           arr[k] = old - h;
           const dn = [0, 1].map((a) => forward(Ws, bs, a));
           arr[k] = old;
-          grads.push({ lam: kind === 'W' ? 1.9 / np : 0.7, g: up.map((u, a) => u.map((v, i) => (v - dn[a][i]) / (2 * h))) });
+          grads.push({ lam: kind === 'W' ? 1.9 / np : 0.7, g: up.map((u, a) => u.map((v, i) => (v - dn[a]![i]!) / (2 * h))) });
         }
       }
     }
-    const nL = widths[L - 1];
-    const th = B.theta[L - 1];
+    const nL = widths[L - 1]!;
+    const th = B.theta[L - 1]!;
     for (let a = 0; a < m; a++) for (let b = 0; b < m; b++) for (let i = 0; i < nL; i++) for (let j = 0; j < nL; j++) {
-      const exact = grads.reduce((s, { lam, g }) => s + lam * g[a][i] * g[b][j], 0);
+      const exact = grads.reduce((s, { lam, g }) => s + lam * g[a]![i]! * g[b]![j]!, 0);
       expect(th[(a * m + b) * nL * nL + i * nL + j]).toBeCloseTo(exact, 6);
     }
   });

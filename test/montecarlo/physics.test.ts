@@ -24,9 +24,9 @@ describe('ReLU, C_b = 0, C_W = 2, one input, widths 16 (docs/conventions.md)', (
   const check = (r: McResult) => {
     for (const ly of r.layers) {
       const exactV = n * K * K * (prod(ly.layer) - 1);
-      within(ly.K!.mean[0][0], K, ly.K!.stderr[0][0]);
-      within(ly.V4!.mean[0][0][0][0], exactV, ly.V4!.stderr[0][0][0][0]);
-      if (ly.layer > 1) expect(ly.V4!.stderr[0][0][0][0]).toBeLessThan(0.1 * exactV);
+      within(ly.K!.mean[0]![0]!, K, ly.K!.stderr[0]![0]!);
+      within(ly.V4!.mean[0]![0]![0]![0]!, exactV, ly.V4!.stderr[0]![0]![0]![0]!);
+      if (ly.layer > 1) expect(ly.V4!.stderr[0]![0]![0]![0]!).toBeLessThan(0.1 * exactV);
     }
   };
   it('V4 = n K² (Π(1 + 5/n) − 1): fast sampler, conditional estimators', async () => {
@@ -43,9 +43,9 @@ describe('ReLU, C_b = 0, C_W = 2, one input, widths 16 (docs/conventions.md)', (
   it('E[z⁴]/E[z²]² = 3 Π(1 + 5/n) at every layer (n-point functions of one neuron)', async () => {
     for (const layer of [2, 4]) {
       const r = await sampleCorrelators({ ...arch, nets: 30000, seed: 3, layer, points: [[[0, 0], [0, 0]], [[0, 0], [0, 0], [0, 0], [0, 0]]], replicates: true });
-      const [g2, g4] = r.entries;
+      const g2 = r.entries[0]!, g4 = r.entries[1]!; // one entry per requested point set
       const ratio = g4.moment.mean / g2.moment.mean ** 2;
-      const reps = g2.replicates!.map((x, i) => g4.replicates![i] / x ** 2);
+      const reps = g2.replicates!.map((x, i) => g4.replicates![i]! / x ** 2);
       const mu = reps.reduce((a, b) => a + b) / reps.length;
       const se = Math.sqrt(((reps.length - 1) / reps.length) * reps.reduce((a, b) => a + (b - mu) ** 2, 0));
       within(ratio, 3 * prod(layer), se);
@@ -65,16 +65,16 @@ describe('single hidden layer, any σ (Leung, Physics4ML, eq. 2.28)', () => {
         [[0, 0], [0, 1], [0, 1], [0, 1]],
       ];
       const r = await sampleCorrelators({ activation, cb, cw, widths: [n, 1], inputs, nets: 60000, seed: 7, points: pts });
-      const K1 = inputs.map((x) => inputs.map((y) => cb + (cw / 2) * (x[0] * y[0] + x[1] * y[1])));
+      const K1 = inputs.map((x) => inputs.map((y) => cb + (cw / 2) * (x[0]! * y[0]! + x[1]! * y[1]!)));
       const act = getActivation(activation);
       const E = (...idx: number[]) => expectActivationProduct(act, K1, idx.map((input) => ({ input, order: 0 })));
       const exact = pts.map((p) => {
-        const [a, b, c, d] = p.map(([, al]) => al);
+        const [a, b, c, d] = p.map(([, al]) => al) as [number, number, number, number]; // four points per correlator
         return ((cw * cw) / n) * (3 * E(a, b, c, d) - E(a, b) * E(c, d) - E(a, c) * E(b, d) - E(a, d) * E(b, c));
       });
       const scale = Math.max(...exact.map(Math.abs));
       for (const [q, e] of r.entries.entries()) {
-        within(e.cumulant.mean, exact[q], e.cumulant.stderr);
+        within(e.cumulant.mean, exact[q]!, e.cumulant.stderr);
         expect(e.cumulant.stderr).toBeLessThan(0.1 * scale);
       }
     });
@@ -91,8 +91,8 @@ describe('agreement with the recursion solver at width 512', () => {
     for (const [l, ly] of rK.layers.entries()) {
       for (let a = 0; a < 2; a++) for (let b = 0; b < 2; b++) {
         const nPrev = l === 0 ? 2 : 512;
-        const target = recK.layers[l].K![a][b] + recK.layers[l].K1![a][b] / nPrev;
-        within(ly.K!.mean[a][b], target, ly.K!.stderr[a][b], 4, 1e-12);
+        const target = recK.layers[l]!.K![a]![b]! + recK.layers[l]!.K1![a]![b]! / nPrev;
+        within(ly.K!.mean[a]![b]!, target, ly.K!.stderr[a]![b]!, 4, 1e-12);
       }
     }
     const rT = await sampleEnsemble({ ...base, widths: [512, 512], nets: 1500, seed: 6, quantities: ['K', 'Theta'] });
@@ -100,8 +100,8 @@ describe('agreement with the recursion solver at width 512', () => {
     for (const [l, ly] of rT.layers.entries()) {
       for (let a = 0; a < 2; a++) for (let b = 0; b < 2; b++) {
         // Θ = Θ∞ + Θ¹/n: allow |Θ¹|/n ≲ 2Θ/n as truncation on top of 4σ
-        within(ly.Theta!.mean[a][b], recT.layers[l].Theta![a][b], ly.Theta!.stderr[a][b], 4, (2 * Math.abs(recT.layers[l].Theta![a][b])) / 512);
-        if (l === 1) expect(ly.Theta!.stderr[a][b]).toBeGreaterThan(0);
+        within(ly.Theta!.mean[a]![b]!, recT.layers[l]!.Theta![a]![b]!, ly.Theta!.stderr[a]![b]!, 4, (2 * Math.abs(recT.layers[l]!.Theta![a]![b]!)) / 512);
+        if (l === 1) expect(ly.Theta!.stderr[a]![b]!).toBeGreaterThan(0);
       }
     }
   });
@@ -114,12 +114,12 @@ describe('agreement with the recursion solver at width 512', () => {
     const rec = solveRecursions({ ...base, quantities: [...q] }) as unknown as { layers: Record<string, unknown>[] };
     for (let l = 1; l < 3; l++) {
       for (const name of ['V4', 'A', 'B', 'D', 'F'] as const) {
-        const m = (mc.layers[l][name]!.mean as number[][][][]).flat(3);
-        const s = (mc.layers[l][name]!.stderr as number[][][][]).flat(3);
-        const t = (rec.layers[l][name] as number[][][][]).flat(3);
+        const m = (mc.layers[l]![name]!.mean as number[][][][]).flat(3);
+        const s = (mc.layers[l]![name]!.stderr as number[][][][]).flat(3);
+        const t = (rec.layers[l]![name]! as number[][][][]).flat(3);
         const scale = Math.max(...t.map(Math.abs));
         // the measured finite-width quantities carry their own O(1/n) corrections: allow 15% of the scale
-        for (let i = 0; i < m.length; i++) within(m[i], t[i], s[i], 4, 0.15 * scale);
+        for (let i = 0; i < m.length; i++) within(m[i]!, t[i]!, s[i]!, 4, 0.15 * scale);
       }
     }
   });
@@ -130,11 +130,11 @@ describe('Gauss-net (Maiti, Non-Perturbative Non-Lagrangian NN Field Theories): 
     const inputs = [[1, 0.5], [0.2, -0.9]];
     const cb = 0, cw = 1;
     const r = await sampleEnsemble({ activation: 'gauss', network: 'gauss-net', cb, cw, widths: [6, 1], inputs, nets: 30000, seed: 9, quantities: ['K', 'K1'] });
-    const K1 = inputs.map((x) => inputs.map((y) => cb + (cw / 2) * (x[0] * y[0] + x[1] * y[1])));
+    const K1 = inputs.map((x) => inputs.map((y) => cb + (cw / 2) * (x[0]! * y[0]! + x[1]! * y[1]!)));
     for (let a = 0; a < 2; a++) for (let b = 0; b < 2; b++) {
-      const exact = cb + cw * Math.exp(K1[a][b] - (K1[a][a] + K1[b][b]) / 2);
-      within(r.layers[1].K!.mean[a][b], exact, r.layers[1].K!.stderr[a][b]);
-      within(r.layers[1].K1!.mean[a][b], 0, r.layers[1].K1!.stderr[a][b]);
+      const exact = cb + cw * Math.exp(K1[a]![b]! - (K1[a]![a]! + K1[b]![b]!) / 2);
+      within(r.layers[1]!.K!.mean[a]![b]!, exact, r.layers[1]!.K!.stderr[a]![b]!);
+      within(r.layers[1]!.K1!.mean[a]![b]!, 0, r.layers[1]!.K1!.stderr[a]![b]!);
     }
   });
 });

@@ -26,8 +26,8 @@ describe('sharding and workers', () => {
     const merged = await finishState(mergeStates(JSON.parse(JSON.stringify(shards))));
     expect(JSON.stringify((merged as typeof single).layers)).toBe(JSON.stringify(single.layers));
     // merging partial merges again is still exact
-    const ab = mergeStates([shards[0], shards[1]]);
-    const cd = mergeStates([shards[2], shards[3]]);
+    const ab = mergeStates([shards[0]!, shards[1]!]);
+    const cd = mergeStates([shards[2]!, shards[3]!]);
     const again = await finishState(mergeStates([cd, ab]));
     expect(JSON.stringify((again as typeof single).layers)).toBe(JSON.stringify(single.layers));
   });
@@ -49,7 +49,7 @@ describe('sharding and workers', () => {
     expect(JSON.stringify(two.layers)).toBe(JSON.stringify(one.layers));
     // means depend only on the networks, not on the block layout (up to rounding of the exact sums)
     const other = await sampleEnsemble({ ...spec, workers: 1, blockSize: 7 });
-    expect(other.layers[2].K!.mean[0][1]).toBeCloseTo(one.layers[2].K!.mean[0][1], 12);
+    expect(other.layers[2]!.K!.mean[0]![1]!).toBeCloseTo(one.layers[2]!.K!.mean[0]![1]!, 12);
   }, 120_000);
 });
 
@@ -61,13 +61,13 @@ describe('fast path vs full weights (docs/architecture.md)', () => {
     const fullCond = await sampleEnsemble({ ...spec, seed: 3, sampler: 'full', estimator: 'conditional' });
     for (let l = 0; l < 3; l++) {
       for (const other of [full, fullCond]) {
-        const a = fast.layers[l], b = other.layers[l];
+        const a = fast.layers[l]!, b = other.layers[l]!;
         for (const q of ['K', 'V4'] as const) {
           const ma = (a[q]!.mean as unknown as number[]).flat(3) as number[];
           const sa = (a[q]!.stderr as unknown as number[]).flat(3) as number[];
           const mb = (b[q]!.mean as unknown as number[]).flat(3) as number[];
           const sb = (b[q]!.stderr as unknown as number[]).flat(3) as number[];
-          for (let i = 0; i < ma.length; i++) expect(Math.abs(ma[i] - mb[i])).toBeLessThanOrEqual(4 * Math.hypot(sa[i], sb[i]) + 1e-12);
+          for (let i = 0; i < ma.length; i++) expect(Math.abs(ma[i]! - mb[i]!)).toBeLessThanOrEqual(4 * Math.hypot(sa[i]!, sb[i]!) + 1e-12);
         }
       }
     }

@@ -92,7 +92,7 @@ function derivTerms(ctx: RecursionContext, p: Poly, order: number): DTerm[] {
 const S = (a: number, b: number): Poly => mul(sig(a), sig(b));
 const P = (a: number, b: number): Poly => mul(sig(a, 1), sig(b, 1));
 function Omega(ctx: RecursionContext, a: number, b: number): Poly {
-  const th = need(ctx, 'Theta')[a * ctx.m + b];
+  const th = need(ctx, 'Theta')[a * ctx.m + b]!;
   return add(scale(S(a, b), ctx.lambdaW), scale(P(a, b), ctx.cw * th));
 }
 
@@ -111,25 +111,25 @@ function contract22(T: Float64Array, m: number, h1: DTerm[], h2: DTerm[]): numbe
   for (const x of h1) {
     if (x.v === 0) continue;
     let t = 0;
-    for (const y of h2) t += T[i4(m, x.idx[0], x.idx[1], y.idx[0], y.idx[1])] * y.v;
+    for (const y of h2) t += T[i4(m, x.idx[0]!, x.idx[1]!, y.idx[0]!, y.idx[1]!)]! * y.v;
     s += x.v * t;
   }
   return s;
 }
 function contract2(T: Float64Array, m: number, h: DTerm[]): number {
   let s = 0;
-  for (const x of h) s += T[i2(m, x.idx[0], x.idx[1])] * x.v;
+  for (const x of h) s += T[i2(m, x.idx[0]!, x.idx[1]!)]! * x.v;
   return s;
 }
 function contract4(T: Float64Array, m: number, h: DTerm[]): number {
   let s = 0;
-  for (const x of h) s += T[i4(m, x.idx[0], x.idx[1], x.idx[2], x.idx[3])] * x.v;
+  for (const x of h) s += T[i4(m, x.idx[0]!, x.idx[1]!, x.idx[2]!, x.idx[3]!)]! * x.v;
   return s;
 }
 /** Σ_{δ1δ2} D[a][b][δ1][δ2] h.v */
 function contractD(D: Float64Array, m: number, a: number, b: number, h: DTerm[]): number {
   let s = 0;
-  for (const x of h) s += D[i4(m, a, b, x.idx[0], x.idx[1])] * x.v;
+  for (const x of h) s += D[i4(m, a, b, x.idx[0]!, x.idx[1]!)]! * x.v;
   return s;
 }
 
@@ -173,7 +173,7 @@ export const Theta: LayerEvaluator = (ctx) => {
   const th = need(ctx, 'Theta');
   const out = new Float64Array(m * m);
   for (const [a, b] of pairs(m)) {
-    const v = ctx.lambdaB + ctx.lambdaW * expectPoly(S(a, b), ctx.expect) + ctx.cw * expectPoly(P(a, b), ctx.expect) * th[i2(m, a, b)];
+    const v = ctx.lambdaB + ctx.lambdaW * expectPoly(S(a, b), ctx.expect) + ctx.cw * expectPoly(P(a, b), ctx.expect) * th[i2(m, a, b)]!;
     out[i2(m, a, b)] = v;
     out[i2(m, b, a)] = v;
   }
@@ -192,9 +192,9 @@ export const V4: LayerEvaluator = (ctx) => {
   const out = new Float64Array(m ** 4);
   for (let i = 0; i < ps.length; i++) {
     for (let j = i; j < ps.length; j++) {
-      let v = cw * cw * (expectPoly(mul(Sp[i], Sp[j]), E) - ES[i] * ES[j]);
-      if (carry) v += ((cw * cw) / 4) * r * contract22(V, m, H[i], H[j]);
-      setV4Sym(out, m, ps[i][0], ps[i][1], ps[j][0], ps[j][1], v);
+      let v = cw * cw * (expectPoly(mul(Sp[i]!, Sp[j]!), E) - ES[i]! * ES[j]!);
+      if (carry) v += ((cw * cw) / 4) * r * contract22(V, m, H[i]!, H[j]!);
+      setV4Sym(out, m, ps[i]![0]!, ps[i]![1]!, ps[j]![0]!, ps[j]![1]!, v);
     }
   }
   return out;
@@ -237,12 +237,12 @@ export const D: LayerEvaluator = (ctx) => {
   const dZero = isZero(Dp);
   const out = new Float64Array(m ** 4);
   for (let i = 0; i < ps.length; i++) {
-    const [a, b] = ps[i];
+    const [a, b] = ps[i]!;
     for (let j = 0; j < ps.length; j++) {
-      let v = cw * (expectPoly(mul(Op[i], Sp[j]), E) - EO[i] * ES[j]);
-      if (HO.length) v += (cw / 4) * r * contract22(V, m, HO[i], HS[j]);
-      if (r !== 0 && !dZero) v += ((cw * cw) / 2) * r * EP[i] * contractD(Dp, m, a, b, HS[j]);
-      setPairSym(out, m, a, b, ps[j][0], ps[j][1], v);
+      let v = cw * (expectPoly(mul(Op[i]!, Sp[j]!), E) - EO[i]! * ES[j]!);
+      if (HO.length) v += (cw / 4) * r * contract22(V, m, HO[i]!, HS[j]!);
+      if (r !== 0 && !dZero) v += ((cw * cw) / 2) * r * EP[i]! * contractD(Dp, m, a, b, HS[j]!);
+      setPairSym(out, m, a, b, ps[j]![0]!, ps[j]![1]!, v);
     }
   }
   return out;
@@ -272,10 +272,10 @@ export const F: LayerEvaluator = (ctx) => {
         for (let d = 0; d < m; d++) {
           const idx = i4(m, a, b, c, d);
           if (done[idx]) continue;
-          let v = cw * cw * E([{ input: a, order: 1 }, { input: b, order: 0 }, { input: c, order: 1 }, { input: d, order: 0 }]) * th[i2(m, a, c)];
+          let v = cw * cw * E([{ input: a, order: 1 }, { input: b, order: 0 }, { input: c, order: 1 }, { input: d, order: 0 }]) * th[i2(m, a, c)]!;
           if (carry) {
             let s = 0;
-            for (const x of G[a * m + b]) for (const y of G[c * m + d]) s += x.v * y.v * Fp[i4(m, a, x.d, c, y.d)];
+            for (const x of G[a * m + b]!) for (const y of G[c * m + d]!) s += x.v * y.v * Fp[i4(m, a, x.d, c, y.d)]!;
             v += cw * cw * r * s;
           }
           out[idx] = v;
@@ -304,14 +304,14 @@ export const A: LayerEvaluator = (ctx) => {
   const dZero = isZero(Dp);
   const out = new Float64Array(m ** 4);
   for (let i = 0; i < ps.length; i++) {
-    const [a, b] = ps[i];
+    const [a, b] = ps[i]!;
     for (let j = i; j < ps.length; j++) {
-      const [c, d] = ps[j];
-      let v = expectPoly(mul(Op[i], Op[j]), E) - EO[i] * EO[j];
+      const [c, d] = ps[j]!;
+      let v = expectPoly(mul(Op[i]!, Op[j]!), E) - EO[i]! * EO[j]!;
       if (r !== 0) {
-        if (!vZero) v += 0.25 * r * contract22(V, m, HO[i], HO[j]);
-        if (!dZero) v += (cw / 2) * r * (contractD(Dp, m, c, d, HO[i]) * EP[j] + contractD(Dp, m, a, b, HO[j]) * EP[i]);
-        v += cw * cw * r * EP[i] * EP[j] * Ap[i4(m, a, b, c, d)];
+        if (!vZero) v += 0.25 * r * contract22(V, m, HO[i]!, HO[j]!);
+        if (!dZero) v += (cw / 2) * r * (contractD(Dp, m, c, d, HO[i]!) * EP[j]! + contractD(Dp, m, a, b, HO[j]!) * EP[i]!);
+        v += cw * cw * r * EP[i]! * EP[j]! * Ap[i4(m, a, b, c, d)]!;
       }
       setV4Sym(out, m, a, b, c, d, v);
     }
@@ -335,8 +335,8 @@ export const B: LayerEvaluator = (ctx) => {
           const idx = i4(m, a, b, c, d);
           if (done[idx]) continue;
           const f: DerivFactor[] = [a, b, c, d].map((input) => ({ input, order: 1 }));
-          let v = cw * cw * E(f) * th[i2(m, a, c)] * th[i2(m, b, d)];
-          if (r !== 0) v += cw * cw * r * EP[i2(m, a, b)] * EP[i2(m, c, d)] * Bp[idx];
+          let v = cw * cw * E(f) * th[i2(m, a, c)]! * th[i2(m, b, d)]!;
+          if (r !== 0) v += cw * cw * r * EP[i2(m, a, b)]! * EP[i2(m, c, d)]! * Bp[idx]!;
           for (const k of [idx, i4(m, c, d, a, b), i4(m, b, a, d, c), i4(m, d, c, b, a)]) {
             out[k] = v;
             done[k] = 1;
@@ -361,13 +361,13 @@ export const Theta1: LayerEvaluator = (ctx) => {
   for (const [a, b] of pairs(m)) {
     const om = Omega(ctx, a, b);
     const pp = P(a, b);
-    let t = cw * expectPoly(pp, E) * T1[i2(m, a, b)];
+    let t = cw * expectPoly(pp, E) * T1[i2(m, a, b)]!;
     if (!isZero(K1p)) t += 0.5 * contract2(K1p, m, derivTerms(ctx, om, 2));
     if (!isZero(V)) t += 0.125 * contract4(V, m, derivTerms(ctx, om, 4));
     const hp = derivTerms(ctx, pp, 2);
     t += (cw / 2) * contractD(Dp, m, a, b, hp);
     let sf = 0;
-    for (const x of hp) sf += Fp[i4(m, a, x.idx[0], b, x.idx[1])] * x.v;
+    for (const x of hp) sf += Fp[i4(m, a, x.idx[0]!, b, x.idx[1]!)]! * x.v;
     t += cw * sf;
     const v = r * t;
     out[i2(m, a, b)] = v;

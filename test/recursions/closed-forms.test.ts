@@ -31,8 +31,8 @@ const erfPair: Pair = (k11, k22, k12) => {
 
 function closedFormKTheta(pair: Pair, inputs: number[][], L: number, cb: number, cw: number, lb: number, lw: number) {
   const m = inputs.length;
-  const n0 = inputs[0].length;
-  const dot = (a: number[], b: number[]): number => a.reduce((s, x, i) => s + x * b[i], 0);
+  const n0 = inputs[0]!.length;
+  const dot = (a: number[], b: number[]): number => a.reduce((s, x, i) => s + x * b[i]!, 0);
   let K = inputs.map((x) => inputs.map((y) => cb + (cw / n0) * dot(x, y)));
   let T = inputs.map((x) => inputs.map((y) => lb + (lw / n0) * dot(x, y)));
   const out = [{ K, T }];
@@ -41,9 +41,9 @@ function closedFormKTheta(pair: Pair, inputs: number[][], L: number, cb: number,
     const T2 = T.map((r) => r.slice());
     for (let a = 0; a < m; a++) {
       for (let b = 0; b < m; b++) {
-        const { ss, dd } = pair(K[a][a], K[b][b], K[a][b]);
-        K2[a][b] = cb + cw * ss;
-        T2[a][b] = lb + lw * ss + cw * dd * T[a][b];
+        const { ss, dd } = pair(K[a]![a]!, K[b]![b]!, K[a]![b]!);
+        K2[a]![b] = cb + cw * ss;
+        T2[a]![b] = lb + lw * ss + cw * dd * T[a]![b]!;
       }
     }
     K = K2;
@@ -78,7 +78,7 @@ describe('K and Θ against closed forms (arc-cosine, arcsine), depth 10', () => 
       res.layers.forEach((layer, l) => {
         for (let a = 0; a < INPUTS.length; a++) {
           for (let b = 0; b < INPUTS.length; b++) {
-            worst = Math.max(worst, relErr(layer.K![a][b], ref[l].K[a][b]), relErr(layer.Theta![a][b], ref[l].T[a][b]));
+            worst = Math.max(worst, relErr(layer.K![a]![b]!, ref[l]!.K[a]![b]!), relErr(layer.Theta![a]![b]!, ref[l]!.T[a]![b]!));
           }
         }
       });
@@ -93,11 +93,11 @@ describe('ReLU at criticality (C_b = 0, C_W = 2), one input, 30 layers (docs/con
     const K0 = (2 / 2) * (0.8 * 0.8 + 1.1 * 1.1);
     for (const layer of res.layers) {
       const l = layer.layer;
-      expect(relErr(layer.K![0][0], K0)).toBeLessThan(1e-10);
-      const V = layer.V4![0][0][0][0];
+      expect(relErr(layer.K![0]![0]!, K0)).toBeLessThan(1e-10);
+      const V = layer.V4![0]![0]![0]![0]!;
       if (l === 1) expect(V).toBe(0);
       else expect(relErr(V, 5 * (l - 1) * K0 * K0)).toBeLessThan(1e-10);
-      expect(Math.abs(layer.K1![0][0]) / (K0 * Math.max(1, l))).toBeLessThan(1e-10);
+      expect(Math.abs(layer.K1![0]![0]!) / (K0 * Math.max(1, l))).toBeLessThan(1e-10);
     }
   });
 });
@@ -108,15 +108,15 @@ describe('tanh at criticality (C_b = 0, C_W = 1): PDLT ch. 5 asymptotics', () =>
   // is not yet (K·ℓ ≈ 0.512, V/(K²ℓ) ≈ 0.648 there).
   it('K·ℓ → 1/2 and V/(K²ℓ) → 2/3 within 1% at ℓ = 1000', () => {
     const res = solveRecursions({ activation: 'tanh', inputs: [[1]], widths: new Array(1000).fill(10), cb: 0, cw: 1, quantities: ['K', 'V4'] });
-    const last = res.layers[999];
+    const last = res.layers[999]!;
     expect(last.layer).toBe(1000);
-    const K = last.K![0][0];
-    const V = last.V4![0][0][0][0];
+    const K = last.K![0]![0]!;
+    const V = last.V4![0]![0]![0]![0]!;
     expect(Math.abs(K * 1000 - 0.5) / 0.5).toBeLessThan(0.01);
     expect(Math.abs(V / (K * K * 1000) - 2 / 3) / (2 / 3)).toBeLessThan(0.01);
     // and the approach is from the side the log corrections predict, slowly
-    const l100 = res.layers[99];
-    expect(Math.abs(l100.K![0][0] * 100 - 0.5) / 0.5).toBeGreaterThan(Math.abs(K * 1000 - 0.5) / 0.5);
+    const l100 = res.layers[99]!;
+    expect(Math.abs(l100.K![0]![0]! * 100 - 0.5) / 0.5).toBeGreaterThan(Math.abs(K * 1000 - 0.5) / 0.5);
   });
 });
 
@@ -124,8 +124,8 @@ describe('duplicate inputs (no inverse kernel anywhere)', () => {
   const x = [0.9, -0.4];
   const y = [-0.3, 1.1];
   const pick = (layer: LayerResult, map: number[], q: 'K' | 'Theta' | 'K1' | 'V4') => {
-    if (q === 'V4') return map.flatMap((a) => map.flatMap((b) => map.flatMap((c) => map.map((d) => layer.V4![a][b][c][d]))));
-    return map.flatMap((a) => map.map((b) => layer[q]![a][b]));
+    if (q === 'V4') return map.flatMap((a) => map.flatMap((b) => map.flatMap((c) => map.map((d) => layer.V4![a]![b]![c]![d]!))));
+    return map.flatMap((a) => map.map((b) => layer[q]![a]![b]!));
   };
   // The solver removes exact duplicates by default (so they agree exactly); for smooth σ the IBP path is also run
   // on the singular kernel itself (dedupe: false). For piecewise-linear σ, IBP terms such as σ''(z_a)σ''(z_b) at
@@ -138,11 +138,11 @@ describe('duplicate inputs (no inverse kernel anywhere)', () => {
       const ded = solveRecursions({ ...common, quantities: [...common.quantities], inputs: [x, y] });
       for (let l = 0; l < 4; l++) {
         for (const q of ['K', 'Theta', 'K1', 'V4'] as const) {
-          const a = pick(dup.layers[l], [0, 1, 2], q);
-          const b = pick(ded.layers[l], [0, 0, 1], q);
+          const a = pick(dup.layers[l]!, [0, 1, 2], q);
+          const b = pick(ded.layers[l]!, [0, 0, 1], q);
           a.forEach((v, i) => {
             expect(Number.isFinite(v)).toBe(true);
-            expect(Math.abs(v - b[i])).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(b[i])));
+            expect(Math.abs(v - b[i]!)).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(b[i]!)));
           });
         }
       }

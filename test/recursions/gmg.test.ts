@@ -9,10 +9,10 @@ import { gmgRecursion, GMG_PUBLISHED } from '../../examples/gelu-gmg.ts';
 describe('GMG Figure 2 setup', () => {
   it('reproduces the published Θ and Θ¹ of the four-layer GELU network', () => {
     const { Theta, Theta1 } = gmgRecursion();
-    expect(Math.abs(Theta[0][0] - GMG_PUBLISHED.Theta00)).toBeLessThan(1e-5);
-    expect(Math.abs(Theta[0][1] - GMG_PUBLISHED.Theta01)).toBeLessThan(1e-6);
-    expect(Math.abs(Theta1[0][0] - GMG_PUBLISHED.Theta1_00)).toBeLessThan(2e-3);
-    expect(Math.abs(Theta1[0][1] - GMG_PUBLISHED.Theta1_01)).toBeLessThan(2e-3);
-    expect(Theta1[0][1]).toBe(Theta1[1][0]);
+    expect(Math.abs(Theta[0]![0]! - GMG_PUBLISHED.Theta00)).toBeLessThan(1e-5);
+    expect(Math.abs(Theta[0]![1]! - GMG_PUBLISHED.Theta01)).toBeLessThan(1e-6);
+    expect(Math.abs(Theta1[0]![0]! - GMG_PUBLISHED.Theta1_00)).toBeLessThan(2e-3);
+    expect(Math.abs(Theta1[0]![1]! - GMG_PUBLISHED.Theta1_01)).toBeLessThan(2e-3);
+    expect(Theta1[0]![1]!).toBe(Theta1[1]![0]!);
   });
 });

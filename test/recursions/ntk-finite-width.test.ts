@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { solveRecursions } from '../../recursions/index.ts';
 import { NnftInputError } from '../../src/errors.ts';
 
-const at = (t: unknown): number => ((t as number[]).flat(3) as number[])[0];
+const at = (t: unknown): number => ((t as number[]).flat(3) as number[])[0]!;
 
 describe('ReLU at criticality (C_b = 0, C_W = 2, λ_b = 0, λ_W = λ), one input, K = K⁽¹⁾', () => {
   it('Θ = ℓλK/2, D = (3/2)λK²ℓ(ℓ−1), F = ½λK²ℓ(ℓ−1), A = (λ²K²/12)(ℓ−1)ℓ(7ℓ−2), B = (λ²K²/12)(ℓ−1)ℓ(2ℓ−1), Θ¹ = 0', () => {
@@ -50,9 +50,9 @@ describe('scale-invariant activations without biases (arXiv 2508.11522)', () => 
       for (const layer of res.layers) {
         const T1 = layer.Theta1!;
         const T = layer.Theta!;
-        for (let a = 0; a < 3; a++) expect(Math.abs(T1[a][a]) / T[a][a], `diag layer ${layer.layer}`).toBeLessThan(1e-12);
+        for (let a = 0; a < 3; a++) expect(Math.abs(T1[a]![a]!) / T[a]![a]!, `diag layer ${layer.layer}`).toBeLessThan(1e-12);
         if (layer.layer >= 3) {
-          for (let a = 0; a < 3; a++) for (let b = a + 1; b < 3; b++) expect(Math.abs(T1[a][b]) / T[a][b], `off-diag layer ${layer.layer}`).toBeGreaterThan(1e-3);
+          for (let a = 0; a < 3; a++) for (let b = a + 1; b < 3; b++) expect(Math.abs(T1[a]![b]!) / T[a]![b]!, `off-diag layer ${layer.layer}`).toBeGreaterThan(1e-3);
         }
       }
     });
@@ -60,12 +60,12 @@ describe('scale-invariant activations without biases (arXiv 2508.11522)', () => 
   it('with biases the diagonal correction vanishes too (z ↦ −z symmetry), the off-diagonal one does not', () => {
     // E[z²] and E[Θ̂(x,x)] obey the infinite-width maps exactly for a kink at 0: E[θ(z) X] = ½E[X] for X even in z.
     const res = solveRecursions({ activation: 'relu', inputs, widths: [16, 16, 16, 16], cb: 0.2, cw: 2, lambdaB: 1, lambdaW: 1, quantities: ['Theta1', 'K1'] });
-    const last = res.layers[3];
+    const last = res.layers[3]!;
     for (let a = 0; a < 3; a++) {
-      expect(Math.abs(last.Theta1![a][a])).toBeLessThan(1e-12);
-      expect(Math.abs(last.K1![a][a])).toBeLessThan(1e-12);
+      expect(Math.abs(last.Theta1![a]![a]!)).toBeLessThan(1e-12);
+      expect(Math.abs(last.K1![a]![a]!)).toBeLessThan(1e-12);
     }
-    expect(Math.abs(last.Theta1![0][1])).toBeGreaterThan(1e-3);
+    expect(Math.abs(last.Theta1![0]![1]!)).toBeGreaterThan(1e-3);
   });
 });
 
@@ -83,7 +83,7 @@ describe('tanh at criticality (C_b = 0, C_W = 1, λ_b = λ_W = 1): large-depth l
     const L = 2000;
     const res = solveRecursions({ activation: 'tanh', inputs: [[1]], widths: new Array(L).fill(100), cb: 0, cw: 1, lambdaB: 1, lambdaW: 1, quantities: ['K', 'Theta', 'K1', 'Theta1', 'A', 'B', 'D', 'F'] });
     const ratios = (l: number): Record<keyof typeof LIMITS, number> => {
-      const x = res.layers[l - 1];
+      const x = res.layers[l - 1]!;
       const K = at(x.K);
       const T = at(x.Theta);
       return { D: at(x.D) / (K * T * l), F: at(x.F) / (K * T * l), A: at(x.A) / (T * T * l), B: at(x.B) / (T * T * l), K1: at(x.K1) / (K * l), Theta1: at(x.Theta1) / (T * l) };
@@ -100,7 +100,7 @@ describe('tanh at criticality (C_b = 0, C_W = 1, λ_b = λ_W = 1): large-depth l
       // approached monotonically from one side
       expect(Math.sign(r1000[q] - lim)).toBe(Math.sign(r2000[q] - lim));
     }
-    const x = res.layers[L - 1];
+    const x = res.layers[L - 1]!;
     expect(Math.abs(at(x.Theta) / L - 0.5)).toBeLessThan(0.005);
   });
 });
@@ -121,10 +121,10 @@ describe('inputs', () => {
   it('per-layer hyperparameters are used layer by layer', () => {
     const res = solveRecursions({ activation: 'relu', inputs: [[1, 1]], widths: [4, 4, 4], cb: [0, 0.5, 0], cw: [2, 2, 3], lambdaB: [0, 1, 0], lambdaW: [1, 2, 1], quantities: ['K', 'Theta'] });
     // K1 = 2·1 = 2; K2 = 0.5 + 2·K1/2 = 2.5; K3 = 3·K2/2 = 3.75
-    const k = res.layers.map((l) => l.K![0][0]);
+    const k = res.layers.map((l) => l.K![0]![0]!);
     [2, 2.5, 3.75].forEach((v, i) => expect(k[i]).toBeCloseTo(v, 12));
     // Θ1 = 1·1 = 1; Θ2 = 1 + 2·1 + 2·½·1 = 4; Θ3 = 0 + 1·1.25 + 3·½·4 = 7.25
-    const th = res.layers.map((l) => l.Theta![0][0]);
+    const th = res.layers.map((l) => l.Theta![0]![0]!);
     [1, 4, 7.25].forEach((v, i) => expect(th[i]).toBeCloseTo(v, 12));
   });
 });

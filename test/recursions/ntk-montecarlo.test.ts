@@ -39,13 +39,13 @@ describe('Θ¹, A, B, D, F against sampled networks', () => {
         const mc = await sampleEnsemble({ ...spec, nets: NETS, seed: 7 + n, quantities: [...Q] });
         for (const q of Q) {
           const layer = 2;
-          const t = (th.layers[layer][q] as unknown as number[]).flat(3) as number[];
-          const est = mc.layers[layer][q]!;
+          const t = (th.layers[layer]![q]! as unknown as number[]).flat(3) as number[];
+          const est = mc.layers[layer]![q]!;
           const mean = (est.mean as unknown as number[]).flat(3) as number[];
           const se = (est.stderr as unknown as number[]).flat(3) as number[];
           const scale = Math.max(...t.map(Math.abs));
           t.forEach((v, i) => {
-            expect(Math.abs(mean[i] - v), `${q}[${i}] ${act} m=${m} n=${n}: MC ${mean[i]} ± ${se[i]}, recursion ${v}`).toBeLessThanOrEqual(4 * se[i] + scale / n);
+            expect(Math.abs(mean[i]! - v), `${q}[${i}] ${act} m=${m} n=${n}: MC ${mean[i]} ± ${se[i]}, recursion ${v}`).toBeLessThanOrEqual(4 * se[i]! + scale / n);
           });
         }
       }

@@ -19,9 +19,9 @@ function maxRel(a: LayerResult[], b: LayerResult[], q: keyof LayerResult): numbe
   let worst = 0;
   a.forEach((layer, i) => {
     const x = flat(layer[q]);
-    const y = flat(b[i][q]);
+    const y = flat(b[i]![q]!);
     const scale = Math.max(1e-300, ...y.map(Math.abs));
-    x.forEach((v, k) => (worst = Math.max(worst, Math.abs(v - y[k]) / scale)));
+    x.forEach((v, k) => (worst = Math.max(worst, Math.abs(v - y[k]!) / scale)));
   });
   return worst;
 }
@@ -65,7 +65,7 @@ function gaussian1d(K: number): (f: (z: number) => number) => number {
     us.push(u);
     ws.push((h * Math.exp(-u * u / 2)) / Math.sqrt(2 * Math.PI));
   }
-  return (f) => us.reduce((acc, u, i) => acc + ws[i] * f(s * u), 0);
+  return (f) => us.reduce((acc, u, i) => acc + ws[i]! * f(s * u), 0);
 }
 
 function singleInputOracle(act: string, x: number[], L: number, cb: number, cw: number, lb: number, lw: number) {
@@ -120,8 +120,8 @@ describe('one input: solver vs the single-input recursions with Hermite weights'
       for (const q of ALL_QUANTITIES) {
         const scale = Math.max(1e-12, ...ref.map((r) => Math.abs(r[key[q]])));
         res.layers.forEach((layer, i) => {
-          const v = flat(layer[q])[0];
-          expect(Math.abs(v - ref[i][key[q]]) / scale, `${q} layer ${i + 1}`).toBeLessThan(1e-9);
+          const v = flat(layer[q])[0]!;
+          expect(Math.abs(v - ref[i]![key[q]]!) / scale, `${q} layer ${i + 1}`).toBeLessThan(1e-9);
         });
       }
     });

@@ -26,14 +26,14 @@ export class Rng {
   }
   u32(): number {
     const s = this.s;
-    const result = Math.imul(((Math.imul(s[1], 5) << 7) | (Math.imul(s[1], 5) >>> 25)) >>> 0, 9) >>> 0;
-    const t = (s[1] << 9) >>> 0;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = ((s[3] << 11) | (s[3] >>> 21)) >>> 0;
+    const result = Math.imul(((Math.imul(s[1]!, 5) << 7) | (Math.imul(s[1]!, 5) >>> 25)) >>> 0, 9) >>> 0;
+    const t = (s[1]! << 9) >>> 0;
+    s[2]! ^= s[0]!;
+    s[3]! ^= s[1]!;
+    s[1]! ^= s[2]!;
+    s[0]! ^= s[3]!;
+    s[2]! ^= t;
+    s[3] = ((s[3]! << 11) | (s[3]! >>> 21)) >>> 0;
     return result;
   }
   /** uniform in (0, 1) with 53 random bits */
@@ -64,10 +64,10 @@ function cholesky(G: Float64Array, m: number, L: Float64Array): void {
   L.fill(0);
   for (let i = 0; i < m; i++) {
     for (let j = 0; j <= i; j++) {
-      let s = G[i * m + j];
-      for (let k = 0; k < j; k++) s -= L[i * m + k] * L[j * m + k];
+      let s = G[i * m + j]!;
+      for (let k = 0; k < j; k++) s -= L[i * m + k]! * L[j * m + k]!;
       if (i === j) L[i * m + i] = s > 0 ? Math.sqrt(s) : 0;
-      else L[i * m + j] = L[j * m + j] > 0 ? s / L[j * m + j] : 0;
+      else L[i * m + j] = L[j * m + j]! > 0 ? s / L[j * m + j]! : 0;
     }
   }
 }
@@ -87,7 +87,7 @@ export interface SamplerSpec {
 export function sampleLastKernel(spec: SamplerSpec): Float64Array {
   const { sigma, inputs, hidden, cb, cw, nets } = spec;
   const m = inputs.length;
-  const n0 = inputs[0].length;
+  const n0 = inputs[0]!.length;
   const rng = new Rng(spec.seed);
   const out = new Float64Array(nets * m * m);
   const G = new Float64Array(m * m);
@@ -99,7 +99,7 @@ export function sampleLastKernel(spec: SamplerSpec): Float64Array {
   for (let a = 0; a < m; a++) {
     for (let b = 0; b < m; b++) {
       let s = 0;
-      for (let j = 0; j < n0; j++) s += inputs[a][j] * inputs[b][j];
+      for (let j = 0; j < n0; j++) s += inputs[a]![j]! * inputs[b]![j]!;
       G1[a * m + b] = cb + (cw / n0) * s;
     }
   }
@@ -111,14 +111,14 @@ export function sampleLastKernel(spec: SamplerSpec): Float64Array {
         for (let a = 0; a < m; a++) eps[a] = rng.normal();
         for (let a = 0; a < m; a++) {
           let z = 0;
-          for (let k = 0; k <= a; k++) z += Lc[a * m + k] * eps[k];
+          for (let k = 0; k <= a; k++) z += Lc[a * m + k]! * eps[k]!;
           act[i * m + a] = sigma(z);
         }
       }
       for (let a = 0; a < m; a++) {
         for (let b = a; b < m; b++) {
           let s = 0;
-          for (let i = 0; i < n; i++) s += act[i * m + a] * act[i * m + b];
+          for (let i = 0; i < n; i++) s += act[i * m + a]! * act[i * m + b]!;
           G[a * m + b] = G[b * m + a] = cb + (cw / n) * s;
         }
       }
@@ -139,7 +139,7 @@ export function meanG(samples: Float64Array, m: number, a: number, b: number): E
   let s = 0;
   let s2 = 0;
   for (let k = 0; k < N; k++) {
-    const x = samples[k * m * m + a * m + b];
+    const x = samples[k * m * m + a * m + b]!;
     s += x;
     s2 += x * x;
   }
@@ -156,7 +156,7 @@ export function covG(samples: Float64Array, m: number, a: number, b: number, c: 
   let s = 0;
   let s2 = 0;
   for (let k = 0; k < N; k++) {
-    const p = (samples[k * m * m + a * m + b] - x) * (samples[k * m * m + c * m + d] - y);
+    const p = (samples[k * m * m + a * m + b]! - x) * (samples[k * m * m + c * m + d]! - y);
     s += p;
     s2 += p * p;
   }

@@ -45,7 +45,7 @@ describe('K, V4, K¹ against sampled networks', () => {
       const sigma = getActivation(act).f;
       for (const n of [64, 128, 256]) {
         const th = solveRecursions({ activation: act, inputs, widths: new Array(DEPTH).fill(n), cb, cw, quantities: ['K', 'V4', 'K1'] });
-        const last = th.layers[DEPTH - 1];
+        const last = th.layers[DEPTH - 1]!;
         const K = last.K!;
         const K1 = last.K1!;
         const V = last.V4!;
@@ -56,12 +56,12 @@ describe('K, V4, K¹ against sampled networks', () => {
         for (const [a, b] of PAIRS) {
           const g = meanG(S, 2, a, b);
           const ctx = `${act} n=${n} (${a}${b})`;
-          expect(Math.abs(g.mean - K[a][b]), `K ${ctx}`).toBeLessThanOrEqual(4 * g.stderr + (2 * maxK1 + 0.02 * maxK) / n);
-          expect(Math.abs(n * (g.mean - K[a][b]) - K1[a][b]), `K1 ${ctx}`).toBeLessThanOrEqual(4 * n * g.stderr + maxK / n);
+          expect(Math.abs(g.mean - K[a]![b]!), `K ${ctx}`).toBeLessThanOrEqual(4 * g.stderr + (2 * maxK1 + 0.02 * maxK) / n);
+          expect(Math.abs(n * (g.mean - K[a]![b]!) - K1[a]![b]!), `K1 ${ctx}`).toBeLessThanOrEqual(4 * n * g.stderr + maxK / n);
         }
         for (const [a, b, c, d] of QUADS) {
           const v = covG(S, 2, a, b, c, d);
-          expect(Math.abs(n * v.mean - V[a][b][c][d]), `V4 ${act} n=${n} (${a}${b})(${c}${d})`).toBeLessThanOrEqual(4 * n * v.stderr + (2 * maxV) / n);
+          expect(Math.abs(n * v.mean - V[a]![b]![c]![d]!), `V4 ${act} n=${n} (${a}${b})(${c}${d})`).toBeLessThanOrEqual(4 * n * v.stderr + (2 * maxV) / n);
         }
       }
     });

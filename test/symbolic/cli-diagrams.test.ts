@@ -82,8 +82,8 @@ describe('term diagrams', () => {
   it('V4 χ-term: two expectation vertices joined by V', () => {
     const chi = recursionDiagrams('V4').filter((d) => d.part === 'chi');
     expect(chi.length).toBe(1);
-    expect(chi[0].nodes.filter((n) => n.kind === 'expectation').length).toBe(2);
-    const vEdges = chi[0].edges.filter((e) => e.label === 'V');
+    expect(chi[0]!.nodes.filter((n) => n.kind === 'expectation').length).toBe(2);
+    const vEdges = chi[0]!.edges.filter((e) => e.label === 'V');
     expect(vEdges.map((e) => e.target).sort()).toEqual(['E1', 'E1', 'E2', 'E2']);
   });
 

@@ -30,13 +30,13 @@ const CASES: Case[] = [
 function check(c: Case, pick: number, seed: number, m: number, at: number[]): void {
   // tanh/erf only where at most 2 distinct inputs occur (Gauss–Hermite reaches 1e-12 there); sin always
   const distinct = new Set(at.map((v) => v % m)).size;
-  const act: TestActivation = distinct <= 2 ? [tanhAct, erfAct, sinAct][pick] : sinAct;
+  const act: TestActivation = distinct <= 2 ? [tanhAct, erfAct, sinAct][pick]! : sinAct;
   const original: Expression = expression(c.externals, c.build());
   const reduced = simplify(original);
   const R = rng(seed);
   const K = randomKernel(R, m, Array.from({ length: m }, (_, i) => i));
   const ctx = makeCtx(act, K, {}, { cb: 0, cw: 1, lambdaB: 0, lambdaW: 0, r: 1 });
-  const bind = Object.fromEntries(c.externals.map((x, i) => [x, at[i] % m]));
+  const bind = Object.fromEntries(c.externals.map((x, i) => [x, at[i]! % m]));
   const viaIbp = evalAt(reduced, bind, ctx);
   const direct = evalAt(original, bind, ctx, undefined, { act, K });
   expect(Math.abs(viaIbp - direct)).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(direct)));

@@ -36,8 +36,8 @@ function maxRel(a: Float64Array, b: Float64Array): number {
   let s = 1e-300;
   let d = 0;
   for (let i = 0; i < a.length; i++) {
-    s = Math.max(s, Math.abs(b[i]));
-    d = Math.max(d, Math.abs(a[i] - b[i]));
+    s = Math.max(s, Math.abs(b[i]!));
+    d = Math.max(d, Math.abs(a[i]! - b[i]!));
   }
   return d / s;
 }
@@ -72,22 +72,22 @@ describe('compiled evaluators on the project expectations', () => {
     // layer 1: Gaussian; Θ⁽¹⁾ = λ K⁽¹⁾/… : with λ_b = 0 and λ_W = λ, Θ⁽ℓ⁾ = ℓλK/2 so Θ⁽¹⁾ = λK/2
     let prev: LayerTensors = { K: Float64Array.of(Kv), Theta: Float64Array.of((lam * Kv) / 2) };
     for (let l = 1; l <= 6; l++) {
-      const ex = makeLayerExpectations(getActivation('relu'), [[prev.K[0]]]);
+      const ex = makeLayerExpectations(getActivation('relu'), [[prev.K[0]!]]);
       const ctx: RecursionContext = { m: 1, ...p, prev, expect: ex.expect, expectGroups: ex.expectGroups };
       const next: LayerTensors = { K: compileRecursion('K')(ctx), Theta: compileRecursion('Theta')(ctx) };
       for (const q of ['V4', 'K1', 'Theta1', 'A', 'B', 'D', 'F'] as const) next[q] = compileRecursion(q)(ctx);
       prev = next;
       const L = l + 1;
       const tol = (x: number) => 1e-10 * Math.max(1, Math.abs(x));
-      expect(Math.abs(prev.K[0] - Kv)).toBeLessThan(tol(Kv));
-      expect(Math.abs(prev.Theta![0] - (L * lam * Kv) / 2)).toBeLessThan(tol(L));
-      expect(Math.abs(prev.V4![0] - 5 * (L - 1) * Kv * Kv)).toBeLessThan(tol(L * L));
-      expect(Math.abs(prev.K1![0])).toBeLessThan(1e-10);
-      expect(Math.abs(prev.Theta1![0])).toBeLessThan(1e-10);
-      expect(Math.abs(prev.D![0] - 1.5 * lam * Kv * Kv * L * (L - 1))).toBeLessThan(tol(L * L));
-      expect(Math.abs(prev.F![0] - 0.5 * lam * Kv * Kv * L * (L - 1))).toBeLessThan(tol(L * L));
-      expect(Math.abs(prev.A![0] - ((lam * lam * Kv * Kv) / 12) * (L - 1) * L * (7 * L - 2))).toBeLessThan(tol(L ** 3));
-      expect(Math.abs(prev.B![0] - ((lam * lam * Kv * Kv) / 12) * (L - 1) * L * (2 * L - 1))).toBeLessThan(tol(L ** 3));
+      expect(Math.abs(prev.K[0]! - Kv)).toBeLessThan(tol(Kv));
+      expect(Math.abs(prev.Theta![0]! - (L * lam * Kv) / 2)).toBeLessThan(tol(L));
+      expect(Math.abs(prev.V4![0]! - 5 * (L - 1) * Kv * Kv)).toBeLessThan(tol(L * L));
+      expect(Math.abs(prev.K1![0]!)).toBeLessThan(1e-10);
+      expect(Math.abs(prev.Theta1![0]!)).toBeLessThan(1e-10);
+      expect(Math.abs(prev.D![0]! - 1.5 * lam * Kv * Kv * L * (L - 1))).toBeLessThan(tol(L * L));
+      expect(Math.abs(prev.F![0]! - 0.5 * lam * Kv * Kv * L * (L - 1))).toBeLessThan(tol(L * L));
+      expect(Math.abs(prev.A![0]! - ((lam * lam * Kv * Kv) / 12) * (L - 1) * L * (7 * L - 2))).toBeLessThan(tol(L ** 3));
+      expect(Math.abs(prev.B![0]! - ((lam * lam * Kv * Kv) / 12) * (L - 1) * L * (2 * L - 1))).toBeLessThan(tol(L ** 3));
     }
   });
 });

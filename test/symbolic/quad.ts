@@ -24,9 +24,9 @@ export function gh(n: number): { x: Float64Array; w: Float64Array } {
   for (let i = 0; i < (n + 1) >> 1; i++) {
     if (i === 0) zz = Math.sqrt(2 * n + 1) - 1.85575 * Math.pow(2 * n + 1, -0.16667);
     else if (i === 1) zz -= (1.14 * Math.pow(n, 0.426)) / zz;
-    else if (i === 2) zz = 1.86 * zz - 0.86 * x[0];
-    else if (i === 3) zz = 1.91 * zz - 0.91 * x[1];
-    else zz = 2 * zz - x[i - 2];
+    else if (i === 2) zz = 1.86 * zz - 0.86 * x[0]!;
+    else if (i === 3) zz = 1.91 * zz - 0.91 * x[1]!;
+    else zz = 2 * zz - x[i - 2]!;
     let pp = 0;
     for (let it = 0; it < 100; it++) {
       let p1 = PIM4;
@@ -44,7 +44,7 @@ export function gh(n: number): { x: Float64Array; w: Float64Array } {
     x[i] = zz;
     x[n - 1 - i] = -zz;
     w[i] = 2 / (pp * pp);
-    w[n - 1 - i] = w[i];
+    w[n - 1 - i] = w[i]!;
   }
   const out = { x: x.map((v) => v * Math.SQRT2), w: w.map((v) => v / Math.sqrt(Math.PI)) };
   ghCache.set(n, out);
@@ -64,7 +64,7 @@ function tanhPolys(maxK: number): number[][] {
   // σ^(k) = p_k(tanh z); p_0 = t; p_{k+1} = p_k'(t) (1 − t²)
   const ps: number[][] = [[0, 1]];
   for (let k = 0; k < maxK; k++) {
-    const p = ps[k];
+    const p = ps[k]!;
     const dp = p.slice(1).map((c, i) => c * (i + 1));
     const q = new Array(dp.length + 2).fill(0);
     dp.forEach((c, i) => {
@@ -82,11 +82,11 @@ export const tanhAct: TestActivation = {
   name: 'tanh',
   nodes: [1, 150, 120, 40, 24],
   d(k) {
-    const p = TP[k];
+    const p = TP[k]!;
     return (zv) => {
       const t = Math.tanh(zv);
       let s = 0;
-      for (let i = p.length - 1; i >= 0; i--) s = s * t + p[i];
+      for (let i = p.length - 1; i >= 0; i--) s = s * t + p[i]!;
       return s;
     };
   },
@@ -94,7 +94,7 @@ export const tanhAct: TestActivation = {
 export const sinAct: TestActivation = {
   name: 'sin',
   nodes: [1, 40, 32, 28, 24],
-  d: (k) => [Math.sin, Math.cos, (x: number) => -Math.sin(x), (x: number) => -Math.cos(x)][k % 4],
+  d: (k) => [Math.sin, Math.cos, (x: number) => -Math.sin(x), (x: number) => -Math.cos(x)][k % 4]!,
 };
 export const erfAct: TestActivation = {
   name: 'erf',
@@ -125,12 +125,12 @@ function cholesky(A: number[][]): number[][] {
   const L = A.map(() => new Array(n).fill(0));
   for (let i = 0; i < n; i++)
     for (let j = 0; j <= i; j++) {
-      let s = A[i][j];
-      for (let k = 0; k < j; k++) s -= L[i][k] * L[j][k];
+      let s = A[i]![j]!;
+      for (let k = 0; k < j; k++) s -= L[i]![k]! * L[j]![k]!;
       if (i === j) {
         if (s <= 0) throw new Error('kernel not positive definite on the distinct inputs');
-        L[i][i] = Math.sqrt(s);
-      } else L[i][j] = s / L[j][j];
+        L[i]![i] = Math.sqrt(s);
+      } else L[i]![j] = s / L[j]![j]!;
     }
   return L;
 }
@@ -140,7 +140,7 @@ function cholesky(A: number[][]): number[][] {
 export function quad(act: TestActivation, K: number[][], factorsIn: readonly QFactor[], nodes?: number): number {
   // duplicate inputs (identical rows of K) are one Gaussian variable
   const rep = (i: number) => {
-    for (let j = 0; j < i; j++) if (K[j][j] === K[i][i] && K[i][j] === K[i][i]) return j;
+    for (let j = 0; j < i; j++) if (K[j]![j]! === K[i]![i]! && K[i]![j]! === K[i]![i]!) return j;
     return i;
   };
   const factors = factorsIn.map((f) => (f.kind === 'const' ? f : { ...f, input: rep(f.input) }));
@@ -148,9 +148,10 @@ export function quad(act: TestActivation, K: number[][], factorsIn: readonly QFa
   const cst = factors.reduce((p, f) => (f.kind === 'const' ? p * f.value : p), 1);
   const d = inputs.length;
   if (d === 0) return cst;
-  const sub = inputs.map((i) => inputs.map((j) => K[i][j]));
+  const sub = inputs.map((i) => inputs.map((j) => K[i]![j]!));
   const L = cholesky(sub);
   const n = nodes ?? act.nodes[d];
+  if (n === undefined) throw new Error(`${act.name}: no Gauss–Hermite node count for ${d} distinct inputs; pass nodes`);
   const { x, w } = gh(n);
   const fs = factors
     .filter((f) => f.kind !== 'const')
@@ -164,16 +165,16 @@ export function quad(act: TestActivation, K: number[][], factorsIn: readonly QFa
     let wt = 1;
     for (let q = 0; q < d; q++) {
       u[q] = rem % n;
-      rem = (rem - u[q]) / n;
-      wt *= w[u[q]];
+      rem = (rem - u[q]!) / n;
+      wt *= w[u[q]!]!;
     }
     for (let i = 0; i < d; i++) {
       let s = 0;
-      for (let k = 0; k <= i; k++) s += L[i][k] * x[u[k]];
+      for (let k = 0; k <= i; k++) s += L[i]![k]! * x[u[k]!]!;
       zv[i] = s;
     }
     let p = wt;
-    for (const f of fs) p *= f.fn(zv[f.pos]);
+    for (const f of fs) p *= f.fn(zv[f.pos]!);
     total += p;
   }
   return total * cst;
@@ -216,14 +217,14 @@ export function groupsByLeibniz(expect: (f: readonly DerivFactor[]) => number, g
   const fact = (n: number): number => (n <= 1 ? 1 : n * fact(n - 1));
   const rec = (gi: number, acc: DerivFactor[]): number => {
     if (gi === groups.length) return expect(acc);
-    const g = groups[gi];
+    const g = groups[gi]!;
     let s = 0;
     const split = (i: number, left: number, coef: number, fs: DerivFactor[]): void => {
       if (i === g.orders.length - 1) {
-        s += (coef / fact(left)) * rec(gi + 1, [...acc, ...fs, { input: g.input, order: g.orders[i] + left }]);
+        s += (coef / fact(left)) * rec(gi + 1, [...acc, ...fs, { input: g.input, order: g.orders[i]! + left }]);
         return;
       }
-      for (let j = 0; j <= left; j++) split(i + 1, left - j, coef / fact(j), [...fs, { input: g.input, order: g.orders[i] + j }]);
+      for (let j = 0; j <= left; j++) split(i + 1, left - j, coef / fact(j), [...fs, { input: g.input, order: g.orders[i]! + j }]);
     };
     split(0, g.deriv, fact(g.deriv), []);
     return s;
@@ -263,28 +264,34 @@ export function evalAt(
       if (k < dummies.length) {
         let s = 0;
         for (let v = 0; v < m; v++) {
-          bind[dummies[k]] = v;
+          bind[dummies[k]!] = v;
           s += rec(k + 1);
         }
         return s;
       }
       let p = t.coef.toNumber();
-      for (const [name, pow] of Object.entries(t.params)) p *= Math.pow(pv[PARAM_VAL[name]], pow!);
+      for (const [name, pow] of Object.entries(t.params)) {
+        const key = PARAM_VAL[name];
+        if (key === undefined) throw new Error(`no value for parameter ${name}`);
+        p *= Math.pow(pv[key], pow!);
+      }
       for (const T of t.tensors) {
-        const ix = T.idx.map((i) => bind[i]);
+        const ix = T.idx.map((i) => bind[i]!); // externals from `at`, dummies bound above
         if (T.name === 'delta') p *= ix[0] === ix[1] ? 1 : 0;
-        else if (T.name === 'Kinv') p *= Kinv![ix[0]][ix[1]];
+        else if (T.name === 'Kinv') p *= Kinv![ix[0]!]![ix[1]!]!;
         else {
-          const arr = ctx.prev[FIELD[T.name]]!;
+          const field = FIELD[T.name];
+          if (field === undefined) throw new Error(`no layer tensor for ${T.name}`);
+          const arr = ctx.prev[field]!;
           let q = 0;
           for (const v of ix) q = q * m + v;
-          p *= arr[q];
+          p *= arr[q]!;
         }
       }
       for (const g of t.expects) {
         if (g.derivs.length) throw new Error('pending derivative');
         if (direct) {
-          const fs: QFactor[] = g.factors.map((f) => (f.kind === 'z' ? { kind: 'z', input: bind[f.idx] } : { kind: 'sig', order: f.order, input: bind[f.idx] }));
+          const fs: QFactor[] = g.factors.map((f) => (f.kind === 'z' ? { kind: 'z', input: bind[f.idx]! } : { kind: 'sig', order: f.order, input: bind[f.idx]! }));
           const key = `${direct.act.name}|${fs.map((f) => JSON.stringify(f)).sort().join()}`;
           let v = directMemo.get(key);
           if (v === undefined || directMemoK !== direct.K) {
@@ -297,7 +304,7 @@ export function evalAt(
           continue;
         }
         if (g.factors.some((f) => f.kind === 'z')) throw new Error('not normal form');
-        p *= ctx.expect(g.factors.map((f) => ({ input: bind[f.idx], order: (f as { order: number }).order })));
+        p *= ctx.expect(g.factors.map((f) => ({ input: bind[f.idx]!, order: (f as { order: number }).order })));
       }
       return p;
     };
@@ -326,13 +333,13 @@ export function randomKernel(R: () => number, distinct: number, of: number[], lo
   const n0 = distinct + 1;
   const vs = Array.from({ length: distinct }, () => {
     const v = Array.from({ length: n0 }, () => R() * 2 - 1);
-    v[0] += 1.2; // keep vectors apart from orthogonal extremes, but not collinear
+    v[0]! += 1.2; // keep vectors apart from orthogonal extremes, but not collinear
     const nrm = Math.hypot(...v);
     return v.map((x) => x / nrm);
   });
   const diag = vs.map(() => lo + (hi - lo) * R());
-  const Kd = vs.map((u, i) => vs.map((v, j) => Math.sqrt(diag[i] * diag[j]) * (i === j ? 1 : 0.85 * u.reduce((s, x, k) => s + x * v[k], 0))));
-  return of.map((i) => of.map((j) => Kd[i][j]));
+  const Kd = vs.map((u, i) => vs.map((v, j) => Math.sqrt(diag[i]! * diag[j]!) * (i === j ? 1 : 0.85 * u.reduce((s, x, k) => s + x * v[k]!, 0))));
+  return of.map((i) => of.map((j) => Kd[i]![j]!));
 }
 
 export function inv(A: number[][]): number[][] {
@@ -340,14 +347,14 @@ export function inv(A: number[][]): number[][] {
   const M = A.map((row, i) => [...row, ...Array.from({ length: n }, (_, j) => (i === j ? 1 : 0))]);
   for (let c = 0; c < n; c++) {
     let p = c;
-    for (let r = c + 1; r < n; r++) if (Math.abs(M[r][c]) > Math.abs(M[p][c])) p = r;
-    [M[c], M[p]] = [M[p], M[c]];
-    const d = M[c][c];
-    for (let j = 0; j < 2 * n; j++) M[c][j] /= d;
+    for (let r = c + 1; r < n; r++) if (Math.abs(M[r]![c]!) > Math.abs(M[p]![c]!)) p = r;
+    [M[c], M[p]] = [M[p]!, M[c]!];
+    const d = M[c]![c]!;
+    for (let j = 0; j < 2 * n; j++) M[c]![j]! /= d;
     for (let r = 0; r < n; r++)
       if (r !== c) {
-        const f = M[r][c];
-        for (let j = 0; j < 2 * n; j++) M[r][j] -= f * M[c][j];
+        const f = M[r]![c]!;
+        for (let j = 0; j < 2 * n; j++) M[r]![j]! -= f * M[c]![j]!;
       }
   }
   return M.map((row) => row.slice(n));
@@ -365,7 +372,7 @@ export function randomTensor4(R: () => number, m: number, group: readonly (reado
           let s = 0;
           for (const g of group) {
             const j = g.map((q) => ix[q]);
-            s += raw[((j[0] * m + j[1]) * m + j[2]) * m + j[3]];
+            s += raw[((j[0]! * m + j[1]!) * m + j[2]!) * m + j[3]!]!;
           }
           out[((a * m + b) * m + c) * m + d] = s / group.length;
         }
@@ -384,8 +391,8 @@ export function expand(T: Float64Array, rank: number, of: number[], md: number):
       rem = (rem - ix[s]) / m;
     }
     let u = 0;
-    for (let s = 0; s < rank; s++) u = u * md + of[ix[s]];
-    out[q] = T[u];
+    for (let s = 0; s < rank; s++) u = u * md + of[ix[s]]!;
+    out[q] = T[u]!;
   }
   return out;
 }

@@ -88,11 +88,11 @@ describe('derivation: symbolic agreement with the hand-written IBP forms, counts
     const second = NAMES.map((n) => deriveRecursion(n));
     for (let i = 0; i < NAMES.length; i++) {
       expect(second[i]).not.toBe(first[i]);
-      expect(second[i].text).toBe(first[i].text);
-      expect(second[i].latex).toBe(first[i].latex);
+      expect(second[i]!.text).toBe(first[i]!.text);
+      expect(second[i]!.latex).toBe(first[i]!.latex);
     }
-    expect(first[2].text.startsWith('C_W**2*GaussExpec(sig(z[a1])*sig(z[a2])*sig(z[a3])*sig(z[a4]))')).toBe(true);
-    expect(first[3].latex).toContain('K^{\\{1\\}}');
+    expect(first[2]!.text.startsWith('C_W**2*GaussExpec(sig(z[a1])*sig(z[a2])*sig(z[a3])*sig(z[a4]))')).toBe(true);
+    expect(first[3]!.latex).toContain('K^{\\{1\\}}');
   });
 
   it('generated evaluator source is identical on two derivations; each shape is one lazily filled table', () => {
@@ -143,14 +143,14 @@ function handCoded(name: QuantityName, ctx: RecursionContext): Float64Array {
   const P = (a: number, b: number): F => [[a, 1], [b, 1]];
   const dS = (a: number, b: number, ds: number[]) => dE(ex, S(a, b), ds);
   const dP = (a: number, b: number, ds: number[]) => dE(ex, P(a, b), ds);
-  const dOm = (a: number, b: number, ds: number[]) => lw * dS(a, b, ds) + cw * Th[i2(a, b)] * dP(a, b, ds);
+  const dOm = (a: number, b: number, ds: number[]) => lw * dS(a, b, ds) + cw * Th[i2(a, b)]! * dP(a, b, ds);
   const E2 = (f: F) => dE(ex, f, []);
-  const OmS = (a: number, b: number, c: number, d: number) => lw * E2([...S(a, b), ...S(c, d)]) + cw * Th[i2(a, b)] * E2([...P(a, b), ...S(c, d)]);
+  const OmS = (a: number, b: number, c: number, d: number) => lw * E2([...S(a, b), ...S(c, d)]) + cw * Th[i2(a, b)]! * E2([...P(a, b), ...S(c, d)]);
   const OmOm = (a: number, b: number, c: number, d: number) =>
     lw * lw * E2([...S(a, b), ...S(c, d)]) +
-    lw * cw * Th[i2(c, d)] * E2([...S(a, b), ...P(c, d)]) +
-    cw * lw * Th[i2(a, b)] * E2([...P(a, b), ...S(c, d)]) +
-    cw * cw * Th[i2(a, b)] * Th[i2(c, d)] * E2([...P(a, b), ...P(c, d)]);
+    lw * cw * Th[i2(c, d)]! * E2([...S(a, b), ...P(c, d)]) +
+    cw * lw * Th[i2(a, b)]! * E2([...P(a, b), ...S(c, d)]) +
+    cw * cw * Th[i2(a, b)]! * Th[i2(c, d)]! * E2([...P(a, b), ...P(c, d)]);
   const sum2 = (f: (d1: number, d2: number) => number) => {
     let s = 0;
     for (let d1 = 0; d1 < m; d1++) for (let d2 = 0; d2 < m; d2++) s += f(d1, d2);
@@ -164,16 +164,16 @@ function handCoded(name: QuantityName, ctx: RecursionContext): Float64Array {
       if (!four) {
         let v = 0;
         if (name === 'K') v = cb + cw * E2(S(a, b));
-        if (name === 'Theta') v = lb + lw * E2(S(a, b)) + cw * Th[i2(a, b)] * E2(P(a, b));
-        if (name === 'K1') v = cw * r * (0.5 * sum2((d1, d2) => K1[i2(d1, d2)] * dS(a, b, [d1, d2])) + 0.125 * sum4((d1, d2, d3, d4) => V[i4(d1, d2, d3, d4)] * dS(a, b, [d1, d2, d3, d4])));
+        if (name === 'Theta') v = lb + lw * E2(S(a, b)) + cw * Th[i2(a, b)]! * E2(P(a, b));
+        if (name === 'K1') v = cw * r * (0.5 * sum2((d1, d2) => K1[i2(d1, d2)]! * dS(a, b, [d1, d2])) + 0.125 * sum4((d1, d2, d3, d4) => V[i4(d1, d2, d3, d4)]! * dS(a, b, [d1, d2, d3, d4])));
         if (name === 'Theta1')
           v =
             r *
-            (cw * E2(P(a, b)) * T1[i2(a, b)] +
-              0.5 * sum2((d1, d2) => K1[i2(d1, d2)] * dOm(a, b, [d1, d2])) +
-              0.125 * sum4((d1, d2, d3, d4) => V[i4(d1, d2, d3, d4)] * dOm(a, b, [d1, d2, d3, d4])) +
-              0.5 * cw * sum2((d1, d2) => D[i4(a, b, d1, d2)] * dP(a, b, [d1, d2])) +
-              cw * sum2((d1, d2) => Fq[i4(a, d1, b, d2)] * dP(a, b, [d1, d2])));
+            (cw * E2(P(a, b)) * T1[i2(a, b)]! +
+              0.5 * sum2((d1, d2) => K1[i2(d1, d2)]! * dOm(a, b, [d1, d2])) +
+              0.125 * sum4((d1, d2, d3, d4) => V[i4(d1, d2, d3, d4)]! * dOm(a, b, [d1, d2, d3, d4])) +
+              0.5 * cw * sum2((d1, d2) => D[i4(a, b, d1, d2)]! * dP(a, b, [d1, d2])) +
+              cw * sum2((d1, d2) => Fq[i4(a, d1, b, d2)]! * dP(a, b, [d1, d2])));
         out[i2(a, b)] = v;
         continue;
       }
@@ -181,22 +181,22 @@ function handCoded(name: QuantityName, ctx: RecursionContext): Float64Array {
         for (let d = 0; d < m; d++) {
           let v = 0;
           if (name === 'V4')
-            v = cw * cw * (E2([...S(a, b), ...S(c, d)]) - E2(S(a, b)) * E2(S(c, d))) + ((cw * cw) / 4) * r * sum4((d1, d2, d3, d4) => V[i4(d1, d2, d3, d4)] * dS(a, b, [d1, d2]) * dS(c, d, [d3, d4]));
+            v = cw * cw * (E2([...S(a, b), ...S(c, d)]) - E2(S(a, b)) * E2(S(c, d))) + ((cw * cw) / 4) * r * sum4((d1, d2, d3, d4) => V[i4(d1, d2, d3, d4)]! * dS(a, b, [d1, d2]) * dS(c, d, [d3, d4]));
           if (name === 'D')
             v =
               cw * (OmS(a, b, c, d) - dOm(a, b, []) * E2(S(c, d))) +
-              (cw / 4) * r * sum4((d1, d2, d3, d4) => V[i4(d1, d2, d3, d4)] * dOm(a, b, [d1, d2]) * dS(c, d, [d3, d4])) +
-              ((cw * cw) / 2) * r * E2(P(a, b)) * sum2((d1, d2) => D[i4(a, b, d1, d2)] * dS(c, d, [d1, d2]));
+              (cw / 4) * r * sum4((d1, d2, d3, d4) => V[i4(d1, d2, d3, d4)]! * dOm(a, b, [d1, d2]) * dS(c, d, [d3, d4])) +
+              ((cw * cw) / 2) * r * E2(P(a, b)) * sum2((d1, d2) => D[i4(a, b, d1, d2)]! * dS(c, d, [d1, d2]));
           if (name === 'F')
-            v = cw * cw * E2([[a, 1], [b, 0], [c, 1], [d, 0]]) * Th[i2(a, c)] + cw * cw * r * sum2((d1, d2) => dE(ex, [[a, 1], [b, 0]], [d1]) * dE(ex, [[c, 1], [d, 0]], [d2]) * Fq[i4(a, d1, c, d2)]);
+            v = cw * cw * E2([[a, 1], [b, 0], [c, 1], [d, 0]]) * Th[i2(a, c)]! + cw * cw * r * sum2((d1, d2) => dE(ex, [[a, 1], [b, 0]], [d1]) * dE(ex, [[c, 1], [d, 0]], [d2]) * Fq[i4(a, d1, c, d2)]!);
           if (name === 'A')
             v =
               OmOm(a, b, c, d) -
               dOm(a, b, []) * dOm(c, d, []) +
-              0.25 * r * sum4((d1, d2, d3, d4) => V[i4(d1, d2, d3, d4)] * dOm(a, b, [d1, d2]) * dOm(c, d, [d3, d4])) +
-              (cw / 2) * r * sum2((d1, d2) => dOm(a, b, [d1, d2]) * D[i4(c, d, d1, d2)] * E2(P(c, d)) + dOm(c, d, [d1, d2]) * D[i4(a, b, d1, d2)] * E2(P(a, b))) +
-              cw * cw * r * E2(P(a, b)) * E2(P(c, d)) * A[i4(a, b, c, d)];
-          if (name === 'B') v = cw * cw * E2([...P(a, b), ...P(c, d)]) * Th[i2(a, c)] * Th[i2(b, d)] + cw * cw * r * E2(P(a, b)) * E2(P(c, d)) * B[i4(a, b, c, d)];
+              0.25 * r * sum4((d1, d2, d3, d4) => V[i4(d1, d2, d3, d4)]! * dOm(a, b, [d1, d2]) * dOm(c, d, [d3, d4])) +
+              (cw / 2) * r * sum2((d1, d2) => dOm(a, b, [d1, d2]) * D[i4(c, d, d1, d2)]! * E2(P(c, d)) + dOm(c, d, [d1, d2]) * D[i4(a, b, d1, d2)]! * E2(P(a, b))) +
+              cw * cw * r * E2(P(a, b)) * E2(P(c, d)) * A[i4(a, b, c, d)]!;
+          if (name === 'B') v = cw * cw * E2([...P(a, b), ...P(c, d)]) * Th[i2(a, c)]! * Th[i2(b, d)]! + cw * cw * r * E2(P(a, b)) * E2(P(c, d)) * B[i4(a, b, c, d)]!;
           out[i4(a, b, c, d)] = v;
         }
     }
@@ -220,7 +220,7 @@ function maxRelDiff(a: Float64Array, b: Float64Array): number {
   let scale = 1e-300;
   for (const x of b) scale = Math.max(scale, Math.abs(x));
   let d = 0;
-  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
+  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i]! - b[i]!));
   return d / scale;
 }
 
@@ -265,11 +265,11 @@ describe('compiled evaluators equal the hand-coded IBP formulas (random tensors 
             rem = Math.floor(rem / md);
           }
           for (const v of ix) u = u * 3 + v;
-          out[q] = T[u];
+          out[q] = T[u]!;
         }
         return out;
       };
-      const K = [0, 1].map((i) => [0, 1].map((j) => full.prev.K[i * 3 + j]));
+      const K = [0, 1].map((i) => [0, 1].map((j) => full.prev.K[i * 3 + j]!));
       const p = full.prev;
       const small = makeCtx(tanhAct, K, { Theta: pick(p.Theta, 2), K1: pick(p.K1, 2), Theta1: pick(p.Theta1, 2), V4: pick(p.V4, 4), A: pick(p.A, 4), B: pick(p.B, 4), D: pick(p.D, 4), F: pick(p.F, 4) }, { cb: full.cb, cw: full.cw, lambdaB: full.lambdaB, lambdaW: full.lambdaW, r: full.r });
       const big = ev(full);
@@ -315,7 +315,7 @@ describe('each IBP part (expanded and grouped) equals its ORIGINAL form (numeric
       const d = deriveRecursion(name);
       const ctx = randomLayer(31 + name.length, [0, 1], act, 0.4, 0.9);
       const m = 2;
-      const K = [0, 1].map((i) => [0, 1].map((j) => ctx.prev.K[i * m + j]));
+      const K = [0, 1].map((i) => [0, 1].map((j) => ctx.prev.K[i * m + j]!));
       const Kinv = inv(K);
       const ext = d.expression.externals;
       const n = ext.length;
@@ -324,7 +324,7 @@ describe('each IBP part (expanded and grouped) equals its ORIGINAL form (numeric
         const at: Record<string, number> = {};
         let rem = q;
         for (let s = n - 1; s >= 0; s--) {
-          at[ext[s]] = rem % m;
+          at[ext[s]!] = rem % m;
           rem = Math.floor(rem / m);
         }
         for (const p of d.parts) {
@@ -332,7 +332,7 @@ describe('each IBP part (expanded and grouped) equals its ORIGINAL form (numeric
           const orig = evalAt(p.original, at, ctx, Kinv, { act, K });
           const ibp = evalAt(p.derived, at, ctx);
           expect(Math.abs(orig - ibp), `${name}/${p.label} at ${JSON.stringify(at)}`).toBeLessThan(1e-9 * Math.max(1, Math.abs(orig)));
-          expect(Math.abs(orig - groupedValues.get(p.label)![q]), `${name}/${p.label} grouped`).toBeLessThan(1e-9 * Math.max(1, Math.abs(orig)));
+          expect(Math.abs(orig - groupedValues.get(p.label)![q]!), `${name}/${p.label} grouped`).toBeLessThan(1e-9 * Math.max(1, Math.abs(orig)));
         }
       }
     });
@@ -345,9 +345,9 @@ describe('single-input reductions (r = 1)', () => {
   it('V, K1, D, F, B, A, Θ1 equal the χ∥, χ⊥ forms (tanh, 1-D Hermite weights)', () => {
     const ctx0 = randomLayer(3, [0], tanhAct, 0.5, 0.9);
     const ctx: RecursionContext = { ...ctx0, r: 1 };
-    const Kv = ctx.prev.K[0];
+    const Kv = ctx.prev.K[0]!;
     const { cw, lambdaW: lw } = ctx;
-    const th = ctx.prev.Theta![0], V = ctx.prev.V4![0], K1 = ctx.prev.K1![0], D = ctx.prev.D![0], Fv = ctx.prev.F![0], A = ctx.prev.A![0], B = ctx.prev.B![0], T1 = ctx.prev.Theta1![0];
+    const th = ctx.prev.Theta![0]!, V = ctx.prev.V4![0]!, K1 = ctx.prev.K1![0]!, D = ctx.prev.D![0]!, Fv = ctx.prev.F![0]!, A = ctx.prev.A![0]!, B = ctx.prev.B![0]!, T1 = ctx.prev.Theta1![0]!;
     type Q = Parameters<typeof quad>[2][number];
     const s = (o: number): Q => ({ kind: 'sig', order: o, input: 0 });
     const zz: Q = { kind: 'z', input: 0 };
@@ -371,7 +371,7 @@ describe('single-input reductions (r = 1)', () => {
       Theta1: chiPerp * T1 + 0.5 * Om(d2) * K1 + 0.125 * Om(d4) * V + (cw / 2) * d2(s(1), s(1)) * D + cw * d2(s(1), s(1)) * Fv,
     };
     for (const [name, w] of Object.entries(want)) {
-      const got = compileRecursion(name)(ctx)[0];
+      const got = compileRecursion(name)(ctx)[0]!;
       expect(Math.abs(got - w), name).toBeLessThan(1e-9 * Math.max(1, Math.abs(w)));
     }
   });

@@ -63,7 +63,7 @@ describe('symmetry cases (Symmetry-via-Duality)', () => {
     // at 5 000 networks order-6 deviations ≥ ≈ 17% are detectable: invariant at a stated 25%
     const r = checkSymmetry({ case: 'so-output', nets: 5000, orders: [6], soMethod: 'exp', deviation: 0.25 });
     expect(r.verdict).toBe('invariant');
-    expect(r.M['6'].mean).toBeLessThan(r.M['6'].bound);
+    expect(r.M['6']!.mean).toBeLessThan(r.M['6']!.bound);
   });
 
   it('bad input → NnftInputError: unknown case, D < 2, dimension mismatch, bad counts', () => {
@@ -98,7 +98,7 @@ describe('the NTK checks have power', () => {
   });
   it('mean NTK with an anisotropic first layer is not SO(3)-invariant under input rotations', () => {
     const sampler = makeSampler({ inputDim: 3, hidden: [32], outputDim: 2, activation: 'tanh', cb: 0.1, first: { kind: 'anisotropic', scales: [1.5, 0.5, 1] } });
-    const r = runPaired({ sampler, inputs: [[0.8, -0.3, 0.2], [0.1, 0.9, -0.5]], orders: ['ntk'], nets: 4000, transforms: rot(3, 2).map((g, b) => ({ kind: 'input' as const, label: `#${b}`, element: g, map: (x: number[]) => g.real.map((row) => row.reduce((s, v, k) => s + v * x[k], 0)) })) });
+    const r = runPaired({ sampler, inputs: [[0.8, -0.3, 0.2], [0.1, 0.9, -0.5]], orders: ['ntk'], nets: 4000, transforms: rot(3, 2).map((g, b) => ({ kind: 'input' as const, label: `#${b}`, element: g, map: (x: number[]) => g.real.map((row) => row.reduce((s, v, k) => s + v * x[k]!, 0)) })) });
     expect(r.verdict).toBe('broken');
   });
   it('the empirical NTK of a one-hidden-layer ReLU net averages to the infinite-width Θ (4 s.e.)', () => {
@@ -112,7 +112,7 @@ describe('the NTK checks have power', () => {
     const xs: number[] = [];
     for (let t = 0; t < 4000; t++) {
       sampler.draw(3, t).ntk(x, x, th);
-      xs.push(th[0]);
+      xs.push(th[0]!);
     }
     const mu = xs.reduce((a, b) => a + b, 0) / xs.length;
     const se = Math.sqrt(xs.reduce((a, b) => a + (b - mu) ** 2, 0) / (xs.length - 1) / xs.length);
@@ -133,11 +133,11 @@ describe('empirical NTK through two hidden layers', () => {
     const diag: number[] = [], off: number[] = [];
     for (let t = 0; t < 4000; t++) {
       sampler.draw(8, t).ntk(x, x, th);
-      diag.push(th[0]);
-      off.push(th[1]);
-      expect(th[1]).toBeCloseTo(th[2], 12); // symmetric in the output indices at x = x′
+      diag.push(th[0]!);
+      off.push(th[1]!);
+      expect(th[1]).toBeCloseTo(th[2]!, 12); // symmetric in the output indices at x = x′
     }
-    const stat = (v: number[]) => {
+    const stat = (v: number[]): [number, number] => {
       const mu = v.reduce((a, b) => a + b, 0) / v.length;
       return [mu, Math.sqrt(v.reduce((a, b) => a + (b - mu) ** 2, 0) / (v.length - 1) / v.length)];
     };

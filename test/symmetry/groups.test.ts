@@ -7,7 +7,7 @@ import {
 import { det, expm, matmul, qrHouseholder, transpose } from '../../src/symmetry/linalg.ts';
 import { Rng } from '../../src/symmetry/rng.ts';
 
-const maxAbsDiff = (a: number[][], b: number[][]): number => Math.max(...a.flatMap((r, i) => r.map((v, j) => Math.abs(v - b[i][j]))));
+const maxAbsDiff = (a: number[][], b: number[][]): number => Math.max(...a.flatMap((r, i) => r.map((v, j) => Math.abs(v - b[i]![j]!))));
 
 describe('group elements', () => {
   it('App. C generators of so(3) are exactly eq. 44', () => {
@@ -28,7 +28,7 @@ describe('group elements', () => {
     const th = Math.hypot(...w);
     const K = A.map((r) => r.map((v) => v / th));
     const K2 = matmul(K, K);
-    const rod = K.map((r, i) => r.map((v, j) => (i === j ? 1 : 0) + Math.sin(th) * v + (1 - Math.cos(th)) * K2[i][j]));
+    const rod = K.map((r, i) => r.map((v, j) => (i === j ? 1 : 0) + Math.sin(th) * v + (1 - Math.cos(th)) * K2[i]![j]!));
     expect(maxAbsDiff(expm(A), rod)).toBeLessThan(1e-13);
     // a large argument (scaling and squaring): still orthogonal
     const big = A.map((r) => r.map((v) => 40 * v));
@@ -66,7 +66,7 @@ describe('group elements', () => {
         // |S_00|² summed over its real components: first column of the realified block
         const k = realDim(group, D) / D;
         let s = 0;
-        for (let c = 0; c < k; c++) s += g.real[c][0] ** 2;
+        for (let c = 0; c < k; c++) s += g.real[c]![0]! ** 2;
         xs.push(s);
       }
       const mu = xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -85,7 +85,7 @@ describe('group elements', () => {
   it('embedded SO(D−k) leaves the first k components alone', () => {
     const g = embedSO(haarSO(2, new Rng(2)), 3, 1);
     expect(g.real[0]).toEqual([1, 0, 0]);
-    expect(g.real[1][0]).toBe(0);
+    expect(g.real[1]![0]!).toBe(0);
     expect(g.check.orthogonality).toBeLessThan(1e-14);
   });
 

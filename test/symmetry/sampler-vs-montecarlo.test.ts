@@ -27,17 +27,17 @@ function mine(last: LastLayerSpec, first: FirstLayerSpec | undefined, D: number,
     lists.forEach(({ n, ms }, q) => {
       for (let u = 0; u < ms.length / n; u++) {
         let p = 1;
-        for (let s = 0; s < n; s++) p *= F[ms[u * n + s]];
-        sums[q][u] += p;
-        sq[q][u] += p * p;
+        for (let s = 0; s < n; s++) p *= F[ms[u * n + s]!]!;
+        sums[q]![u]! += p;
+        sq[q]![u]! += p * p;
       }
     });
   }
   const out = new Map<string, [number, number]>();
   lists.forEach(({ n, ms }, q) => {
     for (let u = 0; u < ms.length / n; u++) {
-      const mu = sums[q][u] / NETS;
-      const se = Math.sqrt(Math.max(0, sq[q][u] / NETS - mu * mu) / (NETS - 1));
+      const mu = sums[q]![u]! / NETS;
+      const se = Math.sqrt(Math.max(0, sq[q]![u]! / NETS - mu * mu) / (NETS - 1));
       out.set(Array.from(ms.subarray(u * n, u * n + n)).join(','), [mu, se]);
     }
   });
@@ -111,7 +111,7 @@ describe('App. C Gauss-net sampler = src/montecarlo gauss-net', () => {
     const cmp = (mine: number[], se: number[], n: number) => mine.forEach((v, u) => {
       const idx = Array.from({ length: n }, (_, k) => Math.floor(u / D ** (n - 1 - k)) % D);
       const [m, s] = lookup.get(idx.join(','))!;
-      z = Math.max(z, Math.abs(v - m) / Math.hypot(se[u], s));
+      z = Math.max(z, Math.abs(v - m) / Math.hypot(se[u]!, s));
       K++;
     });
     cmp(a.G2, a.G2stderr, 2);

@@ -9,14 +9,14 @@ import { eq45Bound, fullToUnique, multisetCount, multisets, rotateOutputIndices,
 /** NNGP kernel of a few inputs (any positive-definite Gram matrix will do) */
 function gram(points: number): number[][] {
   const xs = Array.from({ length: points }, (_, a) => [Math.cos(a + 0.3), Math.sin(1.7 * a), 0.5 + 0.1 * a]);
-  return xs.map((x) => xs.map((y) => 0.1 + Math.exp(-0.5 * x.reduce((s, v, k) => s + (v - y[k]) ** 2, 0))));
+  return xs.map((x) => xs.map((y) => 0.1 + Math.exp(-0.5 * x.reduce((s, v, k) => s + (v - y[k]!) ** 2, 0))));
 }
 
 describe('correlator tensors', () => {
   it('rotating both indices of a 2-tensor is R G Rᵀ; with m inputs only output indices rotate', () => {
     const R = haarSO(3, new Rng(1)).real;
     const G = Array.from({ length: 9 }, (_, i) => Math.sin(i + 1));
-    const Gm = [0, 1, 2].map((i) => [0, 1, 2].map((j) => G[3 * i + j]));
+    const Gm = [0, 1, 2].map((i) => [0, 1, 2].map((j) => G[3 * i + j]!));
     const ref = matmul(matmul(R, Gm), transpose(R)).flat();
     const out = rotateOutputIndices(G, R, 2);
     ref.forEach((v, i) => expect(out[i]).toBeCloseTo(v, 14));
@@ -24,10 +24,10 @@ describe('correlator tensors', () => {
     const P = 6;
     const G2 = Array.from({ length: P * P }, (_, i) => Math.cos(0.3 * i));
     const out2 = rotateOutputIndices(G2, R, 2, 2);
-    for (const [a, b] of [[0, 0], [0, 1], [1, 0], [1, 1]]) {
-      const blk = [0, 1, 2].map((i) => [0, 1, 2].map((j) => G2[(a * 3 + i) * P + b * 3 + j]));
+    for (const [a, b] of [[0, 0], [0, 1], [1, 0], [1, 1]] as const) {
+      const blk = [0, 1, 2].map((i) => [0, 1, 2].map((j) => G2[(a * 3 + i) * P + b * 3 + j]!));
       const rb = matmul(matmul(R, blk), transpose(R));
-      for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) expect(out2[(a * 3 + i) * P + b * 3 + j]).toBeCloseTo(rb[i][j], 14);
+      for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) expect(out2[(a * 3 + i) * P + b * 3 + j]).toBeCloseTo(rb[i]![j]!, 14);
     }
   });
 
@@ -52,13 +52,13 @@ describe('correlator tensors', () => {
         const mine = wickCorrelator(K, Array.from({ length: n }, (_, a) => a), D, wickContractions(n / 2));
         let scale = 0;
         for (let i = 0; i < G.length; i++) {
-          expect(Math.abs(G[i] - mine[i])).toBeLessThan(1e-14 * (1 + Math.abs(G[i])));
-          scale = Math.max(scale, Math.abs(G[i]));
+          expect(Math.abs(G[i]! - mine[i]!)).toBeLessThan(1e-14 * (1 + Math.abs(G[i]!)));
+          scale = Math.max(scale, Math.abs(G[i]!));
         }
         for (const g of [haarSO(D, rng), expSO(D, rng)]) {
           const Gp = rotateOutputIndices(G, g.real, n);
           let M = 0;
-          for (let i = 0; i < G.length; i++) M = Math.max(M, Math.abs(Gp[i] - G[i]));
+          for (let i = 0; i < G.length; i++) M = Math.max(M, Math.abs(Gp[i]! - G[i]!));
           // rounding: each entry is a sum of D^n products of n R's and a G entry
           expect(M).toBeLessThan(50 * Number.EPSILON * scale * D ** (n / 2));
         }
@@ -90,10 +90,10 @@ describe('mean NTK transformations', () => {
     const R = haarSO(3, new Rng(4)).real;
     const iso = [[2, 0, 0], [0, 2, 0], [0, 0, 2]];
     const out = rotateNtk(iso, R);
-    out.forEach((r, i) => r.forEach((v, j) => expect(v).toBeCloseTo(iso[i][j], 14)));
+    out.forEach((r, i) => r.forEach((v, j) => expect(v).toBeCloseTo(iso[i]![j]!, 14)));
     const aniso = [[3, 0, 0], [0, 2, 0], [0, 0, 2]];
     const out2 = rotateNtk(aniso, R);
-    expect(Math.max(...out2.flatMap((r, i) => r.map((v, j) => Math.abs(v - aniso[i][j]))))).toBeGreaterThan(1e-3);
+    expect(Math.max(...out2.flatMap((r, i) => r.map((v, j) => Math.abs(v - aniso[i]![j]!))))).toBeGreaterThan(1e-3);
     expect(() => rotateNtk([[1, 0], [0, 1]], R)).toThrow(NnftInputError);
   });
 });

@@ -96,7 +96,7 @@ describe('time kernels', () => {
       }
       return (s * t) / n;
     };
-    for (const [b0, b1] of [[0.7, 0.2], [0.5, 0.5], [3, 0]]) {
+    for (const [b0, b1] of [[0.7, 0.2], [0.5, 0.5], [3, 0]] as const) {
       expect(simplexIntegral([b0, b1], 2.3)).toBeCloseTo(quad2(b0, b1, 2.3), 7);
     }
     expect(simplexIntegral([0.5, 0.5, 0.5], 2)).toBeCloseTo((2 ** 2 / 2) * Math.exp(-1), 12);

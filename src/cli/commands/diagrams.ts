@@ -26,7 +26,7 @@ export function parseCouplings(s: string): number[] {
   if (parts.length === 0) throw new NnftInputError('--couplings', 'empty list', 'e.g. --couplings 4,6 (λ f⁴ + κ f⁶)');
   return parts.map((t) => {
     const key = t.toLowerCase();
-    if (key in names) return names[key];
+    if (key in names) return names[key]!;
     const m = /^g?(-?\d+)$/.exec(key);
     if (!m) throw new NnftInputError('--couplings', `'${t}' is neither a degree nor a coupling name`, 'use degrees such as 3,4,5,6 or names g4, lambda, kappa');
     return Number(m[1]);

@@ -81,7 +81,7 @@ Examples:
       out.write(`${count.value} contraction${count.value === 1n ? '' : 's'} of ${points} points:\n`);
       forEachWickContraction(points / 2, (buf) => {
         let s = '';
-        for (let k = 0; k < buf.length; k += 2) s += `(x${buf[k] + 1} x${buf[k + 1] + 1})`;
+        for (let k = 0; k < buf.length; k += 2) s += `(x${buf[k]! + 1} x${buf[k + 1]! + 1})`;
         chunk.push(s + '\n');
         if (chunk.length >= 4096) flush();
       });

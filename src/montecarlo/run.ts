@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { NnftInputError, NnftNumericalError, NnftResourceError } from '../errors.ts';
 import { availableCores } from '../resources.ts';
-import { addBlock, mergeGroupState, newGroupState, type GroupState } from './accum.ts';
+import { FlatGroupSums, mergeGroupState, newGroupState, type GroupState } from './accum.ts';
 import { firstNonFinite, throwNonFinite } from './guard.ts';
 import { NetStream } from '../rng/index.ts';
 import { buildPlan, type NpointRequest, type Plan } from './plan.ts';
@@ -73,7 +73,7 @@ export function activationName(spec: EnsembleSpec): string {
  * NaN or ±Infinity stops the run (NnftNumericalError naming the layer, the input and the likely cause).
  */
 export function runBlocks(plan: Plan, lay: RunLayout, b0: number, b1: number, progress?: (nets: number) => void, spec?: EnsembleSpec): GroupState {
-  const state = newGroupState(lay.groups, plan.statisticsSize);
+  const state = new FlatGroupSums(lay.groups, plan.statisticsSize);
   const buf = makeBuffers(plan);
   const rng = new NetStream(lay.seed);
   const one = new Float64Array(plan.statisticsSize);
@@ -92,10 +92,10 @@ export function runBlocks(plan: Plan, lay: RunLayout, b0: number, b1: number, pr
       }
       if (finite !== 0) throwNonFinite({ plan, activation: spec ? activationName(spec) : 'σ' }, one, firstNonFinite(one, plan.statisticsSize), net);
     }
-    addBlock(state, b % lay.groups, sums, end - start);
+    state.addBlock(b % lay.groups, sums, end - start);
     progress?.(end - start);
   }
-  return state;
+  return state.toGroupState();
 }
 
 export interface WorkerJob {

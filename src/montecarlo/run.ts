@@ -133,8 +133,9 @@ export function defaultWorkers(plan: Plan, lay: RunLayout): number {
 export function networkCost(plan: Plan): number {
   const m = plan.m;
   // per statistic: its product (n-point monomials: prefix × label), the finiteness check and the block sum:
-  // measured ≈ 6–11 ns on a shared two-core machine (59 000 statistics of 4-point functions, 2000 to 10⁴ networks)
-  let cost = plan.statisticsSize * 8;
+  // measured 6–14 ns of CPU time on a shared two-core machine under load (59 000 statistics of 4-point
+  // functions of 16 outputs × 2 inputs, widths 64,64,64, 2000 to 10⁴ networks); the upper value
+  let cost = plan.statisticsSize * 14;
   for (let l = 0; l < plan.L; l++) {
     const n = plan.widths[l]!;
     const nPrev = l === 0 ? plan.n0 : plan.widths[l - 1]!;

@@ -5,9 +5,10 @@
  * Memory = (per thread) the sampler's reusable buffers (`samplerBufferBytes`, the same arrays makeBuffers
  * allocates: z, σ, σ′ and biases per layer; weights on the full path; the empirical NTK m²n² and its
  * previous-layer factor T = m² n_{ℓ−1}² per layer; the product scratch) + the exact group sums (G groups × S
- * statistics, each a short list of doubles: ≈ 200 bytes measured on Node 20, see STAT_BYTES) — and, with
- * worker threads, each worker's own copy plus the start-up of a JavaScript thread (WORKER_BYTES).
- * Time = networks × networkCost(plan) ns / workers (run.ts; ≈ 1 ns per unit of work on one core).
+ * statistics, see STAT_BYTES) — and, with worker threads, each worker's own copy plus the start-up of a
+ * JavaScript thread (WORKER_BYTES).
+ * Time = (networks × networkCost(plan) ns (run.ts; ≈ 1 ns per unit of work on one core) + blocks × statistics ×
+ * ACCUMULATE_NS) / workers, plus groups × statistics × FINISH_NS for the finishing step.
  */
 import { getHeapStatistics } from 'node:v8';
 import { NnftResourceError } from '../errors.ts';
@@ -16,10 +17,23 @@ import { networkCost } from './run.ts';
 import type { Plan } from './plan.ts';
 
 /**
- * Bytes per statistic and jackknife group of the exact accumulator (a JavaScript array of Shewchuk partials):
- * measured 193 bytes with 1–3 partials each (64 groups × 10⁵ statistics, Node 20), plus the result's copies.
+ * Bytes per statistic and jackknife group of the exact group sums: the flat store while sampling
+ * (FlatGroupSums, 25 bytes), the state's lists of partials built from it (≈ 66 bytes) and the group sums of the
+ * finishing step (8 bytes each, twice): measured 91 bytes of heap per cell for 64 groups × 59 000 statistics
+ * (Node 20), doubled for the collector's headroom and the lists merged from worker threads.
  */
 export const STAT_BYTES = 200;
+/**
+ * Nanoseconds to add one statistic's block sum to its group (FlatGroupSums.addBlock): measured 24 ns (64 groups ×
+ * 59 000 statistics × 257 blocks, one core of a shared two-core machine).
+ */
+export const ACCUMULATE_NS = 25;
+/**
+ * Nanoseconds of finishing per statistic and jackknife group: the state's lists of partials, their validation,
+ * the group sums and totals and the leave-one-group-out means (accum.ts jackknife), not the function of the
+ * means: measured 4.5 s for 64 groups × 59 000 statistics (1.2 µs per cell, shared two-core machine).
+ */
+export const FINISH_NS = 1200;
 /** A worker thread: its JavaScript isolate, tsx and the activation registry (measured ≈ 62 MB; rounded up). */
 export const WORKER_BYTES = 100e6;
 
@@ -92,11 +106,21 @@ export function capWorkers(requested: number, note: (line: string) => void): num
   return cores;
 }
 
+/** Seconds to sample `nets` networks in `blocks` blocks and add the block sums to the groups, on `workers` threads. */
+export function samplingSeconds(p: Plan, nets: number, blocks: number, workers: number): number {
+  return (networkCost(p) * nets + ACCUMULATE_NS * p.statisticsSize * blocks) * 1e-9 / Math.max(1, Math.min(workers, availableCores()));
+}
+
+/** Seconds to finish S statistics over `groups` jackknife groups (one thread), before the function of the means. */
+export function finishSeconds(S: number, groups: number): number {
+  return FINISH_NS * S * groups * 1e-9;
+}
+
 /**
  * Refuse a run whose memory or time exceeds the budgets (NNFT_MAX_MEMORY, NNFT_MAX_SECONDS), before allocating:
  * the message states the estimate and the largest width (memory) or number of networks (time) that fits.
  */
-export function requireRunBudget(p: Plan, groups: number, workers: number, nets: number): void {
+export function requireRunBudget(p: Plan, groups: number, workers: number, nets: number, blocks: number): void {
   const statBytes = statisticsBytes(p.statisticsSize, groups);
   if (!(statBytes <= heapBudget())) {
     let m2 = p.m;
@@ -127,15 +151,18 @@ export function requireRunBudget(p: Plan, groups: number, workers: number, nets:
     }
     requireMemory(`sampling networks of widths ${p.widths.join(',')} with ${p.m} input${p.m === 1 ? '' : 's'}${workers > 1 ? ` on ${workers} workers` : ''}`, bytes, fix);
   }
-  const perNet = networkCost(p) * 1e-9;
-  const seconds = (perNet * nets) / Math.max(1, Math.min(workers, availableCores()));
+  const threads = Math.max(1, Math.min(workers, availableCores()));
+  const finish = finishSeconds(p.statisticsSize, groups);
+  const seconds = samplingSeconds(p, nets, blocks, workers) + finish;
   const budget = timeBudget();
   if (!(seconds <= budget)) {
-    const fit = Math.floor((budget * Math.max(1, workers)) / perNet);
+    // per network: its sampling and its share of the block additions (fewer networks: at most as many blocks)
+    const perNet = (networkCost(p) + (ACCUMULATE_NS * p.statisticsSize * blocks) / Math.max(1, nets)) * 1e-9;
+    const fit = Math.floor(((budget - finish) * threads) / perNet);
     requireTime(
-      `sampling ${nets} networks (≈ ${(perNet * 1e3).toPrecision(2)} ms each on one core)`,
+      `sampling ${nets} networks (≈ ${(perNet * 1e3).toPrecision(2)} ms each on one core) and finishing their ${p.statisticsSize} statistics over ${groups} jackknife groups (≈ ${finish.toPrecision(2)} s)`,
       seconds,
-      fit >= 1 ? `at most ${fit} networks fit; or raise NNFT_MAX_SECONDS` : 'one network alone exceeds the budget: use smaller widths, or raise NNFT_MAX_SECONDS',
+      fit >= 1 ? `at most ${fit} networks fit; or raise NNFT_MAX_SECONDS` : finish >= budget ? 'the finishing step alone exceeds the budget: ask for fewer statistics (quantities, inputs, n-point orders) or fewer --groups, or raise NNFT_MAX_SECONDS' : 'one network alone exceeds the budget: use smaller widths, or raise NNFT_MAX_SECONDS',
     );
   }
 }

@@ -11,11 +11,11 @@
  */
 import { NnftInputError } from '../errors.ts';
 import { groupSums, jackknife, type GroupState } from './accum.ts';
-import { requireRunBudget, runBytes } from './budget.ts';
+import { finishSeconds, requireRunBudget, runBytes, samplingSeconds } from './budget.ts';
 import { requireMemory, requireTime } from '../resources.ts';
 import { stateFromGroups, resolveWorkers, validateState, type McState } from './ensemble.ts';
 import { checkEstimate, requireEnoughNetworks, requireFiniteMoments, requireFinishable } from './guard.ts';
-import { activationName, netsIn, runAll, runLayout } from './run.ts';
+import { activationName, netsIn, runAll, runLayout, type RunLayout } from './run.ts';
 import { buildPlan, type NpointRequest } from './plan.ts';
 import type { CorrelatorSpec, EnsembleSpec, Estimate } from './types.ts';
 
@@ -292,8 +292,8 @@ export async function sampleCorrelatorsState(spec: CorrelatorSpec): Promise<McSt
   requireEnoughNetworks(plan, lay, ['K']);
   requireFiniteMoments(plan, activationName(espec), Math.max(2, ...req.report.map((mon) => mon.length)), 0);
   const workers = resolveWorkers(espec, plan, lay);
-  requireRunBudget(plan, lay.groups, workers, netsIn(lay, lay.b0, lay.b1));
-  requireFinishBudget(req, plan, lay.groups, netsIn(lay, lay.b0, lay.b1));
+  requireRunBudget(plan, lay.groups, workers, netsIn(lay, lay.b0, lay.b1), lay.b1 - lay.b0);
+  requireFinishBudget(req, plan, lay, workers);
   const t0 = performance.now();
   const g = await runAll(espec, plan, lay, workers, toNpoint(req));
   const { layer, orders, outputs, inputIndices, points, wick, replicates, ...rest } = spec;
@@ -302,22 +302,29 @@ export async function sampleCorrelatorsState(spec: CorrelatorSpec): Promise<McSt
 
 /**
  * Nanoseconds of finishing per table entry (block index or partition) and evaluation of the cumulant tables
- * (buildDerived), covering the table's construction and the group sums too: order 6 of 16 outputs
- * (4.8·10⁷ entries), 20 networks (21 evaluations) took 12.7 s of CPU time on a shared two-core machine.
+ * (buildDerived), covering the table's construction: order 6 of 16 outputs (4.8·10⁷ entries), 20 networks
+ * (21 evaluations) took 12.7 s of CPU time on a shared two-core machine, group sums included (these are now
+ * counted apart, budget.ts FINISH_NS, so the two overlap on the safe side).
  */
 export const DERIVED_NS_PER_ENTRY = 12;
 
 /**
  * Refuse, before sampling, correlators whose cumulant tables and jackknife (one evaluation per group and one
- * for the full sample) exceed the memory or time budget: the group sums of the sampling are still held then.
+ * for the full sample) exceed the memory budget (the group sums of the sampling are still held then), or whose
+ * sampling, group sums and finishing together exceed the time budget.
  */
-function requireFinishBudget(req: Request, plan: ReturnType<typeof buildPlan>, groups: number, nets: number): void {
+function requireFinishBudget(req: Request, plan: ReturnType<typeof buildPlan>, lay: RunLayout, workers: number): void {
+  const groups = lay.groups;
+  const nets = netsIn(lay, lay.b0, lay.b1);
   const size = derivedTableSize(req.report, req.wick);
   const R = req.report.length;
   const bytes = runBytes(plan, groups, 1) + derivedTableBytes(size, R) + 8 * (groups + 2) * (plan.statisticsSize + 3 * R);
   const fix = 'ask for lower --orders, or fewer outputs or inputs (explicit points)';
-  requireMemory(`the cumulants of ${R} correlators (${size.terms} set partitions) with their jackknife over ${groups} groups`, bytes, `${fix}; or raise NNFT_MAX_MEMORY`);
-  requireTime(`the cumulants of ${R} correlators (${size.terms} set partitions) with their jackknife over ${groups} groups`, (Math.min(groups, nets) + 1) * (size.indices + size.terms) * DERIVED_NS_PER_ENTRY * 1e-9, `${fix}; or raise NNFT_MAX_SECONDS`);
+  const what = `the cumulants of ${R} correlators (${size.terms} set partitions) with their jackknife over ${groups} groups`;
+  requireMemory(what, bytes, `${fix}; or raise NNFT_MAX_MEMORY`);
+  const sampling = samplingSeconds(plan, nets, lay.b1 - lay.b0, workers);
+  const finishing = finishSeconds(plan.statisticsSize, groups) + (Math.min(groups, nets) + 1) * (size.indices + size.terms) * DERIVED_NS_PER_ENTRY * 1e-9;
+  requireTime(`sampling ${nets} networks (≈ ${sampling.toPrecision(2)} s) and ${what} (≈ ${finishing.toPrecision(2)} s)`, sampling + finishing, `${fix}; or fewer --nets; or raise NNFT_MAX_SECONDS`);
 }
 
 export function finishCorrelators(state: McState): CorrelatorResult {

@@ -68,7 +68,7 @@ export async function sampleEnsembleState(spec: EnsembleSpec): Promise<McState> 
     throw new NnftInputError('quantities', 'K1 and Theta1 subtract the infinite-width K∞, Θ∞, which a T-layer (random inputs to the MLP) leaves undefined', 'pass `infinite` explicitly, or drop K1/Theta1');
   }
   const workers = resolveWorkers(spec, plan, lay);
-  requireRunBudget(plan, lay.groups, workers, netsIn(lay, lay.b0, lay.b1));
+  requireRunBudget(plan, lay.groups, workers, netsIn(lay, lay.b0, lay.b1), lay.b1 - lay.b0);
   const t0 = performance.now();
   const g = await runAll(spec, plan, lay, workers);
   return stateFromGroups('ensemble', spec, lay, g, (performance.now() - t0) / 1000, workers);

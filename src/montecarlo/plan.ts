@@ -74,7 +74,31 @@ export interface NpointPlan {
   labels: Int32Array;
   /** monomials as lists of label indices (sorted, with repetition), each of order 1..6 */
   monomials: number[][];
+  /**
+   * The monomial as its prefix times one label, z_{l1}⋯z_{ln} = (z_{l1}⋯z_{l(n−1)})·z_{ln}: prefix[q] the index of
+   * monomial q without its last label (−1 for order 1), last[q] that label; null when some prefix is not listed
+   * before its monomial. The same left-to-right product, so the same bits, at one multiplication per monomial
+   * instead of n reads through a list of arrays.
+   */
+  prefixProduct: { prefix: Int32Array; last: Int32Array } | null;
   offset: number;
+}
+
+/** The prefix-times-label table of NpointPlan.prefixProduct, or null if a prefix is missing or comes later. */
+export function prefixProductTable(monomials: readonly (readonly number[])[]): NpointPlan['prefixProduct'] {
+  const index = new Map<string, number>();
+  const prefix = new Int32Array(monomials.length);
+  const last = new Int32Array(monomials.length);
+  for (let q = 0; q < monomials.length; q++) {
+    const mon = monomials[q]!;
+    if (mon.length === 0) return null;
+    const p = mon.length === 1 ? -1 : index.get(mon.slice(0, -1).join(','));
+    if (p === undefined) return null;
+    prefix[q] = p;
+    last[q] = mon[mon.length - 1]!;
+    index.set(mon.join(','), q);
+  }
+  return { prefix, last };
 }
 
 export interface Plan {
@@ -295,7 +319,7 @@ export function buildPlan(spec: EnsembleSpec, npoint?: NpointRequest): Plan {
       labels[2 * k] = i;
       labels[2 * k + 1] = a;
     });
-    np = { layer: npoint.layer - 1, labels, monomials: npoint.monomials, offset: take(npoint.monomials.length) };
+    np = { layer: npoint.layer - 1, labels, monomials: npoint.monomials, prefixProduct: prefixProductTable(npoint.monomials), offset: take(npoint.monomials.length) };
   }
   const fusedPreactivation = !ntk && dntk === null && estimator === 'conditional' && conditionalLayer.every((x) => x) && tLayer === null && !gaussNet && npoint === undefined;
   return {

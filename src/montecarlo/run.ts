@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { NnftInputError, NnftNumericalError, NnftResourceError } from '../errors.ts';
 import { availableCores } from '../resources.ts';
-import { addBlock, mergeGroupState, newGroupState, type GroupState } from './accum.ts';
+import { FlatGroupSums, type GroupState } from './accum.ts';
 import { firstNonFinite, throwNonFinite } from './guard.ts';
 import { NetStream } from '../rng/index.ts';
 import { buildPlan, type NpointRequest, type Plan } from './plan.ts';
@@ -73,7 +73,7 @@ export function activationName(spec: EnsembleSpec): string {
  * NaN or ±Infinity stops the run (NnftNumericalError naming the layer, the input and the likely cause).
  */
 export function runBlocks(plan: Plan, lay: RunLayout, b0: number, b1: number, progress?: (nets: number) => void, spec?: EnsembleSpec): GroupState {
-  const state = newGroupState(lay.groups, plan.statisticsSize);
+  const state = new FlatGroupSums(lay.groups, plan.statisticsSize);
   const buf = makeBuffers(plan);
   const rng = new NetStream(lay.seed);
   const one = new Float64Array(plan.statisticsSize);
@@ -92,10 +92,10 @@ export function runBlocks(plan: Plan, lay: RunLayout, b0: number, b1: number, pr
       }
       if (finite !== 0) throwNonFinite({ plan, activation: spec ? activationName(spec) : 'σ' }, one, firstNonFinite(one, plan.statisticsSize), net);
     }
-    addBlock(state, b % lay.groups, sums, end - start);
+    state.addBlock(b % lay.groups, sums, end - start);
     progress?.(end - start);
   }
-  return state;
+  return state.toGroupState();
 }
 
 export interface WorkerJob {
@@ -132,7 +132,10 @@ export function defaultWorkers(plan: Plan, lay: RunLayout): number {
  */
 export function networkCost(plan: Plan): number {
   const m = plan.m;
-  let cost = plan.statisticsSize * 2;
+  // per statistic: its product (n-point monomials: prefix × label), the finiteness check and the block sum:
+  // measured 6–14 ns of CPU time on a shared two-core machine under load (59 000 statistics of 4-point
+  // functions of 16 outputs × 2 inputs, widths 64,64,64, 2000 to 10⁴ networks); the upper value
+  let cost = plan.statisticsSize * 14;
   for (let l = 0; l < plan.L; l++) {
     const n = plan.widths[l]!;
     const nPrev = l === 0 ? plan.n0 : plan.widths[l - 1]!;
@@ -189,9 +192,16 @@ export async function runAll(
     );
   }
   const states = await Promise.all(jobs);
-  const state = newGroupState(lay.groups, plan.statisticsSize);
-  for (const s of states) mergeGroupState(state, s);
-  return state;
+  // the same additions as mergeGroupState, into the flat store (no list per statistic grown by push)
+  const flat = new FlatGroupSums(lay.groups, plan.statisticsSize);
+  for (const s of states) {
+    for (let g = 0; g < lay.groups; g++) {
+      flat.counts[g]! += s.counts[g]!;
+      const row = s.partials[g]!;
+      for (let k = 0; k < plan.statisticsSize; k++) for (const x of row[k]!) flat.add(g, k, x);
+    }
+  }
+  return flat.toGroupState();
 }
 
 /** Used by the worker: rebuild plan and run. */

@@ -172,11 +172,20 @@ export function simulateNetwork(p: Plan, B: Buffers, rng: NetStream, net: number
     for (let k = 0; k < nl; k++) phi[k] = z[np.labels[2 * k]! * m + np.labels[2 * k + 1]!]!;
     const o = np.offset;
     const mons = np.monomials;
-    for (let q = 0; q < mons.length; q++) {
-      const mon = mons[q]!;
-      let v = 1;
-      for (let r = 0; r < mon.length; r++) v *= phi[mon[r]!]!;
-      out[o + q] = v;
+    const pp = np.prefixProduct;
+    if (pp) {
+      const { prefix, last } = pp;
+      for (let q = 0; q < mons.length; q++) {
+        const p = prefix[q]!;
+        out[o + q] = (p < 0 ? 1 : out[o + p]!) * phi[last[q]!]!;
+      }
+    } else {
+      for (let q = 0; q < mons.length; q++) {
+        const mon = mons[q]!;
+        let v = 1;
+        for (let r = 0; r < mon.length; r++) v *= phi[mon[r]!]!;
+        out[o + q] = v;
+      }
     }
   }
 }

@@ -13,8 +13,6 @@
  * Seeded (NNFT_FUZZ_SEED, default below), so a failure reproduces; it prints the command line. Default: a few
  * runs per subcommand; NNFT_LONG=1: many more; NNFT_FUZZ_RUNS overrides the count. NNFT_FUZZ_COLLECT=FILE
  * keeps going after a failure and appends every failing command (JSON lines) to FILE, failing at the end.
- * Commands matching KNOWN_OPEN (failures not fixed yet, each with its area) are not generated unless
- * NNFT_FUZZ_KNOWN=1.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
@@ -32,7 +30,6 @@ const RUNS = Number(process.env.NNFT_FUZZ_RUNS ?? (LONG ? 120 : 6));
 const COLLECT = process.env.NNFT_FUZZ_COLLECT;
 /** NNFT_FUZZ_STATS=1: print, per subcommand, how many runs exited 0 / 2 and the commonest refusals. */
 const STATS = process.env.NNFT_FUZZ_STATS === '1';
-const INCLUDE_KNOWN = process.env.NNFT_FUZZ_KNOWN === '1';
 
 /** The budgets every fuzzed command runs under (src/resources.ts). */
 export const FUZZ_ENV = { NNFT_MAX_MEMORY: '1.5G', NNFT_MAX_SECONDS: '20' };
@@ -40,24 +37,6 @@ const MEMORY_LIMIT_BYTES = 2 * 1024 ** 3;
 const WALL_LIMIT_SECONDS = 60;
 /** Subcommands the suite does not fuzz: `start` runs the fixed quick-start job. */
 const NOT_FUZZED = ['start', 'help'];
-
-/**
- * Known failures, excluded from the generated commands until they are fixed (NNFT_FUZZ_KNOWN=1 runs them
- * anyway). Each entry: the area, what happens, and a predicate on the argv. Remove an entry once its commands
- * pass.
- */
-export const KNOWN_OPEN: { area: string; what: string; matches: (argv: readonly string[]) => boolean }[] = [
-  {
-    area: 'Monte Carlo (time estimate of n-point functions)',
-    what:
-      'n-point --orders with 4 on the default 16 outputs and 2 inputs (59 000 statistics): the time estimate leaves out the exact group sums (64 groups × 59 000 arrays of partials: ≈ 0.45 µs per statistic and block while sampling, seconds when finishing), so the run is let through under NNFT_MAX_SECONDS=20 and takes 35 s of CPU (1.6 GB); e.g. nnft mc --json --lambda-b 1.8 --seed 927 --orders 2,4',
-    matches: (a) => a[0] === 'mc' && /[456]/.test(flagValue(a, '--orders') ?? ''),
-  },
-];
-
-function knownOpen(argv: readonly string[]): string | undefined {
-  return KNOWN_OPEN.find((k) => k.matches(argv))?.what;
-}
 
 /** The value following a flag, if present. */
 export function flagValue(argv: readonly string[], flag: string): string | undefined {
@@ -169,7 +148,7 @@ describe('nnft fuzz: exit 0 or 2, finite JSON, one-line errors, no stack traces,
     it(`nnft ${name}`, async () => {
       let failures = 0;
       const tally = { ok: 0, refused: 0, failed: 0, seconds: 0, refusals: new Map<string, number>() };
-      const arb = COMMAND_ARBITRARIES[name]!(fx).map((argv) => [name, ...argv]).filter((argv) => INCLUDE_KNOWN || knownOpen(argv) === undefined);
+      const arb = COMMAND_ARBITRARIES[name]!(fx).map((argv) => [name, ...argv]);
       await fc.assert(
         fc.asyncProperty(arb, async (argv) => {
           const run = await runNnft(argv, { env: FUZZ_ENV, timeoutSeconds: WALL_LIMIT_SECONDS, memoryLimitBytes: MEMORY_LIMIT_BYTES });

@@ -96,7 +96,7 @@ function buildRequest(spec: CorrelatorSpec, L: number, width: number, m: number)
   if (!Number.isInteger(layer) || layer < 1 || layer > L) throw new NnftInputError('layer', `expected an integer in [1, ${L}], got ${String(layer)}`);
   const checkPoint = (pt: unknown, where: string): [number, number] => {
     if (!Array.isArray(pt) || pt.length !== 2) throw new NnftInputError(where, 'expected a point [i, α]');
-    const [i, a] = pt as number[];
+    const [i, a] = pt as [number, number]; // integers in range, checked below
     if (!Number.isInteger(i) || i < 0 || i >= width) throw new NnftInputError(where, `output index ${String(i)} out of range [0, ${width - 1}]`);
     if (!Number.isInteger(a) || a < 0 || a >= m) throw new NnftInputError(where, `input index ${String(a)} out of range [0, ${m - 1}]`);
     return [i, a];
@@ -150,7 +150,7 @@ function buildRequest(spec: CorrelatorSpec, L: number, width: number, m: number)
     const n = mon.length;
     for (let mask = 1; mask < 1 << n; mask++) {
       const sub: number[] = [];
-      for (let r = 0; r < n; r++) if (mask & (1 << r)) sub.push(mon[r]);
+      for (let r = 0; r < n; r++) if (mask & (1 << r)) sub.push(mon[r]!);
       const k = keyOf(sub);
       if (!monos.has(k)) monos.set(k, sub);
     }
@@ -332,7 +332,7 @@ export function finishCorrelators(state: McState): CorrelatorResult {
   const spec = { ...(state.spec as CorrelatorSpec), ...(state.request as Partial<CorrelatorSpec>) };
   const espec: EnsembleSpec = { ...(spec as EnsembleSpec), quantities: ['K'] };
   const probe = buildPlan(espec);
-  const req = buildRequest(spec, probe.L, probe.widths[(spec.layer ?? probe.L) - 1], probe.m);
+  const req = buildRequest(spec, probe.L, probe.widths[(spec.layer ?? probe.L) - 1]!, probe.m);
   const plan = buildPlan(espec, toNpoint(req));
   if (plan.statisticsSize !== state.stats) throw new NnftInputError('state', `it holds ${state.stats} statistics per network but its request needs ${plan.statisticsSize}`, 'pass files written by `nnft mc --state`, unmodified');
   const f = buildDerived(req, plan.npoint!.offset);
@@ -357,12 +357,12 @@ export function finishCorrelators(state: McState): CorrelatorResult {
   }
   const entries: CorrelatorEntry[] = req.report.map((mon, q) => {
     const e: CorrelatorEntry = {
-      points: mon.map((k) => req.labels[k]),
-      moment: { mean: jk.value[q], stderr: jk.stderr[q] },
-      cumulant: { mean: jk.value[R + q], stderr: jk.stderr[R + q] },
+      points: mon.map((k) => req.labels[k]!),
+      moment: { mean: jk.value[q]!, stderr: jk.stderr[q]! },
+      cumulant: { mean: jk.value[R + q]!, stderr: jk.stderr[R + q]! },
     };
-    if (req.wick) e.wick = { mean: jk.value[2 * R + q], stderr: jk.stderr[2 * R + q] };
-    if (req.replicates) e.replicates = jk.replicates.map((r) => r[q]);
+    if (req.wick) e.wick = { mean: jk.value[2 * R + q]!, stderr: jk.stderr[2 * R + q]! };
+    if (req.replicates) e.replicates = jk.replicates.map((r) => r[q]!);
     return e;
   });
   const n = state.counts.reduce((a, b) => a + b, 0);

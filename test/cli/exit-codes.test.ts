@@ -61,7 +61,7 @@ describe('bad values exit 2 naming the flag and the fix', () => {
     [['recursions', '--quantities', 'K,X'], ['--quantities', "unknown quantity 'X'"]],
     [['recursions', '--inputs', '[[1],[1,2]]'], ['--inputs (input 1)', 'dimension']],
     [['recursions', '--inputs', '[[1e999]]'], ['--inputs', 'not a finite number']],
-    [['recursions', '--inputs', 'not json'], ['--inputs', 'neither a JSON array nor an existing file']],
+    [['recursions', '--inputs', 'not json'], ['--inputs', 'neither JSON nor an existing file']],
     [['recursions', '--inputs', '/nonexistent/inputs.json'], ['--inputs', '/nonexistent/inputs.json']],
     [['recursions', '--activation', 'foo'], ['foo']],
     [['mc', '--nets', '0'], ['invalid --nets', 'from 1 to']],

@@ -147,9 +147,9 @@ export function jackknife(
       // deviations scaled by the largest before squaring: for values near 1e-222 (inputs ~1e-111) the squares
       // underflow to 0 and would report "± 0"; near 1e200 they overflow
       let big = 0;
-      for (const r of reps) big = Math.max(big, Math.abs(r[q] - mu));
+      for (const r of reps) big = Math.max(big, Math.abs(r[q]! - mu));
       let ss = 0;
-      if (big > 0) for (const r of reps) ss += ((r[q] - mu) / big) ** 2;
+      if (big > 0) for (const r of reps) ss += ((r[q]! - mu) / big) ** 2;
       stderr[q] = big * Math.sqrt(((k - 1) / k) * ss);
     }
   } else stderr.fill(NaN);

@@ -156,6 +156,30 @@ function expandLayer(l: LayerResult, map: number[]): LayerResult {
 }
 
 /** Solve the recursions for spec; see the module comment. */
+/**
+ * The layer's expectations, or — when the layer kernel K⁽ˡ⁾ built from the inputs fails src/gaussian's check (not
+ * positive semi-definite beyond rounding: the Gaussian expectations of the previous layer lost accuracy, as for
+ * inputs whose norms span hundreds of decades) — a numerical error naming the layer and --inputs.
+ */
+function layerExpectationsOrRefuse<T>(layer: number, inputs: readonly (readonly number[])[], make: () => T): T {
+  try {
+    return make();
+  } catch (e) {
+    if (!(e instanceof NnftInputError) || e.argument !== 'K') throw e;
+    const norms = inputs.map((x) => x.reduce((t, v) => t + v * v, 0)).filter((v) => v > 0 && Number.isFinite(v));
+    const lo = Math.min(...norms), hi = Math.max(...norms);
+    const span = norms.length > 0 ? Math.log10(hi / lo) : 0;
+    const problem = e.message.replace(/^invalid K: /, '').replace(/ — .*$/, '');
+    throw new NnftNumericalError(
+      `the Gaussian expectations over the layer-${layer} kernel`,
+      `K⁽${layer}⁾ computed from these inputs ${problem}: the expectations of layer ${layer - 1} lost accuracy` +
+        (span >= 6 ? ` (the squared input norms |x|² span ${span.toFixed(0)} decades, ${lo.toExponential(1)} to ${hi.toExponential(1)})` : ''),
+      'rescale the inputs so that their norms |x|² span fewer decades (e.g. normalise each input), or split them into separate runs',
+      { layer, quantity: 'K', argument: 'inputs' },
+    );
+  }
+}
+
 export function solveRecursions(spec: RecursionSpec, opts: SolveOptions = {}): RecursionResult {
   const requested = parseQuantities(spec?.quantities);
   const ns = normalizeSpec(spec, RECURSION_SPEC_KEYS);
@@ -279,7 +303,7 @@ export function solveRecursions(spec: RecursionSpec, opts: SolveOptions = {}): R
     const Knested = toNested(cur.K, m, 2) as number[][];
     const layerK = cur.K;
     const pairKernel = pairs ? (i: number, j: number) => pairs.exactKernel(i, j, l, layerK) : undefined;
-    const { expect, expectGroups, store } = makeLayerExpectations(act, Knested, arena, undefined, pairKernel);
+    const { expect, expectGroups, store } = layerExpectationsOrRefuse(l, ns.inputs, () => makeLayerExpectations(act, Knested, arena, undefined, pairKernel));
     const ctx: RecursionContext = {
       m,
       cb: ns.cb[h]!,
@@ -329,7 +353,7 @@ export function solveRecursions(spec: RecursionSpec, opts: SolveOptions = {}): R
       const mode = pairs && !opts.evaluators?.[q] ? nearNullMode(q, m) : undefined;
       if (!mode) return ctx;
       let c = modeCtx.get(mode);
-      if (!c) modeCtx.set(mode, (c = { ...ctx, ...makeLayerExpectations(act, Knested, undefined, mode, pairKernel) }));
+      if (!c) modeCtx.set(mode, (c = { ...ctx, ...layerExpectationsOrRefuse(l, ns.inputs, () => makeLayerExpectations(act, Knested, undefined, mode, pairKernel)) }));
       return c;
     };
     for (const q of sameLayer) {

@@ -102,8 +102,20 @@ export function checkLayer1(ns: ReturnType<typeof normalizeSpec>, dot: Float64Ar
     (ns.L >= 2 ? ` and layer 2 multiplies it by C_W = ${fmtNum(cw2)}` : '') +
     `: ${quartic ? 'the O(1/n) tensors of layer 2 (products of two kernels)' : 'the kernels of layer 2'} would overflow the double range`;
   const fix = `keep C_W·K⁽¹⁾ below ${fmtNum(limit)}`;
-  if (!(x2 <= cw) || !Number.isFinite(x2)) {
+  // layer 1 alone is in range and layer 2's C_W pushes it over
+  if (Number.isFinite(scale) && scale <= limit) {
+    throw new NnftInputError('cw (--cw)', `${why} (C_W of layer 2 = ${fmtNum(cw2)})`, `use a smaller C_W for layer 2: ${fix}`);
+  }
+  // K⁽¹⁾ = C_b + C_W x·x/n0 or Θ⁽¹⁾ = λ_b + λ_W x·x/n0, whichever is larger; within it the larger term is the cause
+  const ntk = Theta !== undefined && !(maxAbs(K) >= maxAbs(Theta));
+  const bias = ntk ? ns.lambdaB[0]! : ns.cb[0]!;
+  const coefficient = ntk ? ns.lambdaW[0]! : ns.cw[0]!;
+  if (bias >= coefficient * x2) {
+    throw new NnftInputError(ntk ? 'lambdaB (--lambda-b)' : 'cb (--cb)', `${why}; the layer-1 ${ntk ? 'bias factor λ_b' : 'bias variance C_b'} = ${fmtNum(bias)} alone is that large`, `use a smaller ${ntk ? 'λ_b' : 'C_b'}: ${fix}`);
+  }
+  if (!(x2 <= coefficient) || !Number.isFinite(x2)) {
     throw new NnftInputError('inputs (--inputs)', `${why}; the squared input norms |x|²/n0 reach ${value(x2)}`, `rescale the inputs (e.g. to unit norm): ${fix}`);
   }
+  if (ntk) throw new NnftInputError('lambdaW (--lambda-w)', why, `use a smaller λ_W: ${fix}`);
   throw new NnftInputError(cw === ns.lambdaW[0] && cw > Math.max(ns.cw[0]!, cw2) ? 'lambdaW (--lambda-w)' : 'cw (--cw)', why, `use a smaller C_W (C_W = 2 is critical for ReLU, ≈ 1 for tanh): ${fix}`);
 }

@@ -119,7 +119,8 @@ export function normalizeSpec(spec: ArchitectureSpec, extraKeys: readonly string
 /**
  * The first layer's kernel K⁽¹⁾_αα = C_b + C_W x_α·x_α/n0 and NTK Θ⁽¹⁾_αα = λ_b + λ_W x_α·x_α/n0 (PDLT eq. 4.8
  * and the NTK of the first layer) must be finite floating-point numbers; the off-diagonal entries are bounded
- * by the diagonal ones (Cauchy–Schwarz). Names the input when x·x/n0 itself overflows, else C_W or λ_W.
+ * by the diagonal ones (Cauchy–Schwarz). Names the input when x·x/n0 itself overflows, else C_b or λ_b when the
+ * bias term is the larger, else C_W or λ_W.
  */
 function requireFiniteFirstLayer(inputs: number[][], n0: number, cb: number, cw: number, lambdaB: number, lambdaW: number): void {
   inputs.forEach((x, a) => {
@@ -129,11 +130,16 @@ function requireFiniteFirstLayer(inputs: number[][], n0: number, cb: number, cw:
     if (!Number.isFinite(norm)) {
       throw new NnftInputError('inputs', `layer 1: x·x/n0 of input ${a} overflows to Infinity (largest |x_j| = ${Math.max(...x.map(Math.abs)).toExponential(3)})`, 'rescale the inputs (|x_j| below ~1e150)');
     }
+    // blame the larger of the two terms: the bias term, else the weight coefficient (x·x/n0 itself is finite here)
     if (!Number.isFinite(cb + cw * norm)) {
-      throw new NnftInputError('cw', `the first layer's kernel C_b + C_W x·x/n0 of input ${a} overflows (C_W = ${cw}, x·x/n0 = ${norm.toExponential(3)})`, 'use a smaller C_W or rescale the inputs');
+      const what = `the first layer's kernel C_b + C_W x·x/n0 of input ${a} overflows (C_b = ${cb}, C_W = ${cw}, x·x/n0 = ${norm.toExponential(3)})`;
+      if (cb >= cw * norm) throw new NnftInputError('cb', what, 'use a smaller C_b (the bias variance alone is near the largest double, 1.8e308)');
+      throw new NnftInputError('cw', what, 'use a smaller C_W or rescale the inputs');
     }
     if (!Number.isFinite(lambdaB + lambdaW * norm)) {
-      throw new NnftInputError('lambdaW', `the first layer's NTK λ_b + λ_W x·x/n0 of input ${a} overflows (λ_W = ${lambdaW}, x·x/n0 = ${norm.toExponential(3)})`, 'use a smaller λ_W or rescale the inputs');
+      const what = `the first layer's NTK λ_b + λ_W x·x/n0 of input ${a} overflows (λ_b = ${lambdaB}, λ_W = ${lambdaW}, x·x/n0 = ${norm.toExponential(3)})`;
+      if (lambdaB >= lambdaW * norm) throw new NnftInputError('lambdaB', what, 'use a smaller λ_b (the bias learning-rate factor alone is near the largest double, 1.8e308)');
+      throw new NnftInputError('lambdaW', what, 'use a smaller λ_W or rescale the inputs');
     }
   });
 }

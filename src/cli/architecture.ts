@@ -3,10 +3,9 @@
  * --activation --cb --cw --widths --inputs [--lambda-b --lambda-w]. Per-layer values are comma lists.
  */
 import type { Command } from 'commander';
-import { readFileSync, statSync } from 'node:fs';
 import { NnftInputError } from '../errors.ts';
 import type { ArchitectureSpec, PerLayer } from '../spec.ts';
-import { parseIntegerList, parseNumberList, parseJson } from './options.ts';
+import { parseIntegerList, parseNumberList, readJsonArgument } from './options.ts';
 
 /** The option values commander hands to an action of a command with addArchitectureOptions. */
 export interface ArchitectureOptions {
@@ -39,22 +38,7 @@ const INPUTS_EXAMPLE = '[[1,0.5],[0.2,-0.9]]';
 
 /** Parse --inputs: inline JSON, or a path to a JSON file holding the array; an array of equal-length vectors of finite numbers. */
 export function parseInputs(s: string): number[][] {
-  let text = s;
-  if (!s.trim().startsWith('[')) {
-    let isDirectory = false;
-    try {
-      isDirectory = statSync(s).isDirectory();
-    } catch {
-      throw new NnftInputError('--inputs', `'${s}' is neither a JSON array nor an existing file`, `pass e.g. '${INPUTS_EXAMPLE}' or the path of a JSON file holding such an array`);
-    }
-    if (isDirectory) throw new NnftInputError('--inputs', `${s} is a directory`, 'pass the path of a JSON file');
-    try {
-      text = readFileSync(s, 'utf8');
-    } catch (e) {
-      throw new NnftInputError('--inputs', `cannot read ${s} (${(e as NodeJS.ErrnoException).code ?? 'error'})`, 'pass a readable JSON file');
-    }
-  }
-  const v = parseJson('--inputs', text, INPUTS_EXAMPLE);
+  const v = readJsonArgument('--inputs', s, INPUTS_EXAMPLE);
   if (!Array.isArray(v) || v.length === 0 || !v.every((x): x is unknown[] => Array.isArray(x))) {
     throw new NnftInputError('--inputs', 'must be a non-empty array of input vectors', `e.g. '${INPUTS_EXAMPLE}'`);
   }

@@ -3,9 +3,10 @@
  * rg-flow): numbers and lists with their ranges, each failure an NnftInputError naming the flag (exit 2), and
  * output paths checked before any computation.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { NnftInputError } from '../errors.ts';
+import { readJsonArgument } from './options.ts';
 
 export interface NumberRange {
   min?: number;
@@ -59,16 +60,7 @@ export function optionNumberList(flag: string, raw: unknown, range: NumberRange 
 /** A JSON value given inline or as a path to a JSON file. */
 export function optionJson(flag: string, raw: unknown): unknown {
   if (raw === undefined) return undefined;
-  const s = String(raw);
-  let text = s;
-  if (!/^\s*[[{0-9-]/.test(s) && existsSync(s)) {
-    text = readFileSync(s, 'utf8');
-  }
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new NnftInputError(flag, `neither JSON nor a readable JSON file: ${s.length > 80 ? s.slice(0, 80) + '…' : s}`);
-  }
+  return readJsonArgument(flag, String(raw), '[[1],[0.5]]');
 }
 
 /** Inputs: a JSON array of equal-length numeric vectors (or of numbers, read as 1-D inputs). */

@@ -5,8 +5,8 @@
  * `runGcnnMc` when `--network gcnn` is given; everything else about these networks lives here and in src/gcnn.
  */
 import type { Command } from 'commander';
-import { existsSync, readFileSync } from 'node:fs';
 import { NnftInputError } from '../errors.ts';
+import { readJsonArgument } from './options.ts';
 import type { PerLayer } from '../spec.ts';
 import type { GcnnSpec, Signal } from '../gcnn/architecture.ts';
 import { solveGcnnRecursions } from '../gcnn/solve.ts';
@@ -67,14 +67,7 @@ function perLayer(name: string, s: unknown): PerLayer {
 
 /** --inputs for signals: inline JSON or a path to a JSON file holding the list. */
 function parseSignals(s: string): Signal[] {
-  let text = s;
-  if (!s.trim().startsWith('[') && existsSync(s)) text = readFileSync(s, 'utf8');
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch {
-    throw new NnftInputError('--inputs', `neither JSON nor a readable file: ${s}`, 'pass a JSON list of signals or a path to a JSON file');
-  }
+  const v = readJsonArgument('--inputs', s, '[[0,1,0,0,0,0,0,0]]');
   if (!Array.isArray(v) || v.length === 0) throw new NnftInputError('--inputs', 'must be a non-empty list of signals', "e.g. '[[0,1,0,0,0,0,0,0]]' for one C8 signal");
   return v as Signal[];
 }

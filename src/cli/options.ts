@@ -3,6 +3,7 @@
  * (e.g. '--seed') and its text, and returns a typed value or throws NnftInputError naming the option, the
  * value and the allowed range, so the command exits with code 2 and one line.
  */
+import { readFileSync, statSync } from 'node:fs';
 import { closestName } from '../closest.ts';
 import { NnftInputError } from '../errors.ts';
 
@@ -93,6 +94,47 @@ export function parseJson(option: string, text: string, example: string): unknow
     return JSON.parse(text);
   } catch (e) {
     throw new NnftInputError(option, `not valid JSON (${(e as Error).message})`, `e.g. ${option} '${example}'`);
+  }
+}
+
+/**
+ * A JSON argument given inline (text starting with '[' or '{', or a bare JSON number) or as the path of a JSON
+ * file. Every way a path can fail — missing, a directory, unreadable, not JSON — is refused naming the option,
+ * so every command that reads JSON from a file reports the same one line.
+ */
+export function readJsonArgument(option: string, text: string, example: string): unknown {
+  const t = text.trim();
+  if (t.startsWith('[') || t.startsWith('{')) return parseJson(option, text, example);
+  const shown = t.length > 80 ? `${t.slice(0, 80)}…` : t;
+  let isDirectory: boolean;
+  try {
+    isDirectory = statSync(text).isDirectory();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ENAMETOOLONG') {
+      // not a file: a bare JSON scalar such as 0.5 is still a JSON argument
+      if (t !== '') {
+        try {
+          return JSON.parse(t);
+        } catch {
+          // fall through to the message below
+        }
+      }
+      throw new NnftInputError(option, `'${shown}' is neither JSON nor an existing file`, `pass e.g. '${example}' or the path of a JSON file holding such a value`);
+    }
+    throw new NnftInputError(option, `cannot read ${shown} (${code ?? 'error'})`, 'pass a readable JSON file');
+  }
+  if (isDirectory) throw new NnftInputError(option, `${shown} is a directory`, 'pass the path of a JSON file');
+  let content: string;
+  try {
+    content = readFileSync(text, 'utf8');
+  } catch (e) {
+    throw new NnftInputError(option, `cannot read ${shown} (${(e as NodeJS.ErrnoException).code ?? 'error'})`, 'pass a readable JSON file');
+  }
+  try {
+    return JSON.parse(content);
+  } catch (e) {
+    throw new NnftInputError(option, `${shown} is not valid JSON (${(e as Error).message})`, `the file must hold a value such as ${example} (JSON has no NaN or Infinity)`);
   }
 }
 

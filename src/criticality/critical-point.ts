@@ -185,18 +185,38 @@ export function findCriticalPoints(activation: ActivationSpec, opts: SearchOptio
   const n = Math.max(2, Math.round(Math.log10(to / from) * perDecade) + 1);
   const grid: number[] = [];
   const vals: number[] = [];
+  let lostBelow: number | undefined;
   for (let i = 0; i < n; i++) {
     const K = from * Math.pow(to / from, i / (n - 1));
     let v: number;
+    let sigmaPrime2: number;
     try {
-      v = map.at(K).sigmaSigma2;
+      ({ sigmaSigma2: v, sigmaPrime2 } = map.at(K));
     } catch (e) {
       if (isNumericalFailure(e)) break; // e.g. ⟨σ²⟩ overflows for exponential σ: stop the scan there
       throw e;
     }
-    if (!Number.isFinite(v)) break;
+    // A high power such as z^1000 has ⟨σ'²⟩_K ∝ K^999: it underflows to 0 at small K and overflows at large K.
+    // A K where ⟨σ'²⟩ is not a positive finite double is outside what double precision can analyse: below the
+    // usable window it is skipped (a 0 there is underflow, not a root of ⟨σσ''⟩), above it the scan stops.
+    if (!Number.isFinite(v) || !(Number.isFinite(sigmaPrime2) && sigmaPrime2 > 0)) {
+      if (grid.length === 0 && Number.isFinite(v) && Number.isFinite(sigmaPrime2)) {
+        lostBelow = K;
+        continue;
+      }
+      break;
+    }
     grid.push(K);
     vals.push(v);
+  }
+  const nonConstant = [-2.3, -0.7, 0.4, 1.9].some((z) => act.derivative(1)(z) !== 0);
+  if (grid.length === 0 && lostBelow !== undefined && nonConstant) {
+    throw new NnftNumericalError(
+      `⟨σ'²⟩_K of the activation ${act.name}`,
+      `it comes out 0 for every K up to ${lostBelow.toPrecision(3)} (and the expectations overflow above) although σ' is not zero: σ'(z)² grows like so high a power of z that its expectation underflows, or its Gaussian weight lies beyond the quadrature nodes, at every K where it does not overflow, so no K has a value in double precision`,
+      'use a lower power of z or a bounded activation',
+      { argument: '--activation' },
+    );
   }
   const f = (K: number): number => map.at(K).sigmaSigma2;
   for (let i = 0; i + 1 < grid.length; i++) {
@@ -234,5 +254,5 @@ export function findCriticalPoints(activation: ActivationSpec, opts: SearchOptio
           : `half-stable: approached ${approach} only, K⁽ℓ⁾ − K* ≈ 1/(${(-a2).toPrecision(6)}·ℓ); V⁽ℓ⁾/K*² ≈ ${((cw * cw * p.varSigma2) / (5 * Kstar * Kstar)).toPrecision(6)}·ℓ (PDLT §5.3.4)`,
     });
   }
-  return { activation: act.name, points, rejected, scanned: { from, to: grid.length > 0 ? grid[grid.length - 1]! : from, points: grid.length } };
+  return { activation: act.name, points, rejected, scanned: { from: grid.length > 0 ? grid[0]! : from, to: grid.length > 0 ? grid[grid.length - 1]! : from, points: grid.length } };
 }

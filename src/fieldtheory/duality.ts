@@ -22,7 +22,7 @@
  *  - otherwise sampled: neurons drawn from the parameter distribution, moments and cumulants with grouped-jackknife
  *    standard errors (sample-cumulants.ts), stated as such in the result.
  */
-import { NnftInputError } from '../errors.ts';
+import { NnftInputError, NnftNumericalError } from '../errors.ts';
 import { expectActivationProduct } from '../gaussian/index.ts';
 import { cumulantFromMoments, multisetKey, sampleCumulants, subMultisets } from './sample-cumulants.ts';
 import { sampleNeuronOutputs, shallowNet, type ShallowNet, type ShallowNetSpec } from './shallow-net.ts';
@@ -150,7 +150,11 @@ export function neuronCumulants(spec: ShallowNetSpec | ShallowNet, opts: Duality
       continue;
     }
     const s = activationMoment(net, idx);
-    if (s) moments.set(key, { value: ea * s.value, method: s.method });
+    if (s) {
+      const value = ea * s.value;
+      if (!Number.isFinite(value)) throw momentOverflow(net, `the moment ⟨h^${idx.length}⟩ = ⟨a^${idx.length}⟩⟨σ^${idx.length}⟩ of inputs [${idx.join(',')}]`);
+      moments.set(key, { value, method: s.method });
+    }
   }
   const out: NeuronCumulant[] = [];
   const exactTuples: number[][] = [];
@@ -174,9 +178,20 @@ export function neuronCumulants(spec: ShallowNetSpec | ShallowNet, opts: Duality
     }
     const methods = new Set([...subMultisets([t]).keys()].map((k) => moments.get(k)!.method));
     const value = cumulantFromMoments(t, (k) => moments.get(k)!.value);
+    if (!Number.isFinite(value)) throw momentOverflow(net, `the cumulant κ_${t.length}(h) of inputs [${t.join(',')}] (sums of products of moments)`);
     out.push({ tuple: t, order: t.length, value, stderr: 0, method: methods.has('quadrature') ? 'quadrature' : 'closed form' });
   }
   return out;
+}
+
+/** A moment or cumulant beyond double precision (e.g. ⟨σ⁴⟩ ∝ slope⁴ of leaky_relu(1e308)): refuse naming the scales. */
+function momentOverflow(net: ShallowNet, what: string): NnftNumericalError {
+  return new NnftNumericalError(
+    what,
+    `it exceeds the largest double (1.8e308) for ${net.activation} at C_W = ${net.cw}, C_b = ${net.cb}, C_W,out = ${net.cwOut}`,
+    'use a smaller activation scale (e.g. a smaller leaky_relu slope), --cw, --cb, --cw-out or rescaled --inputs, or lower --orders',
+    { layer: 1, argument: '--activation' },
+  );
 }
 
 /** The output's joint cumulants from the neuron's: κ_r(φ) = N^{1−r/2} κ_r(h) (+ C_b,out at r = 2). */
@@ -185,6 +200,7 @@ export function outputCumulants(spec: ShallowNetSpec | ShallowNet, opts: Duality
   return neuronCumulants(net, opts).map((c) => {
     const scale = c.order === 2 ? 1 : Math.pow(net.width, 1 - c.order / 2);
     const value = c.order === 2 ? net.cbOut + c.value : scale * c.value;
+    if (!Number.isFinite(value)) throw momentOverflow(net, `the output cumulant κ_${c.order}(φ) of inputs [${c.tuple.join(',')}]`);
     return { ...c, value, stderr: scale * c.stderr, scale };
   });
 }

@@ -248,9 +248,13 @@ export function jackknife(
       let d = 0;
       for (const r of reps) d += r[q]! - r0;
       const mu = r0 + d / k;
+      // deviations scaled by the largest before squaring: for values near 1e-222 (inputs ~1e-111) the squares
+      // underflow to 0 and would report "± 0"; near 1e200 they overflow
+      let big = 0;
+      for (const r of reps) big = Math.max(big, Math.abs(r[q]! - mu));
       let ss = 0;
-      for (const r of reps) ss += (r[q]! - mu) * (r[q]! - mu);
-      stderr[q] = Math.sqrt(((k - 1) / k) * ss);
+      if (big > 0) for (const r of reps) ss += ((r[q]! - mu) / big) ** 2;
+      stderr[q] = big * Math.sqrt(((k - 1) / k) * ss);
     }
   } else stderr.fill(NaN);
   return { value, stderr, replicates: reps };

@@ -281,11 +281,23 @@ export function checkEstimate(e: EstimateEntry, nets: number): void {
       throw new NnftNumericalError(
         'a standard error',
         `every leave-one-group-out estimate is ${e.replicates[0]} but the full-sample estimate is ${e.value}: the estimator is degenerate at ${nets} networks, so "± 0" would mean nothing`,
-        `sample more networks (at least ${MIN_JACKKNIFE_GROUPS} jackknife groups of several networks each, e.g. --nets 1000)`,
+        degenerateEstimatorFix(e.value, nets),
         loc,
       );
     }
   }
+}
+
+/**
+ * The fix for a degenerate jackknife: values near the bottom of the double range (inputs ~1e-111 give K ~ 1e-222)
+ * lose their spread to underflow whatever the sample size, so rescaling is the fix there; else more networks,
+ * ten times as many as now.
+ */
+function degenerateEstimatorFix(value: number, nets: number): string {
+  if (value !== 0 && Math.abs(value) < 1e-150) {
+    return `the estimates (${value.toExponential(2)}) are so small that their spread underflows the double range at any number of networks: rescale --inputs (e.g. to unit norm) or use C_b > 0 (--cb)`;
+  }
+  return `sample more networks (at least ${MIN_JACKKNIFE_GROUPS} jackknife groups of several networks each, e.g. --nets ${Math.max(1000, 10 * nets)})`;
 }
 
 /** Refuse to finish a state with fewer than MIN_JACKKNIFE_GROUPS non-empty groups (e.g. one small shard). */

@@ -11,16 +11,18 @@
  * (O(n·m²) per layer).
  */
 
-/** Lower-triangular L with L Lᵀ = G for PSD G (zero columns for null directions: duplicate inputs are fine). */
+/**
+ * Lower-triangular L with L Lᵀ = G for PSD G (zero columns for null directions: duplicate inputs are fine). A pivot
+ * counts as null when it is below 1e-12 of its own diagonal entry G_jj, not of the largest one: an input of norm
+ * 1e-111 next to one of norm 1 (G_jj = 1e-222) is independent and keeps its column.
+ */
 export function cholPsd(G: Float64Array, m: number, Lc: Float64Array): void {
-  let scale = 0;
-  for (let a = 0; a < m; a++) scale = Math.max(scale, Math.abs(G[a * m + a]!));
-  const tol = 1e-12 * scale;
   Lc.fill(0);
   for (let j = 0; j < m; j++) {
-    let d = G[j * m + j]!;
+    const gjj = G[j * m + j]!;
+    let d = gjj;
     for (let k = 0; k < j; k++) d -= Lc[j * m + k]! * Lc[j * m + k]!;
-    if (d <= tol) continue;
+    if (d <= 1e-12 * Math.abs(gjj)) continue;
     const ljj = Math.sqrt(d);
     Lc[j * m + j] = ljj;
     for (let i = j + 1; i < m; i++) {

@@ -5,6 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, runNnft, STACK_TRACE, type NnftRun } from './nnft-process.ts';
 
@@ -59,7 +61,7 @@ describe('bad values exit 2 naming the flag and the fix', () => {
     [['recursions', '--quantities', 'K,X'], ['--quantities', "unknown quantity 'X'"]],
     [['recursions', '--inputs', '[[1],[1,2]]'], ['--inputs (input 1)', 'dimension']],
     [['recursions', '--inputs', '[[1e999]]'], ['--inputs', 'not a finite number']],
-    [['recursions', '--inputs', 'not json'], ['--inputs', 'neither a JSON array nor an existing file']],
+    [['recursions', '--inputs', 'not json'], ['--inputs', 'neither JSON nor an existing file']],
     [['recursions', '--inputs', '/nonexistent/inputs.json'], ['--inputs', '/nonexistent/inputs.json']],
     [['recursions', '--activation', 'foo'], ['foo']],
     [['mc', '--nets', '0'], ['invalid --nets', 'from 1 to']],
@@ -77,6 +79,43 @@ describe('bad values exit 2 naming the flag and the fix', () => {
       expectUserError(await runNnft(argv), ...names);
     });
   }
+});
+
+describe('a JSON argument given as a path: a directory, a missing or unreadable file exit 2 naming the flag', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nnft-json-arg-'));
+  const missing = join(dir, 'missing.json');
+  const unreadable = join(dir, 'unreadable.json');
+  writeFileSync(unreadable, '[[1,0.5]]');
+  chmodSync(unreadable, 0o000);
+  // root reads any file whatever its mode; the unreadable case then cannot arise
+  const canBeUnreadable = process.getuid?.() !== 0;
+  const base: Record<string, string[]> = {
+    '--inputs/cumulants': ['cumulants', '--width', '4', '--json', '--inputs'],
+    '--tuples/cumulants': ['cumulants', '--width', '4', '--inputs', '[[1]]', '--json', '--tuples'],
+    '--inputs/edgeworth': ['edgeworth', '--json', '--inputs'],
+    '--inputs/recursions': ['recursions', '--json', '--inputs'],
+    '--inputs/recursions-gcnn': ['recursions', '--network', 'gcnn', '--group', 'C4', '--json', '--inputs'],
+    '--inputs/mc': ['mc', '--nets', '10', '--json', '--inputs'],
+    '--infinite/mc': ['mc', '--nets', '10', '--json', '--infinite'],
+    '--train-inputs/train': ['train', '--train-targets', '[[0]]', '--test-inputs', '[[1]]', '--lr', '0.1', '--steps', '1', '--json', '--train-inputs'],
+    '--merge/train': ['train', '--json', '--merge'],
+  };
+  it.each(Object.entries(base))('%s', async (key, argv) => {
+    const flag = key.split('/')[0]!;
+    expectUserError(await runNnft([...argv, dir]), `invalid ${flag}`, 'is a directory', 'pass the path of a JSON file');
+    expectUserError(await runNnft([...argv, missing]), `invalid ${flag}`, 'neither JSON nor an existing file');
+    if (canBeUnreadable) expectUserError(await runNnft([...argv, unreadable]), `invalid ${flag}`, 'cannot read', 'EACCES');
+  });
+  it('cumulants --inputs /tmp (a directory) exits 2, not EISDIR', async () => {
+    expectUserError(await runNnft(['cumulants', '--inputs', tmpdir(), '--json']), 'invalid --inputs', 'is a directory');
+  });
+  it('a readable file still works', async () => {
+    const file = join(dir, 'inputs.json');
+    writeFileSync(file, '[[1,0.5],[0.2,-0.9]]');
+    const r = await runNnft(['recursions', '--widths', '4,1', '--inputs', file, '--quantities', 'K', '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    rmSync(dir, { recursive: true, force: true });
+  });
 });
 
 describe('internal failures exit 1 with a short message; the stack trace only with NNFT_DEBUG=1', () => {

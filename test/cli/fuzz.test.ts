@@ -137,6 +137,20 @@ afterAll(() => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
+/**
+ * Linux refuses a single argument over 128 KiB (E2BIG, MAX_ARG_STRLEN) before nnft starts: an inline JSON argument that
+ * long (e.g. 5000 test inputs) goes to a file in the scratch directory and is passed by its path, as a user would.
+ */
+let longArguments = 0;
+function argvWithinLimits(argv: string[]): string[] {
+  return argv.map((a) => {
+    if (a.length <= 100_000) return a;
+    const file = join(scratch, `long-argument-${longArguments++}.json`);
+    writeFileSync(file, a);
+    return file;
+  });
+}
+
 describe('nnft fuzz: exit 0 or 2, finite JSON, one-line errors, no stack traces, < 2 GB, < 60 s', () => {
   it('every subcommand has an arbitrary (add new commands to COMMAND_ARBITRARIES in test/cli/arbitraries.ts)', () => {
     const names = buildProgram().commands.map((c) => c.name()).filter((n) => !NOT_FUZZED.includes(n));
@@ -151,7 +165,7 @@ describe('nnft fuzz: exit 0 or 2, finite JSON, one-line errors, no stack traces,
       const arb = COMMAND_ARBITRARIES[name]!(fx).map((argv) => [name, ...argv]);
       await fc.assert(
         fc.asyncProperty(arb, async (argv) => {
-          const run = await runNnft(argv, { env: FUZZ_ENV, timeoutSeconds: WALL_LIMIT_SECONDS, memoryLimitBytes: MEMORY_LIMIT_BYTES });
+          const run = await runNnft(argvWithinLimits(argv), { env: FUZZ_ENV, timeoutSeconds: WALL_LIMIT_SECONDS, memoryLimitBytes: MEMORY_LIMIT_BYTES });
           const problems = problemsOf(run);
           tally.seconds += run.wallSeconds;
           if (problems.length) tally.failed++;

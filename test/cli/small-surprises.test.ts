@@ -2,7 +2,8 @@
  * Small surprises, each now either explained or refused clearly:
  *  - `nnft derive` defines every symbol it prints (r = n_ℓ/n_{ℓ−1}, C_W, λ_W, the tensors, the indices);
  *  - a seed is any integer the counter-based generator takes (0 … 2^53 − 1); beyond, the exact range;
- *  - inputs whose first-layer kernel C_b + C_W x·x/n0 overflows name --inputs (or --cw);
+ *  - inputs whose first-layer kernel C_b + C_W x·x/n0 overflows name --inputs (or --cw, or --cb / --lambda-b when
+ *    the bias term is the larger);
  *  - unknown keys of library specs ('widht') are refused with the closest valid key;
  *  - the lockfile's root entry is package.json's (so `npm install` does not rewrite it);
  *  - the CLI's option parsing is typed (no `as never` / `as unknown as`).
@@ -86,6 +87,24 @@ describe('first-layer overflow names --inputs or --cw', () => {
     const c = await runNnft(['mc', '--inputs', '[[1e150,1]]', '--cw', '1e10', '--nets', '10']);
     expect(c.status).toBe(2);
     expect(c.stderr).toMatch(/^nnft mc: invalid --cw: the first layer's kernel/);
+  });
+  it('library: a bias term that is the larger part of the overflow names cb or lambdaB, not the inputs', () => {
+    // x·x/n0 = (1e308 + 1)/2 ≈ 5e307 is finite; λ_b = 1.7e308 is the larger term of λ_b + λ_W x·x/n0 = 2.2e308
+    expect(() => normalizeSpec({ activation: 'tanh', inputs: [[1e154, 1]], widths: [4], lambdaB: 1.7e308 })).toThrow(/^invalid lambdaB: the first layer's NTK .*smaller λ_b/);
+    expect(() => normalizeSpec({ activation: 'tanh', inputs: [[1e154, 1]], widths: [4], cb: 1.7e308 })).toThrow(/^invalid cb: the first layer's kernel .*smaller C_b/);
+  });
+  it('nnft recursions --lambda-b 1.7e308 exits 2 naming --lambda-b (with unit inputs and with |x|² = 1e200)', async () => {
+    for (const extra of [[], ['--inputs', '[[1e100]]'], ['--inputs', '[[1e154,1]]']]) {
+      const r = await runNnft(['recursions', '--lambda-b', '1.7e308', ...extra, '--json']);
+      expect(r.status, r.stderr).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/^nnft recursions: invalid (lambdaB \()?--lambda-b/);
+      expect(r.stderr).toMatch(/smaller λ_b/);
+    }
+    // without the huge λ_b the same large input is still the named cause
+    const i = await runNnft(['recursions', '--inputs', '[[1e100]]', '--json']);
+    expect(i.status).toBe(2);
+    expect(i.stderr).toMatch(/^nnft recursions: invalid inputs \(--inputs\)/);
   });
 });
 

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { criticality, findCriticalPoints, kernelFixedPoints, KernelMap, criticalExponents } from '../../src/criticality/index.ts';
 import { solveRecursions } from '../../recursions/index.ts';
-import { NnftInputError } from '../../src/errors.ts';
+import { NnftInputError, NnftNumericalError } from '../../src/errors.ts';
 
 /** χ_∥ − 1, χ_⊥ − 1 and the fixed-point residual K* − C_b − C_W⟨σ²⟩ from scipy.integrate.quad (an independent oracle). */
 function scipyCheck(act: 'gelu' | 'silu', cb: number, cw: number, K: number): { chiPar: number; chiPerp: number; fixed: number } {
@@ -193,5 +193,23 @@ describe('nnft criticality', () => {
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stdout).toBe('');
     }
+  });
+  it("z^1000: ⟨σ'²⟩_K underflows to 0 below where it overflows, so exit 2 naming --activation, not NaN", () => {
+    // ⟨σ'²⟩_K = 10⁶·1997!!·K^999 > 0 for every K > 0; a 0 from the quadrature is underflow, never a root
+    expect(() => findCriticalPoints('z^1000')).toThrow(NnftNumericalError);
+    const r = run('--activation', 'z^1000', '--json', '--depth', '30');
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stdout).toBe('');
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('--activation');
+    expect(lines[0]).toContain('lower power');
+    expect(lines[0]).not.toMatch(/NaN|internal/);
+    // a low power keeps its whole scan: ⟨σσ''⟩_K = 6·3K² > 0 for z^3, no root in [1e-4, 1e4]
+    const low = run('--activation', 'z^3', '--json', '--depth', '0');
+    expect(low.status, low.stderr).toBe(0);
+    const j = JSON.parse(low.stdout);
+    expect(j.points).toEqual([]);
+    expect(j.scanned).toEqual({ from: 1e-4, to: 1e4, points: 129 });
   });
 });

@@ -152,4 +152,18 @@ describe('nnft cumulants', () => {
       expect(b.stderr.trim().split('\n')).toHaveLength(1);
     }
   });
+  it("leaky_relu(1e308): ⟨σ²⟩ = (1 + s²)K/2 overflows, so exit 2 naming --activation and layer 1, not NaN", () => {
+    const r = run('--width', '1', '--activation', 'leaky_relu(1e308)', '--cw-out', '1', '--cb-out', '2.2', '--json');
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stdout).toBe('');
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/layer 1.*--activation.*1\.8e308.*smaller/);
+    // slope s = 1e70 still fits: κ₂(h) = C_W,out(1 + s²)K/2, κ₄(h) = 3·3(1 + s⁴)K²/2 − 3κ₂² with K = 1 (x = 1, C_W = 1)
+    const ok = run('--width', '1', '--activation', 'leaky_relu(1e70)', '--inputs', '[[1]]', '--orders', '2,4', '--json');
+    expect(ok.status, ok.stderr).toBe(0);
+    const j = JSON.parse(ok.stdout);
+    expect(Math.abs(j.neuron[0].value / 5e139 - 1)).toBeLessThan(1e-12);
+    expect(Math.abs(j.neuron[1].value / 3.75e280 - 1)).toBeLessThan(1e-12);
+  });
 });

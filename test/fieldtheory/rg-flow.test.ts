@@ -119,6 +119,18 @@ describe('inputs', () => {
     expect(r.stderr).toMatch(/nnft rg-flow: refused: the vertex integrals on 64 Gauss–Legendre nodes .* over the budget of 2(\.0)? s/);
   });
 
+  it('refuses, before sampling, 10⁷ sampled networks whose jackknifed correlators exceed NNFT_MAX_SECONDS', () => {
+    // 35 four-point tuples × 10⁷ networks × ≈200 ns ≈ 70 s: once this ran past a minute under a 20 s budget
+    const args = ['rg-flow', '--json', '--width', '1', '--cw', '1.32e-297', '--cutoffs', '0.25,0.5,1,2,4', '--nodes', '215', '--no-kappa', '--nets', '10000000'];
+    const t0 = Date.now();
+    const r = spawnSync(process.execPath, ['bin/nnft.js', ...args], { encoding: 'utf8', env: { ...process.env, NNFT_MAX_SECONDS: '20' } });
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/nnft rg-flow: refused: the sampled correlators of 10000000 networks .* over the budget of 20(\.0)? s .*--nets \d+/);
+    expect(Date.now() - t0).toBeLessThan(15_000);
+  });
+
   it('nnft rg-flow prints finite JSON', () => {
     const r = spawnSync(process.execPath, ['bin/nnft.js', 'rg-flow', '--cutoffs', '0.5,1,2', '--no-kappa', '--json'], { encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);

@@ -287,3 +287,36 @@ describe('nnft merge of inconsistent or corrupt files: exit 2, naming the file',
     await expect(sampleEnsembleState({ ...arch, nets: 100 }).then((s) => import('../../src/montecarlo/index.ts').then((m) => m.finishState({ ...s, stats: 3, partials: s.partials.map((g) => g.slice(0, 3)) })))).rejects.toThrow(NnftInputError);
   }, 120_000);
 });
+
+describe('inputs near 1e-111: K ~ 1e-222 is estimated with a real standard error', () => {
+  it("nnft mc --inputs '[[1e-111,2e-111]]' --nets 1000: finite K ± stderr, not a 'degenerate estimator' refusal", () => {
+    // K⁽¹⁾ = C_W x·x/n0 = 2.5e-222 exactly; tanh is linear there, so K⁽ℓ⁾ = K⁽¹⁾ up to O(1/n) fluctuations: the
+    // jackknife spread (≈1e-224) once underflowed when squared and was reported as a degenerate "± 0"
+    const r = nnft('mc', '--inputs', '[[1e-111,2e-111]]', '--nets', '1000', '--quantities', 'K', '--json');
+    expect(r.code, r.err).toBe(0);
+    const layers = JSON.parse(r.out).layers as { K: { mean: number[][]; stderr: number[][] } }[];
+    expect(layers[0]!.K.mean[0]![0]).toBe(2.5000000000000003e-222);
+    for (const l of layers.slice(1)) {
+      const [v, s] = [l.K.mean[0]![0]!, l.K.stderr[0]![0]!];
+      expect(s).toBeGreaterThan(1e-226);
+      expect(s).toBeLessThan(1e-222);
+      expect(Math.abs(v - 2.5e-222)).toBeLessThan(5 * s);
+    }
+  });
+  it('a tiny input next to a unit one keeps its own direction (K = 2.5e-222, not 0 ± 0)', () => {
+    // the sampler's Cholesky once dropped a pivot below 1e-12 of the largest diagonal entry
+    const r = nnft('mc', '--inputs', '[[1e-111,2e-111],[1,1]]', '--nets', '1000', '--quantities', 'K', '--estimator', 'direct', '--json');
+    expect(r.code, r.err).toBe(0);
+    const layers = JSON.parse(r.out).layers as { K: { mean: number[][]; stderr: number[][] } }[];
+    for (const l of layers) {
+      const [v, s] = [l.K.mean[0]![0]!, l.K.stderr[0]![0]!];
+      expect(s).toBeGreaterThan(0);
+      expect(Math.abs(v - 2.5e-222)).toBeLessThan(5 * s);
+    }
+  });
+  it('checkEstimate: a degenerate estimate of a value below 1e-150 says to rescale the inputs, not to sample more', () => {
+    const base = { quantity: 'K', layer: 2, index: [0, 0], scale: 1e-222 };
+    expect(() => checkEstimate({ ...base, value: 2.5e-222, stderr: 0, replicates: [2.4e-222, 2.4e-222] }, 1000)).toThrow(/rescale --inputs.*C_b > 0/);
+    expect(() => checkEstimate({ ...base, value: 0.0027, scale: 1, stderr: 0, replicates: [0, 0] }, 1000)).toThrow(/--nets 10000/);
+  });
+});

@@ -87,7 +87,7 @@ describe('nnft train', () => {
       [[...base, '--train-inputs', X, '--train-targets', Y, '--time', '1', '--steps', '2'], /give exactly one of them/],
       [[...ARCH, '--test-inputs', T, '--train-inputs', X, '--train-targets', Y, '--lr', '0.05', '--steps', '5', '--nets', '4', '--out', join(dir, 'no', 'such', 'dir', 's.json')], /--out: directory .* does not exist/],
       [[...base, '--train-inputs', X, '--train-targets', Y, '--time', '1', '--json', '--quiet'], /--quiet: prints nothing, so there is no JSON for --json/],
-      [[...base, '--activation', 'tanh(z)^2', '--lambda-b', '1.7e308', '--train-inputs', X, '--train-targets', Y, '--time', '1'], /invalid --train-inputs\/--test-inputs \(training inputs first, then test inputs\): .*overflow/],
+      [[...base, '--activation', 'tanh(z)^2', '--lambda-b', '1.7e308', '--train-inputs', X, '--train-targets', Y, '--time', '1'], /invalid lambdaB \(--lambda-b\): .*overflow.*λ_b = 1\.70e\+308 alone/],
       [[...base, '--train-inputs', '[[1e200,1],[0,1]]', '--train-targets', '[1,2]', '--time', '1'], /--train-inputs\[0\]: x·x\/n0 is Infinity/],
     ];
     const results = await Promise.all(cases.map(([args]) => nnft(args)));

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { existsSync, readFileSync } from 'node:fs';
 import { NnftInputError } from '../../errors.ts';
 import { finishState, sampleCorrelatorsState, sampleEnsembleState, type DistributionSpec, type EnsembleSpec, type McState } from '../../montecarlo/index.ts';
 import { planMcOutput, writeMcOutput } from '../../output/mc.ts';
@@ -7,7 +6,7 @@ import { refuseOutputOptions } from '../../output/options.ts';
 import { parseQuantities } from '../../quantities.ts';
 import { addArchitectureOptions, parseArchitecture, type ArchitectureOptions } from '../architecture.ts';
 import { GCNN_HELP, addGcnnOptions, isGcnn, runGcnnMc } from '../gcnn-options.ts'; // group-convolutional networks
-import { parseChoice, parseInteger, parseIntegerList, parseJson, parseList, parseNumber, SEED_RANGE } from '../options.ts';
+import { parseChoice, parseInteger, parseIntegerList, parseJson, parseList, parseNumber, readJsonArgument, SEED_RANGE } from '../options.ts';
 import { lazyProgress } from '../progress.ts';
 
 interface McOptions extends ArchitectureOptions {
@@ -79,7 +78,7 @@ function parseShard(s: string): { index: number; count: number } {
 
 /** --infinite: {"K": [layer][m][m], "Theta": [layer][m][m]} (either may be absent). */
 function parseInfinite(text: string): NonNullable<EnsembleSpec['infinite']> {
-  const v = parseJson('--infinite', existsSync(text) ? readFileSync(text, 'utf8') : text, '{"K":[[[1,0],[0,1]]]}');
+  const v = readJsonArgument('--infinite', text, '{"K":[[[1,0],[0,1]]]}');
   const isTensor3 = (x: unknown): x is number[][][] =>
     Array.isArray(x) && x.every((l) => Array.isArray(l) && l.every((r) => Array.isArray(r) && r.every((e) => typeof e === 'number' && Number.isFinite(e))));
   if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new NnftInputError('--infinite', 'expected an object {"K": …, "Theta": …}', 'one m×m matrix per layer for each');

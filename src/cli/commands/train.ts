@@ -10,7 +10,6 @@
  * option and a branch in runTrain.
  */
 import type { Command, Option } from 'commander';
-import { readFileSync, statSync } from 'node:fs';
 import { isUserFacingError, NnftInputError } from '../../errors.ts';
 import {
   buildTrainPlan,
@@ -34,7 +33,7 @@ import {
 } from '../../training/index.ts';
 import { addArchitectureOptions, parseArchitecture, type ArchitectureOptions } from '../architecture.ts';
 import { requireWritableFile, writeFileAtomic } from '../output.ts';
-import { parseChoice, parseInteger, parseJson, parseList, parseNumber, SEED_RANGE } from '../options.ts';
+import { parseChoice, parseInteger, parseList, parseNumber, readJsonArgument, SEED_RANGE } from '../options.ts';
 import { ORDER_ONE_DESCRIPTION, ORDER_ONE_HELP, ORDER_ONE_OPTION, formatOrderOne, orderOneFor, withOrderOne } from '../train-order-one.ts';
 
 /** The option values commander hands to the action (strings as typed; booleans for flags). */
@@ -102,30 +101,6 @@ Examples:
 Sharding (job arrays): add --shard k/K --out shard-k.json --quiet to each job, then
   nnft train --merge shard-*.json --json        (identical to one run, bit for bit)
 `;
-
-/** Inline JSON (text starting with '[' or '{'), or the path of a JSON file. */
-export function readJsonArgument(option: string, text: string, example: string): unknown {
-  const t = text.trim();
-  if (t.startsWith('[') || t.startsWith('{')) return parseJson(option, text, example);
-  let isDirectory: boolean;
-  try {
-    isDirectory = statSync(text).isDirectory();
-  } catch {
-    throw new NnftInputError(option, `'${t.length > 80 ? `${t.slice(0, 80)}…` : t}' is neither a JSON array nor an existing file`, `pass e.g. '${example}' or the path of a JSON file holding such an array`);
-  }
-  if (isDirectory) throw new NnftInputError(option, `${text} is a directory`, 'pass the path of a JSON file');
-  let content: string;
-  try {
-    content = readFileSync(text, 'utf8');
-  } catch (e) {
-    throw new NnftInputError(option, `cannot read ${text} (${(e as NodeJS.ErrnoException).code ?? 'error'})`, 'pass a readable JSON file');
-  }
-  try {
-    return JSON.parse(content);
-  } catch (e) {
-    throw new NnftInputError(option, `${text} is not valid JSON (${(e as Error).message})`, `the file must hold an array such as ${example} (JSON has no NaN or Infinity)`);
-  }
-}
 
 function parseShard(text: string): { index: number; count: number } {
   const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);

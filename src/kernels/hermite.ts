@@ -20,7 +20,31 @@
  * the three-term recurrence, which never overflows (they are bounded by ~1). Odd or even g keeps only the
  * coefficients of its parity (the others vanish), halving the pair cost.
  */
-import { NnftNumericalError } from '../errors.ts';
+import { NnftNumericalError, type NumericalLocation } from '../errors.ts';
+
+/**
+ * The finest trapezoid step of the calibration ladder. A σ(s x) that two steps this fine still disagree on varies
+ * faster than the rule can follow (a large scale s = √K against σ's own features — tanh at K ≈ 2e5 — or a kink):
+ * measured for tanh, the step ladder stopped unconverged at s ≈ 420 and gave ⟨tanh²⟩ off by 5e-10 there, 4e-4 at
+ * K = 5e7. Such expansions are refused (KernelScaleError) rather than used.
+ */
+const MIN_STEP = 1e-3;
+
+/** σ(√K x) cannot be expanded to the engine's tolerance at this scale; the recursion solver can take over. */
+export class KernelScaleError extends NnftNumericalError {
+  constructor(what: string, s: number, location: NumericalLocation = { argument: 'inputs' }) {
+    super(
+      `the Hermite expansion of ${what} at √K = ${s.toPrecision(4)}`,
+      `σ(√K x) varies on a scale finer than the trapezoid rule's finest step (${MIN_STEP}), so its coefficients cannot be computed to 1e-14`,
+      'normalise the inputs (or a smaller C_W), or ask for one more quantity (e.g. --quantities K,Theta,V4): the recursion solver\'s graded quadrature resolves large K',
+      location,
+    );
+    this.scaleWhat = what;
+    this.scale = s;
+  }
+  readonly scaleWhat: string;
+  readonly scale: number;
+}
 
 const INV_SQRT_2PI = 0.3989422804014327;
 const KAPPA = 1.0865;
@@ -353,7 +377,8 @@ function calibrate(g: (z: number) => number, sCal: number, parity: Parity, what:
   for (;;) {
     const h2 = h * 0.75;
     const cur = expandScaled(g, sCal, parity, { h: h2, M: Math.ceil(R / h2) }, target, what);
-    if (agree(prev, cur) || h2 < 1e-3) return { h, M: Math.ceil(R / h), maxTerms: Math.max(1, Math.min(prev.coef.length, cur.coef.length)) };
+    if (agree(prev, cur)) return { h, M: Math.ceil(R / h), maxTerms: Math.max(1, Math.min(prev.coef.length, cur.coef.length)) };
+    if (h2 < MIN_STEP) throw new KernelScaleError(what, sCal);
     h = h2;
     prev = cur;
   }

@@ -22,7 +22,7 @@ import { normalizeSpec, specKeys, type ArchitectureSpec, type NormalizedSpec } f
 import { getActivation } from '../activations/index.ts';
 import type { Activation } from '../activations/types.ts';
 import { expectActivationProduct } from '../gaussian/index.ts';
-import { layoutOf, MAX_TERMS, parityOf, runExpandTask, RuleCache, type ExpandRequest, type ExpandTask, type HermiteSeries, type Parity } from './hermite.ts';
+import { KernelScaleError, layoutOf, MAX_TERMS, parityOf, runExpandTask, RuleCache, type ExpandRequest, type ExpandTask, type HermiteSeries, type Parity } from './hermite.ts';
 import { kernelMethod, type KernelMethod } from './method.ts';
 import {
   closedFormDiagonal, METHOD, pairsInRows, rowBlocks, runBlocks,
@@ -385,6 +385,7 @@ class KernelRun {
     try {
       yield* this.hermiteInputs(inp, p);
     } catch (e) {
+      if (e instanceof KernelScaleError) throw new KernelScaleError(e.scaleWhat, e.scale, { ...e.location, layer, quantity: 'K' });
       if (e instanceof NnftNumericalError) throw new NnftNumericalError(e.what, e.reason, e.fix, { ...e.location, layer, quantity: 'K' });
       throw e;
     }

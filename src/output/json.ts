@@ -35,6 +35,7 @@ export class TextSink {
   private buffer: string[] = [];
   private size = 0;
   private path: string | null = null;
+  private flushed = false;
   private constructor(private readonly stream: NodeJS.WritableStream | null) {}
 
   static stdout(): TextSink {
@@ -59,6 +60,7 @@ export class TextSink {
     const text = this.buffer.join('');
     this.buffer = [];
     this.size = 0;
+    this.flushed = true;
     if (this.stream) {
       if (!this.stream.write(text)) await new Promise<void>((resolve) => this.stream!.once('drain', () => resolve()));
     } else {
@@ -75,6 +77,22 @@ export class TextSink {
       this.fd = -1;
       renameSync(temporaryPath(this.path!), this.path!);
     }
+  }
+
+  /**
+   * Drop the text queued so far, to start the result again: true when nothing had reached the destination yet
+   * (a file's temporary copy is truncated), false when part of it was already written (then it cannot restart).
+   */
+  discard(): boolean {
+    if (this.flushed && this.stream) return false;
+    this.buffer = [];
+    this.size = 0;
+    if (this.fd >= 0 && this.flushed) {
+      closeSync(this.fd);
+      this.fd = openSync(temporaryPath(this.path!), 'w');
+    }
+    this.flushed = false;
+    return true;
   }
 
   /** Abandon a file destination after an error (its temporary file is removed). */

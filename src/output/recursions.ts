@@ -13,6 +13,7 @@ import { normalizeSpec, type ArchitectureSpec } from '../spec.ts';
 import { QUANTITIES, type QuantityName } from '../quantities.ts';
 import { solveRecursions, type LayerResult, type RecursionResult } from '../../recursions/index.ts';
 import { runKernels } from '../kernels/index.ts';
+import { KernelScaleError } from '../kernels/hermite.ts';
 import { lazyProgress } from '../cli/progress.ts';
 import { requireJsonSize, TextSink, writeJsonMatrix, writeJsonValue } from './json.ts';
 import { writeMeta, type NpyFileEntry } from './meta.ts';
@@ -119,7 +120,25 @@ export async function writeRecursionsOutput(spec: ArchitectureSpec, quantities: 
 
   async function writeResult(): Promise<void> {
     const npyName = (q: QuantityName, layer: number): string => `${q}_${layer}.npy`;
-    if (engine) {
+    let useEngine = engine;
+    if (useEngine) {
+      try {
+        await writeEngineResult();
+        return;
+      } catch (e) {
+        // σ at a scale the Hermite expansions cannot resolve: the recursion solver computes the same K and Θ, if
+        // nothing of the engine's result has reached the destination yet
+        if (!(e instanceof KernelScaleError) || !(sink?.discard() ?? true)) throw e;
+        files.length = 0;
+        useEngine = false;
+      }
+    }
+    await writeSolverResult();
+  }
+
+  async function writeEngineResult(): Promise<void> {
+    const npyName = (q: QuantityName, layer: number): string => `${q}_${layer}.npy`;
+    {
       const progress = await lazyProgress({
         format: 'nnft recursions [{bar}] {percentage}% | layer {layer}/{layers} | {value}/{total} pairs | ETA {eta_formatted}',
         enabled: !output.quiet,
@@ -180,7 +199,12 @@ export async function writeRecursionsOutput(spec: ArchitectureSpec, quantities: 
           ? { pairs: 'closed form: exact to rounding (~1e-15 relative)' }
           : { pairs: `Mehler series truncated at a remainder bound ≤ ${report.pairTolerance} × |value| per pair; Hermite coefficients by trapezoid quadrature agreeing to 1e-14 at two steps` }, timings);
       }
-    } else {
+    }
+  }
+
+  async function writeSolverResult(): Promise<void> {
+    const npyName = (q: QuantityName, layer: number): string => `${q}_${layer}.npy`;
+    {
       // a progress bar on stderr for long solves (only on a terminal; stdout stays clean). The solver keeps only the
       // selected layers, except for the table, whose V column divides by the width of the layer before each row.
       const progress = await lazyProgress({

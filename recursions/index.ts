@@ -161,6 +161,35 @@ function expandLayer(l: LayerResult, map: number[]): LayerResult {
  * positive semi-definite beyond rounding: the Gaussian expectations of the previous layer lost accuracy, as for
  * inputs whose norms span hundreds of decades) — a numerical error naming the layer and --inputs.
  */
+/**
+ * Largest ratio K_bb/K_aa of two non-zero diagonal entries at which the two-input quadrature of a smooth σ is
+ * validated: against the closed form of erf (Williams' arcsine kernel) the pair ⟨σ(z_a)σ(z_b)⟩ is within 2e-12 up
+ * to a ratio of 1e12 and 1e-12 up to 1e10, but at 1e14 the narrow coordinate is integrated as if σ had saturated
+ * there too (0.41 relative error). Beyond it the layer is refused.
+ */
+const MAX_DIAGONAL_SPREAD = 1e10;
+
+function requireDiagonalSpread(layer: number, K: Float64Array, m: number): void {
+  if (m < 2) return;
+  let lo = Infinity;
+  let hi = 0;
+  for (let a = 0; a < m; a++) {
+    const v = K[a * m + a]!;
+    if (v > 0) {
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
+  }
+  if (hi / lo > MAX_DIAGONAL_SPREAD) {
+    throw new NnftNumericalError(
+      `the two-input Gaussian expectations over the layer-${layer} kernel`,
+      `its diagonal entries K_aa span ${lo.toExponential(2)} to ${hi.toExponential(2)}, a ratio above ${MAX_DIAGONAL_SPREAD.toExponential(0)}, where the quadrature of a pair is not validated to its tolerance`,
+      'rescale the inputs so that their norms |x|² span fewer decades (e.g. normalise each input), or split them into separate runs',
+      { layer, quantity: 'K', argument: 'inputs' },
+    );
+  }
+}
+
 function layerExpectationsOrRefuse<T>(layer: number, inputs: readonly (readonly number[])[], make: () => T): T {
   try {
     return make();
@@ -302,6 +331,7 @@ export function solveRecursions(spec: RecursionSpec, opts: SolveOptions = {}): R
     arena.reset();
     const Knested = toNested(cur.K, m, 2) as number[][];
     const layerK = cur.K;
+    if (act.kind === 'smooth') requireDiagonalSpread(l, cur.K, m);
     const pairKernel = pairs ? (i: number, j: number) => pairs.exactKernel(i, j, l, layerK) : undefined;
     const { expect, expectGroups, store } = layerExpectationsOrRefuse(l, ns.inputs, () => makeLayerExpectations(act, Knested, arena, undefined, pairKernel));
     const ctx: RecursionContext = {

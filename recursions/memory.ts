@@ -80,12 +80,17 @@ export function estimateSolveMemory(
   let tables = 0;
   for (const q of need) tables = Math.max(tables, tableBytes(q, m));
   // distinct expectations: up to 8 integrands per 4-subset, ~20 per 3-subset, ~60 per pair (derivatives up to ∂⁴)
-  const expectations = 8 * choose(m, 4) + 20 * choose(m, 3) + 60 * choose(m + 1, 2);
+  // (a quantity of rank r needs expectations over at most r distinct inputs: K and Θ alone never touch 3- or 4-subsets)
+  let inputsPerExpectation = 2;
+  for (const q of need) inputsPerExpectation = Math.max(inputsPerExpectation, QUANTITIES[q].rank);
+  const subsets4 = inputsPerExpectation >= 4 ? choose(m, 4) : 0;
+  const subsets3 = inputsPerExpectation >= 3 ? choose(m, 3) : 0;
+  const expectations = 8 * subsets4 + 20 * subsets3 + 60 * choose(m + 1, 2);
   let json = 0;
   if (opts.json) for (const q of requested) json += keptLayers * size(q) * JSON_NUMBER;
   const threads = Math.max(1, opts.threads ?? 1);
   const perSubset = (['A', 'B', 'D', 'F'] as const).some((q) => need.has(q)) ? PER_SUBSET_NTK : PER_SUBSET;
-  return keptLayers * kept + json + 3 * working + tables + 2 * expectations * MAP_ENTRY + threads * THREAD_HEAP + perSubset * choose(m, 4);
+  return keptLayers * kept + json + 3 * working + tables + 2 * expectations * MAP_ENTRY + threads * THREAD_HEAP + perSubset * subsets4;
 }
 
 /** The largest m ≥ 1 with estimate(m) ≤ budget (0 if none). */

@@ -35,4 +35,20 @@ describe('kernel engine beyond its resolvable scale', () => {
     const last = e.layers[e.layers.length - 1]!;
     expect(Math.abs(last.K![0]![1]! / K[0]![1]! - 1)).toBeLessThan(1e-13);
   });
+  it('erf, K and V4 (the recursion solver): the pair against Williams\' arcsine closed form, refused beyond a diagonal ratio of 1e10', () => {
+    const run = (x: number) => spawnSync(process.execPath, ['bin/nnft.js', 'recursions', '--activation', 'erf', '--widths', '8,8', '--inputs', JSON.stringify([[0, 1], [x, 1]]), '--quantities', 'K,V4', '--json'], { encoding: 'utf8' });
+    // K⁽¹⁾ = [[1/2, 1/2], [1/2, (x² + 1)/2]]; ⟨erf erf⟩ = (2/π) asin(2K_ab/√((1 + 2K_aa)(1 + 2K_bb)))
+    for (const x of [1e3, 1e4, 3e4]) {
+      const r = run(x);
+      expect(r.status, r.stderr).toBe(0);
+      const K = JSON.parse(r.stdout).layers[1].K as number[][];
+      const exact = (2 / Math.PI) * Math.asin(1 / Math.sqrt(2 * (2 + x * x)));
+      expect(Math.abs(K[0]![1]! / exact - 1), `x = ${x}`).toBeLessThan(2e-12);
+    }
+    // x = 1e7: K_bb/K_aa = 1e14 (the pair quadrature gave (2/π)·ρ, 41% off): refused, naming --inputs
+    const bad = run(1e7);
+    expect(bad.status).toBe(2);
+    expect(bad.stdout).toBe('');
+    expect(bad.stderr).toMatch(/layer 1.*--inputs.*span 5\.00e-1 to 5\.00e\+13/);
+  });
 });

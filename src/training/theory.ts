@@ -54,7 +54,8 @@ export interface PredictionResult {
     trainPoints: number;
     testPoints: number;
     outputs: number;
-    conditioning: Omit<Conditioning, 'conditionNumber'> & { conditionNumber: number | 'inf' };
+    /** conditionNumber λ_max/λ_min of H(X,X); absent with singular: true when λ_min = 0 */
+    conditioning: Omit<Conditioning, 'conditionNumber'> & { conditionNumber?: number; singular?: true };
     notes: string[];
   };
 }
@@ -202,8 +203,14 @@ export function predictInfiniteWidth(spec: PredictionSpec): PredictionResult {
       trainPoints: data.N,
       testPoints: m,
       outputs: D,
-      conditioning: { ...c, conditionNumber: Number.isFinite(c.conditionNumber) ? c.conditionNumber : 'inf' },
+      conditioning: conditioningReport(c),
       notes,
     },
   };
+}
+
+/** The conditioning for the JSON: a singular H(X,X) (λ_min = 0) is said so, not written as an infinite number. */
+function conditioningReport(c: Conditioning): PredictionResult['meta']['conditioning'] {
+  const { conditionNumber, ...rest } = c;
+  return Number.isFinite(conditionNumber) ? { ...rest, conditionNumber } : { ...rest, singular: true };
 }

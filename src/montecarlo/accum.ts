@@ -259,3 +259,14 @@ export function jackknife(
   } else stderr.fill(NaN);
   return { value, stderr, replicates: reps };
 }
+
+/** Sorted block ranges [start, end) of merged shards, with contiguous neighbours joined. */
+export function coalesceBlocks(ranges: readonly (readonly [number, number])[]): [number, number][] {
+  const blocks: [number, number][] = [];
+  for (const r of ranges) {
+    const last = blocks[blocks.length - 1];
+    if (last && last[1] === r[0]) last[1] = r[1];
+    else blocks.push([r[0], r[1]]);
+  }
+  return blocks;
+}

@@ -4,7 +4,7 @@
  */
 import { NnftInputError, NnftNumericalError } from '../errors.ts';
 import { normalizeSpec } from '../spec.ts';
-import { groupSums, jackknife, mergeGroupState, newGroupState, type GroupState } from './accum.ts';
+import { coalesceBlocks, groupSums, jackknife, mergeGroupState, newGroupState, type GroupState } from './accum.ts';
 import { capWorkers, requireRunBudget } from './budget.ts';
 import { ensembleDerived, nest2, nest4 } from './estimators.ts';
 import { checkEstimate, requireEnoughNetworks, momentPowers, requireFiniteMoments, requireFinishable } from './guard.ts';
@@ -343,13 +343,7 @@ export function mergeStates(states: McState[], names?: readonly string[]): McSta
   }
   const g = newGroupState(first.groups, first.stats);
   for (const s of states) mergeGroupState(g, { groups: s.groups, stats: s.stats, counts: s.counts, partials: s.partials });
-  // coalesce contiguous block ranges
-  const blocks: [number, number][] = [];
-  for (const r of ranges) {
-    const last = blocks[blocks.length - 1];
-    if (last && last[1] === r[0]) last[1] = r[1];
-    else blocks.push([r[0], r[1]]);
-  }
+  const blocks = coalesceBlocks(ranges);
   return {
     ...first,
     blocks,

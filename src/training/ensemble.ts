@@ -27,7 +27,7 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { NnftInputError, NnftNumericalError } from '../errors.ts';
 import { availableCores, formatBytes, memoryBudget, requireMemory, requireTime } from '../resources.ts';
-import { addBlock, jackknife, mergeGroupState, newGroupState, type GroupState } from '../montecarlo/accum.ts';
+import { addBlock, coalesceBlocks, jackknife, mergeGroupState, newGroupState, type GroupState } from '../montecarlo/accum.ts';
 import { WORKER_BYTES } from '../montecarlo/budget.ts';
 import { netsIn, runLayout, type RunLayout } from '../montecarlo/run.ts';
 import type { EnsembleSpec } from '../montecarlo/types.ts';
@@ -415,12 +415,7 @@ export function mergeTrainStates(states: TrainState[]): TrainState {
   }
   const g = newGroupState(first.groups, first.stats);
   for (const s of states) mergeGroupState(g, { groups: s.groups, stats: s.stats, counts: s.counts, partials: s.partials });
-  const blocks: [number, number][] = [];
-  for (const r of ranges) {
-    const last = blocks[blocks.length - 1];
-    if (last && last[1] === r[0]) last[1] = r[1];
-    else blocks.push([r[0], r[1]]);
-  }
+  const blocks = coalesceBlocks(ranges);
   return {
     ...first,
     blocks,

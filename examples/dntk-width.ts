@@ -14,7 +14,7 @@
  * finite-width tensors depend on the width ratio n₂/n₁ = 1 only), so it is computed once.
  *
  * Writes out/dntk-width/dntk-width.{svg,json}. Run: node bin/run-ts.js examples/dntk-width.ts
- * Options: --widths 64,128,256 --pairs-scale 1 --train-points 8 --seed 1 --out DIR. Cost (one core): the
+ * Options: --widths 64,128,256 --pairs 400,300,200 (one per width) or --pairs-scale 1, --train-points 8 --seed 1 --out DIR. Cost (one core): the
  * finite-width tensors on the 13 inputs ≈ 4.5 min (O(inputs⁴)); the networks ≈ 1.5 min at the default widths,
  * ≈ 25 min more for 512 and 1024 (--widths 64,128,256,512,1024).
  */
@@ -239,6 +239,7 @@ export function dntkWidthTable(res: DntkWidthResult): string {
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const opts = exampleOptions<DntkWidthOptions & { pairsScaleText?: string }>('dntk-width.ts', process.argv.slice(2), {
     widths: { key: 'widths', kind: 'ints', min: 2 },
+    pairs: { key: 'pairs', kind: 'ints', min: 1 },
     'pairs-scale': { key: 'pairsScaleText', kind: 'string' },
     'train-points': { key: 'trainPoints', kind: 'int', min: 2 },
     seed: { key: 'seed', kind: 'int', min: 0 },

@@ -15,6 +15,7 @@
  *
  * Usage: node bin/build-cli.js [--quiet]
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -23,6 +24,8 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const DIST = join(ROOT, 'dist');
 export const BUNDLE = join(DIST, 'nnft.js');
 export const MANIFEST = join(DIST, 'manifest.json');
+/** Tables computed by the fresh bundle (src/cli/precomputed.ts), read by it at run time. */
+export const PRECOMPUTED = join(DIST, 'precomputed.json');
 const ENTRY = join(ROOT, 'src', 'cli', 'main.ts');
 
 /** `new URL('./x', import.meta.url)` with a relative string literal. */
@@ -54,6 +57,20 @@ function assetUrls(workers) {
       });
     },
   };
+}
+
+/**
+ * The bundle's computePrecomputed() (src/cli/precomputed.ts: quadrature calibrations and compiled recursion
+ * bodies that every first solve would otherwise recompute), run in a child process on the fresh bundle, so the
+ * tables are the output of exactly the code they are shipped with. { table } or { why } when there is none.
+ */
+function precompute() {
+  const script = `const m = await import(${JSON.stringify(pathToFileURL(BUNDLE).href)});\n` +
+    "if (typeof m.computePrecomputed === 'function') process.stdout.write(JSON.stringify(m.computePrecomputed()));";
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 28 });
+  if (r.status !== 0) return { why: `computing them failed: ${(r.stderr || String(r.error)).trim().split('\n').slice(-1)[0]}` };
+  if (r.stdout === '') return { why: 'the entry exports no computePrecomputed' };
+  return { table: r.stdout };
 }
 
 function atomicWrite(path, data) {
@@ -103,7 +120,12 @@ export async function buildCli({ quiet = false } = {}) {
       }
     }
   }
+  // the tables of the old build must not outlive its bundle
+  rmSync(PRECOMPUTED, { force: true });
   for (const o of outputs) atomicWrite(o.path, o.contents);
+  const precomputed = precompute();
+  if (precomputed.table !== undefined) atomicWrite(PRECOMPUTED, precomputed.table);
+  else if (!quiet) process.stderr.write(`nnft: no precomputed tables (${precomputed.why}); the command computes them at each run\n`);
   const manifest = { builtAt: t0, entry: relative(ROOT, ENTRY), workers: [...workers].map((w) => relative(ROOT, w)), inputs: [...inputs].sort() };
   atomicWrite(MANIFEST, `${JSON.stringify(manifest, null, 1)}\n`);
   const seconds = (Date.now() - t0) / 1000;

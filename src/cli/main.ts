@@ -25,6 +25,10 @@ import { register as cumulants } from './commands/cumulants.ts';
 import { register as edgeworth } from './commands/edgeworth.ts';
 import { register as osterwalderSchrader } from './commands/osterwalder-schrader.ts';
 import { register as rgFlow } from './commands/rg-flow.ts';
+import { PRECOMPUTED_FILE, usePrecomputed } from './precomputed.ts';
+
+/** For bin/build-cli.js, which writes the tables beside the bundle. */
+export { computePrecomputed, PRECOMPUTED_FILE } from './precomputed.ts';
 
 /** The subcommands, in the order of `nnft --help`. */
 export const COMMANDS: ReadonlyArray<(program: Command) => void> = [recursions, mc, merge, derive, wick, diagrams, symmetry, train, criticality, cumulants, edgeworth, osterwalderSchrader, rgFlow, start];
@@ -118,6 +122,8 @@ export function fail(e: unknown): never {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // the build's precomputed calibrations and recursion bodies, beside the bundle (absent when run through tsx)
+  usePrecomputed(new URL(PRECOMPUTED_FILE, import.meta.url));
   process.on('uncaughtException', fail);
   process.on('unhandledRejection', fail);
   // `nnft … | head`: stop quietly when the reader closes the pipe

@@ -16,7 +16,7 @@
  * Usage: node bin/build-cli.js [--quiet]
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -66,7 +66,7 @@ function assetUrls(workers) {
  */
 function precompute() {
   const script = `const m = await import(${JSON.stringify(pathToFileURL(BUNDLE).href)});\n` +
-    "if (typeof m.computePrecomputed === 'function') process.stdout.write(JSON.stringify(m.computePrecomputed()));";
+    "if (typeof m.computePrecomputed === 'function') process.stdout.write(JSON.stringify(await m.computePrecomputed()));";
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 28 });
   if (r.status !== 0) return { why: `computing them failed: ${(r.stderr || String(r.error)).trim().split('\n').slice(-1)[0]}` };
   if (r.stdout === '') return { why: 'the entry exports no computePrecomputed' };
@@ -109,7 +109,12 @@ export async function buildCli({ quiet = false } = {}) {
   while (queue.length) {
     const { entry, out } = queue.shift();
     const found = new Set();
-    const r = await build({ ...common, entryPoints: [entry], outfile: out, plugins: [assetUrls(found)] });
+    // the command is split (its dynamic imports become chunks beside it: dist/chunk-<hash>.js, so that the URLs of
+    // worker bundles, relative to import.meta.url, hold in every chunk); a worker is one file
+    const where = out === BUNDLE
+      ? { entryPoints: { nnft: entry }, outdir: DIST, splitting: true, chunkNames: 'chunk-[hash]' }
+      : { entryPoints: [entry], outfile: out };
+    const r = await build({ ...common, ...where, plugins: [assetUrls(found)] });
     for (const f of Object.keys(r.metafile.inputs)) inputs.add(f);
     for (const o of r.outputFiles) outputs.push(o);
     for (const w of found) {
@@ -123,6 +128,11 @@ export async function buildCli({ quiet = false } = {}) {
   // the tables of the old build must not outlive its bundle
   rmSync(PRECOMPUTED, { force: true });
   for (const o of outputs) atomicWrite(o.path, o.contents);
+  // chunks of earlier builds that this one does not use
+  const written = new Set(outputs.map((o) => o.path));
+  for (const f of readdirSync(DIST)) {
+    if (/^chunk-[A-Za-z0-9]+\.js(\.map)?$/.test(f) && !written.has(join(DIST, f))) rmSync(join(DIST, f), { force: true });
+  }
   const precomputed = precompute();
   if (precomputed.table !== undefined) atomicWrite(PRECOMPUTED, precomputed.table);
   else if (!quiet) process.stderr.write(`nnft: no precomputed tables (${precomputed.why}); the command computes them at each run\n`);

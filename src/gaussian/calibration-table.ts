@@ -53,7 +53,9 @@ function validChoice(x: unknown): x is StepChoice {
 }
 
 let provider: (() => CalibrationTable | undefined) | undefined;
-let loaded: Map<string, Map<number, StepChoice>> | undefined;
+/** The table as read (null: none or unreadable), and each key's validated entries (null: missing or malformed). */
+let table: CalibrationTable | null | undefined;
+const validated = new Map<string, Map<number, StepChoice> | null>();
 
 /**
  * Give calibrations a table to consult, read on first use (`read` returns undefined when there is none).
@@ -61,35 +63,35 @@ let loaded: Map<string, Map<number, StepChoice>> | undefined;
  */
 export function usePrecomputedCalibrations(read: (() => CalibrationTable | undefined) | undefined): void {
   provider = read;
-  loaded = undefined;
+  table = undefined;
+  validated.clear();
 }
 
-/** The precomputed choices for one calibration key, if a table was given and has a valid entry for it. */
+/** The precomputed choices for one calibration key, if a table was given and its entry for the key is valid. */
 export function precomputedCalibration(key: string): ReadonlyMap<number, StepChoice> | undefined {
   if (!provider) return undefined;
-  if (!loaded) {
-    loaded = new Map();
-    let table: CalibrationTable | undefined;
+  if (table === undefined) {
     try {
-      table = provider();
+      const t = provider();
+      table = t && typeof t === 'object' ? t : null;
     } catch {
-      table = undefined; // an unreadable table is no table: every bucket is calibrated here
-    }
-    if (table && typeof table === 'object') {
-      for (const [k, entries] of Object.entries(table)) {
-        if (!Array.isArray(entries)) continue;
-        const m = new Map<number, StepChoice>();
-        let ok = true;
-        for (const e of entries) {
-          if (!Array.isArray(e) || !Number.isInteger(e[0]) || !validChoice(e[1])) {
-            ok = false;
-            break;
-          }
-          m.set(e[0] as number, e[1]);
-        }
-        if (ok) loaded.set(k, m);
-      }
+      table = null; // an unreadable table is no table: every bucket is calibrated here
     }
   }
-  return loaded.get(key);
+  if (table === null) return undefined;
+  let m = validated.get(key);
+  if (m === undefined) {
+    // only the keys a process uses are validated (the whole table is ~700 entries)
+    const entries: unknown = Object.hasOwn(table, key) ? table[key] : undefined;
+    m = Array.isArray(entries) ? new Map() : null;
+    for (const e of Array.isArray(entries) ? entries : []) {
+      if (!Array.isArray(e) || !Number.isInteger(e[0]) || !validChoice(e[1])) {
+        m = null;
+        break;
+      }
+      m!.set(e[0] as number, e[1]);
+    }
+    validated.set(key, m);
+  }
+  return m ?? undefined;
 }

@@ -1,9 +1,10 @@
 /**
  * Entry point of the `nnft` command (commander). Each module in ./commands registers one subcommand with
- * `export function register(program: Command): void`; add a new one to COMMANDS below. A run loads only the
- * module of the command it names (the bundle is split at these dynamic imports, see bin/build-cli.js); command
- * modules import project modules statically and load heavy npm packages (vega, cli-progress) and code for
- * rarely used options (group-convolutional networks) with a dynamic import() where they are used.
+ * `export function register(program: Command): void`; add a new one to COMMANDS below. A run initialises only
+ * the module of the command it names (in the bundle, bin/build-cli.js, these dynamic imports become lazy
+ * initialisers); command modules import project modules statically and load heavy npm packages (vega,
+ * cli-progress) and code for rarely used options (group-convolutional networks) with a dynamic import() where
+ * they are used.
  *
  * Exit codes: 0 success; 2 a user error — a bad or unknown option, command or value, a missing file, a
  * result that cannot be delivered to its tolerance, a run refused by the resource budget — with one line on
@@ -25,9 +26,9 @@ const WITHOUT_TABLES = new Set(['wick', 'diagrams', 'merge', 'derive']);
 type Register = (program: Command) => void;
 
 /**
- * The subcommands, in the order of `nnft --help`, each with its module. A command line that names one loads only
- * that module (the bundle is split per command, bin/build-cli.js): `nnft recursions` does not parse the Monte Carlo,
- * training, diagram or plotting code, nor load their npm packages. Measured with bench/startup.bench.ts.
+ * The subcommands, in the order of `nnft --help`, each with its module. A command line that names one
+ * initialises only that module and what it imports: `nnft recursions` runs no top-level code of the Monte Carlo,
+ * training, diagram or plotting modules and loads none of their npm packages (graphology, vega).
  */
 export const COMMANDS: ReadonlyArray<readonly [name: string, load: () => Promise<Register>]> = [
   ['recursions', async () => (await import('./commands/recursions.ts')).register],

@@ -32,8 +32,10 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import Module, { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Script } from 'node:vm';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const DIST = join(ROOT, 'dist');
@@ -123,8 +125,15 @@ function bundledPackages(bundled) {
   return { packages: undefined, external };
 }
 
+/** The names the bundle exports (src/cli/main.ts's exports), found by running its top level here. */
+function exportNames(file) {
+  const bundle = { exports: {} };
+  new Script(Module.wrap(readFileSync(file, 'utf8')), { filename: file }).runInThisContext()(bundle.exports, createRequire(file), bundle, file, dirname(file));
+  return Object.keys(bundle.exports).filter((n) => /^[A-Za-z_$][\w$]*$/.test(n) && n !== 'bundleScript' && n !== 'default');
+}
+
 /** dist/nnft.js: compile the bundle through vm with its code cache (when there is one) and re-export it. */
-function entryModule(bundleName) {
+function entryModule(bundleName, names) {
   return `// Written by bin/build-cli.js: loads ${bundleName} with its V8 code cache (see bin/build-cli.js).
 import { readFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
@@ -147,8 +156,7 @@ export const bundleScript = new Script(Module.wrap(readFileSync(file, 'utf8')), 
 });
 const bundle = { exports: {} };
 bundleScript.runInThisContext()(bundle.exports, createRequire(file), bundle, file, dirname(file));
-export const main = bundle.exports.main;
-export const computePrecomputed = bundle.exports.computePrecomputed;
+export const { ${names.join(', ')} } = bundle.exports;
 `;
 }
 
@@ -220,7 +228,7 @@ export async function buildCli({ quiet = false } = {}) {
   for (const o of outputs) atomicWrite(o.path, o.contents);
   const cacheFile = join(DIST, `${bundleName}.cache`);
   rmSync(cacheFile, { force: true });
-  atomicWrite(BUNDLE, entryModule(bundleName));
+  atomicWrite(BUNDLE, entryModule(bundleName, exportNames(join(DIST, bundleName))));
   // bundles, caches and chunks of earlier builds (a running command read its bundle and cache when it started)
   for (const f of readdirSync(DIST)) {
     const old = /^nnft-[A-Za-z0-9]+\.cjs(\.map|\.cache)?$/.test(f) && !f.startsWith(bundleName);

@@ -32,7 +32,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import Module, { createRequire } from 'node:module';
+import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Script } from 'node:vm';
@@ -125,10 +125,28 @@ function bundledPackages(bundled) {
   return { packages: undefined, external };
 }
 
+/**
+ * The bundle's function wrapper: CommonJS's, plus __nnftImport. A script compiled by vm.Script runs `import()`
+ * only through an importModuleDynamically callback, and on Node 20 a function compiled from a code cache made in
+ * another process has lost that callback (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING; the default-loader constant
+ * also prints an ExperimentalWarning). So the bundle's dynamic imports of npm packages (cli-progress, vega) call
+ * __nnftImport, dist/nnft.js's own import().
+ */
+const WRAPPER = ['(function (exports, require, module, __filename, __dirname, __nnftImport) {', '\n})'];
+
+/** The bundle's `import("package")` calls, rewritten to __nnftImport; a build error for any other import(. */
+function routeDynamicImports(code) {
+  const out = code.replace(/\bimport\(("[^".\/][^"]*")\)/g, '__nnftImport($1)');
+  const left = /^.*\bimport\(.*$/m.exec(out);
+  if (left) throw new Error(`the bundle has an import() that it cannot run: ${left[0].trim().slice(0, 200)}`);
+  return out;
+}
+
 /** The names the bundle exports (src/cli/main.ts's exports), found by running its top level here. */
 function exportNames(file) {
   const bundle = { exports: {} };
-  new Script(Module.wrap(readFileSync(file, 'utf8')), { filename: file }).runInThisContext()(bundle.exports, createRequire(file), bundle, file, dirname(file));
+  const run = new Script(WRAPPER.join(readFileSync(file, 'utf8')), { filename: file }).runInThisContext();
+  run(bundle.exports, createRequire(file), bundle, file, dirname(file), (specifier) => import(specifier));
   return Object.keys(bundle.exports).filter((n) => /^[A-Za-z_$][\w$]*$/.test(n) && n !== 'bundleScript' && n !== 'default');
 }
 
@@ -136,10 +154,10 @@ function exportNames(file) {
 function entryModule(bundleName, names) {
   return `// Written by bin/build-cli.js: loads ${bundleName} with its V8 code cache (see bin/build-cli.js).
 import { readFileSync } from 'node:fs';
-import Module, { createRequire } from 'node:module';
+import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Script, constants } from 'node:vm';
+import { Script } from 'node:vm';
 
 const file = fileURLToPath(new URL(${JSON.stringify(`./${bundleName}`)}, import.meta.url));
 let cachedData;
@@ -149,13 +167,10 @@ try {
   cachedData = undefined; // no cache: the bundle is compiled as usual
 }
 /** The compiled bundle (the build makes its code cache from it). */
-export const bundleScript = new Script(Module.wrap(readFileSync(file, 'utf8')), {
-  filename: file,
-  cachedData,
-  importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-});
+export const bundleScript = new Script(${JSON.stringify(WRAPPER[0])} + readFileSync(file, 'utf8') + ${JSON.stringify(WRAPPER[1])}, { filename: file, cachedData });
 const bundle = { exports: {} };
-bundleScript.runInThisContext()(bundle.exports, createRequire(file), bundle, file, dirname(file));
+// the bundle's dynamic imports of npm packages come here (see bin/build-cli.js)
+bundleScript.runInThisContext()(bundle.exports, createRequire(file), bundle, file, dirname(file), (specifier) => import(specifier));
 export const { ${names.join(', ')} } = bundle.exports;
 `;
 }
@@ -212,8 +227,10 @@ export async function buildCli({ quiet = false } = {}) {
     const r = await build({ ...common, ...(out === BUNDLE ? cjs : { entryPoints: [entry], outfile: out }), plugins: [assetUrls(found)] });
     for (const f of Object.keys(r.metafile.inputs)) inputs.add(f);
     for (const o of r.outputFiles) {
-      outputs.push(o);
-      if (out === BUNDLE && o.path.endsWith('.cjs')) bundleName = relative(DIST, o.path);
+      if (out === BUNDLE && o.path.endsWith('.cjs')) {
+        bundleName = relative(DIST, o.path);
+        outputs.push({ path: o.path, contents: routeDynamicImports(o.text) });
+      } else outputs.push(o);
     }
     for (const w of found) {
       workers.add(w);

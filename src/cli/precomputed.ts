@@ -6,8 +6,10 @@
  *    expectations (all that a two-input solve uses), for scales 1.1^−48 ≈ 0.01 … 1.1^25 ≈ 10.8
  *    (src/gaussian/calibration-table.ts);
  *  - the generated evaluator bodies of the registry's compiled recursions (src/symbolic/derive.ts).
- * Measured (nnft recursions, tanh, two inputs, 100 layers, K,Θ,V4,K¹): ~55 ms of calibration and ~35 ms of
- * derivation of a ~0.45 s process (bench/startup.bench.ts). Both tables are outputs of this build's own code,
+ * Measured (nnft recursions, tanh, two inputs, 100 layers, K,Θ,V4,K¹; bench/startup.bench.ts): the process takes
+ * 70–170 ms less CPU with the file than without (~55 ms of calibration and ~35 ms of derivation on an idle
+ * machine, more when the machine is loaded: it is code that runs before the JIT has optimised it). The build
+ * spends ~1 s of CPU on them. Both tables are outputs of this build's own code,
  * so results do not change; without the file (TypeScript sources through tsx, a failed table) everything is
  * computed as before. test/cli/precomputed.test.ts compares the shipped file with fresh computations.
  */

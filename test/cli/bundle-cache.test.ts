@@ -1,7 +1,8 @@
 /**
  * The bundle's V8 code cache (bin/build-cli.js): dist/nnft.js loads dist/nnft-<hash>.cjs with
- * dist/nnft-<hash>.cjs.cache, which V8 accepts; a damaged cache is rejected by V8 and the command runs as
- * without one; earlier builds' bundles and caches are removed. The build is made by test/global-setup.ts.
+ * dist/nnft-<hash>.cjs.cache, which V8 accepts; code compiled after loading the cache runs dynamic imports of
+ * npm packages (on Node 20 a vm script from another process's cache loses its import() callback); a damaged
+ * cache is rejected by V8 and the command runs as without one; earlier builds' bundles and caches are removed. The build is made by test/global-setup.ts.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
@@ -9,7 +10,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ROOT } from './nnft-process.ts';
+import { ROOT, runNnft } from './nnft-process.ts';
 
 const dist = join(ROOT, 'dist');
 const scratch: string[] = [];
@@ -24,6 +25,16 @@ function runEntry(entry: string, argv: string[]): { status: number | null; stdou
 }
 
 describe('the bundle and its code cache', () => {
+  it('an npm package loaded by a dynamic import (vega, for --svg) runs from the cached bundle, with nothing else on stderr', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nnft-svg-'));
+    scratch.push(dir);
+    const svg = join(dir, 'density.svg');
+    const r = await runNnft(['edgeworth', '--activation', 'tanh', '--widths', '8,1', '--inputs', '[[1]]', '--svg', svg]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(readFileSync(svg, 'utf8')).toMatch(/^<svg[\s\S]*<\/svg>\s*$/);
+  });
+
   it('dist/nnft.js names one bundle, named by its hash, with a cache that V8 accepts', () => {
     const entry = readFileSync(join(dist, 'nnft.js'), 'utf8');
     const bundles = readdirSync(dist).filter((f) => /^nnft-[A-Za-z0-9]+\.cjs$/.test(f));

@@ -9,10 +9,11 @@
  *
  * Why CommonJS and a cache: Node 20 has no code cache for ES modules (module.enableCompileCache is Node ≥ 22);
  * vm.Script takes one (cachedData) for a script. Measured with bench/startup.bench.ts (`nnft recursions`, tanh,
- * two inputs, 100 layers, K,Θ,V4,K¹): ~60–75 ms less CPU of ~0.57 s than the same bundle without the cache, or
- * than an ES module bundle split per command (which only saved ~10 ms over one ES module: the code a solve
- * needs is most of the bundle). The command modules still run their top-level code only when their command
- * runs: esbuild turns the dynamic import() of src/cli/main.ts into lazy initialisers.
+ * two inputs, 100 layers, K,Θ,V4,K¹; 2 loaded cores): 524 ms CPU with the cache, 583 ms without it, 595 ms
+ * for an ES module bundle split per command (esbuild splitting; the code a solve needs is most of the bundle);
+ * importing the bundle alone: 81 ms CPU as one ES module, 31 ms with the cache. The command modules still run
+ * their top-level code only when their command runs: esbuild turns the dynamic import() of src/cli/main.ts into
+ * lazy initialisers.
  * The cache is made at build time by a short recursion run on the new bundle (the functions it compiled are
  * in the cache; others compile on first use as usual). V8 rejects a cache made by another Node version or
  * with other V8 flags (then the bundle is compiled as without one); it checks a cache against the length of

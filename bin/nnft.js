@@ -4,26 +4,28 @@
 // first (one line on stderr); when that fails (no esbuild, read-only checkout) it runs the TypeScript
 // sources through tsx, which is slower to start, and says so on stderr.
 import { readFileSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
-const root = new URL('../', import.meta.url);
+const root = fileURLToPath(new URL('../', import.meta.url));
 
-/** Why the bundle cannot be used as it is, or null when it is up to date. */
+/**
+ * Why the bundle cannot be used as it is, or null when it is up to date: one stat per source file of the build
+ * (~180). Measured on the 2-core machine: ~1.5 ms with plain path strings (3 ms through file URLs) of a ~0.1 s
+ * `node -e 0`, so every start keeps the check rather than trusting a stamp that an edit could leave stale.
+ */
 function staleReason() {
   let manifest;
   try {
-    manifest = JSON.parse(readFileSync(new URL('dist/manifest.json', root), 'utf8'));
-    statSync(new URL('dist/nnft.js', root));
+    manifest = JSON.parse(readFileSync(`${root}dist/manifest.json`, 'utf8'));
   } catch {
     return 'no build yet';
   }
+  const noEntry = { throwIfNoEntry: false };
+  if (statSync(`${root}dist/nnft.js`, noEntry) === undefined) return 'no build yet';
   for (const f of manifest.inputs) {
-    let t;
-    try {
-      t = statSync(new URL(f, root)).mtimeMs;
-    } catch {
-      return `${f} is gone`;
-    }
-    if (t >= manifest.builtAt) return `${f} changed`;
+    const st = statSync(root + f, noEntry);
+    if (st === undefined) return `${f} is gone`;
+    if (st.mtimeMs >= manifest.builtAt) return `${f} changed`;
   }
   return null;
 }

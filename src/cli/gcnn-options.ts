@@ -9,8 +9,6 @@ import { NnftInputError } from '../errors.ts';
 import { readJsonArgument } from './options.ts';
 import type { PerLayer } from '../spec.ts';
 import type { GcnnSpec, Signal } from '../gcnn/architecture.ts';
-import { solveGcnnRecursions } from '../gcnn/solve.ts';
-import { sampleGcnnEnsemble } from '../gcnn/ensemble.ts';
 
 export const GCNN_HELP = `
 Group-convolutional networks (--network gcnn; docs/gcnn.md):
@@ -113,6 +111,8 @@ const DIAG4 = ['V4', 'A', 'B', 'D', 'F'] as const;
 export async function runGcnnRecursions(options: object): Promise<void> {
   const opts: Record<string, unknown> = { ...options };
   const quantities = String(opts.quantities ?? 'K,Theta,V4,K1').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  // loaded here, not with the command: `nnft recursions` on a fully connected network never parses src/gcnn
+  const { solveGcnnRecursions } = await import('../gcnn/solve.ts');
   const res = solveGcnnRecursions({ ...gcnnSpecFromOptions(opts), quantities }, { groupIndexed: opts.groupIndexed === true });
   if (opts.json) {
     process.stdout.write(JSON.stringify(res) + '\n');
@@ -163,6 +163,7 @@ export async function runGcnnMc(options: object, progress?: { update(done: numbe
   const quantities = String(opts.quantities ?? 'K,V4').split(',').map((s) => s.trim()).filter((s) => s !== '');
   let res;
   try {
+    const { sampleGcnnEnsemble } = await import('../gcnn/ensemble.ts');
     res = await sampleGcnnEnsemble({
       ...gcnnSpecFromOptions(opts),
       nets,

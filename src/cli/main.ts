@@ -1,8 +1,10 @@
 /**
  * Entry point of the `nnft` command (commander). Each module in ./commands registers one subcommand with
- * `export function register(program: Command): void`; add a new one to COMMANDS below. Command modules
- * import project modules statically (the CLI is bundled into one file, see bin/build-cli.js) and load heavy
- * npm packages (vega, cli-progress) with a dynamic import() where they are used.
+ * `export function register(program: Command): void`; add a new one to COMMANDS below. A run initialises only
+ * the module of the command it names (in the bundle, bin/build-cli.js, these dynamic imports become lazy
+ * initialisers); command modules import project modules statically and load heavy npm packages (vega,
+ * cli-progress) and code for rarely used options (group-convolutional networks) with a dynamic import() where
+ * they are used.
  *
  * Exit codes: 0 success; 2 a user error — a bad or unknown option, command or value, a missing file, a
  * result that cannot be delivered to its tolerance, a run refused by the resource budget — with one line on
@@ -11,29 +13,49 @@
  */
 import { Command, CommanderError, type Option } from 'commander';
 import { isUserFacingError, NnftInputError, NnftNumericalError } from '../errors.ts';
-import { register as derive } from './commands/derive.ts';
-import { register as diagrams } from './commands/diagrams.ts';
-import { register as mc } from './commands/mc.ts';
-import { register as merge } from './commands/merge.ts';
-import { register as recursions } from './commands/recursions.ts';
-import { register as start } from './commands/start.ts';
-import { register as symmetry } from './commands/symmetry.ts';
-import { register as train } from './commands/train.ts';
-import { register as wick } from './commands/wick.ts';
-import { register as criticality } from './commands/criticality.ts';
-import { register as cumulants } from './commands/cumulants.ts';
-import { register as edgeworth } from './commands/edgeworth.ts';
-import { register as osterwalderSchrader } from './commands/osterwalder-schrader.ts';
-import { register as rgFlow } from './commands/rg-flow.ts';
+import type { Precomputed } from './precomputed.ts';
 
-/** The subcommands, in the order of `nnft --help`. */
-export const COMMANDS: ReadonlyArray<(program: Command) => void> = [recursions, mc, merge, derive, wick, diagrams, symmetry, train, criticality, cumulants, edgeworth, osterwalderSchrader, rgFlow, start];
+/** The tables of src/cli/precomputed.ts, for bin/build-cli.js, which writes them beside the bundle. */
+export async function computePrecomputed(): Promise<Precomputed> {
+  return (await import('./precomputed.ts')).computePrecomputed();
+}
+
+/** Commands that compute no Gaussian expectation and compile no recursion: they never read the precomputed tables. */
+const WITHOUT_TABLES = new Set(['wick', 'diagrams', 'merge', 'derive']);
+
+type Register = (program: Command) => void;
+
+/**
+ * The subcommands, in the order of `nnft --help`, each with its module. A command line that names one
+ * initialises only that module and what it imports: `nnft recursions` runs no top-level code of the Monte Carlo,
+ * training, diagram or plotting modules and loads none of their npm packages (graphology, vega).
+ */
+export const COMMANDS: ReadonlyArray<readonly [name: string, load: () => Promise<Register>]> = [
+  ['recursions', async () => (await import('./commands/recursions.ts')).register],
+  ['mc', async () => (await import('./commands/mc.ts')).register],
+  ['merge', async () => (await import('./commands/merge.ts')).register],
+  ['derive', async () => (await import('./commands/derive.ts')).register],
+  ['wick', async () => (await import('./commands/wick.ts')).register],
+  ['diagrams', async () => (await import('./commands/diagrams.ts')).register],
+  ['symmetry', async () => (await import('./commands/symmetry.ts')).register],
+  ['train', async () => (await import('./commands/train.ts')).register],
+  ['criticality', async () => (await import('./commands/criticality.ts')).register],
+  ['cumulants', async () => (await import('./commands/cumulants.ts')).register],
+  ['edgeworth', async () => (await import('./commands/edgeworth.ts')).register],
+  ['osterwalder-schrader', async () => (await import('./commands/osterwalder-schrader.ts')).register],
+  ['rg-flow', async () => (await import('./commands/rg-flow.ts')).register],
+  ['start', async () => (await import('./commands/start.ts')).register],
+];
 
 export const EXIT_OK = 0;
 export const EXIT_INTERNAL = 1;
 export const EXIT_USER = 2;
 
-export function buildProgram(): Command {
+/**
+ * The program with the subcommands named in `only` (default: all of them). A module registers exactly the
+ * command COMMANDS names it by (checked here, so the table cannot drift from the modules).
+ */
+export async function buildProgram(only?: readonly string[]): Promise<Command> {
   const program = new Command();
   // set before the subcommands are added: they inherit both
   program.exitOverride();
@@ -42,14 +64,20 @@ export function buildProgram(): Command {
     .name('nnft')
     .description('Neural-network field theory toolkit: kernels, finite-width corrections, diagrams, Monte Carlo, symmetries')
     .addHelpText('after', '\nExit codes: 0 success; 2 a bad argument or a result that cannot be delivered to its tolerance (one line on stderr says which and how to fix it); 1 an internal error (NNFT_DEBUG=1 prints the stack trace).');
-  for (const register of COMMANDS) register(program);
+  const chosen = COMMANDS.filter(([name]) => !only || only.includes(name));
+  const registers = await Promise.all(chosen.map(([, load]) => load()));
+  chosen.forEach(([name], i) => {
+    registers[i]!(program);
+    const added = program.commands.at(-1)?.name();
+    if (added !== name) throw new Error(`the module of 'nnft ${name}' registered '${added}'`);
+  });
   return program;
 }
 
 /** The subcommand being parsed or run, for messages and for naming its options. */
 let active: Command | undefined;
 /** The subcommands' names, for "unknown command" messages. */
-let COMMAND_NAMES: string[] = [];
+const COMMAND_NAMES: string[] = COMMANDS.map(([name]) => name);
 
 function commandName(): string {
   return active && active.parent ? `nnft ${active.name()}` : 'nnft';
@@ -125,13 +153,21 @@ export async function main(argv: string[]): Promise<void> {
     if (e.code === 'EPIPE') process.exit(EXIT_OK);
     fail(e);
   });
+  // a command line that starts with a command's name needs only that command; anything else (no command, an
+  // option first, help, a misspelt name) gets them all, for the full help and for suggestions
+  const first = argv[2];
+  const only = first !== undefined && COMMAND_NAMES.includes(first) ? [first] : undefined;
   let program: Command;
   try {
-    program = buildProgram();
+    // the build's precomputed calibrations and recursion bodies, beside the bundle (absent when run through tsx)
+    if (!only || !WITHOUT_TABLES.has(only[0]!)) {
+      const { PRECOMPUTED_FILE, usePrecomputed } = await import('./precomputed.ts');
+      usePrecomputed(new URL(PRECOMPUTED_FILE, import.meta.url));
+    }
+    program = await buildProgram(only);
   } catch (e) {
     fail(e);
   }
-  COMMAND_NAMES = program.commands.map((c) => c.name());
   program.hook('preSubcommand', (_parent, sub) => {
     active = sub;
   });

@@ -22,6 +22,7 @@ import { pivotedCholesky, symmetricEigen, validateKernel } from './linalg.ts';
 import { plProductExpectation } from './piecewise.ts';
 import { productExpectation } from './quadrature.ts';
 import { Calibration, SmoothLayerContext } from './smooth.ts';
+import { calibrationKey, precomputedCalibration } from './calibration-table.ts';
 
 export type { DerivFactor, GaussOptions, GaussResult } from './types.ts';
 export { gaussHermite } from './hermite.ts';
@@ -178,10 +179,10 @@ function evalProduct(
 const DEFAULT_TOL_BY_RANK = [1e-12, 1e-12, 1e-12, 1e-10, 1e-8];
 const calibrations = new Map<string, Calibration>();
 function calibrationFor(act: Activation, tol: number): Calibration {
-  const key = `${act.name}|${tol}`;
+  const key = calibrationKey(act.name, tol);
   let c = calibrations.get(key);
   if (!c) {
-    c = new Calibration(act, tol);
+    c = new Calibration(act, tol, precomputedCalibration(key));
     calibrations.set(key, c);
   }
   return c;

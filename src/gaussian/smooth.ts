@@ -86,15 +86,28 @@ interface RunResult {
 }
 const POWERS = [1, 2, 4, 8];
 
+/** Scales are calibrated in buckets of ratio 1.1: bucket b holds (1.1^(b−1), 1.1^b] and is calibrated at its top. */
+export function scaleBucket(s: number): number {
+  return Math.ceil(Math.log(s) / Math.log(1.1));
+}
+function bucketScale(bucket: number): number {
+  return Math.pow(1.1, bucket);
+}
+
 /** Per-activation calibration of trapezoid step and truncation radius as a function of the scale s. */
 export class Calibration {
   private readonly bySBucket = new Map<number, StepChoice>();
   private readonly tol: number;
   /** smallest scale at which the step ladder failed: larger scales fail too (and are not recalibrated) */
   private resolutionFailedAt = Infinity;
+  /**
+   * `precomputed`: certified choices by scale bucket from an earlier calibration of the same activation and
+   * tolerance (calibration-table.ts, shipped with the CLI build); a bucket absent from it is calibrated here.
+   */
   constructor(
     private readonly act: Activation,
     tol: number,
+    private readonly precomputed?: ReadonlyMap<number, StepChoice>,
   ) {
     // below ~1e-14 the calibration cannot certify a step (rounding dominates), so clamp
     this.tol = Math.max(tol, 1e-14);
@@ -103,15 +116,20 @@ export class Calibration {
   /** Step and radius for a direction whose coordinates have |dz/du| ≤ s. */
   choose(s: number): StepChoice {
     if (!(s > 0)) return { h: 1, R: 9, R4: 9, R8: 9, certified: true, maxPower: 8 };
-    const bucket = Math.ceil(Math.log(s) / Math.log(1.1));
+    const bucket = scaleBucket(s);
     let c = this.bySBucket.get(bucket);
     if (!c) {
-      const sb = Math.pow(1.1, bucket);
-      c = sb >= this.resolutionFailedAt ? failed({ kind: 'resolution', s: sb }) : this.calibrate(sb);
+      const sb = bucketScale(bucket);
+      c = sb >= this.resolutionFailedAt ? failed({ kind: 'resolution', s: sb }) : (this.precomputed?.get(bucket) ?? this.calibrate(sb));
       if (c.failure?.kind === 'resolution') this.resolutionFailedAt = Math.min(this.resolutionFailedAt, sb);
       this.bySBucket.set(bucket, c);
     }
     return c;
+  }
+
+  /** A fresh calibration of one scale bucket (what choose caches for every s in it), for precomputed tables. */
+  calibrateBucket(bucket: number): StepChoice {
+    return this.calibrate(bucketScale(bucket));
   }
 
   private calibrate(s: number): StepChoice {

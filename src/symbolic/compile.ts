@@ -238,7 +238,12 @@ export function compileExpression(e: Expression, opts: CompileOptions = {}): Com
   else lines.push(`${body}{\n${inner.join('\n')}\n}`);
   lines.push('return out;');
   const source = lines.join('\n');
+  return evaluatorFromSource(source, [...shapes.keys()]);
+}
+
+/** The evaluator of a generated body (compileExpression's `source` and `expectationShapes`, e.g. precomputed). */
+export function evaluatorFromSource(source: string, expectationShapes: string[]): CompiledEvaluator {
   // eslint-disable-next-line no-new-func
   const fn = new Function('ctx', source) as (ctx: RecursionContext) => Float64Array;
-  return { evaluate: fn, source, expectationShapes: [...shapes.keys()] };
+  return { evaluate: fn, source, expectationShapes };
 }

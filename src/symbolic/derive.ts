@@ -12,7 +12,7 @@ import { QUANTITIES, parseQuantity, symmetryOf, type QuantityName } from '../qua
 import { collect, simplify, clearCanonicalMemo } from './canonical.ts';
 import type { Expression } from './expr.ts';
 import { toLatex, toText } from './print.ts';
-import { compileExpression, type CompiledEvaluator } from './compile.ts';
+import { compileExpression, evaluatorFromSource, type CompiledEvaluator } from './compile.ts';
 
 export interface DerivedPart {
   label: string;
@@ -90,18 +90,59 @@ export function clearDerivationCache(): void {
   compiledCache.clear();
 }
 
+/** Generated bodies of compileRecursionDetailed by quantity, as shipped with the CLI build (dist/precomputed.json). */
+export type PrecompiledRecursions = Partial<Record<QuantityName, { source: string; expectationShapes: string[] }>>;
+let precompiled: (() => PrecompiledRecursions | undefined) | undefined;
+
+/**
+ * Let compileRecursionDetailed take a quantity's generated body from `read()` (called at each cache miss; it
+ * returns undefined when there is none) instead of deriving and compiling it: the symbolic derivation of V4
+ * and K¹ is ~35 ms of a cold process, the whole registry ~0.3 s. The bodies are the output of this compiler on the
+ * same registry (the CLI build writes them; test/cli/precomputed.test.ts compares them with fresh compilations).
+ */
+export function usePrecompiledRecursions(read: (() => PrecompiledRecursions | undefined) | undefined): void {
+  precompiled = read;
+  compiledCache.clear();
+}
+
+/** The generated body of every compiled (not direct) recursion of the registry, for a precomputed table. */
+export function precompileRecursions(): PrecompiledRecursions {
+  const out: PrecompiledRecursions = {};
+  for (const q of Object.keys(QUANTITIES) as QuantityName[]) {
+    if (QUANTITIES[q].recursion.direct) continue;
+    const { source, expectationShapes } = compileFresh(q);
+    out[q] = { source, expectationShapes };
+  }
+  return out;
+}
+
 /** The compiled evaluator of a quantity's recursion (grouped IBP form), with its generated source. Cached. */
 export function compileRecursionDetailed(name: string): CompiledEvaluator {
   const q = parseQuantity(name, 'recursion name');
   const hit = compiledCache.get(q);
   if (hit) return hit;
+  const c = fromPrecompiled(q) ?? compileFresh(q);
+  compiledCache.set(q, c);
+  return c;
+}
+
+/** The precompiled evaluator of q, or undefined when there is none or it is malformed (then q is compiled here). */
+function fromPrecompiled(q: QuantityName): CompiledEvaluator | undefined {
+  try {
+    const pre = precompiled?.()?.[q];
+    if (!pre || typeof pre.source !== 'string' || !Array.isArray(pre.expectationShapes) || !pre.expectationShapes.every((k) => typeof k === 'string')) return undefined;
+    return evaluatorFromSource(pre.source, [...pre.expectationShapes]);
+  } catch {
+    return undefined;
+  }
+}
+
+function compileFresh(q: QuantityName): CompiledEvaluator {
   // Only the grouped form is compiled; the full derivation (expanded form, printers) is reused when it was
   // already computed and otherwise skipped: it is 4× the work.
   const full = derivedCache.get(q);
   const grouped = full ? full.grouped : sumOf(QUANTITIES[q].recursion.parts().map((p) => simplify(p.original, 'grouped')));
-  const c = compileExpression(grouped, { symmetry: symmetryOf(q) });
-  compiledCache.set(q, c);
-  return c;
+  return compileExpression(grouped, { symmetry: symmetryOf(q) });
 }
 
 /** LayerEvaluator for one quantity: layer ℓ's tensors in ctx.prev → layer ℓ+1's (finite-width ones without 1/n_ℓ). */

@@ -50,13 +50,13 @@ function forwardTangent(p: NetworkPlan, W: number[][], b: number[][], x: number[
     for (let i = 0; i < n; i++) {
       z[i] = b[l]![i]!;
       for (let j = 0; j < np; j++) {
-        z[i] += W[l]![i * np + j]! * a[j]!;
-        dz[i] += W[l]![i * np + j]! * da[j]!;
+        z[i] = z[i]! + W[l]![i * np + j]! * a[j]!;
+        dz[i] = dz[i]! + W[l]![i * np + j]! * da[j]!;
       }
     }
     if (dir && dir[0] === l) {
-      if (dir[1] === 'b') dz[dir[2]] += 1;
-      else dz[Math.floor(dir[2] / np)] += a[dir[2] % np]!;
+      const i = dir[1] === 'b' ? dir[2] : Math.floor(dir[2] / np);
+      dz[i] = dz[i]! + (dir[1] === 'b' ? 1 : a[dir[2] % np]!);
     }
     if (l === p.L - 1) return { f: z, df: dz };
     da = dz.map((d, i) => act.df(z[i]!) * d);

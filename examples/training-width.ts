@@ -43,9 +43,34 @@ export interface WidthSeries {
   p: number;
 }
 
+/** The mean empirical NTK along the frozen Θ(X,X)'s smallest-eigenvalue direction, relative: drift during training. */
+export interface DriftSeries {
+  activation: string;
+  cw: number;
+  steps: number;
+  /** λ_min of the frozen Θ(X,X) */
+  lambdaMin: number;
+  /**
+   * drift = v_minᵀ E[Θ̂_s − Θ̂_0] v_min / λ_min ± s.e.; shift = v_minᵀ E[Θ̂_s] v_min / λ_min − 1 (includes the O(1/n)
+   * mean shift of the initial NTK, initialShift)
+   */
+  points: { width: number; pairs: number; drift: number; stderr: number; shift: number; shiftStderr: number; initialShift: number; initialShiftStderr: number }[];
+  /** weighted least-squares fit |drift| ∝ n^−p, with its standard error */
+  fit: PowerFit;
+}
+
+export interface PowerFit {
+  p: number;
+  /** standard error of p from the point errors, scaled up by √(χ²/ν) when the points scatter more than their errors */
+  pStderr: number;
+  /** χ² per degree of freedom of the fit (NaN with two points) */
+  chi2: number;
+}
+
 export interface WidthResult {
   widths: number[];
   series: WidthSeries[];
+  ntkDrift: DriftSeries[];
   seconds: number;
 }
 
@@ -86,6 +111,32 @@ export function fitPower(ns: number[], ds: number[]): number {
   return -sxy / sxx;
 }
 
+/**
+ * Weighted least squares of log|y| against log n (weights y²/se², i.e. 1/se of log|y|): |y| ∝ n^−p. The error of p
+ * is the fit's, multiplied by √(χ²/ν) when that exceeds 1 (scatter beyond the point errors, e.g. a law that is not
+ * a pure power over the range).
+ */
+export function fitPowerWithError(ns: number[], ys: number[], ses: number[]): PowerFit {
+  const use = ns.map((n, i) => ({ n, y: Math.abs(ys[i]!), se: ses[i]! })).filter((q) => q.y > 0 && q.se > 0);
+  if (use.length < 2) return { p: NaN, pStderr: NaN, chi2: NaN };
+  const x = use.map((q) => Math.log(q.n));
+  const y = use.map((q) => Math.log(q.y));
+  const w = use.map((q) => (q.y / q.se) ** 2);
+  const W = w.reduce((a, b) => a + b, 0);
+  const mx = x.reduce((a, xi, i) => a + w[i]! * xi, 0) / W;
+  const my = y.reduce((a, yi, i) => a + w[i]! * yi, 0) / W;
+  let sxx = 0;
+  let sxy = 0;
+  x.forEach((xi, i) => {
+    sxx += w[i]! * (xi - mx) ** 2;
+    sxy += w[i]! * (xi - mx) * (y[i]! - my);
+  });
+  const slope = sxy / sxx;
+  const nu = use.length - 2;
+  const chi2 = nu > 0 ? x.reduce((a, xi, i) => a + w[i]! * (y[i]! - my - slope * (xi - mx)) ** 2, 0) / nu : NaN;
+  return { p: -slope, pStderr: Math.sqrt(1 / sxx) * (chi2 > 1 ? Math.sqrt(chi2) : 1), chi2 };
+}
+
 export async function trainingWidth(opts: WidthOptions = {}): Promise<WidthResult> {
   const t0 = performance.now();
   const log = opts.log ?? ((m: string) => process.stderr.write(m + '\n'));
@@ -93,6 +144,7 @@ export async function trainingWidth(opts: WidthOptions = {}): Promise<WidthResul
   const scale = opts.pairsScale ?? 1;
   const seed = opts.seed ?? 1;
   const series: WidthSeries[] = [];
+  const ntkDrift: DriftSeries[] = [];
   const runs: { activation: string; cw: number; steps: number[] }[] = [
     { activation: 'tanh', cw: 1.5, steps: [100] },
     { activation: 'relu', cw: 2, steps: [10, 100, 300] },
@@ -103,14 +155,31 @@ export async function trainingWidth(opts: WidthOptions = {}): Promise<WidthResul
     const lr = 0.95 / lambdaMax;
     const last = run.steps[run.steps.length - 1]!;
     const byStep: WidthSeries[] = run.steps.map((s) => ({ activation: run.activation, cw: run.cw, steps: s, points: [], p: NaN }));
+    const drifts: DriftSeries[] = run.steps.map((s) => ({ activation: run.activation, cw: run.cw, steps: s, lambdaMin: NaN, points: [], fit: { p: NaN, pStderr: NaN, chi2: NaN } }));
     for (const n of widths) {
       const pairs = pairsFor(n, last, scale);
       log(`training-width: ${run.activation}, n = ${n}, ${2 * pairs} networks, ${last} steps`);
-      const r = await trainEnsemble({ ...arch, widths: [n, n, 1], ...DATA, lr, steps: run.steps, nets: 2 * pairs, seed });
+      const r = await trainEnsemble({ ...arch, widths: [n, n, 1], ...DATA, lr, steps: run.steps, nets: 2 * pairs, seed, ntk: true });
+      const vmin = r.ntk!.min!;
       run.steps.forEach((_, k) => {
         const d = deviation(r, k);
         byStep[k]!.points.push({ width: n, pairs, rms: d.rms, stderr: d.stderr });
+        drifts[k]!.lambdaMin = vmin.eigenvalue;
+        drifts[k]!.points.push({
+          width: n,
+          pairs,
+          drift: vmin.drift.mean[k]!,
+          stderr: vmin.drift.stderr[k]!,
+          shift: vmin.shift.mean[k]!,
+          shiftStderr: vmin.shift.stderr[k]!,
+          initialShift: vmin.initialShift.mean,
+          initialShiftStderr: vmin.initialShift.stderr,
+        });
       });
+    }
+    for (const d of drifts) {
+      d.fit = fitPowerWithError(d.points.map((q) => q.width), d.points.map((q) => q.drift), d.points.map((q) => q.stderr));
+      ntkDrift.push(d);
     }
     for (const s of byStep) {
       const ok = s.points.filter((p) => p.rms > 0);
@@ -118,10 +187,10 @@ export async function trainingWidth(opts: WidthOptions = {}): Promise<WidthResul
       series.push(s);
     }
   }
-  return { widths, series, seconds: (performance.now() - t0) / 1000 };
+  return { widths, series, ntkDrift, seconds: (performance.now() - t0) / 1000 };
 }
 
-export async function writeTrainingWidth(res: WidthResult, outDir: string): Promise<{ svg: string; json: string }> {
+export async function writeTrainingWidth(res: WidthResult, outDir: string): Promise<{ svg: string; ntkSvg: string; json: string }> {
   const colors: Record<string, string> = { 'tanh 100': '#1f77b4', 'relu 10': '#d62728', 'relu 100': '#ff7f0e', 'relu 300': '#8c564b' };
   const plot: PlotSeries[] = [];
   for (const s of res.series) {
@@ -146,8 +215,34 @@ export async function writeTrainingWidth(res: WidthResult, outDir: string): Prom
     width: 520,
     height: 340,
   });
+  const ntkSvg = join(outDir, 'training-width-ntk.svg');
+  const drift: PlotSeries[] = [];
+  for (const d of res.ntkDrift) {
+    const pts = d.points.filter((q) => q.drift !== 0);
+    const sign = pts.every((q) => q.drift < 0) ? '−' : pts.every((q) => q.drift > 0) ? '+' : '±';
+    drift.push({
+      name: `${d.activation}, ${d.steps} steps (sign ${sign}; fitted p = ${Number.isFinite(d.fit.p) ? `${d.fit.p.toFixed(2)} ± ${d.fit.pStderr.toFixed(2)}` : '—'})`,
+      kind: 'points',
+      color: colors[`${d.activation} ${d.steps}`],
+      points: pts.map((q) => ({ x: q.width, y: Math.abs(q.drift), err: q.stderr })),
+    });
+  }
+  const late = res.ntkDrift.find((d) => d.activation === 'relu' && d.steps === 300)?.points.find((q) => q.drift !== 0);
+  if (late) {
+    drift.push({ name: 'c/√n', kind: 'line', dash: true, color: '#7f7f7f', points: res.widths.map((n) => ({ x: n, y: Math.abs(late.drift) * Math.sqrt(late.width / n) })) });
+    drift.push({ name: 'c/n', kind: 'line', dash: true, color: '#bcbd22', points: res.widths.map((n) => ({ x: n, y: (Math.abs(late.drift) * late.width) / n })) });
+  }
+  await writePlot(ntkSvg, {
+    title: 'Drift of the mean NTK along the frozen Θ(X,X)’s smallest-eigenvalue direction',
+    subtitle: '|v_minᵀ E[Θ̂_s − Θ̂_0] v_min| / λ_min against width, same networks as the distance plot; ±1 s.e.',
+    x: { label: 'hidden width n', log: true },
+    y: { label: '|relative NTK drift along v_min|', log: true },
+    series: drift,
+    width: 520,
+    height: 340,
+  });
   writeFileAtomic(json, JSON.stringify(res, null, 1) + '\n');
-  return { svg, json };
+  return { svg, ntkSvg, json };
 }
 
 export function widthTable(res: WidthResult): string {
@@ -158,6 +253,25 @@ export function widthTable(res: WidthResult): string {
       return (p ? `${p.rms.toExponential(2)} ± ${p.stderr.toExponential(1)}` : '').padEnd(22);
     });
     lines.push(`${`${s.activation}, ${s.steps} steps`.padEnd(21)}${cells.join('')}${Number.isFinite(s.p) ? s.p.toFixed(2) : '—'}`);
+  }
+  lines.push('', 'NTK drift along v_min (smallest eigenvalue of the frozen Θ(X,X)): v_minᵀ E[Θ̂_s − Θ̂_0] v_min / λ_min ± s.e.');
+  lines.push('series               ' + res.widths.map((n) => `n = ${n}`.padEnd(22)).join('') + 'fitted p (|drift| ∝ n^−p)');
+  for (const d of res.ntkDrift) {
+    const cells = res.widths.map((n) => {
+      const q = d.points.find((x) => x.width === n);
+      return (q ? `${q.drift.toExponential(2)} ± ${q.stderr.toExponential(1)}` : '').padEnd(22);
+    });
+    const f = d.fit;
+    lines.push(`${`${d.activation}, ${d.steps} steps`.padEnd(21)}${cells.join('')}${Number.isFinite(f.p) ? `${f.p.toFixed(2)} ± ${f.pStderr.toFixed(2)}${Number.isFinite(f.chi2) ? ` (χ²/ν = ${f.chi2.toFixed(1)})` : ''}` : '—'}`);
+  }
+  const init = res.ntkDrift.filter((d) => d.steps === Math.min(...res.ntkDrift.filter((e) => e.activation === d.activation).map((e) => e.steps)));
+  lines.push('', 'initial shift v_minᵀ E[Θ̂_0] v_min / λ_min − 1 (the O(1/n) mean shift Θ¹/n, before training)');
+  for (const d of init) {
+    const cells = res.widths.map((n) => {
+      const q = d.points.find((x) => x.width === n);
+      return (q ? `${q.initialShift.toExponential(2)} ± ${q.initialShiftStderr.toExponential(1)}` : '').padEnd(22);
+    });
+    lines.push(`${d.activation.padEnd(21)}${cells.join('')}`);
   }
   return lines.join('\n');
 }
@@ -175,7 +289,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     opts.pairsScale = v;
   }
   const res = await trainingWidth(opts);
-  const { svg, json } = await writeTrainingWidth(res, opts.outDir ?? 'out/training-width');
+  const { svg, ntkSvg, json } = await writeTrainingWidth(res, opts.outDir ?? 'out/training-width');
   console.log(widthTable(res));
-  console.log(`wrote ${svg} and ${json} (${res.seconds.toFixed(1)} s)`);
+  console.log(`wrote ${svg}, ${ntkSvg} and ${json} (${res.seconds.toFixed(1)} s)`);
 }

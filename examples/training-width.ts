@@ -9,7 +9,7 @@
  * ±1 standard error. Series:
  *   tanh (C_b = 0.1, C_W = 1.5) after 100 steps — falls as 1/n;
  *   ReLU (C_b = 0.1, C_W = 2) after 10, 100 and 300 steps — near 1/n at 10 steps (p = 0.87 over n = 32–256 in the
- *   run below, 0.75 with the n = 512 point, which lies 1.5 s.e. above the trend); later the deviation decays much
+ *   run below, 0.75 with the n = 512 point, about 1 s.e. above that trend); later the deviation decays much
  *   more slowly over this range of n, so late-time ReLU training is far from the frozen-kernel limit at these
  *   widths. The fitted exponents are printed and stored, not asserted.
  * The same networks record their empirical NTK Θ̂(X,X) on the training inputs (src/training/ensemble.ts, option

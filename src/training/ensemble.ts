@@ -26,8 +26,8 @@
  * (block mod G), so results do not depend on workers, shards or the order of merging.
  *
  * The recorded NTK is reported next to the frozen (infinite-width) dynamics kernel H(X,X) = V Λ Vᵀ and projected
- * on its extreme eigenvectors: v_kᵀ E[Θ̂_s] v_k / λ_k − 1 (the relative shift of the mode's rate from the frozen
- * one; at s = 0 it is the O(1/n) mean shift vᵀΘ¹v/(nλ), PDLT ch. 8) and v_kᵀ E[Θ̂_s − Θ̂_0] v_k / λ_k (the drift
+ * on its extreme eigenvectors: v_kᵀ E[Θ̂_s] v_k / λ_k − 1 (the relative shift of the mean NTK along v_k from the
+ * frozen eigenvalue; at s = 0 it is the O(1/n) mean shift vᵀΘ¹v/(nλ), PDLT ch. 8) and v_kᵀ E[Θ̂_s − Θ̂_0] v_k / λ_k (the drift
  * during training; zero at infinite width, where the NTK is frozen: Jacot, Gabriel, Hongler). Both are linear in
  * the means, so their jackknife errors include the correlations between the entries.
  */
@@ -326,7 +326,7 @@ function checkResources(plan: TrainPlan, lay: RunLayout, workers: number): void 
     `training ${threads} network${threads > 1 ? 's' : ''} at a time with ${plan.S} statistics per unit`,
     bytes,
     bytes > budget && 80 * lay.groups * plan.S > budget / 4
-      ? `fewer test inputs or recorded steps (the statistics grow as steps × test²), or fewer --groups; or raise NNFT_MAX_MEMORY (${formatBytes(budget)})`
+      ? `fewer test inputs or recorded steps (the statistics grow as steps × test², and with the recorded NTK as steps × train²), or fewer --groups; or raise NNFT_MAX_MEMORY (${formatBytes(budget)})`
       : 'use narrower layers or fewer workers; or raise NNFT_MAX_MEMORY',
   );
   const units = netsIn(lay, lay.b0, lay.b1);

@@ -15,6 +15,8 @@
  *   moment:      (1/D) Σ_i ⟨f_i(x_a) f_i(x_b)⟩_unit                 → E[f f]
  *   pair moment: (1/D) Σ_i p_i(x_a) p_i(x_b)
  *   loss:        ½ Σ_α ‖f(x_α) − y_α‖² averaged over the unit
+ *   ntk (option): Θ̂(x_α, x_β) on the training inputs (network.ts), averaged over the unit, at initialisation
+ *                 and after each recorded step                         → E[Θ̂_s(X,X)]
  * covariance_ab = moment − (1/D)Σ_i μ_i μ_i + (pair moment − (1/D)Σ_i μ_i μ_i)/(P − 1): the last term removes the
  * O(1/P) bias of the plug-in estimate exactly for independent units (E[μ̂μ̂ᵀ] = μμᵀ + Cov(p)/P). The covariance is
  * the same for all outputs at infinite width and is reported averaged over them.
@@ -22,6 +24,12 @@
  * Reproducibility and sharding exactly as `nnft mc` (src/montecarlo/run.ts layout, accum.ts exact sums): unit u
  * uses stream u of the seed; units run in fixed blocks whose sums are added exactly to jackknife group
  * (block mod G), so results do not depend on workers, shards or the order of merging.
+ *
+ * The recorded NTK is reported next to the frozen (infinite-width) dynamics kernel H(X,X) = V Λ Vᵀ and projected
+ * on its extreme eigenvectors: v_kᵀ E[Θ̂_s] v_k / λ_k − 1 (the relative shift of the mean NTK along v_k from the
+ * frozen eigenvalue; at s = 0 it is the O(1/n) mean shift vᵀΘ¹v/(nλ), PDLT ch. 8) and v_kᵀ E[Θ̂_s − Θ̂_0] v_k / λ_k (the drift
+ * during training; zero at infinite width, where the NTK is frozen: Jacot, Gabriel, Hongler). Both are linear in
+ * the means, so their jackknife errors include the correlations between the entries.
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
@@ -31,9 +39,10 @@ import { addBlock, coalesceBlocks, jackknife, mergeGroupState, newGroupState, ty
 import { WORKER_BYTES } from '../montecarlo/budget.ts';
 import { netsIn, runLayout, type RunLayout } from '../montecarlo/run.ts';
 import type { EnsembleSpec } from '../montecarlo/types.ts';
+import { symmetricEigenDense } from './eigen.ts';
 import { flopsPerStep, NetworkState, type NetworkPlan } from './network.ts';
 import { validateData, validateLr, type TrainingData } from './spec.ts';
-import { nestMatrix, predictInfiniteWidth, validateArchitecture, type PredictionResult, type TrainingArchitecture } from './theory.ts';
+import { nestMatrix, predictInfiniteWidth, trainingKernelBlocks, validateArchitecture, type PredictionResult, type TrainingArchitecture } from './theory.ts';
 
 export const TRAIN_STATE_FORMAT = 'nnft-train-state/1';
 
@@ -52,6 +61,11 @@ export interface TrainEnsembleSpec extends TrainingArchitecture, TrainingData {
   meanShift?: { mu: number; rows: number };
   /** also compute the infinite-width prediction for the same steps (default true) */
   theory?: boolean;
+  /**
+   * record the empirical NTK Θ̂(X,X) on the training inputs at initialisation and at the recorded steps, and
+   * project its mean on the eigenvectors of the frozen kernel (result field `ntk`; default false)
+   */
+  ntk?: boolean;
   groups?: number;
   blockSize?: number;
   shard?: { index: number; count: number };
@@ -67,7 +81,7 @@ export interface TrainPlan extends NetworkPlan {
   seed: number;
   /** stats per unit */
   S: number;
-  offsets: { mean: number; moment: number; pair: number; loss: number };
+  offsets: { mean: number; moment: number; pair: number; loss: number; ntk: number };
 }
 
 /** Validate the spec and build the per-network plan (cheap; no kernels). */
@@ -94,6 +108,11 @@ export function buildTrainPlan(spec: TrainEnsembleSpec): TrainPlan {
     if (!Number.isInteger(rows) || rows < 0 || rows > data.D) throw new NnftInputError('mean-shift', `k must be an integer in [0, ${data.D}], got ${String(rows)}`, 'k counts output rows of the last layer');
     meanShift = { mu, rows };
   }
+  const ntk = spec.ntk ?? false;
+  if (typeof ntk !== 'boolean') throw new NnftInputError('ntk', `expected true or false, got ${String(ntk)}`);
+  if (ntk && meanShift !== null && meanShift.mu !== 0 && meanShift.rows > 0) {
+    throw new NnftInputError('ntk', 'the frozen kernel the recorded NTK is compared with assumes a zero-mean initialisation', 'record the NTK without a mean shift');
+  }
   const antithetic = spec.antithetic ?? meanShift === null;
   if (antithetic && meanShift !== null && meanShift.mu !== 0 && meanShift.rows > 0) {
     throw new NnftInputError('antithetic', 'pairs with a negated output layer are not draws of a mean-shifted distribution', 'switch antithetic pairs off with a mean shift');
@@ -108,7 +127,8 @@ export function buildTrainPlan(spec: TrainEnsembleSpec): TrainPlan {
   const { m, D } = data;
   const T = record.length;
   const mm = (m * (m + 1)) / 2;
-  const offsets = { mean: 0, moment: T * m * D, pair: T * m * D + T * mm, loss: T * m * D + 2 * T * mm };
+  const NN = (data.N * (data.N + 1)) / 2;
+  const offsets = { mean: 0, moment: T * m * D, pair: T * m * D + T * mm, loss: T * m * D + 2 * T * mm, ntk: T * m * D + 2 * T * mm + T };
   return {
     L: ns.L,
     n0: data.n0,
@@ -128,11 +148,12 @@ export function buildTrainPlan(spec: TrainEnsembleSpec): TrainPlan {
     record,
     trainAll: kernel === 'ntk',
     meanShift,
+    ntk,
     antithetic,
     steps: steps.slice(),
     slotOf,
     seed,
-    S: offsets.loss + T,
+    S: offsets.ntk + (ntk ? (T + 1) * NN : 0),
     offsets,
   };
 }
@@ -169,6 +190,21 @@ function simulateUnit(plan: TrainPlan, net: NetworkState, u: number, out: Float6
         }
       }
       out[offsets.loss + t] = out[offsets.loss + t]! + w * net.loss[t]!;
+    }
+    if (plan.ntk) {
+      // upper triangles of Θ̂ at initialisation (slot 0) and at the recorded steps (slots 1..T)
+      const N = plan.N;
+      let o = offsets.ntk;
+      for (let t = 0; t <= T; t++) {
+        const src = t === 0 ? net.ntkInitial : net.ntk;
+        const base = t === 0 ? 0 : (t - 1) * N * N;
+        for (let a = 0; a < N; a++) {
+          for (let b = a; b < N; b++) {
+            out[o] = out[o]! + w * src[base + a * N + b]!;
+            o++;
+          }
+        }
+      }
     }
   }
   for (let q = 0; q < T * md; q++) out[offsets.mean + q] = pairBuf[q]!;
@@ -258,7 +294,17 @@ export function trainFlops(plan: TrainPlan, units: number): number {
   const last = plan.record[plan.record.length - 1]!;
   let testPass = 0;
   for (let l = 0; l < plan.L; l++) testPass += 2 * plan.m * plan.widths[l]! * (l === 0 ? plan.n0 : plan.widths[l - 1]!);
-  const perNet = flopsPerStep(plan) * last + testPass * plan.record.length;
+  let ntkPass = 0;
+  if (plan.ntk) {
+    const N = plan.N;
+    for (let l = plan.trainAll ? 0 : plan.L - 1; l < plan.L; l++) {
+      const n = plan.widths[l]!;
+      const nPrev = l === 0 ? plan.n0 : plan.widths[l - 1]!;
+      ntkPass += plan.D * 2 * N * N * n + 2 * N * N * nPrev + (l < plan.L - 1 ? plan.D * 2 * N * n * plan.widths[l + 1]! : 0);
+    }
+    ntkPass *= plan.record.length + 1;
+  }
+  const perNet = flopsPerStep(plan) * last + testPass * plan.record.length + ntkPass;
   return perNet * units * (plan.antithetic ? 2 : 1);
 }
 
@@ -267,8 +313,9 @@ function checkResources(plan: TrainPlan, lay: RunLayout, workers: number): void 
   let acts = 0;
   for (let l = 0; l < plan.L; l++) {
     params += plan.widths[l]! * ((l === 0 ? plan.n0 : plan.widths[l - 1]!) + 1);
-    acts += (4 * plan.N + 2 * plan.m) * plan.widths[l]!;
+    acts += ((plan.ntk ? 5 : 4) * plan.N + 2 * plan.m) * plan.widths[l]!;
   }
+  if (plan.ntk) acts += (plan.L + plan.record.length + 2) * plan.N * plan.N;
   // per thread: parameters + activations; per group state: ≈ 80 bytes per statistic (partials arrays)
   const perThread = 8 * (params + acts) + 80 * lay.groups * plan.S;
   // threads that actually run: no more than the blocks of this shard (resolveWorkers caps them at the cores)
@@ -279,7 +326,7 @@ function checkResources(plan: TrainPlan, lay: RunLayout, workers: number): void 
     `training ${threads} network${threads > 1 ? 's' : ''} at a time with ${plan.S} statistics per unit`,
     bytes,
     bytes > budget && 80 * lay.groups * plan.S > budget / 4
-      ? `fewer test inputs or recorded steps (the statistics grow as steps × test²), or fewer --groups; or raise NNFT_MAX_MEMORY (${formatBytes(budget)})`
+      ? `fewer test inputs or recorded steps (the statistics grow as steps × test², and with the recorded NTK as steps × train²), or fewer --groups; or raise NNFT_MAX_MEMORY (${formatBytes(budget)})`
       : 'use narrower layers or fewer workers; or raise NNFT_MAX_MEMORY',
   );
   const units = netsIn(lay, lay.b0, lay.b1);
@@ -432,6 +479,32 @@ export interface Estimate<T> {
   stderr: T;
 }
 
+/** The mean empirical NTK along one eigenvector v of the frozen kernel H(X,X), relative to its eigenvalue λ. */
+export interface NtkProjection {
+  /** λ, the frozen eigenvalue */
+  eigenvalue: number;
+  /** vᵀ E[Θ̂₀] v / λ − 1 at initialisation (the O(1/n) mean shift) */
+  initialShift: Estimate<number>;
+  /** per recorded step: vᵀ E[Θ̂_s] v / λ − 1 */
+  shift: Estimate<number[]>;
+  /** per recorded step: vᵀ E[Θ̂_s − Θ̂₀] v / λ, the drift during training */
+  drift: Estimate<number[]>;
+}
+
+/** The recorded empirical NTK on the training inputs (option `ntk`). */
+export interface TrainNtkResult {
+  /** the frozen (infinite-width) dynamics kernel H(X,X): Θ for 'ntk', the readout's for 'last-layer' */
+  frozen: number[][];
+  /** E[Θ̂(X,X)] at initialisation, [train][train] */
+  initial: Estimate<number[][]>;
+  /** E[Θ̂(X,X)] after each recorded step, [step][train][train] */
+  mean: Estimate<number[][][]>;
+  /** along the eigenvector of the smallest eigenvalue (absent when H(X,X) is singular to rounding) */
+  min?: NtkProjection;
+  /** along the eigenvector of the largest eigenvalue */
+  max: NtkProjection;
+}
+
 export interface TrainEnsembleResult {
   dynamics: 'gradient-descent';
   steps: number[];
@@ -441,6 +514,8 @@ export interface TrainEnsembleResult {
   covariance: Estimate<number[][][]>;
   /** ½ Σ_α ‖f(x_α) − y_α‖² on the training set, per step */
   trainLoss: Estimate<number[]>;
+  /** with option `ntk`: the mean empirical NTK on the training inputs and its frozen-kernel projections */
+  ntk?: TrainNtkResult;
   /** the frozen-NTK (or last-layer) prediction for the same steps and η */
   infiniteWidth?: Pick<PredictionResult, 'mean' | 'covariance' | 'meta'>;
   meta: {
@@ -468,9 +543,44 @@ export function finishTrainState(state: TrainState): TrainEnsembleResult {
   const T = record.length;
   const mm = (m * (m + 1)) / 2;
   const P = state.counts.reduce((a, b) => a + b, 0);
-  const outSize = T * m * D + T * m * m + T;
+  const N = plan.N;
+  const NN = N * N;
+  const frozen = plan.ntk ? frozenTrainingKernel(spec, plan) : null;
+  const baseSize = T * m * D + T * m * m + T;
+  // NTK part: (T + 1) full N × N means (initial first), then per direction (min, max): initial shift, T shifts, T drifts
+  const dirs = frozen ? frozen.directions : [];
+  const outSize = baseSize + (frozen ? (T + 1) * NN + dirs.length * (1 + 2 * T) : 0);
   const f = (mean: Float64Array): Float64Array => {
     const out = new Float64Array(outSize);
+    if (frozen) {
+      let o = offsets.ntk;
+      for (let t = 0; t <= T; t++) {
+        const base = baseSize + t * NN;
+        for (let a = 0; a < N; a++) {
+          for (let b = a; b < N; b++) {
+            const v = mean[o++]!;
+            out[base + a * N + b] = v;
+            out[base + b * N + a] = v;
+          }
+        }
+      }
+      let q = baseSize + (T + 1) * NN;
+      for (const { v, lambda } of dirs) {
+        const quad = (t: number): number => {
+          let acc = 0;
+          for (let a = 0; a < N; a++) {
+            let row = 0;
+            for (let b = 0; b < N; b++) row += out[baseSize + t * NN + a * N + b]! * v[b]!;
+            acc += v[a]! * row;
+          }
+          return acc;
+        };
+        const q0 = quad(0);
+        out[q++] = q0 / lambda - 1;
+        for (let t = 1; t <= T; t++) out[q++] = quad(t) / lambda - 1;
+        for (let t = 1; t <= T; t++) out[q++] = (quad(t) - q0) / lambda;
+      }
+    }
     for (let q = 0; q < T * m * D; q++) out[q] = mean[offsets.mean + q]!;
     for (let t = 0; t < T; t++) {
       let o = 0;
@@ -493,11 +603,36 @@ export function finishTrainState(state: TrainState): TrainEnsembleResult {
   };
   const g: GroupState = { groups: state.groups, stats: state.stats, counts: state.counts, partials: state.partials };
   const jk = jackknife(g, f);
+  const finite = (x: Float64Array): boolean => x.every((v) => Number.isFinite(v));
+  const stderr = P >= 2 && finite(jk.stderr) ? jk.stderr : new Float64Array(jk.stderr.length);
   const bySlot = <U>(make: (slot: number) => U): U[] => plan.slotOf.map(make);
   const meanOf = (arr: Float64Array) => bySlot((s) => nestMatrix(arr, m, D, s * m * D));
   const covOf = (arr: Float64Array) => bySlot((s) => nestMatrix(arr, m, m, T * m * D + s * m * m));
   const lossOf = (arr: Float64Array) => bySlot((s) => arr[T * m * D + T * m * m + s]!);
   const notes: string[] = [];
+  let ntk: TrainNtkResult | undefined;
+  if (frozen) {
+    const matOf = (arr: Float64Array, t: number): number[][] => nestMatrix(arr, N, N, baseSize + t * NN);
+    const projection = (k: number): NtkProjection => {
+      const o = baseSize + (T + 1) * NN + k * (1 + 2 * T);
+      const vals = (arr: Float64Array, from: number): number[] => plan.slotOf.map((s) => arr[from + s]!);
+      return {
+        eigenvalue: dirs[k]!.lambda,
+        initialShift: { mean: jk.value[o]!, stderr: stderr[o]! },
+        shift: { mean: vals(jk.value, o + 1), stderr: vals(stderr, o + 1) },
+        drift: { mean: vals(jk.value, o + 1 + T), stderr: vals(stderr, o + 1 + T) },
+      };
+    };
+    ntk = {
+      frozen: nestMatrix(frozen.H, N, N),
+      initial: { mean: matOf(jk.value, 0), stderr: matOf(stderr, 0) },
+      mean: { mean: plan.slotOf.map((s) => matOf(jk.value, s + 1)), stderr: plan.slotOf.map((s) => matOf(stderr, s + 1)) },
+      ...(frozen.singular ? {} : { min: projection(0) }),
+      max: projection(dirs.length - 1),
+    };
+    notes.push(...frozen.notes);
+    if (D > 1) notes.push('ntk: Θ̂ averaged over the output index (the frozen kernel is diagonal in it)');
+  }
   if (plan.antithetic) notes.push('antithetic pairs: each initialisation and its copy with the output layer negated (f₀ → −f₀); standard errors by grouped jackknife over pairs');
   if (plan.meanShift) notes.push(`mean-shifted output weights: μ_W = ${plan.meanShift.mu} on the first ${plan.meanShift.rows} output rows`);
   if (D > 1) notes.push('covariance averaged over the outputs (equal at infinite width)');
@@ -505,14 +640,13 @@ export function finishTrainState(state: TrainState): TrainEnsembleResult {
   if (P !== state.units) notes.push(`partial result: ${P} of ${state.units} ${plan.antithetic ? 'pairs' : 'networks'}`);
   const nets = P * (plan.antithetic ? 2 : 1);
   const last = record[record.length - 1]!;
-  const finite = (x: Float64Array): boolean => x.every((v) => Number.isFinite(v));
-  const stderr = P >= 2 && finite(jk.stderr) ? jk.stderr : new Float64Array(jk.stderr.length);
   return {
     dynamics: 'gradient-descent',
     steps: plan.steps,
     mean: { mean: meanOf(jk.value), stderr: meanOf(stderr) },
     covariance: { mean: covOf(jk.value), stderr: covOf(stderr) },
     trainLoss: { mean: lossOf(jk.value), stderr: lossOf(stderr) },
+    ...(ntk ? { ntk } : {}),
     meta: {
       nets,
       ...(plan.antithetic ? { pairs: P } : {}),
@@ -528,6 +662,29 @@ export function finishTrainState(state: TrainState): TrainEnsembleResult {
       notes,
     },
   };
+}
+
+/**
+ * The frozen dynamics kernel H(X,X) on the training inputs (Θ when every layer is trained, the readout's kernel
+ * otherwise) and the eigenvectors of its smallest and largest eigenvalues. A smallest eigenvalue at rounding level
+ * (duplicate training inputs) has no meaningful relative projection: it is left out, with a note.
+ */
+function frozenTrainingKernel(spec: TrainEnsembleSpec, plan: TrainPlan): { H: Float64Array; directions: { v: Float64Array; lambda: number }[]; singular: boolean; notes: string[] } {
+  const data = validateData({ ...spec, testInputs: spec.trainInputs.slice(0, 1) });
+  const H = trainingKernelBlocks(spec, data, plan.trainAll ? 'ntk' : 'last-layer').HXX;
+  const N = plan.N;
+  const eig = symmetricEigenDense(H, N);
+  const lmin = eig.values[0]!;
+  const lmax = eig.values[N - 1]!;
+  const notes: string[] = [];
+  const singular = !(lmin > 100 * N * Number.EPSILON * lmax);
+  const dir = (k: number) => ({ v: eig.vectors.slice(k * N, (k + 1) * N), lambda: eig.values[k]! });
+  const directions = singular ? [dir(N - 1)] : [dir(0), dir(N - 1)];
+  if (singular) notes.push(`ntk: the frozen H(X,X) is singular to rounding (λ_min = ${lmin.toExponential(2)}, λ_max = ${lmax.toExponential(2)}): no projection on its smallest eigenvector`);
+  const gap = (a: number, b: number): boolean => Math.abs(eig.values[a]! - eig.values[b]!) <= 1e-8 * lmax;
+  if (!singular && N > 1 && gap(0, 1)) notes.push('ntk: the smallest eigenvalue of H(X,X) is degenerate; the projection uses one vector of its eigenspace');
+  if (N > 1 && gap(N - 1, N - 2)) notes.push('ntk: the largest eigenvalue of H(X,X) is degenerate; the projection uses one vector of its eigenspace');
+  return { H, directions, singular, notes };
 }
 
 /** The infinite-width prediction for a training spec (same steps, η, kernel); also the η stability check. */

@@ -22,6 +22,16 @@
  * the same draws with the output layer's W and b negated: f → −f at initialisation, Θ̂ unchanged.
  *
  * Cost per step ≈ 6·N·Σ_ℓ n_ℓ n_{ℓ−1} flops (forward, backward, update); nothing is allocated in the loop.
+ *
+ * Empirical NTK on the training inputs (plan.ntk): at initialisation and at every recorded step,
+ *
+ *   Θ̂(x_a, x_b) = (1/D) Σ_i Σ_{ℓ trained} (g⁽ℓ⁾_{i;a} · g⁽ℓ⁾_{i;b}) [λ_b + (λ_W/n_{ℓ−1}) σ(z⁽ℓ⁻¹⁾_a) · σ(z⁽ℓ⁻¹⁾_b)]
+ *
+ * with g⁽ℓ⁾_{i;a} = ∂f_i(x_a)/∂z⁽ℓ⁾(x_a) by backpropagation from g⁽ᴸ⁾_i = e_i (g⁽ℓ⁻¹⁾ = (g⁽ℓ⁾W⁽ℓ⁾) ⊙ σ'(z⁽ℓ⁻¹⁾)):
+ * ∂f_i/∂W⁽ℓ⁾_jk = g_j σ_k and ∂f_i/∂b⁽ℓ⁾_j = g_j, weighted by the same λ's as the update above, so Θ̂ is the
+ * kernel of this network's linearised step (the output-diagonal blocks averaged over the D outputs; the
+ * infinite-width Θ is diagonal in the output index). Only trained layers count (the readout alone with
+ * trainAll = false). Cost per record ≈ D·2N·Σ_ℓ n_ℓn_{ℓ−1} + 2N²·Σ_ℓ(D n_ℓ + n_{ℓ−1}) flops.
  */
 import { getActivation } from '../activations/index.ts';
 import { NnftNumericalError } from '../errors.ts';
@@ -54,6 +64,8 @@ export interface NetworkPlan {
   trainAll: boolean;
   /** output-layer weights of the first `rows` outputs have mean `mu` (Maiti, Stoner, Halverson eq. 14) */
   meanShift: { mu: number; rows: number } | null;
+  /** record the empirical NTK Θ̂(X,X) on the training inputs at step 0 and at the recorded steps */
+  ntk?: boolean;
 }
 
 /** Activation σ and σ' of a plan, resolved once per thread. */
@@ -125,6 +137,13 @@ export class NetworkState {
   readonly out: Float64Array;
   /** ½ Σ ‖f − y‖² after each recorded step */
   readonly loss: Float64Array;
+  /** with plan.ntk: Θ̂(X,X) (N × N, output-averaged) at initialisation, and after each recorded step */
+  readonly ntkInitial: Float64Array;
+  readonly ntk: Float64Array;
+  /** NTK work arrays: ∂f_i/∂z⁽ℓ⁾ on the batch (N × n_ℓ), the layer factors λ_b + (λ_W/n_{ℓ−1})σσᵀ, a Gram matrix */
+  private readonly grad: Float64Array[] = [];
+  private readonly layerFactor: Float64Array[] = [];
+  private readonly gram: Float64Array;
   private readonly sigma: Sigma;
   private rng = new NetStream(0);
   private seed = 0;
@@ -147,6 +166,14 @@ export class NetworkState {
     this.out = new Float64Array(plan.record.length * m * plan.D);
     this.loss = new Float64Array(plan.record.length);
     this.sigma = makeSigma(plan.activation);
+    const ntk = plan.ntk === true;
+    this.ntkInitial = new Float64Array(ntk ? N * N : 0);
+    this.ntk = new Float64Array(ntk ? plan.record.length * N * N : 0);
+    for (let l = 0; l < L; l++) {
+      this.grad.push(new Float64Array(ntk ? N * widths[l]! : 0));
+      this.layerFactor.push(new Float64Array(ntk ? N * N : 0));
+    }
+    this.gram = new Float64Array(ntk ? N * N : 0);
   }
 
   /** Draw the initial parameters of stream `stream` (seed `seed`); sign −1 negates the output layer. */
@@ -242,6 +269,13 @@ export class NetworkState {
           'use a smaller --lr (0.95/λ_max of the infinite-width Θ(X,X) leaves room for finite-width fluctuations at moderate widths)',
         );
       }
+      if (p.ntk) {
+        if (step === 0) this.empiricalNtk(this.ntkInitial, 0);
+        if (step === record[slot]) {
+          if (step === 0) this.ntk.set(this.ntkInitial, slot * N * N);
+          else this.empiricalNtk(this.ntk, slot * N * N);
+        }
+      }
       if (step === record[slot]) {
         this.loss[slot] = loss;
         this.recordTest(slot);
@@ -279,6 +313,45 @@ export class NetworkState {
           for (let a = 0; a < N; a++) s += delta[a * n + i]!;
           b[i] = b[i]! - cB * s;
         }
+      }
+    }
+  }
+
+  /**
+   * Θ̂(X,X) of the current parameters into dest[off .. off + N²) (module comment). Needs the forward pass of the
+   * training batch (Z, S, DS) for these parameters, which train() has just done.
+   */
+  private empiricalNtk(dest: Float64Array, off: number): void {
+    const p = this.plan;
+    const { L, N, D } = p;
+    const lowest = p.trainAll ? 0 : L - 1;
+    const NN = N * N;
+    dest.fill(0, off, off + NN);
+    for (let l = lowest; l < L; l++) {
+      const nPrev = l === 0 ? p.n0 : p.widths[l - 1]!;
+      const prev = l === 0 ? p.X : this.S[l - 1]!;
+      const A = this.layerFactor[l]!;
+      gemmABt(prev, prev, A, N, N, nPrev, N, 0, false);
+      const cw = p.lw[l]! / nPrev;
+      const cb = p.lb[l]!;
+      for (let q = 0; q < NN; q++) A[q] = cb + cw * A[q]!;
+    }
+    const gram = this.gram;
+    for (let i = 0; i < D; i++) {
+      const top = this.grad[L - 1]!;
+      top.fill(0);
+      for (let a = 0; a < N; a++) top[a * D + i] = 1;
+      for (let l = L - 1; l >= lowest; l--) {
+        const n = p.widths[l]!;
+        const g = this.grad[l]!;
+        if (l < L - 1) {
+          gemmAB(this.grad[l + 1]!, this.W[l + 1]!, g, N, n, p.widths[l + 1]!);
+          const ds = this.DS[l]!;
+          for (let q = 0; q < N * n; q++) g[q] = g[q]! * ds[q]!;
+        }
+        gemmABt(g, g, gram, N, N, n, N, 0, false);
+        const A = this.layerFactor[l]!;
+        for (let q = 0; q < NN; q++) dest[off + q] = dest[off + q]! + (gram[q]! * A[q]!) / D;
       }
     }
   }

@@ -32,6 +32,13 @@ describe('training examples (reduced size)', () => {
     expect(existsSync(svg)).toBe(true);
     expect(r.series.map((s) => `${s.activation} ${s.steps}`)).toEqual(['tanh 100', 'relu 10', 'relu 100', 'relu 300']);
     r.series.forEach((s) => s.points.forEach((p) => expect(Number.isFinite(p.rms) && Number.isFinite(p.stderr)).toBe(true)));
+    // the NTK drift along the frozen kernel's smallest-eigenvalue direction, per series and width, with errors
+    expect(r.ntkDrift.map((s) => `${s.activation} ${s.steps}`)).toEqual(['tanh 100', 'relu 10', 'relu 100', 'relu 300']);
+    r.ntkDrift.forEach((s) => {
+      expect(s.lambdaMin).toBeGreaterThan(0);
+      s.points.forEach((p) => expect([p.drift, p.stderr, p.shift, p.initialShift].every(Number.isFinite) && p.stderr > 0).toBe(true));
+    });
+    expect(existsSync(join(out, 'training-width-ntk.svg'))).toBe(true);
   });
 
   it('dntk-width: frozen and O(1/n) means and the deviations are finite; the table and files are written', async () => {

@@ -66,6 +66,16 @@ export function formatEnsemble(res: TrainEnsembleResult): string {
   });
   const loss = res.steps.map((s, k) => `${s}: ${fmt(res.trainLoss.mean[k]!)} ± ${fmt(res.trainLoss.stderr[k]!)}`).join(', ');
   lines.push(`training loss ½Σ‖f − y‖²: ${loss}`);
+  const ntk = res.ntk;
+  if (ntk) {
+    // vᵀE[Θ̂]v/λ − 1 along the frozen kernel's extreme eigenvectors: the O(1/n) shift at initialisation and the drift
+    for (const [name, pr] of [['smallest', ntk.min], ['largest', ntk.max]] as const) {
+      if (!pr) continue;
+      const drift = res.steps.map((s, k) => `${s}: ${fmt(pr.drift.mean[k]!)} ± ${fmt(pr.drift.stderr[k]!)}`).join(', ');
+      lines.push(`empirical NTK along the ${name} eigenvalue ${fmt(pr.eigenvalue)} of the frozen kernel: shift at initialisation ` +
+        `${fmt(pr.initialShift.mean)} ± ${fmt(pr.initialShift.stderr)}; drift vᵀE[Θ̂_s − Θ̂₀]v/λ after ${drift}`);
+    }
+  }
   for (const n of m.notes) lines.push(`note: ${n}`);
   return lines.concat(table(head, rows)).join('\n');
 }

@@ -62,6 +62,16 @@ describe('nnft train', () => {
     expect(j.covariance.mean[1][2]).toHaveLength(5);
     expect(j.infiniteWidth.mean[1]).toHaveLength(5);
     expect(j.meta.pairs).toBe(20);
+    // --ntk records Θ̂(X,X) on the 8 training inputs and leaves every other statistic as it was
+    const withNtk = await nnft([...common, '--workers', '1', '--ntk', '--json']);
+    expect(withNtk.code).toBe(0);
+    const w = JSON.parse(withNtk.stdout);
+    expect(JSON.stringify([w.mean, w.covariance, w.trainLoss])).toBe(JSON.stringify([j.mean, j.covariance, j.trainLoss]));
+    expect(w.ntk.mean.mean).toHaveLength(2);
+    expect(w.ntk.mean.mean[1]).toHaveLength(8);
+    expect(w.ntk.mean.mean[1][3]).toHaveLength(8);
+    expect(w.ntk.min.drift.mean[0]).toBe(0); // no drift before the first step
+    expect(Math.abs(w.ntk.min.drift.mean[1])).toBeGreaterThan(0);
     const a = await nnft([...common, '--shard', '0/2', '--out', join(dir, 's0.json'), '--quiet', '--workers', '2']); // worker threads of the bundled CLI
     const b = await nnft([...common, '--shard', '1/2', '--out', join(dir, 's1.json'), '--quiet']);
     expect([a.code, b.code, a.stdout]).toEqual([0, 0, '']);
@@ -87,6 +97,7 @@ describe('nnft train', () => {
       [[...base, '--train-inputs', X, '--train-targets', Y, '--time', '1', '--steps', '2'], /give exactly one of them/],
       [[...ARCH, '--test-inputs', T, '--train-inputs', X, '--train-targets', Y, '--lr', '0.05', '--steps', '5', '--nets', '4', '--out', join(dir, 'no', 'such', 'dir', 's.json')], /--out: directory .* does not exist/],
       [[...base, '--train-inputs', X, '--train-targets', Y, '--time', '1', '--json', '--quiet'], /--quiet: prints nothing, so there is no JSON for --json/],
+      [[...base, '--train-inputs', X, '--train-targets', Y, '--steps', '1', '--ntk'], /--ntk: only applies to trained networks — add --nets N/],
       [[...base, '--activation', 'tanh(z)^2', '--lambda-b', '1.7e308', '--train-inputs', X, '--train-targets', Y, '--time', '1'], /invalid lambdaB \(--lambda-b\): .*overflow.*λ_b = 1\.70e\+308 alone/],
       [[...base, '--train-inputs', '[[1e200,1],[0,1]]', '--train-targets', '[1,2]', '--time', '1'], /--train-inputs\[0\]: x·x\/n0 is Infinity/],
     ];

@@ -53,6 +53,7 @@ export interface TrainOptions extends ArchitectureOptions {
   meanShift?: string;
   antithetic: boolean;
   theory: boolean;
+  ntk?: boolean;
   shard?: string;
   out?: string;
   merge?: string[];
@@ -195,6 +196,7 @@ async function runEnsemble(opts: TrainOptions, run: TrainingRun): Promise<void> 
     groups: parseInteger('--groups', opts.groups, { min: 2, max: 4096, example: 'e.g. --groups 64' }),
     workers: opts.workers === undefined ? undefined : parseInteger('--workers', opts.workers, { min: 1, max: 1024, example: 'e.g. --workers 2' }),
     shard: opts.shard === undefined ? undefined : parseShard(opts.shard),
+    ntk: opts.ntk === true ? true : undefined,
   };
   const plan = buildTrainPlan(spec); // every check of the spec, before any kernel or network
   // the infinite-width prediction (and the η check against 2/λ_max) before any network is trained
@@ -283,7 +285,7 @@ async function runMode(cmd: Command, opts: TrainOptions): Promise<void> {
   if (opts.merge !== undefined) return runMerge(opts, opts.merge);
   if (cmd.getOptionValueSource('inputs') === 'cli') throw new NnftInputError('--inputs', 'not used by nnft train', 'pass --train-inputs, --train-targets and --test-inputs');
   if (opts.nets === undefined) {
-    for (const [value, flag] of [[opts.shard, '--shard'], [opts.out, '--out'], [opts.meanShift, '--mean-shift'], [opts.workers, '--workers']] as const) {
+    for (const [value, flag] of [[opts.shard, '--shard'], [opts.out, '--out'], [opts.meanShift, '--mean-shift'], [opts.workers, '--workers'], [opts.ntk, '--ntk']] as const) {
       if (value !== undefined) throw new NnftInputError(flag, 'only applies to trained networks', 'add --nets N');
     }
   }
@@ -323,6 +325,7 @@ export function register(program: Command): void {
     .option('--mean-shift <mu,k>', 'output weights of the first k outputs have mean mu (symmetry breaking)')
     .option('--no-antithetic', 'independent networks instead of antithetic pairs')
     .option('--no-theory', 'with --nets: skip the infinite-width prediction')
+    .option('--ntk', "with --nets: record each network's empirical NTK Θ̂(X,X) on the training inputs; its mean ± stderr and its shift and drift along the frozen kernel's extreme eigenvectors (JSON field ntk)")
     .option('--shard <k/K>', 'with --nets: train only shard k of K (0-based); write it with --out, combine with --merge')
     .option('--out <file>', 'with --nets or --merge: also write the exact state (sums) to FILE')
     .option('--merge <files...>', 'combine shard states written by --out into one result')

@@ -14,10 +14,10 @@
  *
  * solveKernels(spec) returns the same JSON shape as solveRecursions(spec) restricted to K and Theta.
  */
-import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { NnftInputError, NnftNumericalError } from '../errors.ts';
 import { availableCores, formatBytes, memoryBudget, requireMemory, requireTime } from '../resources.ts';
+import { tsxWorkerEntry } from '../worker-entry.ts';
 import { normalizeSpec, specKeys, type ArchitectureSpec, type NormalizedSpec } from '../spec.ts';
 import { getActivation } from '../activations/index.ts';
 import type { Activation } from '../activations/types.ts';
@@ -142,14 +142,7 @@ function secondsPerPair(method: KernelMethod, n0: number): number {
 }
 
 /** Worker entry: a .mjs bootstrap that registers tsx and imports worker.ts (null if tsx cannot be resolved). */
-const workerEntry = (() => {
-  try {
-    createRequire(import.meta.url).resolve('tsx');
-    return new URL('./worker-boot.mjs', import.meta.url);
-  } catch {
-    return null;
-  }
-})();
+const workerEntry = tsxWorkerEntry(new URL('./worker-boot.mjs', import.meta.url));
 
 /** A pool of kernel workers sharing the matrices. */
 class WorkerPool {

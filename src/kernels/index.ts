@@ -24,6 +24,7 @@ import type { Activation } from '../activations/types.ts';
 import { expectActivationProduct } from '../gaussian/index.ts';
 import { KernelScaleError, layoutOf, MAX_TERMS, parityOf, runExpandTask, RuleCache, type ExpandRequest, type ExpandTask, type HermiteSeries, type Parity } from './hermite.ts';
 import { kernelMethod, type KernelMethod } from './method.ts';
+import type { WorkerMessage } from './worker.ts';
 import {
   closedFormDiagonal, METHOD, pairsInRows, rowBlocks, runBlocks,
   type BlockOutcome, type BlockQueue, type LayerInputs, type LayerMatrices, type LayerParams,
@@ -176,30 +177,10 @@ class WorkerPool {
   }
 
   run(params: LayerParams, inp: LayerInputs | null, queue: BlockQueue): Promise<BlockOutcome> {
-    return Promise.all(
-      this.workers.map(
-        (w) =>
-          new Promise<BlockOutcome>((resolve, reject) => {
-            const onMsg = (msg: { type: string; fallback?: number[]; nonFinite?: number; error?: string }): void => {
-              w.off('message', onMsg);
-              w.off('error', onErr);
-              w.off('exit', onExit);
-              if (msg.type === 'done') resolve({ fallback: msg.fallback ?? [], nonFinite: msg.nonFinite ?? -1 });
-              else reject(new Error(msg.error ?? 'kernel worker failed'));
-            };
-            const onErr = (e: Error): void => {
-              w.off('message', onMsg);
-              w.off('exit', onExit);
-              reject(e);
-            };
-            const onExit = (code: number): void => onErr(new Error(`kernel worker exited with code ${code}`));
-            w.on('message', onMsg);
-            w.once('error', onErr);
-            w.once('exit', onExit);
-            w.postMessage({ type: 'run', params, inp, queue });
-          }),
-      ),
-    ).then((outs) => {
+    return this.ask({ type: 'run', params, inp, queue }, (msg: { type: string; fallback?: number[]; nonFinite?: number; error?: string }): BlockOutcome => {
+      if (msg.type === 'done') return { fallback: msg.fallback ?? [], nonFinite: msg.nonFinite ?? -1 };
+      throw new Error(msg.error ?? 'kernel worker failed');
+    }).then((outs) => {
       const fallback = outs.flatMap((o) => o.fallback).sort((a, b) => a - b);
       const bad = outs.map((o) => o.nonFinite).filter((i) => i >= 0);
       return { fallback, nonFinite: bad.length ? Math.min(...bad) : -1 };
@@ -210,19 +191,36 @@ class WorkerPool {
   expand(activation: NormalizedSpec['activation'], req: ExpandRequest): Promise<HermiteSeries[]> {
     const counter = sharedI32(1);
     const out: HermiteSeries[] = new Array(req.tasks.length);
+    type Reply = { type: string; results?: (HermiteSeries & { index: number })[]; error?: string; numerical?: { what: string; reason: string; fix: string } };
+    return this.ask({ type: 'expand', activation, request: req, counter }, (msg: Reply): void => {
+      if (msg.type === 'expanded') {
+        for (const r of msg.results!) out[r.index] = r;
+      } else if (msg.numerical) throw new NnftNumericalError(msg.numerical.what, msg.numerical.reason, msg.numerical.fix);
+      else throw new Error(msg.error ?? 'kernel worker failed');
+    }).then(() => out);
+  }
+
+  /**
+   * Posts `message` to every worker and settles each with `reply(answer)` on its first answer (rejected when reply
+   * throws, or on a worker error or exit).
+   */
+  private ask<M, R>(message: WorkerMessage, reply: (msg: M) => R): Promise<R[]> {
     return Promise.all(
       this.workers.map(
         (w) =>
-          new Promise<void>((resolve, reject) => {
-            const onMsg = (msg: { type: string; results?: (HermiteSeries & { index: number })[]; error?: string; numerical?: { what: string; reason: string; fix: string } }): void => {
+          new Promise<R>((resolve, reject) => {
+            const onMsg = (msg: M): void => {
               w.off('message', onMsg);
               w.off('error', onErr);
               w.off('exit', onExit);
-              if (msg.type === 'expanded') {
-                for (const r of msg.results!) out[r.index] = r;
-                resolve();
-              } else if (msg.numerical) reject(new NnftNumericalError(msg.numerical.what, msg.numerical.reason, msg.numerical.fix));
-              else reject(new Error(msg.error ?? 'kernel worker failed'));
+              let value: R;
+              try {
+                value = reply(msg);
+              } catch (e) {
+                reject(e);
+                return;
+              }
+              resolve(value);
             };
             const onErr = (e: Error): void => {
               w.off('message', onMsg);
@@ -233,10 +231,10 @@ class WorkerPool {
             w.on('message', onMsg);
             w.once('error', onErr);
             w.once('exit', onExit);
-            w.postMessage({ type: 'expand', activation, request: req, counter });
+            w.postMessage(message);
           }),
       ),
-    ).then(() => out);
+    );
   }
 
   async close(): Promise<void> {

@@ -67,3 +67,21 @@ def kink_angles(l21, l22):
     z_1 = l21 cos phi + l22 sin phi keep their signs (z_0 = 0 at pi/2, 3 pi/2; z_1 = 0 at t, t + pi)."""
     t = mp.atan2(-l21, l22)
     return sorted(set([mp.mpf(0), mp.pi / 2, 3 * mp.pi / 2, t % (2 * mp.pi), (t + mp.pi) % (2 * mp.pi), 2 * mp.pi]))
+
+
+def one_input_expectation(orders, k, Kaa, slope):
+    """<d^k/dz^k prod_i f_i(z)> for z ~ N(0, Kaa) and f_i = sigma (order 0) or sigma' (order 1) of the piecewise-linear
+    sigma with slope(+1) on z > 0 and slope(-1) on z < 0: by parts E[F(z) He_k(z/s)] / s^k with s = sqrt(Kaa), where
+    F = c_pm |z|^deg on each half line (deg = the number of sigma factors), integrated with the half-line moments."""
+    deg = sum(1 for o in orders if o == 0)
+    s = mp.sqrt(Kaa)
+    tot = mp.mpf(0)
+    for sign in (1, -1):
+        c = mp.mpf(1)
+        for o in orders:
+            c *= slope(sign) * (sign if o == 0 else 1)  # the factor's value at z = sign
+        for p, hc in enumerate(hermite_he(k)):
+            if hc == 0:
+                continue
+            tot += c * hc * sign ** p * half_line_moment(deg + p) * s ** deg
+    return tot / s ** k

@@ -31,7 +31,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "oracle"))
 
 import mpmath as mp
-from gaussian_ibp import half_line_moment, hermite_he, kink_angles, radial_moment, rodrigues, whitening  # noqa: E402
+from gaussian_ibp import kink_angles, one_input_expectation, radial_moment, rodrigues, whitening  # noqa: E402
 
 mp.mp.dps = 30
 
@@ -63,22 +63,7 @@ class Gaussian:
         if len(inputs) == 1:
             a = inputs[0]
             k = derivs[a]
-            s = mp.sqrt(self.K[a][a])
-            # E[F(z) He_k(z/s)] / s^k, F(z) = c_pm z^deg on each half line, moments of the standard normal
-            he = hermite_he(k)
-            tot = mp.mpf(0)
-            for sign in (1, -1):
-                c = mp.mpf(1)
-                for _, o in slots:
-                    c *= self.act(o, mp.mpf(sign))  # value at z = +-1 (homogeneous of degree 0 or 1)
-                for p, hc in enumerate(he):
-                    if hc == 0:
-                        continue
-                    n = deg + p
-                    # F(sign s t) = c (s t)^deg (c carries sign^deg), He_k(sign t) -> sign^p; int_0^inf t^n phi(t) dt
-                    m = half_line_moment(n)
-                    tot += c * hc * (sign ** p) * m * s ** deg
-            return tot / s ** k
+            return one_input_expectation([o for _, o in slots], k, self.K[a][a], lambda sign: self.spos if sign > 0 else self.sneg)
         K = self.K
         det = K[0][0] * K[1][1] - K[0][1] ** 2
         P = [[K[1][1] / det, -K[0][1] / det], [-K[0][1] / det, K[0][0] / det]]

@@ -38,7 +38,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "oracle"))
 
 import mpmath as mp
-from gaussian_ibp import half_line_moment, hermite_he, kink_angles, radial_moment, rodrigues, whitening  # noqa: E402
+from gaussian_ibp import kink_angles, one_input_expectation, radial_moment, rodrigues, whitening  # noqa: E402
 
 mp.mp.dps = 140
 
@@ -82,20 +82,7 @@ class Gaussian:
         if len(inputs) == 1:
             a = inputs[0]
             k = derivs[a]
-            deg = sum(1 for _, o in slots if o == 0)
-            s = mp.sqrt(self.K[a][a])
-            tot = mp.mpf(0)
-            for sign in (1, -1):
-                c = mp.mpf(1)
-                for _, o in slots:
-                    c *= self.slope(sign) * (sign if o == 0 else 1)
-                for p, hc in enumerate(hermite_he(k)):
-                    if hc == 0:
-                        continue
-                    n = deg + p
-                    m = half_line_moment(n)
-                    tot += c * hc * sign ** p * m * s ** deg
-            return tot / s ** k
+            return one_input_expectation([o for _, o in slots], k, self.K[a][a], self.slope)
         if not self.two:
             raise ValueError("two identical inputs: the oracle needs a positive definite kernel")
         k0 = sum(1 for a, o in slots if a == 0 and o == 0)

@@ -18,11 +18,11 @@
  * Targets: < 0.5 s compute, < 1 s process, ≥ 10× faster than NumPy (goal); all nine quantities < 2 s.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { layerEvaluator, solveRecursions, type RecursionResult } from '../recursions/index.ts';
 import { QUANTITIES, QUANTITY_NAMES, type QuantityName } from '../src/quantities.ts';
+import { medianProcessSeconds } from './process-seconds.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -66,27 +66,6 @@ function python(spec: object, nodes: number, repeats = 1): { seconds: number; me
     return null;
   }
   return { ...JSON.parse(r.stdout), wall };
-}
-
-/** Wall and CPU (user + sys) seconds of one run of a command; CPU is NaN without /usr/bin/time. */
-function processSeconds(cmd: string, args: string[]): { wall: number; cpu: number } {
-  const timed = existsSync('/usr/bin/time');
-  const t0 = performance.now();
-  const r = timed
-    ? spawnSync('/usr/bin/time', ['-f', 'nnft-bench-time %U %S', cmd, ...args], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 28 })
-    : spawnSync(cmd, args, { cwd: root, encoding: 'utf8', maxBuffer: 1 << 28 });
-  const wall = (performance.now() - t0) / 1000;
-  if (r.status !== 0) throw new Error(`${cmd} ${args.slice(0, 3).join(' ')} … failed: ${(r.stderr ?? '').split('\n').slice(-3).join(' ')}`);
-  const m = /nnft-bench-time ([\d.]+) ([\d.]+)/.exec(r.stderr ?? '');
-  return { wall, cpu: m ? Number(m[1]) + Number(m[2]) : NaN };
-}
-
-/** Median wall and CPU seconds over `n` runs (after one unmeasured run that warms the file cache). */
-function medianProcess(cmd: string, args: string[], n: number): { wall: number; cpu: number } {
-  processSeconds(cmd, args);
-  const runs = Array.from({ length: n }, () => processSeconds(cmd, args));
-  const med = (xs: number[]): number => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  return { wall: med(runs.map((r) => r.wall)), cpu: med(runs.map((r) => r.cpu)) };
 }
 
 export async function main(): Promise<void> {
@@ -133,9 +112,9 @@ export async function main(): Promise<void> {
   // 4. whole process: bundle, TypeScript sources through tsx, NumPy
   const cliArgs = args.slice(1);
   const tsxMain = "import { register } from 'tsx/esm/api'; register(); const { main } = await import('./src/cli/main.ts'); await main(process.argv);";
-  const bundled = medianProcess(process.execPath, [join(root, 'bin', 'nnft.js'), ...cliArgs], 7);
-  const sources = medianProcess(process.execPath, ['--input-type=module', '-e', tsxMain, '--', 'nnft', ...cliArgs], 3);
-  const numpy = medianProcess('python3', [join(here, 'recursions_reference.py'), JSON.stringify(SPEC100), '64', '1'], 3);
+  const bundled = medianProcessSeconds(process.execPath, [join(root, 'bin', 'nnft.js'), ...cliArgs], 7, root);
+  const sources = medianProcessSeconds(process.execPath, ['--input-type=module', '-e', tsxMain, '--', 'nnft', ...cliArgs], 3, root);
+  const numpy = medianProcessSeconds('python3', [join(here, 'recursions_reference.py'), JSON.stringify(SPEC100), '64', '1'], 3, root);
   const pair = (r: { wall: number; cpu: number }): string => `${fmt(r.wall)} / ${Number.isNaN(r.cpu) ? '–' : fmt(r.cpu)}`;
   rows.push(['whole process, m=2 L=100', 'nnft recursions --json, bundle dist/nnft.js: wall / CPU (median of 7)', pair(bundled), bundled.wall < 0.15 ? 'ok (< 0.15 s)' : 'OVER 0.15 s'],);
   rows.push(['', 'the same from the TypeScript sources (tsx): wall / CPU (median of 3)', pair(sources), `bundle ${(sources.wall / bundled.wall).toFixed(1)}× faster (wall)`]);

@@ -22,6 +22,7 @@
  * logarithm).
  */
 import { NnftResourceError } from '../src/errors.ts';
+import { nonDecreasingTuples } from '../src/multisets.ts';
 import { formatBytes, formatSeconds, memoryBudget, timeBudget } from '../src/resources.ts';
 
 // ——— counts of labelled matrices (in doubles: the estimate needs ~3 digits, the counts stay below 1e50) ———
@@ -138,21 +139,7 @@ export function labelledMatrices(p: number, degrees: readonly number[]): number 
 
 /** Multisets of size N from sorted degrees (non-decreasing tuples), as the enumerator walks them. */
 export function degreeMultisets(couplings: readonly number[], N: number): number[][] {
-  const out: number[][] = [];
-  const cur: number[] = [];
-  const rec = (start: number) => {
-    if (cur.length === N) {
-      out.push(cur.slice());
-      return;
-    }
-    for (let i = start; i < couplings.length; i++) {
-      cur.push(couplings[i]!);
-      rec(i);
-      cur.pop();
-    }
-  };
-  rec(0);
-  return out;
+  return nonDecreasingTuples(couplings.length, N).map((t) => t.map((i) => couplings[i]!));
 }
 
 /** Π_k n_k! for a sorted degree multiset: the relabellings of equal-degree vertices. */

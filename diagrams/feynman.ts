@@ -21,7 +21,7 @@ import { NnftInputError } from '../src/errors.ts';
 import { Rational, factorialBig } from '../src/rational.ts';
 import { rejectUnknownKeys, specKeys } from '../src/spec.ts';
 import { buildCodeMaps, canonicalAut, degreePreservingPermutations } from './canonical.ts';
-import { requireDiagramBudget } from './budget.ts';
+import { degreeMultisets, requireDiagramBudget } from './budget.ts';
 import { couplingName, type Diagram, type FeynmanResult, type FeynmanSpec, type TopologyGroup } from './diagram.ts';
 import { diagramToJSON, topologyToJSON } from './printers.ts';
 
@@ -72,25 +72,6 @@ export function monomialOf(degrees: readonly number[]): { monomial: string; powe
   const names = Object.keys(powers).sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)));
   const monomial = names.length === 0 ? '1' : names.map((g) => (powers[g] === 1 ? g : `${g}^${powers[g]}`)).join('*');
   return { monomial, powers };
-}
-
-/** Multisets of size N from sorted degrees (non-decreasing tuples). */
-function degreeMultisets(couplings: number[], N: number): number[][] {
-  const out: number[][] = [];
-  const cur: number[] = [];
-  const rec = (start: number) => {
-    if (cur.length === N) {
-      out.push(cur.slice());
-      return;
-    }
-    for (let i = start; i < couplings.length; i++) {
-      cur.push(couplings[i]!);
-      rec(i);
-      cur.pop();
-    }
-  };
-  rec(0);
-  return out;
 }
 
 // ——— enumeration ———

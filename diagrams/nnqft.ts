@@ -13,6 +13,7 @@
  * order-1 g4 diagrams of feynmanDiagrams without self-loops, with g4 = λ.
  */
 import { NnftInputError } from '../src/errors.ts';
+import { nonDecreasingTuples } from '../src/multisets.ts';
 import { feynmanDiagrams } from './feynman.ts';
 import { hasSelfLoop, type Diagram } from './diagram.ts';
 import { diagramIntegral } from './evaluate.ts';
@@ -100,23 +101,7 @@ export function measuredFromCorrelators(
 }
 
 /** All non-decreasing k-tuples over 0..m−1. */
-export function sortedTuples(m: number, k: number): number[][] {
-  const out: number[][] = [];
-  const cur: number[] = [];
-  const rec = (start: number) => {
-    if (cur.length === k) {
-      out.push(cur.slice());
-      return;
-    }
-    for (let i = start; i < m; i++) {
-      cur.push(i);
-      rec(i);
-      cur.pop();
-    }
-  };
-  rec(0);
-  return out;
-}
+export const sortedTuples = nonDecreasingTuples;
 
 /** Σ over pairings of Π K(x_a, x_b) at the given inputs (the NNGP / free correlator). */
 export function gpCorrelator<P extends Point>(kernel: Kernel<P>, xs: P[]): number {

@@ -23,6 +23,7 @@
  *    standard errors (sample-cumulants.ts), stated as such in the result.
  */
 import { NnftInputError, NnftNumericalError } from '../errors.ts';
+import { nonDecreasingTuples } from '../multisets.ts';
 import { expectActivationProduct } from '../gaussian/index.ts';
 import { cumulantFromMoments, multisetKey, sampleCumulants, subMultisets } from './sample-cumulants.ts';
 import { sampleNeuronOutputs, shallowNet, type ShallowNet, type ShallowNetSpec } from './shallow-net.ts';
@@ -54,24 +55,7 @@ export interface DualityOptions {
   seed?: number;
 }
 
-/** All non-decreasing r-tuples over 0..m−1. */
-export function nonDecreasingTuples(m: number, r: number): number[][] {
-  const out: number[][] = [];
-  const cur: number[] = [];
-  const rec = (start: number): void => {
-    if (cur.length === r) {
-      out.push(cur.slice());
-      return;
-    }
-    for (let i = start; i < m; i++) {
-      cur.push(i);
-      rec(i);
-      cur.pop();
-    }
-  };
-  rec(0);
-  return out;
-}
+export { nonDecreasingTuples };
 
 /** E[a^r] for a ~ N(0, v): v^{r/2}(r − 1)!! for even r, 0 for odd r. */
 export function gaussianMoment(r: number, v: number): number {

@@ -150,6 +150,15 @@ export interface SampleOptions {
   first?: number;
 }
 
+/** The networks [first, first + nets) and the seed of SampleOptions, checked (nets ≥ 1, seed a safe integer ≥ 0). */
+function sampleRange(opts: SampleOptions): { nets: number; seed: number; first: number } {
+  const nets = opts.nets;
+  if (!Number.isInteger(nets) || nets < 1) throw new NnftInputError('nets', `expected an integer ≥ 1, got ${String(nets)}`);
+  const seed = opts.seed ?? 0;
+  if (!Number.isSafeInteger(seed) || seed < 0) throw new NnftInputError('seed', `expected a non-negative integer, got ${String(seed)}`);
+  return { nets, seed, first: opts.first ?? 0 };
+}
+
 /** Cost of one network in ns, for the time estimate (measured: ≈ 25 ns per neuron and input, plus draws). */
 const NS_PER_NEURON_INPUT = 25;
 
@@ -158,11 +167,7 @@ const NS_PER_NEURON_INPUT = 25;
  * over the memory or time budget (src/resources.ts).
  */
 export function sampleOutputs(net: ShallowNet, opts: SampleOptions): Float64Array {
-  const nets = opts.nets;
-  if (!Number.isInteger(nets) || nets < 1) throw new NnftInputError('nets', `expected an integer ≥ 1, got ${String(nets)}`);
-  const seed = opts.seed ?? 0;
-  if (!Number.isSafeInteger(seed) || seed < 0) throw new NnftInputError('seed', `expected a non-negative integer, got ${String(seed)}`);
-  const first = opts.first ?? 0;
+  const { nets, seed, first } = sampleRange(opts);
   const { m, n0, width: N } = net;
   const bytes = nets * m * 8;
   if (!opts.out) requireMemory(`the outputs of ${nets} networks at ${m} inputs`, bytes, `use fewer networks (${formatBytes(bytes)} requested)`);
@@ -220,11 +225,7 @@ function requireFiniteOutputs(out: Float64Array, len: number, stride: number, fi
  * sampleOutputs: the hidden layer of network t is drawn the same way in both.
  */
 export function sampleConditionalCovariances(net: ShallowNet, opts: SampleOptions): Float64Array {
-  const nets = opts.nets;
-  if (!Number.isInteger(nets) || nets < 1) throw new NnftInputError('nets', `expected an integer ≥ 1, got ${String(nets)}`);
-  const seed = opts.seed ?? 0;
-  if (!Number.isSafeInteger(seed) || seed < 0) throw new NnftInputError('seed', `expected a non-negative integer, got ${String(seed)}`);
-  const first = opts.first ?? 0;
+  const { nets, seed, first } = sampleRange(opts);
   const { m, n0, width: N } = net;
   const mm = m * m;
   const bytes = nets * mm * 8;

@@ -8,6 +8,7 @@
  * no overflow occurs for any n. Nodes are exactly symmetric. Rules are cached.
  */
 import { NnftInputError } from '../errors.ts';
+import { tridiagonalQl } from '../tridiagonal-ql.ts';
 
 export interface GaussHermiteRule {
   readonly nodes: Float64Array;
@@ -16,59 +17,6 @@ export interface GaussHermiteRule {
 
 const cache = new Map<number, GaussHermiteRule>();
 export const MAX_GH_ORDER = 2000;
-
-/** Eigenvalues of the symmetric tridiagonal matrix (d, e) by implicit QL with Wilkinson shifts. */
-function tridiagEigenvalues(d: Float64Array, eIn: Float64Array): Float64Array {
-  const n = d.length;
-  const e = new Float64Array(n);
-  for (let i = 0; i < n - 1; i++) e[i] = eIn[i]!;
-  for (let l = 0; l < n; l++) {
-    let iter = 0;
-    for (;;) {
-      let m = l;
-      for (; m < n - 1; m++) {
-        const dd = Math.abs(d[m]!) + Math.abs(d[m + 1]!);
-        if (Math.abs(e[m]!) <= Number.EPSILON * dd) break;
-      }
-      if (m === l) break;
-      if (++iter > 60) throw new Error('tridiagonal eigen-solver did not converge');
-      let g = (d[l + 1]! - d[l]!) / (2 * e[l]!);
-      let r = Math.hypot(g, 1);
-      g = d[m]! - d[l]! + e[l]! / (g + (g >= 0 ? Math.abs(r) : -Math.abs(r)));
-      let s = 1;
-      let c = 1;
-      let p = 0;
-      let i = m - 1;
-      let underflow = false;
-      for (; i >= l; i--) {
-        let f = s * e[i]!;
-        const b = c * e[i]!;
-        r = Math.hypot(f, g);
-        e[i + 1] = r;
-        if (r === 0) {
-          d[i + 1] = d[i + 1]! - p;
-          e[m] = 0;
-          underflow = true;
-          break;
-        }
-        s = f / r;
-        c = g / r;
-        g = d[i + 1]! - p;
-        r = (d[i]! - g) * s + 2 * c * b;
-        p = s * r;
-        d[i + 1] = g + p;
-        g = c * r - b;
-        f = 0;
-        void f;
-      }
-      if (underflow && i >= l) continue;
-      d[l] = d[l]! - p;
-      e[l] = g;
-      e[m] = 0;
-    }
-  }
-  return d;
-}
 
 /**
  * Hermite functions at x: returns {pn, pn1, logScale} with p_n(x)·√φ(x) = pn·e^{logScale},
@@ -102,7 +50,7 @@ export function gaussHermite(n: number): GaussHermiteRule {
   const d = new Float64Array(n);
   const e = new Float64Array(n);
   for (let k = 1; k < n; k++) e[k - 1] = Math.sqrt(k);
-  const eig = Array.from(tridiagEigenvalues(d, e)).sort((a, b) => a - b);
+  const eig = Array.from(tridiagonalQl(d, e, { maxSweeps: 60, notConverged: () => new Error('tridiagonal eigen-solver did not converge') })).sort((a, b) => a - b);
   const nodes = new Float64Array(n);
   const weights = new Float64Array(n);
   const half = Math.floor(n / 2);

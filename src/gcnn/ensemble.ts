@@ -9,13 +9,13 @@
  * worker threads whose count never changes the numbers. Estimators: sampler.ts.
  */
 import { availableParallelism } from 'node:os';
-import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
 import { NnftInputError } from '../errors.ts';
 import { formatSeconds, requireMemory, requireTime } from '../resources.ts';
 import { addBlock, jackknife, mergeGroupState, newGroupState, type GroupState } from '../montecarlo/accum.ts';
 import { NetStream } from '../rng/index.ts';
-import { netsIn, runLayout, type RunLayout } from '../montecarlo/run.ts';
+import { netsIn, runLayout, sumBlocks, type RunLayout } from '../montecarlo/run.ts';
+import { runBlockWorkers, splitBlockRange } from '../montecarlo/block-workers.ts';
+import { tsxWorkerEntry } from '../worker-entry.ts';
 import type { EnsembleSpec, Estimate } from '../montecarlo/types.ts';
 import { normalizeGcnn, type GcnnSpec, type NormalizedGcnn } from './architecture.ts';
 import { gcnnKernels } from './kernels.ts';
@@ -91,19 +91,7 @@ function runBlocks(p: GcnnPlan, lay: RunLayout, b0: number, b1: number, progress
   const state = newGroupState(lay.groups, p.S);
   const buf = makeGcnnBuffers(p);
   const rng = new NetStream(lay.seed);
-  const one = new Float64Array(p.S);
-  const sums = new Float64Array(p.S);
-  for (let b = b0; b < b1; b++) {
-    const start = b * lay.blockSize;
-    const end = Math.min(lay.nets, start + lay.blockSize);
-    sums.fill(0);
-    for (let net = start; net < end; net++) {
-      simulateGcnn(p, buf, rng, net, one);
-      for (let s = 0; s < p.S; s++) sums[s] = sums[s]! + one[s]!;
-    }
-    addBlock(state, b % lay.groups, sums, end - start);
-    progress?.(end - start);
-  }
+  sumBlocks(lay, b0, b1, p.S, (net, one) => simulateGcnn(p, buf, rng, net, one), (b, sums, count) => addBlock(state, b % lay.groups, sums, count), progress);
   return state;
 }
 
@@ -126,14 +114,7 @@ export function gcnnWorkerRun(job: GcnnWorkerJob, progress: (k: number) => void)
   return runBlocks(p, layoutOf(job.spec), job.b0, job.b1, progress);
 }
 
-const workerEntry = (() => {
-  try {
-    createRequire(import.meta.url).resolve('tsx');
-    return new URL('./worker-boot.mjs', import.meta.url);
-  } catch {
-    return null;
-  }
-})();
+const workerEntry = tsxWorkerEntry(new URL('./worker-boot.mjs', import.meta.url));
 
 async function runAll(spec: GcnnEnsembleSpec, p: GcnnPlan, lay: RunLayout, workers: number): Promise<GroupState> {
   const total = netsIn(lay, lay.b0, lay.b1);
@@ -142,30 +123,12 @@ async function runAll(spec: GcnnEnsembleSpec, p: GcnnPlan, lay: RunLayout, worke
     done += k;
     spec.onProgress?.(done, total);
   };
-  const nb = lay.b1 - lay.b0;
-  workers = Math.max(1, Math.min(workers, nb));
+  workers = Math.max(1, Math.min(workers, lay.b1 - lay.b0));
   if (workers === 1 || workerEntry === null) return runBlocks(p, lay, lay.b0, lay.b1, tick);
   const { onProgress: _p, workers: _w, ...rest } = spec;
   const sspec = JSON.parse(JSON.stringify({ ...rest, seed: lay.seed, groups: lay.groups, blockSize: lay.blockSize })) as GcnnEnsembleSpec;
-  const jobs: Promise<GroupState>[] = [];
-  for (let w = 0; w < workers; w++) {
-    const job: GcnnWorkerJob = { spec: sspec, b0: lay.b0 + Math.floor((w * nb) / workers), b1: lay.b0 + Math.floor(((w + 1) * nb) / workers) };
-    jobs.push(
-      new Promise<GroupState>((resolve, reject) => {
-        const worker = new Worker(workerEntry, { workerData: job });
-        worker.on('message', (msg: { progress?: number; state?: GroupState; error?: string }) => {
-          if (msg.progress !== undefined) tick(msg.progress);
-          if (msg.state) resolve(msg.state);
-          if (msg.error) reject(new Error(msg.error));
-        });
-        worker.on('error', reject);
-        worker.on('exit', (code) => {
-          if (code !== 0) reject(new Error(`gcnn Monte Carlo worker exited with code ${code}`));
-        });
-      }),
-    );
-  }
-  const states = await Promise.all(jobs);
+  const jobs: GcnnWorkerJob[] = splitBlockRange(lay.b0, lay.b1, workers).map(({ b0, b1 }) => ({ spec: sspec, b0, b1 }));
+  const states = await runBlockWorkers<GroupState, string>(workerEntry, jobs, tick, (error) => new Error(error), 'gcnn Monte Carlo');
   const state = newGroupState(lay.groups, p.S);
   for (const s of states) mergeGroupState(state, s);
   return state;

@@ -14,16 +14,17 @@
  *
  * solveKernels(spec) returns the same JSON shape as solveRecursions(spec) restricted to K and Theta.
  */
-import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { NnftInputError, NnftNumericalError } from '../errors.ts';
 import { availableCores, formatBytes, memoryBudget, requireMemory, requireTime } from '../resources.ts';
+import { tsxWorkerEntry } from '../worker-entry.ts';
 import { normalizeSpec, specKeys, type ArchitectureSpec, type NormalizedSpec } from '../spec.ts';
 import { getActivation } from '../activations/index.ts';
 import type { Activation } from '../activations/types.ts';
 import { expectActivationProduct } from '../gaussian/index.ts';
 import { KernelScaleError, layoutOf, MAX_TERMS, parityOf, runExpandTask, RuleCache, type ExpandRequest, type ExpandTask, type HermiteSeries, type Parity } from './hermite.ts';
 import { kernelMethod, type KernelMethod } from './method.ts';
+import type { WorkerMessage } from './worker.ts';
 import {
   closedFormDiagonal, METHOD, pairsInRows, rowBlocks, runBlocks,
   type BlockOutcome, type BlockQueue, type LayerInputs, type LayerMatrices, type LayerParams,
@@ -142,14 +143,7 @@ function secondsPerPair(method: KernelMethod, n0: number): number {
 }
 
 /** Worker entry: a .mjs bootstrap that registers tsx and imports worker.ts (null if tsx cannot be resolved). */
-const workerEntry = (() => {
-  try {
-    createRequire(import.meta.url).resolve('tsx');
-    return new URL('./worker-boot.mjs', import.meta.url);
-  } catch {
-    return null;
-  }
-})();
+const workerEntry = tsxWorkerEntry(new URL('./worker-boot.mjs', import.meta.url));
 
 /** A pool of kernel workers sharing the matrices. */
 class WorkerPool {
@@ -183,30 +177,10 @@ class WorkerPool {
   }
 
   run(params: LayerParams, inp: LayerInputs | null, queue: BlockQueue): Promise<BlockOutcome> {
-    return Promise.all(
-      this.workers.map(
-        (w) =>
-          new Promise<BlockOutcome>((resolve, reject) => {
-            const onMsg = (msg: { type: string; fallback?: number[]; nonFinite?: number; error?: string }): void => {
-              w.off('message', onMsg);
-              w.off('error', onErr);
-              w.off('exit', onExit);
-              if (msg.type === 'done') resolve({ fallback: msg.fallback ?? [], nonFinite: msg.nonFinite ?? -1 });
-              else reject(new Error(msg.error ?? 'kernel worker failed'));
-            };
-            const onErr = (e: Error): void => {
-              w.off('message', onMsg);
-              w.off('exit', onExit);
-              reject(e);
-            };
-            const onExit = (code: number): void => onErr(new Error(`kernel worker exited with code ${code}`));
-            w.on('message', onMsg);
-            w.once('error', onErr);
-            w.once('exit', onExit);
-            w.postMessage({ type: 'run', params, inp, queue });
-          }),
-      ),
-    ).then((outs) => {
+    return this.ask({ type: 'run', params, inp, queue }, (msg: { type: string; fallback?: number[]; nonFinite?: number; error?: string }): BlockOutcome => {
+      if (msg.type === 'done') return { fallback: msg.fallback ?? [], nonFinite: msg.nonFinite ?? -1 };
+      throw new Error(msg.error ?? 'kernel worker failed');
+    }).then((outs) => {
       const fallback = outs.flatMap((o) => o.fallback).sort((a, b) => a - b);
       const bad = outs.map((o) => o.nonFinite).filter((i) => i >= 0);
       return { fallback, nonFinite: bad.length ? Math.min(...bad) : -1 };
@@ -217,19 +191,36 @@ class WorkerPool {
   expand(activation: NormalizedSpec['activation'], req: ExpandRequest): Promise<HermiteSeries[]> {
     const counter = sharedI32(1);
     const out: HermiteSeries[] = new Array(req.tasks.length);
+    type Reply = { type: string; results?: (HermiteSeries & { index: number })[]; error?: string; numerical?: { what: string; reason: string; fix: string } };
+    return this.ask({ type: 'expand', activation, request: req, counter }, (msg: Reply): void => {
+      if (msg.type === 'expanded') {
+        for (const r of msg.results!) out[r.index] = r;
+      } else if (msg.numerical) throw new NnftNumericalError(msg.numerical.what, msg.numerical.reason, msg.numerical.fix);
+      else throw new Error(msg.error ?? 'kernel worker failed');
+    }).then(() => out);
+  }
+
+  /**
+   * Posts `message` to every worker and settles each with `reply(answer)` on its first answer (rejected when reply
+   * throws, or on a worker error or exit).
+   */
+  private ask<M, R>(message: WorkerMessage, reply: (msg: M) => R): Promise<R[]> {
     return Promise.all(
       this.workers.map(
         (w) =>
-          new Promise<void>((resolve, reject) => {
-            const onMsg = (msg: { type: string; results?: (HermiteSeries & { index: number })[]; error?: string; numerical?: { what: string; reason: string; fix: string } }): void => {
+          new Promise<R>((resolve, reject) => {
+            const onMsg = (msg: M): void => {
               w.off('message', onMsg);
               w.off('error', onErr);
               w.off('exit', onExit);
-              if (msg.type === 'expanded') {
-                for (const r of msg.results!) out[r.index] = r;
-                resolve();
-              } else if (msg.numerical) reject(new NnftNumericalError(msg.numerical.what, msg.numerical.reason, msg.numerical.fix));
-              else reject(new Error(msg.error ?? 'kernel worker failed'));
+              let value: R;
+              try {
+                value = reply(msg);
+              } catch (e) {
+                reject(e);
+                return;
+              }
+              resolve(value);
             };
             const onErr = (e: Error): void => {
               w.off('message', onMsg);
@@ -240,10 +231,10 @@ class WorkerPool {
             w.on('message', onMsg);
             w.once('error', onErr);
             w.once('exit', onExit);
-            w.postMessage({ type: 'expand', activation, request: req, counter });
+            w.postMessage(message);
           }),
       ),
-    ).then(() => out);
+    );
   }
 
   async close(): Promise<void> {

@@ -189,6 +189,19 @@ export function updateRows(mat: LayerMatrices, inp: LayerInputs | null, p: Layer
   const note = (idx: number, k: number, t: number): void => {
     if (out.nonFinite < 0 && !(Number.isFinite(k) && Number.isFinite(t))) out.nonFinite = idx;
   };
+  /** K_ab = C_b + C_W S, Θ_ab = λ_b + λ_W S + C_W P Θ_ab (S = ⟨σσ⟩, P = ⟨σ′σ′⟩), written at idx and its mirror. */
+  const storePair = (idx: number, mirror: number, S: number, P: number): void => {
+    const kNew = cb + cw * S;
+    K[idx] = kNew;
+    K[mirror] = kNew;
+    let tNew = 0;
+    if (Th) {
+      tNew = lambdaB + lambdaW * S + cw * P * Th[idx]!;
+      Th[idx] = tNew;
+      Th[mirror] = tNew;
+    }
+    note(idx, kNew, tNew);
+  };
   for (let a = a0; a < a1; a++) {
     const aa = a * m + a;
     const kNew = cb + cw * diagS[a]!;
@@ -294,16 +307,7 @@ export function updateRows(mat: LayerMatrices, inp: LayerInputs | null, p: Layer
           } else {
             S = P = Math.exp((ka + kb) / 2 + kab - c2);
           }
-          const kNew = cb + cw * S;
-          K[idx] = kNew;
-          K[b * m + a] = kNew;
-          let tNew = 0;
-          if (Th) {
-            tNew = lambdaB + lambdaW * S + cw * P * Th[idx]!;
-            Th[idx] = tNew;
-            Th[b * m + a] = tNew;
-          }
-          note(idx, kNew, tNew);
+          storePair(idx, b * m + a, S, P);
         }
       }
       }
@@ -342,16 +346,7 @@ export function updateRows(mat: LayerMatrices, inp: LayerInputs | null, p: Layer
             out.fallback.push(idx);
             continue;
           }
-          const kNew = cb + cw * S;
-          K[idx] = kNew;
-          K[b * m + a] = kNew;
-          let tNew = 0;
-          if (Th) {
-            tNew = lambdaB + lambdaW * S + cw * P * Th[idx]!;
-            Th[idx] = tNew;
-            Th[b * m + a] = tNew;
-          }
-          note(idx, kNew, tNew);
+          storePair(idx, b * m + a, S, P);
         }
       }
       }

@@ -10,6 +10,7 @@
  * their standard errors from the jackknife replicates.
  */
 import { NnftInputError } from '../errors.ts';
+import { nonDecreasingTuples } from '../multisets.ts';
 import { groupSums, jackknife, type GroupState } from './accum.ts';
 import { finishSeconds, requireRunBudget, runBytes, samplingSeconds } from './budget.ts';
 import { requireMemory, requireTime } from '../resources.ts';
@@ -73,24 +74,6 @@ function binomial(a: number, b: number): number {
   return c;
 }
 
-function multisets(nLabels: number, order: number): number[][] {
-  const out: number[][] = [];
-  const cur: number[] = [];
-  const rec = (start: number) => {
-    if (cur.length === order) {
-      out.push(cur.slice());
-      return;
-    }
-    for (let k = start; k < nLabels; k++) {
-      cur.push(k);
-      rec(k);
-      cur.pop();
-    }
-  };
-  rec(0);
-  return out;
-}
-
 function buildRequest(spec: CorrelatorSpec, L: number, width: number, m: number): Request {
   const layer = spec.layer ?? L;
   if (!Number.isInteger(layer) || layer < 1 || layer > L) throw new NnftInputError('layer', `expected an integer in [1, ${L}], got ${String(layer)}`);
@@ -141,7 +124,7 @@ function buildRequest(spec: CorrelatorSpec, L: number, width: number, m: number)
     // count before listing: 64 labels to order 6 would be 1.2·10⁸ multisets
     const count = [...new Set(orders)].reduce((a, n) => a + binomial(labels.length + n - 1, n), 0);
     if (count > MAX_MOMENTS) throw new NnftInputError('orders', `${count} correlators of ${labels.length} points (${outs.length} outputs × ${ins.length} inputs) to orders ${orders.join(',')} requested, more than ${MAX_MOMENTS}`, 'ask for lower orders or fewer inputs, or restrict `outputs`, `inputIndices`, or pass explicit `points`');
-    for (const n of [...new Set(orders)].sort()) report = report.concat(multisets(labels.length, n));
+    for (const n of [...new Set(orders)].sort()) report = report.concat(nonDecreasingTuples(labels.length, n));
   }
   // closure: all sub-multisets (for cumulants and Wick)
   const monos = new Map<number | string, number[]>();

@@ -2,10 +2,10 @@
  * The block/group engine: runs networks [0, nets) in fixed blocks, accumulates exact group sums, optionally
  * on worker threads and for one shard only. Results depend only on (spec, nets, seed, groups, blockSize).
  */
-import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
 import { NnftInputError, NnftNumericalError, NnftResourceError } from '../errors.ts';
 import { availableCores } from '../resources.ts';
+import { tsxWorkerEntry } from '../worker-entry.ts';
+import { runBlockWorkers, splitBlockRange } from './block-workers.ts';
 import { FlatGroupSums, type GroupState } from './accum.ts';
 import { firstNonFinite, throwNonFinite } from './guard.ts';
 import { NetStream } from '../rng/index.ts';
@@ -76,26 +76,49 @@ export function runBlocks(plan: Plan, lay: RunLayout, b0: number, b1: number, pr
   const state = new FlatGroupSums(lay.groups, plan.statisticsSize);
   const buf = makeBuffers(plan);
   const rng = new NetStream(lay.seed);
-  const one = new Float64Array(plan.statisticsSize);
-  const sums = new Float64Array(plan.statisticsSize);
+  sumBlocks(
+    lay, b0, b1, plan.statisticsSize,
+    (net, one) => simulateNetwork(plan, buf, rng, net, one),
+    (b, sums, count) => state.addBlock(b % lay.groups, sums, count),
+    progress,
+    (one, net) => throwNonFinite({ plan, activation: spec ? activationName(spec) : 'σ' }, one, firstNonFinite(one, plan.statisticsSize), net),
+  );
+  return state.toGroupState();
+}
+
+/**
+ * The block sums Σ_{net ∈ block b} s(net), b ∈ [b0, b1), block b holding networks [b·blockSize, min(nets,
+ * (b+1)·blockSize)), summed left to right; simulate(net, one) writes the statistics vector s(net) (length
+ * `size`) into `one`, addBlock(b, sums, count) receives each block's sums, progress(count) follows it.
+ * onNonFinite(one, net) is called for a network with a NaN or ±Infinity statistic (it throws; without it
+ * such values are summed).
+ */
+export function sumBlocks(
+  lay: RunLayout, b0: number, b1: number, size: number,
+  simulate: (net: number, one: Float64Array) => void,
+  addBlock: (b: number, sums: Float64Array, count: number) => void,
+  progress?: (nets: number) => void,
+  onNonFinite?: (one: Float64Array, net: number) => void,
+): void {
+  const one = new Float64Array(size);
+  const sums = new Float64Array(size);
   for (let b = b0; b < b1; b++) {
     const start = b * lay.blockSize;
     const end = Math.min(lay.nets, start + lay.blockSize);
     sums.fill(0);
     for (let net = start; net < end; net++) {
-      simulateNetwork(plan, buf, rng, net, one);
+      simulate(net, one);
       let finite = 0;
-      for (let s = 0; s < plan.statisticsSize; s++) {
+      for (let s = 0; s < size; s++) {
         const x = one[s]!;
         finite += x - x; // NaN as soon as one x is NaN or ±Infinity
         sums[s] = sums[s]! + x;
       }
-      if (finite !== 0) throwNonFinite({ plan, activation: spec ? activationName(spec) : 'σ' }, one, firstNonFinite(one, plan.statisticsSize), net);
+      if (finite !== 0 && onNonFinite) onNonFinite(one, net);
     }
-    state.addBlock(b % lay.groups, sums, end - start);
+    addBlock(b, sums, end - start);
     progress?.(end - start);
   }
-  return state.toGroupState();
 }
 
 export interface WorkerJob {
@@ -106,14 +129,7 @@ export interface WorkerJob {
 }
 
 /** Worker entry: a .mjs bootstrap that registers tsx and imports worker.ts (null if tsx cannot be resolved). */
-const workerEntry = (() => {
-  try {
-    createRequire(import.meta.url).resolve('tsx');
-    return new URL('./worker-boot.mjs', import.meta.url);
-  } catch {
-    return null;
-  }
-})();
+const workerEntry = tsxWorkerEntry(new URL('./worker-boot.mjs', import.meta.url));
 
 /** Strip non-serialisable fields. */
 export function serialisableSpec(spec: EnsembleSpec): EnsembleSpec {
@@ -167,31 +183,11 @@ export async function runAll(
     done += k;
     onProgress?.(done, total);
   };
-  const nb = lay.b1 - lay.b0;
-  workers = Math.max(1, Math.min(workers, nb));
+  workers = Math.max(1, Math.min(workers, lay.b1 - lay.b0));
   if (workers === 1 || workerEntry === null) return runBlocks(plan, lay, lay.b0, lay.b1, tick, spec);
   const sspec = serialisableSpec(spec);
-  const jobs: Promise<GroupState>[] = [];
-  for (let w = 0; w < workers; w++) {
-    const b0 = lay.b0 + Math.floor((w * nb) / workers);
-    const b1 = lay.b0 + Math.floor(((w + 1) * nb) / workers);
-    const job: WorkerJob = { spec: { ...sspec, nets: lay.nets, seed: lay.seed, groups: lay.groups, blockSize: lay.blockSize }, npoint, b0, b1 };
-    jobs.push(
-      new Promise<GroupState>((resolve, reject) => {
-        const worker = new Worker(workerEntry, { workerData: job });
-        worker.on('message', (msg: WorkerMessage) => {
-          if (msg.progress !== undefined) tick(msg.progress);
-          if (msg.state) resolve(msg.state);
-          if (msg.error) reject(errorFromWorker(msg.error));
-        });
-        worker.on('error', reject);
-        worker.on('exit', (code) => {
-          if (code !== 0) reject(new Error(`montecarlo worker exited with code ${code}`));
-        });
-      }),
-    );
-  }
-  const states = await Promise.all(jobs);
+  const jobs: WorkerJob[] = splitBlockRange(lay.b0, lay.b1, workers).map(({ b0, b1 }) => ({ spec: { ...sspec, nets: lay.nets, seed: lay.seed, groups: lay.groups, blockSize: lay.blockSize }, npoint, b0, b1 }));
+  const states = await runBlockWorkers<GroupState, WorkerError>(workerEntry, jobs, tick, errorFromWorker, 'montecarlo');
   // the same additions as mergeGroupState, into the flat store (no list per statistic grown by push)
   const flat = new FlatGroupSums(lay.groups, plan.statisticsSize);
   for (const s of states) {

@@ -16,6 +16,7 @@
  * `vectors[k*n + i]` = component i of eigenvector k (the rows of Vᵀ), eigenvalues ascending.
  */
 import { NnftNumericalError } from '../errors.ts';
+import { tridiagonalQl } from '../tridiagonal-ql.ts';
 
 export interface SymmetricEigen {
   n: number;
@@ -118,67 +119,18 @@ export function symmetricEigenDense(A: Float64Array, n: number): SymmetricEigen 
       for (let i = k + 1; i < n; i++) vt[ro + i] = vt[ro + i]! - c * a[i * n + k]!;
     }
   }
-  // --- implicit QL on (d, e); rotations act on columns i, i+1 of Q = rows i, i+1 of vt
-  let tnorm = 0; // max_i |d_i| + |e_i| ≥ ‖T‖₂/2
-  for (let i = 0; i < n; i++) tnorm = Math.max(tnorm, Math.abs(d[i]!) + Math.abs(e[i]!));
-  for (let l = 0; l < n; l++) {
-    let iter = 0;
-    for (;;) {
-      let m = l;
-      for (; m < n - 1; m++) {
-        const dd = Math.abs(d[m]!) + Math.abs(d[m + 1]!);
-        // relative test (graded matrices keep their small eigenvalues); below 2⁻¹⁰⁰⁰ ≪ u·‖A‖ an entry is zero.
-        // After 30 sweeps on one eigenvalue, the absolute test of EISPACK tql2 (|e| ≤ u·‖T‖, within the
-        // backward error bound): a cluster of eigenvalues at rounding level (a kernel of low numerical rank)
-        // has off-diagonal noise that never falls below u times those tiny eigenvalues.
-        const e2 = Math.abs(e[m]!);
-        if (e2 <= Number.EPSILON * dd || e2 < NEGLIGIBLE || (iter >= 30 && e2 <= Number.EPSILON * tnorm)) break;
-      }
-      if (m === l) break;
-      if (iter++ === 90) {
-        throw new NnftNumericalError('the eigendecomposition of the training-set kernel', 'the QL iteration did not converge in 90 steps', 'check that the kernel matrix is finite and symmetric');
-      }
-      let g = (d[l + 1]! - d[l]!) / (2 * e[l]!);
-      let r = Math.hypot(g, 1);
-      g = d[m]! - d[l]! + e[l]! / (g + (g >= 0 ? r : -r));
-      let s = 1;
-      let c = 1;
-      let pp = 0;
-      let i = m - 1;
-      let underflow = false;
-      for (; i >= l; i--) {
-        const f = s * e[i]!;
-        const b = c * e[i]!;
-        r = Math.hypot(f, g);
-        e[i + 1] = r;
-        if (r === 0) {
-          d[i + 1] = d[i + 1]! - pp;
-          e[m] = 0;
-          underflow = true;
-          break;
-        }
-        s = f / r;
-        c = g / r;
-        g = d[i + 1]! - pp;
-        r = (d[i]! - g) * s + 2 * c * b;
-        pp = s * r;
-        d[i + 1] = g + pp;
-        g = c * r - b;
-        const o0 = i * n;
-        const o1 = o0 + n;
-        for (let k = 0; k < n; k++) {
-          const x1 = vt[o1 + k]!;
-          const x0 = vt[o0 + k]!;
-          vt[o1 + k] = s * x0 + c * x1;
-          vt[o0 + k] = c * x0 - s * x1;
-        }
-      }
-      if (underflow) continue;
-      d[l] = d[l]! - pp;
-      e[l] = g;
-      e[m] = 0;
-    }
-  }
+  // --- implicit QL on (d, e); rotations act on rows i, i+1 of vt = Qᵀ. The relative deflation test keeps the
+  // small eigenvalues of graded matrices; below 2⁻¹⁰⁰⁰ ≪ u·‖A‖ an entry is zero; after 30 sweeps on one
+  // eigenvalue the absolute test of EISPACK tql2 (|e| ≤ u·‖T‖, within the backward error bound): a cluster of
+  // eigenvalues at rounding level (a kernel of low numerical rank) has off-diagonal noise that never falls
+  // below u times those tiny eigenvalues.
+  tridiagonalQl(d, e, {
+    maxSweeps: 90,
+    notConverged: () => new NnftNumericalError('the eigendecomposition of the training-set kernel', 'the QL iteration did not converge in 90 steps', 'check that the kernel matrix is finite and symmetric'),
+    rotateRows: vt,
+    negligible: NEGLIGIBLE,
+    absoluteTestAfter: 30,
+  });
   // --- sort ascending (selection sort on the values, swapping rows of vt: O(n²))
   for (let i = 0; i < n - 1; i++) {
     let k = i;

@@ -24,24 +24,11 @@ export function gemmAB(A: Float64Array, B: Float64Array, C: Float64Array, p: num
     for (; k + 3 < r; k += 4) {
       const x00 = A[a0 + k]!, x01 = A[a0 + k + 1]!, x02 = A[a0 + k + 2]!, x03 = A[a0 + k + 3]!;
       const x10 = A[a1 + k]!, x11 = A[a1 + k + 1]!, x12 = A[a1 + k + 2]!, x13 = A[a1 + k + 3]!;
-      const b0 = k * q;
-      const b1 = b0 + q;
-      const b2 = b1 + q;
-      const b3 = b2 + q;
-      for (let j = 0; j < q; j++) {
-        const y0 = B[b0 + j]!, y1 = B[b1 + j]!, y2 = B[b2 + j]!, y3 = B[b3 + j]!;
-        C[c0 + j] = C[c0 + j]! + x00 * y0 + x01 * y1 + x02 * y2 + x03 * y3;
-        C[c1 + j] = C[c1 + j]! + x10 * y0 + x11 * y1 + x12 * y2 + x13 * y3;
-      }
+      addRows2x4(C, c0, c1, B, k * q, q, x00, x01, x02, x03, x10, x11, x12, x13);
     }
     for (; k < r; k++) {
       const x0 = A[a0 + k]!, x1 = A[a1 + k]!;
-      const b0 = k * q;
-      for (let j = 0; j < q; j++) {
-        const y = B[b0 + j]!;
-        C[c0 + j] = C[c0 + j]! + x0 * y;
-        C[c1 + j] = C[c1 + j]! + x1 * y;
-      }
+      addRows2x1(C, c0, c1, B, k * q, q, x0, x1);
     }
   }
   for (; i < p; i++) {
@@ -67,24 +54,11 @@ export function addAtB(C: Float64Array, A: Float64Array, B: Float64Array, N: num
       const r0 = a * p + i, r1 = r0 + p, r2 = r1 + p, r3 = r2 + p;
       const x00 = alpha * A[r0]!, x01 = alpha * A[r1]!, x02 = alpha * A[r2]!, x03 = alpha * A[r3]!;
       const x10 = alpha * A[r0 + 1]!, x11 = alpha * A[r1 + 1]!, x12 = alpha * A[r2 + 1]!, x13 = alpha * A[r3 + 1]!;
-      const b0 = a * q;
-      const b1 = b0 + q;
-      const b2 = b1 + q;
-      const b3 = b2 + q;
-      for (let j = 0; j < q; j++) {
-        const y0 = B[b0 + j]!, y1 = B[b1 + j]!, y2 = B[b2 + j]!, y3 = B[b3 + j]!;
-        C[c0 + j] = C[c0 + j]! + x00 * y0 + x01 * y1 + x02 * y2 + x03 * y3;
-        C[c1 + j] = C[c1 + j]! + x10 * y0 + x11 * y1 + x12 * y2 + x13 * y3;
-      }
+      addRows2x4(C, c0, c1, B, a * q, q, x00, x01, x02, x03, x10, x11, x12, x13);
     }
     for (; a < N; a++) {
       const x0 = alpha * A[a * p + i]!, x1 = alpha * A[a * p + i + 1]!;
-      const b0 = a * q;
-      for (let j = 0; j < q; j++) {
-        const y = B[b0 + j]!;
-        C[c0 + j] = C[c0 + j]! + x0 * y;
-        C[c1 + j] = C[c1 + j]! + x1 * y;
-      }
+      addRows2x1(C, c0, c1, B, a * q, q, x0, x1);
     }
   }
   for (; i < p; i++) {
@@ -95,5 +69,29 @@ export function addAtB(C: Float64Array, A: Float64Array, B: Float64Array, N: num
       const b0 = a * q;
       for (let j = 0; j < q; j++) C[c0 + j] = C[c0 + j]! + x * B[b0 + j]!;
     }
+  }
+}
+
+/** C[c0+j] += Σ_{t<4} x0t B[b0+tq+j] and C[c1+j] += Σ_{t<4} x1t B[b0+tq+j] for j < q (summed in the order t = 0…3). */
+function addRows2x4(
+  C: Float64Array, c0: number, c1: number, B: Float64Array, b0: number, q: number,
+  x00: number, x01: number, x02: number, x03: number, x10: number, x11: number, x12: number, x13: number,
+): void {
+  const b1 = b0 + q;
+  const b2 = b1 + q;
+  const b3 = b2 + q;
+  for (let j = 0; j < q; j++) {
+    const y0 = B[b0 + j]!, y1 = B[b1 + j]!, y2 = B[b2 + j]!, y3 = B[b3 + j]!;
+    C[c0 + j] = C[c0 + j]! + x00 * y0 + x01 * y1 + x02 * y2 + x03 * y3;
+    C[c1 + j] = C[c1 + j]! + x10 * y0 + x11 * y1 + x12 * y2 + x13 * y3;
+  }
+}
+
+/** C[c0+j] += x0 B[b0+j] and C[c1+j] += x1 B[b0+j] for j < q. */
+function addRows2x1(C: Float64Array, c0: number, c1: number, B: Float64Array, b0: number, q: number, x0: number, x1: number): void {
+  for (let j = 0; j < q; j++) {
+    const y = B[b0 + j]!;
+    C[c0 + j] = C[c0 + j]! + x0 * y;
+    C[c1 + j] = C[c1 + j]! + x1 * y;
   }
 }

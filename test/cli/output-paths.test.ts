@@ -7,9 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { NnftInputError } from '../../src/errors.ts';
 import { requireWritableDir, requireWritableFile, writeFileAtomic } from '../../src/cli/output.ts';
 import { runNnft, STACK_TRACE } from './nnft-process.ts';
+import { refusal } from './refusal.ts';
 
 let dir: string;
 let file: string;
@@ -19,16 +19,6 @@ beforeAll(() => {
   writeFileSync(file, 'x');
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function refusal(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(NnftInputError);
-    return (e as Error).message;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('requireWritableFile / requireWritableDir', () => {
   it('accept a new file in a writable directory and return its absolute path, creating nothing', () => {

@@ -13,13 +13,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { solveRecursions } from '../../recursions/index.ts';
 import { feynmanDiagrams } from '../../diagrams/index.ts';
-import { NnftInputError } from '../../src/errors.ts';
 import { sampleEnsemble } from '../../src/montecarlo/index.ts';
 import { normalizeSpec, rejectUnknownKeys } from '../../src/spec.ts';
 import { checkSymmetry } from '../../src/symmetry/index.ts';
 import { closestName } from '../../src/closest.ts';
 import { parseInteger } from '../../src/cli/options.ts';
 import { ROOT, runNnft } from './nnft-process.ts';
+import { refusal } from './refusal.ts';
 
 const x = [[1, 0.5], [0.2, -0.9]];
 
@@ -109,15 +109,6 @@ describe('first-layer overflow names --inputs or --cw', () => {
 });
 
 describe('unknown keys of library specs are refused with the closest valid key', () => {
-  const refusal = (f: () => unknown): string => {
-    try {
-      f();
-    } catch (e) {
-      expect(e).toBeInstanceOf(NnftInputError);
-      return (e as Error).message;
-    }
-    throw new Error('expected a refusal');
-  };
   it('closestName', () => {
     expect(closestName('widht', ['widths', 'inputs', 'activation'])).toBe('widths');
     expect(closestName('actvation', ['widths', 'activation'])).toBe('activation');

@@ -15,37 +15,15 @@ stdin: JSON list of {"K": [[a, b], [b, c]], "f": 0|1, "g": 0|1, "i": int, "j": i
 stdout: JSON list of values (floats).
 """
 import json
+import os
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "oracle"))
+
 import mpmath as mp
+from gaussian_ibp import kink_angles, radial_moment, rodrigues, whitening  # noqa: E402
 
 mp.mp.dps = 30
-
-
-def hermite_weight(P, i, j):
-    """H with d^i_a d^j_b p = (-1)^(i+j) H p for p = exp(-z.P.z/2): H_0 = 1, H_(alpha+e) = (P z)_e H_alpha - d_e H_alpha
-    (polynomials as {(power of z_a, power of z_b): coefficient})."""
-    H = {(0, 0): mp.mpf(1)}
-
-    def step(H, e):
-        out = {}
-        for (px, py), c in H.items():
-            # (P z)_e H: P[e][0] z_a + P[e][1] z_b
-            for (dx, dy), pc in (((1, 0), P[e][0]), ((0, 1), P[e][1])):
-                k = (px + dx, py + dy)
-                out[k] = out.get(k, 0) + pc * c
-            # - d_e H
-            if e == 0 and px > 0:
-                out[(px - 1, py)] = out.get((px - 1, py), 0) - px * c
-            if e == 1 and py > 0:
-                out[(px, py - 1)] = out.get((px, py - 1), 0) - py * c
-        return out
-
-    for _ in range(i):
-        H = step(H, 0)
-    for _ in range(j):
-        H = step(H, 1)
-    return [(c, px, py) for (px, py), c in H.items()]
 
 
 def oracle(case):
@@ -54,11 +32,9 @@ def oracle(case):
     sneg, spos = mp.mpf(repr(float(case["sneg"]))), mp.mpf(repr(float(case["spos"])))
     det = K[0][0] * K[1][1] - K[0][1] * K[1][0]
     P = [[K[1][1] / det, -K[0][1] / det], [-K[1][0] / det, K[0][0] / det]]
-    terms = hermite_weight(P, i, j)
+    terms = [(c, px, py) for (px, py), c in rodrigues(P, i, j).items()]
     # whitening: z = L v, L the lower Cholesky factor
-    l11 = mp.sqrt(K[0][0])
-    l21 = K[1][0] / l11
-    l22 = mp.sqrt(K[1][1] - l21 ** 2)
+    l11, l21, l22 = whitening(K)
 
     def act(order, z):
         s = spos if z > 0 else sneg
@@ -74,15 +50,12 @@ def oracle(case):
         for coef, px, py in terms:
             n = dfg + px + py
             if n not in radial:
-                radial[n] = mp.power(2, mp.mpf(n) / 2) * mp.gamma(mp.mpf(n) / 2 + 1)
+                radial[n] = radial_moment(n)
             tot += coef * za ** px * zb ** py * radial[n]
         return act(fo, za) * act(go, zb) * tot / (2 * mp.pi)
 
     # kink directions on the unit circle of v: z_a = 0 (phi = pi/2, 3pi/2) and z_b = 0
-    t = mp.atan2(-l21, l22)
-    brk = [mp.pi / 2, 3 * mp.pi / 2, t % (2 * mp.pi), (t + mp.pi) % (2 * mp.pi)]
-    pts = sorted(set([mp.mpf(0)] + brk + [2 * mp.pi]))
-    return mp.quad(integrand, pts, method="gauss-legendre")
+    return mp.quad(integrand, kink_angles(l21, l22), method="gauss-legendre")
 
 
 def main():

@@ -139,6 +139,17 @@ function pairs(m: number): [number, number][] {
   return out;
 }
 
+/** The symmetric m × m matrix with entries entry(a, b) = entry(b, a), each computed once (a ≤ b). */
+function symmetricMatrix(m: number, entry: (a: number, b: number) => number): Float64Array {
+  const out = new Float64Array(m * m);
+  for (const [a, b] of pairs(m)) {
+    const v = entry(a, b);
+    out[i2(m, a, b)] = v;
+    out[i2(m, b, a)] = v;
+  }
+  return out;
+}
+
 function setPairSym(out: Float64Array, m: number, a: number, b: number, c: number, d: number, v: number): void {
   out[i4(m, a, b, c, d)] = v;
   out[i4(m, b, a, c, d)] = v;
@@ -156,28 +167,13 @@ function isZero(t: Float64Array | undefined): boolean {
 }
 
 /** K'_ab = C_b + C_W ⟨σ_a σ_b⟩ (direct). */
-export const K: LayerEvaluator = (ctx) => {
-  const { m } = ctx;
-  const out = new Float64Array(m * m);
-  for (const [a, b] of pairs(m)) {
-    const v = ctx.cb + ctx.cw * expectPoly(S(a, b), ctx.expect);
-    out[i2(m, a, b)] = v;
-    out[i2(m, b, a)] = v;
-  }
-  return out;
-};
+export const K: LayerEvaluator = (ctx) => symmetricMatrix(ctx.m, (a, b) => ctx.cb + ctx.cw * expectPoly(S(a, b), ctx.expect));
 
 /** Θ'_ab = λ_b + λ_W ⟨σ_aσ_b⟩ + C_W ⟨σ'_aσ'_b⟩ Θ_ab (direct). */
 export const Theta: LayerEvaluator = (ctx) => {
   const { m } = ctx;
   const th = need(ctx, 'Theta');
-  const out = new Float64Array(m * m);
-  for (const [a, b] of pairs(m)) {
-    const v = ctx.lambdaB + ctx.lambdaW * expectPoly(S(a, b), ctx.expect) + ctx.cw * expectPoly(P(a, b), ctx.expect) * th[i2(m, a, b)]!;
-    out[i2(m, a, b)] = v;
-    out[i2(m, b, a)] = v;
-  }
-  return out;
+  return symmetricMatrix(m, (a, b) => ctx.lambdaB + ctx.lambdaW * expectPoly(S(a, b), ctx.expect) + ctx.cw * expectPoly(P(a, b), ctx.expect) * th[i2(m, a, b)]!);
 };
 
 export const V4: LayerEvaluator = (ctx) => {
@@ -205,20 +201,16 @@ export const K1: LayerEvaluator = (ctx) => {
   const E = ctx.expect;
   const V = need(ctx, 'V4');
   const K1p = need(ctx, 'K1');
-  const out = new Float64Array(m * m);
-  if (r === 0) return out;
+  if (r === 0) return new Float64Array(m * m);
   const k1Zero = isZero(K1p);
   const vZero = isZero(V);
-  for (const [a, b] of pairs(m)) {
+  return symmetricMatrix(m, (a, b) => {
     const s = S(a, b);
     let t = 0;
     if (!k1Zero) t += 0.5 * contract2(K1p, m, derivTerms(ctx, s, 2));
     if (!vZero) t += 0.125 * contract4(V, m, derivTerms(ctx, s, 4));
-    const v = cw * r * t;
-    out[i2(m, a, b)] = v;
-    out[i2(m, b, a)] = v;
-  }
-  return out;
+    return cw * r * t;
+  });
 };
 
 export const D: LayerEvaluator = (ctx) => {
@@ -356,9 +348,8 @@ export const Theta1: LayerEvaluator = (ctx) => {
   const Dp = need(ctx, 'D');
   const Fp = need(ctx, 'F');
   const T1 = need(ctx, 'Theta1');
-  const out = new Float64Array(m * m);
-  if (r === 0) return out;
-  for (const [a, b] of pairs(m)) {
+  if (r === 0) return new Float64Array(m * m);
+  return symmetricMatrix(m, (a, b) => {
     const om = Omega(ctx, a, b);
     const pp = P(a, b);
     let t = cw * expectPoly(pp, E) * T1[i2(m, a, b)]!;
@@ -369,11 +360,8 @@ export const Theta1: LayerEvaluator = (ctx) => {
     let sf = 0;
     for (const x of hp) sf += Fp[i4(m, a, x.idx[0]!, b, x.idx[1]!)]! * x.v;
     t += cw * sf;
-    const v = r * t;
-    out[i2(m, a, b)] = v;
-    out[i2(m, b, a)] = v;
-  }
-  return out;
+    return r * t;
+  });
 };
 
 /** The hand-typed forms by quantity name. */

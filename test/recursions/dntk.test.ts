@@ -17,22 +17,10 @@ import { symmetryOf, type QuantityName } from '../../src/quantities.ts';
 import { canonicalSignature } from '../../src/symbolic/canonical.ts';
 import { deriveRecursion, parseExpression, simplify } from '../../src/symbolic/index.ts';
 import { sampleEnsemble } from '../../src/montecarlo/index.ts';
+import { gaussian1d } from '../oracle/gaussian1d.ts';
 
 const DNTK: readonly QuantityName[] = ['P', 'Q', 'R', 'S', 'T', 'U'];
 const flat = (t: unknown): number[] => (t as number[]).flat(3) as number[];
-
-function gaussian1d(K: number): (f: (z: number) => number) => number {
-  // trapezoid in u = z/√K on [−12, 12], step 1/32: exponentially accurate for analytic f(√K u) e^{−u²/2}
-  const h = 1 / 32;
-  const s = Math.sqrt(K);
-  const us: number[] = [];
-  const ws: number[] = [];
-  for (let u = -12; u <= 12 + 1e-12; u += h) {
-    us.push(u);
-    ws.push((h * Math.exp((-u * u) / 2)) / Math.sqrt(2 * Math.PI));
-  }
-  return (f) => us.reduce((acc, u, i) => acc + ws[i]! * f(s * u), 0);
-}
 
 /** The single-input recursions of docs/dntk.md (every slot on one input, r = 1). */
 function singleInputOracle(act: string, x: number[], L: number, cb: number, cw: number, lb: number, lw: number) {

@@ -12,6 +12,7 @@ import { solveRecursions, type LayerResult } from '../../recursions/index.ts';
 const ALL_QUANTITIES = ['K', 'Theta', 'V4', 'K1', 'Theta1', 'A', 'B', 'D', 'F'] as const;
 import { referenceEvaluators } from '../oracle/reference.ts';
 import { getActivation } from '../../src/activations/index.ts';
+import { gaussian1d } from '../oracle/gaussian1d.ts';
 
 const flat = (t: unknown): number[] => (t as number[]).flat(3) as number[];
 
@@ -55,19 +56,6 @@ describe('solver evaluators vs the hand-typed IBP forms (several inputs)', () =>
 //   B' = C_W²⟨σ'⁴⟩Θ² + χ_⊥² B;  A' = Var(Ω) + ¼⟨Ω''⟩² V + C_W⟨Ω''⟩⟨σ'²⟩ D + χ_⊥² A;
 //   Θ1' = χ_⊥ Θ1 + ½⟨Ω''⟩ K1 + ⅛⟨Ω⁗⟩ V + (C_W/2)⟨(σ'²)''⟩ D + C_W⟨(σ'²)''⟩ F.
 // ---------------------------------------------------------------------------------------------------------
-function gaussian1d(K: number): (f: (z: number) => number) => number {
-  // trapezoid in u = z/√K on [−12, 12], step 1/32: exponentially accurate for analytic f(√K u) e^{−u²/2}
-  const h = 1 / 32;
-  const s = Math.sqrt(K);
-  const us: number[] = [];
-  const ws: number[] = [];
-  for (let u = -12; u <= 12 + 1e-12; u += h) {
-    us.push(u);
-    ws.push((h * Math.exp(-u * u / 2)) / Math.sqrt(2 * Math.PI));
-  }
-  return (f) => us.reduce((acc, u, i) => acc + ws[i]! * f(s * u), 0);
-}
-
 function singleInputOracle(act: string, x: number[], L: number, cb: number, cw: number, lb: number, lw: number) {
   const a = getActivation(act);
   const s = a.f;

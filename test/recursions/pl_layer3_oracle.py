@@ -25,9 +25,13 @@ stdout: the list of {"K1": [[..]], "Theta1": [[..]], "A": [[[[..]]]], "D": [[[[.
 """
 import itertools
 import json
+import os
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "oracle"))
+
 import mpmath as mp
+from gaussian_ibp import kink_angles, one_input_expectation, radial_moment, rodrigues, whitening  # noqa: E402
 
 mp.mp.dps = 30
 
@@ -59,29 +63,12 @@ class Gaussian:
         if len(inputs) == 1:
             a = inputs[0]
             k = derivs[a]
-            s = mp.sqrt(self.K[a][a])
-            # E[F(z) He_k(z/s)] / s^k, F(z) = c_pm z^deg on each half line, moments of the standard normal
-            he = hermite(k)
-            tot = mp.mpf(0)
-            for sign in (1, -1):
-                c = mp.mpf(1)
-                for _, o in slots:
-                    c *= self.act(o, mp.mpf(sign))  # value at z = +-1 (homogeneous of degree 0 or 1)
-                for p, hc in enumerate(he):
-                    if hc == 0:
-                        continue
-                    n = deg + p
-                    # F(sign s t) = c (s t)^deg (c carries sign^deg), He_k(sign t) -> sign^p; int_0^inf t^n phi(t) dt
-                    m = mp.power(2, mp.mpf(n - 1) / 2) * mp.gamma(mp.mpf(n + 1) / 2) / mp.sqrt(2 * mp.pi)
-                    tot += c * hc * (sign ** p) * m * s ** deg
-            return tot / s ** k
+            return one_input_expectation([o for _, o in slots], k, self.K[a][a], lambda sign: self.spos if sign > 0 else self.sneg)
         K = self.K
         det = K[0][0] * K[1][1] - K[0][1] ** 2
         P = [[K[1][1] / det, -K[0][1] / det], [-K[0][1] / det, K[0][0] / det]]
-        terms = rodrigues(P, derivs[0], derivs[1])
-        l11 = mp.sqrt(K[0][0])
-        l21 = K[0][1] / l11
-        l22 = mp.sqrt(K[1][1] - l21 ** 2)
+        terms = [(c, px, py) for (px, py), c in rodrigues(P, derivs[0], derivs[1]).items()]
+        l11, l21, l22 = whitening(K)
         radial = {}
 
         def integrand(phi):
@@ -94,42 +81,11 @@ class Gaussian:
             for coef, px, py in terms:
                 n = deg + px + py
                 if n not in radial:
-                    radial[n] = mp.power(2, mp.mpf(n) / 2) * mp.gamma(mp.mpf(n) / 2 + 1)
+                    radial[n] = radial_moment(n)
                 tot += coef * z[0] ** px * z[1] ** py * radial[n]
             return fval * tot / (2 * mp.pi)
 
-        t = mp.atan2(-l21, l22)
-        brk = sorted(set([mp.mpf(0), mp.pi / 2, 3 * mp.pi / 2, t % (2 * mp.pi), (t + mp.pi) % (2 * mp.pi), 2 * mp.pi]))
-        return mp.quad(integrand, brk, method="gauss-legendre")
-
-
-def hermite(k):
-    c = [0] * (k + 1)
-    for r in range(k // 2 + 1):
-        c[k - 2 * r] = (-1) ** r * mp.factorial(k) / (mp.factorial(r) * mp.factorial(k - 2 * r) * 2 ** r)
-    return c
-
-
-def rodrigues(P, i, j):
-    H = {(0, 0): mp.mpf(1)}
-
-    def step(H, e):
-        out = {}
-        for (px, py), c in H.items():
-            for (dx, dy), pc in (((1, 0), P[e][0]), ((0, 1), P[e][1])):
-                k = (px + dx, py + dy)
-                out[k] = out.get(k, 0) + pc * c
-            if e == 0 and px > 0:
-                out[(px - 1, py)] = out.get((px - 1, py), 0) - px * c
-            if e == 1 and py > 0:
-                out[(px, py - 1)] = out.get((px, py - 1), 0) - py * c
-        return out
-
-    for _ in range(i):
-        H = step(H, 0)
-    for _ in range(j):
-        H = step(H, 1)
-    return [(c, px, py) for (px, py), c in H.items()]
+        return mp.quad(integrand, kink_angles(l21, l22), method="gauss-legendre")
 
 
 def layer(G, Theta, cw, lw):

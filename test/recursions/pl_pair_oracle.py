@@ -32,41 +32,15 @@ stdout: the list of results, each a list of layers {"K": [[..]], ..., "A": [[[[.
 """
 import itertools
 import json
+import os
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "oracle"))
+
 import mpmath as mp
+from gaussian_ibp import kink_angles, one_input_expectation, radial_moment, rodrigues, whitening  # noqa: E402
 
 mp.mp.dps = 140
-
-
-def hermite(k):
-    c = [mp.mpf(0)] * (k + 1)
-    for r in range(k // 2 + 1):
-        c[k - 2 * r] = mp.mpf((-1) ** r * mp.factorial(k)) / (mp.factorial(r) * mp.factorial(k - 2 * r) * 2 ** r)
-    return c
-
-
-def rodrigues(P, i, j):
-    """H = (-1)^(i+j) d^i_0 d^j_1 p / p as {(px, py): coef}, p the N(0, P^-1) density."""
-    H = {(0, 0): mp.mpf(1)}
-
-    def step(H, e):
-        out = {}
-        for (px, py), c in H.items():
-            for (dx, dy), pc in (((1, 0), P[e][0]), ((0, 1), P[e][1])):
-                k = (px + dx, py + dy)
-                out[k] = out.get(k, 0) + pc * c
-            if e == 0 and px > 0:
-                out[(px - 1, py)] = out.get((px - 1, py), 0) - px * c
-            if e == 1 and py > 0:
-                out[(px, py - 1)] = out.get((px, py - 1), 0) - py * c
-        return out
-
-    for _ in range(i):
-        H = step(H, 0)
-    for _ in range(j):
-        H = step(H, 1)
-    return H
 
 
 class Gaussian:
@@ -80,11 +54,8 @@ class Gaussian:
         self.two = det > 0
         if self.two:
             self.P = [[K[1][1] / det, -K[0][1] / det], [-K[0][1] / det, K[0][0] / det]]
-            self.l11 = mp.sqrt(K[0][0])
-            self.l21 = K[0][1] / self.l11
-            self.l22 = mp.sqrt(K[1][1] - self.l21 ** 2)
-            t = mp.atan2(-self.l21, self.l22)
-            cuts = sorted(set([mp.mpf(0), mp.pi / 2, 3 * mp.pi / 2, t % (2 * mp.pi), (t + mp.pi) % (2 * mp.pi), 2 * mp.pi]))
+            self.l11, self.l21, self.l22 = whitening(K)
+            cuts = kink_angles(self.l21, self.l22)
             self.sectors = []
             for lo, hi in zip(cuts[:-1], cuts[1:]):
                 if hi <= lo:
@@ -111,20 +82,7 @@ class Gaussian:
         if len(inputs) == 1:
             a = inputs[0]
             k = derivs[a]
-            deg = sum(1 for _, o in slots if o == 0)
-            s = mp.sqrt(self.K[a][a])
-            tot = mp.mpf(0)
-            for sign in (1, -1):
-                c = mp.mpf(1)
-                for _, o in slots:
-                    c *= self.slope(sign) * (sign if o == 0 else 1)
-                for p, hc in enumerate(hermite(k)):
-                    if hc == 0:
-                        continue
-                    n = deg + p
-                    m = mp.power(2, mp.mpf(n - 1) / 2) * mp.gamma(mp.mpf(n + 1) / 2) / mp.sqrt(2 * mp.pi)
-                    tot += c * hc * sign ** p * m * s ** deg
-            return tot / s ** k
+            return one_input_expectation([o for _, o in slots], k, self.K[a][a], self.slope)
         if not self.two:
             raise ValueError("two identical inputs: the oracle needs a positive definite kernel")
         k0 = sum(1 for a, o in slots if a == 0 and o == 0)
@@ -141,7 +99,7 @@ class Gaussian:
             for (px, py), hc in H.items():
                 i, j = k0 + px, k1 + py
                 n = i + j
-                radial = mp.power(2, mp.mpf(n) / 2) * mp.gamma(mp.mpf(n) / 2 + 1)
+                radial = radial_moment(n)
                 ang = mp.mpf(0)
                 for t in range(j + 1):
                     ang += mp.binomial(j, t) * self.l21 ** t * self.l22 ** (j - t) * self.trig(lo, hi, memo, i + t, j - t)

@@ -2,9 +2,10 @@
  * Benchmark of the O(1/n) tensors over many inputs, run by `npm run bench -- tensors`.
  *
  * 1. Scaling in m: tanh (C_b = 0, C_W = 1), depth 10, width 64, m random inputs in 3-D (fixed seed), the whole
- *    `node bin/nnft.js recursions … --json` process for the two sets K,Θ,V4,K1 and Θ1,A,B,D,F: wall time, CPU time
+ *    `node bin/nnft.js recursions … --format npy` process (every layer's tensors written as NumPy files; JSON of
+ *    m = 32 exceeds the JSON output limit) for the two sets K,Θ,V4,K1 and Θ1,A,B,D,F: wall time, CPU time
  *    (user + sys, all threads; a loaded machine distorts it less than the wall time) and peak resident memory
- *    (from /usr/bin/time), next to the solver's own memory estimate (recursions/memory.ts, with the CLI's threads and JSON; a started
+ *    (from /usr/bin/time), next to the solver's own memory estimate (recursions/memory.ts, with the CLI's threads; a started
  *    process itself takes ~85 MB). Targets: K,Θ,V4,K1 at
  *    m = 32 and Θ1,A,B,D,F at m = 16 within 60 s, < 4 GB.
  * 2. Scaling in depth: K,Θ,V4,K1 at m = 8, depth 2 … 20.
@@ -12,12 +13,12 @@
  *    trapezoid rule it replaced (σ evaluated at every node), on every four-input subset of one layer's kernel
  *    (m = 8, layer 5): time per subset for ⟨σσσσ⟩ and for the eight NTK integrands, and the largest difference.
  * The load average is printed with every table: the machine is shared, and wall times are only comparable
- * within one run. NNFT_BENCH_TENSORS_MAX_M (default 32 for the first set, 16 for the second) bounds m; a size
- * whose run exceeds 15 minutes ends its series.
+ * within one run. NNFT_BENCH_TENSORS_MAX_M (default 32) bounds m of the first set, NNFT_BENCH_TENSORS_MAX_M2
+ * (default: the smaller of that bound and 16) m of the second; a size whose run exceeds 15 minutes ends its series.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { solveRecursions } from '../recursions/index.ts';
@@ -55,13 +56,15 @@ interface Run {
 
 /** One `nnft recursions` process: wall, CPU (user + sys) and peak RSS from /usr/bin/time (NaN without it). */
 function runCli(m: number, depth: number, quantities: QuantityName[], limitSeconds: number): Run | null {
-  const args = ['bin/nnft.js', 'recursions', '--activation', 'tanh', '--cb', '0', '--cw', '1', '--widths', Array(depth).fill(64).join(','), '--inputs', JSON.stringify(inputs3d(m)), '--quantities', quantities.join(','), '--json'];
+  const out = mkdtempSync(join(tmpdir(), 'nnft-bench-'));
+  const args = ['bin/nnft.js', 'recursions', '--activation', 'tanh', '--cb', '0', '--cw', '1', '--widths', Array(depth).fill(64).join(','), '--inputs', JSON.stringify(inputs3d(m)), '--quantities', quantities.join(','), '--format', 'npy', '--out', out, '--quiet'];
   const timed = existsSync('/usr/bin/time');
   const t0 = performance.now();
   const r = timed
     ? spawnSync('/usr/bin/time', ['-f', 'nnft-bench-time %U %S %M', process.execPath, ...args], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 30, timeout: limitSeconds * 1000 })
     : spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', maxBuffer: 1 << 30, timeout: limitSeconds * 1000 });
   const wall = (performance.now() - t0) / 1000;
+  rmSync(out, { recursive: true, force: true });
   if (r.error || r.status !== 0) {
     console.log(`  m = ${m}, depth ${depth}: ${r.error ? `stopped after ${wall.toFixed(0)} s` : (r.stderr ?? '').split('\n').filter(Boolean).slice(-1)[0]}`);
     return null;
@@ -78,8 +81,8 @@ function scalingInM(quantities: QuantityName[], ms: number[], target: string): v
   for (const m of ms) {
     const r = runCli(m, 10, quantities, 900);
     if (!r) break;
-    // as the CLI estimates it: its threads, and the JSON text of --json
-    const est = estimateSolveMemory(m, quantities, withDependencies(quantities), 10, { threads: 1 + defaultWorkers(), json: true });
+    // as the CLI estimates it: its threads, NumPy output
+    const est = estimateSolveMemory(m, quantities, withDependencies(quantities), 10, { threads: 1 + defaultWorkers(), json: false });
     console.log(`${pad(m, 4)} ${pad(r.wall.toFixed(1), 9)} ${pad(r.cpu.toFixed(1), 9)} ${pad(formatBytes(r.rss), 10)} ${pad(formatBytes(est), 10)}`);
   }
 }
@@ -146,10 +149,11 @@ function latticeVsNodeByNode(): void {
 }
 
 export async function main(): Promise<void> {
-  const maxM = Number(process.env.NNFT_BENCH_TENSORS_MAX_M ?? NaN);
-  const ms = (limit: number): number[] => [2, 4, 8, 12, 16, 24, 32].filter((m) => m <= (Number.isFinite(maxM) ? maxM : limit));
+  const maxM = Number(process.env.NNFT_BENCH_TENSORS_MAX_M ?? 32);
+  const maxM2 = Number(process.env.NNFT_BENCH_TENSORS_MAX_M2 ?? Math.min(maxM, 16));
+  const ms = (limit: number): number[] => [2, 4, 8, 12, 16, 24, 32].filter((m) => m <= limit);
   latticeVsNodeByNode();
-  scalingInM(SET1, ms(32), 'target ≤ 60 s at m = 32, < 4 GB');
-  scalingInM(SET2, ms(16), 'target ≤ 60 s at m = 16, < 4 GB');
+  scalingInM(SET1, ms(maxM), 'target ≤ 60 s at m = 32, < 4 GB');
+  scalingInM(SET2, ms(maxM2), 'target ≤ 60 s at m = 16, < 4 GB');
   scalingInDepth();
 }

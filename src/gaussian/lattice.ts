@@ -177,28 +177,34 @@ function direct(co: LatticeCoordinate, xs: Float64Array): Float64Array[] {
 }
 
 /**
- * The interpolated coordinate's table: G_f = E[F_f(x + s ε)] (s > 0) or F_f itself (s = 0) on x_j = (j − J)·dx,
- * checked at off-grid points against direct evaluation; undefined when no affordable grid passes.
+ * The interpolated coordinate's tables, one per function f: G_f = E[F_f(x + s ε)] (s > 0) or F_f itself (s = 0) on
+ * x_j = (j − J)·dx, checked at off-grid points against direct evaluation; undefined for a function for which no
+ * affordable grid passes. Each function takes the first candidate grid on which it passes: its grid depends on the
+ * covariance and on the function alone, not on the other functions tabulated with it, so an integrand's value does
+ * not depend on which integrands are computed in the same batch.
  */
-function interpolationTable(
+function interpolationTables(
   co: LatticeCoordinate, s: number, hSmooth: number, Rlast: number, xmax: number, dxStart: number, align: number, tol: number, budget: number,
-): CoordTable | undefined {
+): (CoordTable | undefined)[] {
+  const tables: (CoordTable | undefined)[] = new Array<CoordTable | undefined>(co.count).fill(undefined);
+  let open = co.count;
   const lw = new Float64Array(10);
   // a 6-point stencil on a finer grid where the grid is cheap against the nodes it serves, else 10 points (halving)
   const candidates: [6 | 10, number][] = [[6, dxStart * 0.4], [6, dxStart * 0.2], [10, dxStart], [10, dxStart / 2], [10, dxStart / 4], [10, dxStart / 8], [10, dxStart / 16]];
   for (const [S, dxReq] of candidates) {
+    if (open === 0) break;
     // spacing: a divisor of the row step `align` when that is not much smaller than the required spacing
     let dx = dxReq;
     if (align >= dxReq / 16) dx = align / Math.max(1, Math.ceil(align / dxReq));
     const J = Math.ceil(xmax / dx) + 6;
     const len = 2 * J + 1;
-    if (len * co.count > MAX_TABLE) return undefined;
+    if (len > MAX_TABLE) break;
     if (S === 6) {
-      // the grid's cost in multiply-adds (a σ evaluation counts 20)
+      // the grid's cost per function in multiply-adds (a σ evaluation counts 20)
       const p = s > 0 ? Math.floor((s * hSmooth) / dx) : 0;
       const Np = s > 0 ? Math.ceil(Rlast / (p >= 1 ? (p * dx) / s : hSmooth)) : 0;
       const cost = s === 0 ? 20 * len : p >= 1 ? 20 * (len + 2 * Np * p) + len * (2 * Np + 1) : 21 * len * (2 * Np + 1);
-      if (cost * co.count > budget) continue;
+      if (cost > budget) continue;
     }
     const data = new Float64Array(co.count * len);
     let checkPoint: (xs: Float64Array) => Float64Array[];
@@ -227,11 +233,12 @@ function interpolationTable(
       if (p >= 1) {
         const JF = J + Np * p;
         const lenF = 2 * JF + 1;
-        if (lenF * co.count > 4 * MAX_TABLE) return undefined;
+        if (lenF > 4 * MAX_TABLE) break;
         const zF = new Float64Array(lenF);
         for (let j = 0; j < lenF; j++) zF[j] = (j - JF) * dx;
         const F = direct(co, zF);
         for (let f = 0; f < co.count; f++) {
+          if (tables[f]) continue;
           const Ff = F[f]!;
           const off = f * len;
           for (let j = 0; j < len; j++) {
@@ -242,7 +249,7 @@ function interpolationTable(
           }
         }
       } else {
-        if (len * (2 * Np + 1) * co.count > 4 * MAX_TABLE) return undefined;
+        if (len * (2 * Np + 1) > 4 * MAX_TABLE) break;
         const x = new Float64Array(len);
         for (let j = 0; j < len; j++) x[j] = (j - J) * dx;
         const G = smoothAt(x);
@@ -262,12 +269,13 @@ function interpolationTable(
     const xs = new Float64Array(fr.length);
     for (let i = 0; i < fr.length; i++) xs[i] = fr[i]! * xmax + 0.37 * dx;
     const exact = checkPoint(xs);
-    let ok = true;
-    for (let f = 0; f < co.count && ok; f++) {
+    for (let f = 0; f < co.count; f++) {
+      if (tables[f]) continue;
+      let ok = true;
       let mag = 0;
       for (let j = 0; j < len; j++) mag = Math.max(mag, Math.abs(data[f * len + j]!));
       const ex = exact[f]!;
-      for (let i = 0; i < xs.length; i++) {
+      for (let i = 0; i < xs.length && ok; i++) {
         const y = xs[i]! / dx + J;
         if (S === 6) {
           // the finer grid is held to 1% of the tolerance relative to the local magnitude (the table's values around
@@ -278,15 +286,61 @@ function interpolationTable(
           if (!(Math.abs(interpolateAt6(data, f * len, y, lw) - ex[i]!) <= 0.01 * tol * Math.max(local, 1e-300))) ok = false;
         } else if (!(Math.abs(interpolateAt(data, f * len, y, lw) - ex[i]!) <= tol * Math.max(mag, 1e-300))) ok = false;
       }
+      if (ok) {
+        tables[f] = { delta: dx, J, len, data: data.slice(f * len, (f + 1) * len), stencil: S };
+        open--;
+      }
     }
-    if (ok) return { delta: dx, J, len, data, stencil: S };
   }
-  return undefined;
+  return tables;
+}
+
+/** Σ_t W[t]·F[tOff + t]·G(x_t) along an aligned row, G by the 10-point stencil from table index b, b += q per node. */
+function alignedRow10(gx: Float64Array, b: number, q: number, lw: Float64Array, W: Float64Array, tf: Float64Array, tOff: number, n: number): number {
+  const l0 = lw[0]!, l1 = lw[1]!, l2 = lw[2]!, l3 = lw[3]!, l4 = lw[4]!, l5 = lw[5]!, l6 = lw[6]!, l7 = lw[7]!, l8 = lw[8]!, l9 = lw[9]!;
+  let s = 0;
+  for (let t = 0; t < n; t++) {
+    const g = l0 * gx[b]! + l1 * gx[b + 1]! + l2 * gx[b + 2]! + l3 * gx[b + 3]! + l4 * gx[b + 4]! + l5 * gx[b + 5]! + l6 * gx[b + 6]! + l7 * gx[b + 7]! + l8 * gx[b + 8]! + l9 * gx[b + 9]!;
+    s += W[t]! * tf[tOff + t]! * g;
+    b += q;
+  }
+  return s;
+}
+
+/** alignedRow10 with the 6-point stencil. */
+function alignedRow6(gx: Float64Array, b: number, q: number, lw: Float64Array, W: Float64Array, tf: Float64Array, tOff: number, n: number): number {
+  const l0 = lw[0]!, l1 = lw[1]!, l2 = lw[2]!, l3 = lw[3]!, l4 = lw[4]!, l5 = lw[5]!;
+  let s = 0;
+  for (let t = 0; t < n; t++) {
+    const g = l0 * gx[b]! + l1 * gx[b + 1]! + l2 * gx[b + 2]! + l3 * gx[b + 3]! + l4 * gx[b + 4]! + l5 * gx[b + 5]!;
+    s += W[t]! * tf[tOff + t]! * g;
+    b += q;
+  }
+  return s;
+}
+
+/** g[o + t] = G(x_t) along an aligned row by the 10-point stencil from table index b, b += q per node. */
+function alignedValues10(gx: Float64Array, b: number, q: number, lw: Float64Array, g: Float64Array, o: number, n: number): void {
+  const l0 = lw[0]!, l1 = lw[1]!, l2 = lw[2]!, l3 = lw[3]!, l4 = lw[4]!, l5 = lw[5]!, l6 = lw[6]!, l7 = lw[7]!, l8 = lw[8]!, l9 = lw[9]!;
+  for (let t = 0; t < n; t++) {
+    g[o + t] = l0 * gx[b]! + l1 * gx[b + 1]! + l2 * gx[b + 2]! + l3 * gx[b + 3]! + l4 * gx[b + 4]! + l5 * gx[b + 5]! + l6 * gx[b + 6]! + l7 * gx[b + 7]! + l8 * gx[b + 8]! + l9 * gx[b + 9]!;
+    b += q;
+  }
+}
+
+/** alignedValues10 with the 6-point stencil. */
+function alignedValues6(gx: Float64Array, b: number, q: number, lw: Float64Array, g: Float64Array, o: number, n: number): void {
+  const l0 = lw[0]!, l1 = lw[1]!, l2 = lw[2]!, l3 = lw[3]!, l4 = lw[4]!, l5 = lw[5]!;
+  for (let t = 0; t < n; t++) {
+    g[o + t] = l0 * gx[b]! + l1 * gx[b + 1]! + l2 * gx[b + 2]! + l3 * gx[b + 3]! + l4 * gx[b + 4]! + l5 * gx[b + 5]!;
+    b += q;
+  }
 }
 
 /**
  * The innermost rows of the lattice rule: for a row with base offsets dI (of the lattice coordinate I) and dX (of x),
- * S2[c] = Σ_nodes h φ(u) F_{innerF[c]}(z_I) G_{innerX[c]}(x) for every inner combination c.
+ * S2[c] = Σ_nodes h φ(u) F_{innerF[c]}(z_I) G_{innerX[c]}(x) for every inner combination c, each G_f on its own grid.
+ * Every S2[c] is the same sum, in the same order, whatever the other combinations are.
  */
 class InnerRows {
   readonly S2: Float64Array;
@@ -294,16 +348,17 @@ class InnerRows {
   private readonly W: Float64Array;
   private readonly g: Float64Array;
   private readonly lw = new Float64Array(10);
-  private readonly xUsed: number[] = [];
-  private readonly xSlot: Int32Array;
-  private readonly qStep: number;
+  /** distinct functions of x among the combinations, their tables and steps along a row (0: not aligned) */
+  private readonly xTabs: CoordTable[] = [];
+  private readonly xSteps: number[] = [];
+  /** per combination: the slot of its x function */
+  private readonly cSlot: Int32Array;
   private readonly maxRow: number;
   constructor(
     private readonly tI: CoordTable,
-    private readonly gt: CoordTable,
-    xCount: number,
+    gts: readonly (CoordTable | undefined)[],
     private readonly innerF: readonly number[],
-    private readonly innerX: readonly number[],
+    innerX: readonly number[],
     private readonly LXI: number,
     private readonly h: number,
     maxRow: number,
@@ -312,15 +367,24 @@ class InnerRows {
     this.S2 = new Float64Array(innerF.length);
     this.ph = phiTable(h, maxRow);
     this.W = new Float64Array(maxRow);
-    for (const fx of innerX) if (!this.xUsed.includes(fx)) this.xUsed.push(fx);
-    this.xSlot = new Int32Array(xCount).fill(-1);
-    this.xUsed.forEach((fx, i) => (this.xSlot[fx] = i));
-    this.g = new Float64Array(this.xUsed.length * maxRow);
-    // x advances by LXI·h per node: a whole number of grid steps when the grid was aligned to it
-    const aX = LXI * h;
-    const dx = gt.delta;
-    const aligned = Math.abs(aX) >= dx / 2 && Math.abs(Math.abs(aX) / dx - Math.round(Math.abs(aX) / dx)) < 1e-9;
-    this.qStep = aligned ? Math.round(aX / dx) : 0;
+    this.cSlot = new Int32Array(innerX.length);
+    const slotOf = new Map<number, number>();
+    innerX.forEach((fx, c) => {
+      let u = slotOf.get(fx);
+      if (u === undefined) {
+        const gt = gts[fx]!;
+        u = this.xTabs.length;
+        slotOf.set(fx, u);
+        this.xTabs.push(gt);
+        // x advances by LXI·h per node: a whole number of grid steps when the grid was aligned to it
+        const aX = LXI * h;
+        const dx = gt.delta;
+        const aligned = Math.abs(aX) >= dx / 2 && Math.abs(Math.abs(aX) / dx - Math.round(Math.abs(aX) / dx)) < 1e-9;
+        this.xSteps.push(aligned ? Math.round(aX / dx) : 0);
+      }
+      this.cSlot[c] = u;
+    });
+    this.g = new Float64Array(this.xTabs.length * maxRow);
   }
 
   row(dI: number, dX: number, r2: number): void {
@@ -350,60 +414,50 @@ class InnerRows {
     }
     const jBase = e + clo + tI.J; // table index of node t is jBase + t
     const xFirst = dX + this.LXI * ((clo - delta) * h);
-    const gt = this.gt;
-    const gx = gt.data;
-    const dx = gt.delta;
-    const q = this.qStep;
     const tf = tI.data;
-    if (q !== 0) {
-      const yx = xFirst / dx + gt.J;
+    const lw = this.lw;
+    if (nc === 1 && this.xSteps[0] !== 0) {
+      // one inner combination on an aligned grid: fused (the same operations, in the same order, as below)
+      const gt = this.xTabs[0]!;
+      const yx = xFirst / gt.delta + gt.J;
       const fl = Math.floor(yx);
-      const lw = this.lw;
-      lagrangeWeights(yx - fl + 4, lw);
-      const l0 = lw[0]!, l1 = lw[1]!, l2 = lw[2]!, l3 = lw[3]!, l4 = lw[4]!, l5 = lw[5]!, l6 = lw[6]!, l7 = lw[7]!, l8 = lw[8]!, l9 = lw[9]!;
-      if (nc === 1) {
-        // one inner combination: fused (the same operations, in the same order, as the general case below)
-        const tOff = this.innerF[0]! * tI.len + jBase;
-        let b = this.innerX[0]! * gt.len + fl - 4;
-        let s = 0;
-        for (let t = 0; t < n; t++) {
-          const g = l0 * gx[b]! + l1 * gx[b + 1]! + l2 * gx[b + 2]! + l3 * gx[b + 3]! + l4 * gx[b + 4]! + l5 * gx[b + 5]! + l6 * gx[b + 6]! + l7 * gx[b + 7]! + l8 * gx[b + 8]! + l9 * gx[b + 9]!;
-          s += W[t]! * tf[tOff + t]! * g;
-          b += q;
-        }
-        S2[0] = s;
-        return;
+      const tOff = this.innerF[0]! * tI.len + jBase;
+      if (gt.stencil === 10) {
+        lagrangeWeights(yx - fl + 4, lw);
+        S2[0] = alignedRow10(gt.data, fl - 4, this.xSteps[0]!, lw, W, tf, tOff, n);
+      } else {
+        lagrangeWeights6(yx - fl + 2, lw);
+        S2[0] = alignedRow6(gt.data, fl - 2, this.xSteps[0]!, lw, W, tf, tOff, n);
       }
-      const g = this.g;
-      for (let u = 0; u < this.xUsed.length; u++) {
-        let b = this.xUsed[u]! * gt.len + fl - 4;
-        const o = u * this.maxRow;
-        for (let t = 0; t < n; t++) {
-          g[o + t] = l0 * gx[b]! + l1 * gx[b + 1]! + l2 * gx[b + 2]! + l3 * gx[b + 3]! + l4 * gx[b + 4]! + l5 * gx[b + 5]! + l6 * gx[b + 6]! + l7 * gx[b + 7]! + l8 * gx[b + 8]! + l9 * gx[b + 9]!;
-          b += q;
-        }
-      }
-    } else {
-      // x moves by less than a grid step along the row: interpolation weights per node
-      const stepX = this.LXI * h;
-      const g = this.g;
-      for (let u = 0; u < this.xUsed.length; u++) {
-        const off = this.xUsed[u]! * gt.len;
-        const o = u * this.maxRow;
-        for (let t = 0; t < n; t++) g[o + t] = interpolateAt(gx, off, (xFirst + t * stepX) / dx + gt.J, this.lw);
-      }
-      if (nc === 1) {
-        const tOff = this.innerF[0]! * tI.len + jBase;
-        let s = 0;
-        for (let t = 0; t < n; t++) s += W[t]! * tf[tOff + t]! * g[t]!;
-        S2[0] = s;
-        return;
-      }
+      return;
     }
     const g = this.g;
+    for (let u = 0; u < this.xTabs.length; u++) {
+      const gt = this.xTabs[u]!;
+      const q = this.xSteps[u]!;
+      const gx = gt.data;
+      const dx = gt.delta;
+      const o = u * this.maxRow;
+      if (q !== 0) {
+        const yx = xFirst / dx + gt.J;
+        const fl = Math.floor(yx);
+        if (gt.stencil === 10) {
+          lagrangeWeights(yx - fl + 4, lw);
+          alignedValues10(gx, fl - 4, q, lw, g, o, n);
+        } else {
+          lagrangeWeights6(yx - fl + 2, lw);
+          alignedValues6(gx, fl - 2, q, lw, g, o, n);
+        }
+      } else {
+        // x moves by less than a grid step along the row: interpolation weights per node
+        const stepX = this.LXI * h;
+        if (gt.stencil === 10) for (let t = 0; t < n; t++) g[o + t] = interpolateAt(gx, 0, (xFirst + t * stepX) / dx + gt.J, lw);
+        else for (let t = 0; t < n; t++) g[o + t] = interpolateAt6(gx, 0, (xFirst + t * stepX) / dx + gt.J, lw);
+      }
+    }
     for (let c = 0; c < nc; c++) {
       const tOff = this.innerF[c]! * tI.len + jBase;
-      const o = this.xSlot[this.innerX[c]!]! * this.maxRow;
+      const o = this.cSlot[c]! * this.maxRow;
       let s = 0;
       for (let t = 0; t < n; t++) s += W[t]! * tf[tOff + t]! * g[o + t]!;
       S2[c] = s;
@@ -412,136 +466,11 @@ class InnerRows {
 }
 
 /**
- * InnerRows with the 6-point stencil (a separate class: one stencil per compiled loop): for a row with base offsets dI (of the lattice coordinate I) and dX (of x),
- * S2[c] = Σ_nodes h φ(u) F_{innerF[c]}(z_I) G_{innerX[c]}(x) for every inner combination c.
- */
-class InnerRows6 {
-  readonly S2: Float64Array;
-  private readonly ph: Float64Array;
-  private readonly W: Float64Array;
-  private readonly g: Float64Array;
-  private readonly lw = new Float64Array(10);
-  private readonly xUsed: number[] = [];
-  private readonly xSlot: Int32Array;
-  private readonly qStep: number;
-  private readonly maxRow: number;
-  constructor(
-    private readonly tI: CoordTable,
-    private readonly gt: CoordTable,
-    xCount: number,
-    private readonly innerF: readonly number[],
-    private readonly innerX: readonly number[],
-    private readonly LXI: number,
-    private readonly h: number,
-    maxRow: number,
-  ) {
-    this.maxRow = maxRow;
-    this.S2 = new Float64Array(innerF.length);
-    this.ph = phiTable(h, maxRow);
-    this.W = new Float64Array(maxRow);
-    for (const fx of innerX) if (!this.xUsed.includes(fx)) this.xUsed.push(fx);
-    this.xSlot = new Int32Array(xCount).fill(-1);
-    this.xUsed.forEach((fx, i) => (this.xSlot[fx] = i));
-    this.g = new Float64Array(this.xUsed.length * maxRow);
-    // x advances by LXI·h per node: a whole number of grid steps when the grid was aligned to it
-    const aX = LXI * h;
-    const dx = gt.delta;
-    const aligned = Math.abs(aX) >= dx / 2 && Math.abs(Math.abs(aX) / dx - Math.round(Math.abs(aX) / dx)) < 1e-9;
-    this.qStep = aligned ? Math.round(aX / dx) : 0;
-  }
-
-  row(dI: number, dX: number, r2: number): void {
-    const S2 = this.S2;
-    const nc = S2.length;
-    for (let c = 0; c < nc; c++) S2[c] = 0;
-    if (!(r2 >= 0)) return;
-    const h = this.h;
-    const tI = this.tI;
-    const rr = Math.sqrt(r2);
-    const y = dI / tI.delta;
-    const e = Math.floor(y);
-    const delta = y - e;
-    const clo = Math.ceil(delta - rr / h);
-    const chi = Math.floor(delta + rr / h);
-    const n = chi - clo + 1;
-    if (n <= 0) return;
-    // weights h φ((c − δ) h) = h φ(|c| h)·e^{c δ h²}·e^{−δ² h²/2}, the exponential factor by recurrence from c = clo
-    const W = this.W;
-    const ph = this.ph;
-    const A = Math.exp(delta * h * h);
-    let am = Math.exp(clo * delta * h * h - 0.5 * delta * delta * h * h);
-    for (let t = 0; t < n; t++) {
-      const c = clo + t;
-      W[t] = ph[c < 0 ? -c : c]! * am;
-      am *= A;
-    }
-    const jBase = e + clo + tI.J; // table index of node t is jBase + t
-    const xFirst = dX + this.LXI * ((clo - delta) * h);
-    const gt = this.gt;
-    const gx = gt.data;
-    const dx = gt.delta;
-    const q = this.qStep;
-    const tf = tI.data;
-    if (q !== 0) {
-      const yx = xFirst / dx + gt.J;
-      const fl = Math.floor(yx);
-      const lw = this.lw;
-      lagrangeWeights6(yx - fl + 2, lw);
-      const l0 = lw[0]!, l1 = lw[1]!, l2 = lw[2]!, l3 = lw[3]!, l4 = lw[4]!, l5 = lw[5]!;
-      if (nc === 1) {
-        // one inner combination: fused (the same operations, in the same order, as the general case below)
-        const tOff = this.innerF[0]! * tI.len + jBase;
-        let b = this.innerX[0]! * gt.len + fl - 2;
-        let s = 0;
-        for (let t = 0; t < n; t++) {
-          const g = l0 * gx[b]! + l1 * gx[b + 1]! + l2 * gx[b + 2]! + l3 * gx[b + 3]! + l4 * gx[b + 4]! + l5 * gx[b + 5]!;
-          s += W[t]! * tf[tOff + t]! * g;
-          b += q;
-        }
-        S2[0] = s;
-        return;
-      }
-      const g = this.g;
-      for (let u = 0; u < this.xUsed.length; u++) {
-        let b = this.xUsed[u]! * gt.len + fl - 2;
-        const o = u * this.maxRow;
-        for (let t = 0; t < n; t++) {
-          g[o + t] = l0 * gx[b]! + l1 * gx[b + 1]! + l2 * gx[b + 2]! + l3 * gx[b + 3]! + l4 * gx[b + 4]! + l5 * gx[b + 5]!;
-          b += q;
-        }
-      }
-    } else {
-      // x moves by less than a grid step along the row: interpolation weights per node
-      const stepX = this.LXI * h;
-      const g = this.g;
-      for (let u = 0; u < this.xUsed.length; u++) {
-        const off = this.xUsed[u]! * gt.len;
-        const o = u * this.maxRow;
-        for (let t = 0; t < n; t++) g[o + t] = interpolateAt6(gx, off, (xFirst + t * stepX) / dx + gt.J, this.lw);
-      }
-      if (nc === 1) {
-        const tOff = this.innerF[0]! * tI.len + jBase;
-        let s = 0;
-        for (let t = 0; t < n; t++) s += W[t]! * tf[tOff + t]! * g[t]!;
-        S2[0] = s;
-        return;
-      }
-    }
-    const g = this.g;
-    for (let c = 0; c < nc; c++) {
-      const tOff = this.innerF[c]! * tI.len + jBase;
-      const o = this.xSlot[this.innerX[c]!]! * this.maxRow;
-      let s = 0;
-      for (let t = 0; t < n; t++) s += W[t]! * tf[tOff + t]! * g[o + t]!;
-      S2[c] = s;
-    }
-  }
-}
-
-/**
- * E[Π_i F_{i, pattern}(z_i)] for every pattern (see the module comment), or undefined when the lattice rule does
- * not apply (a table would be larger than the work it saves, or no interpolation grid passes its check): the caller
- * then uses the node-by-node rule.
+ * E[Π_i F_{i, pattern}(z_i)] for every pattern (see the module comment); NaN for a pattern whose function of the
+ * interpolated coordinate has no grid that passes its check, and undefined when the lattice rule does not apply at
+ * all (a table would be larger than the work it saves, or no pattern has a grid): the caller then uses the
+ * node-by-node rule. The value of a pattern depends on the covariance and on its own functions only, not on the
+ * other patterns of the call.
  */
 export function latticeProducts(p: LatticeProblem): Float64Array | undefined {
   const { L, rank, hs, R, coords, patterns } = p;
@@ -564,7 +493,7 @@ export function latticeProducts(p: LatticeProblem): Float64Array | undefined {
     for (let d = 0; d <= i; d++) v += L[i]![d]! ** 2;
     const delta = Lii * hs[i]!;
     const J = Math.ceil((R * Math.sqrt(v)) / delta) + 2;
-    if ((2 * J + 1) * coords[i]!.count > MAX_TABLE) return undefined;
+    if (2 * J + 1 > MAX_TABLE) return undefined;
     tabs.push(latticeTable(coords[i]!, delta, J));
   }
   // the interpolated coordinate X: x = Σ_{d<D} L_Xd u_d (+ L_XX ε smoothed when k = rank)
@@ -577,8 +506,12 @@ export function latticeProducts(p: LatticeProblem): Float64Array | undefined {
   // nodes of the explicit directions (a ball; half of it for symmetric integrands): the grid may cost a few per node
   let nodes = D === 2 ? Math.PI / 4 : Math.PI / 6;
   for (let d = 0; d < D; d++) nodes *= (2 * R) / hs[d]!;
-  const gt = interpolationTable(coords[X]!, sX, smoothed ? hs[rank - 1]! : 0, p.Rlast, xmax, dxStart, Math.abs(aX), smoothed ? p.tol : 0.1 * p.tol, 2 * nodes * coords[X]!.count);
-  if (!gt) return undefined;
+  const gts = interpolationTables(coords[X]!, sX, smoothed ? hs[rank - 1]! : 0, p.Rlast, xmax, dxStart, Math.abs(aX), smoothed ? p.tol : 0.1 * p.tol, 2 * nodes);
+  // integrands whose function of X has no grid are left NaN (the caller computes them node by node)
+  const active: number[] = [];
+  for (let q = 0; q < P; q++) if (gts[patterns[q]![X]!]) active.push(q);
+  if (active.length === 0) return undefined;
+  out.fill(NaN);
 
   // combinations: inner (f_I, f_X), middle (f_1, inner) when D = 3, and per pattern the outer (f_0, ·)
   const innerF: number[] = [];
@@ -597,12 +530,14 @@ export function latticeProducts(p: LatticeProblem): Float64Array | undefined {
     midC.push(c2);
     return midF.length - 1;
   };
-  const patF0 = new Int32Array(P);
-  const patC = new Int32Array(P);
-  const parity = new Int8Array(P);
+  const Pa = active.length;
+  const patF0 = new Int32Array(Pa);
+  const patC = new Int32Array(Pa);
+  const parity = new Int8Array(Pa);
+  // (σ even or odd makes every factor even or odd, so this is a property of σ, not of the batch)
   let allSymmetric = true;
-  for (let q = 0; q < P; q++) {
-    const pat = patterns[q]!;
+  for (let q = 0; q < Pa; q++) {
+    const pat = patterns[active[q]!]!;
     let par = 1;
     for (let i = 0; i < k; i++) par *= coords[i]!.parity[pat[i]!]!;
     parity[q] = par;
@@ -613,10 +548,10 @@ export function latticeProducts(p: LatticeProblem): Float64Array | undefined {
   }
   const nMid = midF.length;
 
-  const rows = new (gt.stencil === 6 ? InnerRows6 : InnerRows)(tabs[I]!, gt, coords[X]!.count, innerF, innerX, L[X]![I]!, hs[I]!, Math.ceil((2 * R) / hs[I]!) + 4);
+  const rows = new InnerRows(tabs[I]!, gts, innerF, innerX, L[X]![I]!, hs[I]!, Math.ceil((2 * R) / hs[I]!) + 4);
   const S2 = rows.S2;
-  const Spos = new Float64Array(P);
-  const Szero = new Float64Array(P);
+  const Spos = new Float64Array(Pa);
+  const Szero = new Float64Array(Pa);
   const R2 = R * R;
   const h0 = hs[0]!;
   const N0 = Math.floor(R / h0);
@@ -632,7 +567,7 @@ export function latticeProducts(p: LatticeProblem): Float64Array | undefined {
       const wa = w0[a < 0 ? -a : a]!;
       const acc = a === 0 || !allSymmetric ? Szero : Spos;
       const j0 = a + t0.J; // z0 = a·L00·h0 on coordinate 0's lattice
-      for (let q = 0; q < P; q++) acc[q] = acc[q]! + wa * t0.data[patF0[q]! * t0.len + j0]! * S2[patC[q]!]!;
+      for (let q = 0; q < Pa; q++) acc[q] = acc[q]! + wa * t0.data[patF0[q]! * t0.len + j0]! * S2[patC[q]!]!;
     }
   } else {
     const t1 = tabs[1]!;
@@ -671,12 +606,12 @@ export function latticeProducts(p: LatticeProblem): Float64Array | undefined {
       const wa = w0[a < 0 ? -a : a]!;
       const acc = a === 0 || !allSymmetric ? Szero : Spos;
       const j0 = a + t0.J;
-      for (let q = 0; q < P; q++) acc[q] = acc[q]! + wa * t0.data[patF0[q]! * t0.len + j0]! * M1[patC[q]!]!;
+      for (let q = 0; q < Pa; q++) acc[q] = acc[q]! + wa * t0.data[patF0[q]! * t0.len + j0]! * M1[patC[q]!]!;
     }
   }
-  for (let q = 0; q < P; q++) {
-    if (!allSymmetric) out[q] = Szero[q]!;
-    else out[q] = parity[q] === -1 ? 0 : Szero[q]! + 2 * Spos[q]!;
+  for (let q = 0; q < Pa; q++) {
+    if (!allSymmetric) out[active[q]!] = Szero[q]!;
+    else out[active[q]!] = parity[q] === -1 ? 0 : Szero[q]! + 2 * Spos[q]!;
   }
   return out;
 }

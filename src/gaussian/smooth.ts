@@ -959,7 +959,12 @@ export class SmoothLayerContext {
     return out;
   }
 
-  /** The lattice rule for a rank-3/4 subset when the plan is the trapezoid rule with one radius for all integrands. */
+  /**
+   * The lattice rule for a rank-3/4 subset when the plan is the trapezoid rule. Integrands are grouped by the
+   * truncation radius their largest power of σ at one input needs (one lattice pass per radius), so that each value
+   * depends on its own integrand and the covariance only, not on the integrands computed with it; NaN for those the
+   * rule does not cover (they go node by node).
+   */
   private latticeBatch(sub: SubsetInfo, patterns: number[][][]): Float64Array | undefined {
     const { L, rank, perm } = sub;
     const k = L.length;
@@ -968,11 +973,6 @@ export class SmoothLayerContext {
     sub.plan ??= planFor(L, rank, cal, this.act);
     const plan = sub.plan;
     if (plan.kind !== 'trapezoid') return undefined;
-    let power = 0;
-    for (const pat of patterns) power = Math.max(power, maxFactors(pat));
-    if (power > plan.maxPower) return undefined;
-    const R = power <= 2 ? plan.R : power <= 4 ? plan.R4 : plan.R8;
-    if (R > 1.2 * plan.R + 1) return undefined; // integrands that need their own radius: node by node
     const hs = plan.hs;
     // the work bound of the node-by-node rule (beyond it that rule refuses or grades)
     const dims = k === rank ? rank - 1 : rank;
@@ -983,34 +983,51 @@ export class SmoothLayerContext {
     const unit = cal.choose(1);
     const last = k === rank ? cal.choose(L[k - 1]![rank - 1]!) : unit;
     if (!unit.certified || !last.certified) return undefined;
+    const byRadius = new Map<number, number[]>();
+    patterns.forEach((pat, p) => {
+      const power = maxFactors(pat);
+      if (power > plan.maxPower) return;
+      const R = power <= 2 ? plan.R : power <= 4 ? plan.R4 : plan.R8;
+      if (R > 1.2 * plan.R + 1) return; // integrands that need their own radius: node by node
+      const members = byRadius.get(R);
+      if (members) members.push(p);
+      else byRadius.set(R, [p]);
+    });
+    const out = new Float64Array(patterns.length).fill(NaN);
     const par = activationParity(this.act);
-    const coords: LatticeCoordinate[] = [];
-    const index: number[][] = patterns.map(() => []);
-    for (let i = 0; i < k; i++) {
-      const input = perm[i]!;
-      const sets: number[][] = [];
-      const keys: string[] = [];
-      patterns.forEach((pat, p) => {
-        const ks = pat[input]!;
-        const key = ks.join(',');
-        let f = keys.indexOf(key);
-        if (f < 0) {
-          keys.push(key);
-          sets.push(ks.slice());
-          f = sets.length - 1;
-        }
-        index[p]![i] = f;
-      });
-      if (sets.some((ks) => ks.length === 0)) return undefined;
-      const parity = new Int8Array(sets.length);
-      sets.forEach((ks, f) => {
-        let q = 1;
-        for (const o of ks) q *= par === 0 ? 0 : o % 2 === 0 ? par : -par;
-        parity[f] = q;
-      });
-      coords.push({ count: sets.length, parity, tabulate: (z, outs) => this.tabulateProducts(sets, z, outs) });
+    for (const [R, members] of byRadius) {
+      const coords: LatticeCoordinate[] = [];
+      const index: number[][] = members.map(() => []);
+      let empty = false;
+      for (let i = 0; i < k; i++) {
+        const input = perm[i]!;
+        const sets: number[][] = [];
+        const keys: string[] = [];
+        members.forEach((p, j) => {
+          const ks = patterns[p]![input]!;
+          const key = ks.join(',');
+          let f = keys.indexOf(key);
+          if (f < 0) {
+            keys.push(key);
+            sets.push(ks.slice());
+            f = sets.length - 1;
+          }
+          index[j]![i] = f;
+        });
+        if (sets.some((ks) => ks.length === 0)) empty = true;
+        const parity = new Int8Array(sets.length);
+        sets.forEach((ks, f) => {
+          let q = 1;
+          for (const o of ks) q *= par === 0 ? 0 : o % 2 === 0 ? par : -par;
+          parity[f] = q;
+        });
+        coords.push({ count: sets.length, parity, tabulate: (z, outs) => this.tabulateProducts(sets, z, outs) });
+      }
+      if (empty) continue;
+      const v = latticeProducts({ L, rank, hs, R, Rlast: last.R, coords, patterns: index, tol: sub.tol, unitStep: unit.h });
+      if (v) members.forEach((p, j) => (out[p] = v[j]!));
     }
-    return latticeProducts({ L, rank, hs, R, Rlast: last.R, coords, patterns: index, tol: sub.tol, unitStep: unit.h });
+    return out;
   }
 
   /** outs[f][p] = Π_{k ∈ sets[f]} σ^(k)(z[p]) (one jet pass for all orders). */

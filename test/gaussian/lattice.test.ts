@@ -178,3 +178,34 @@ describe('lattice rule vs the node-by-node rule (random kernels)', () => {
     });
   });
 });
+
+describe('batch independence: an integrand has the same value whatever is computed with it', () => {
+  // The MLP solve computes all integrands of a subset in one batch, the GCNN solve one at a time: the value of each
+  // must depend on the covariance and the integrand alone (grids chosen per function, one pass per radius), so the
+  // two agree bit for bit. Batches mix powers of σ at one input (different truncation radii) and orders.
+  const MIXED_FOUR: number[][][] = [...FOUR, [[0, 0], [1], [1], [0]], [[2, 2], [0], [1], [1]]];
+  const MIXED_THREE: number[][][] = [...THREE, [[0, 0, 1, 1], [0], [1]], [[3], [1], [1]]];
+  const cases: [string, number, number, number, number][] = [
+    ['erf', 3, 3, 0.1, 1.5],
+    ['erf', 4, 3, 0.1, 1.5],
+    ['tanh', 4, 5, 0.05, 1.2],
+    ['gelu', 4, 3, 0.1, 1.3],
+    ['softplus', 3, 4, 0.2, 0.9],
+  ];
+  for (const [name, m, n0, cb, cw] of cases) {
+    it(`${name}, ${m} inputs in ${n0}-D`, () => {
+      const act = getActivation(name);
+      const K = randomKernel(uniform(31 + m + n0), m, n0, cb, cw);
+      const inputs = Array.from({ length: m }, (_, i) => i);
+      const patterns = m === 4 ? MIXED_FOUR : MIXED_THREE;
+      const together = makeLayerExpectationStore(act, K).batch(inputs, patterns);
+      const reversed = makeLayerExpectationStore(act, K).batch(inputs, [...patterns].reverse());
+      patterns.forEach((orders, p) => {
+        const alone = makeLayerExpectationStore(act, K).batch(inputs, [orders]);
+        expect(Number.isFinite(together[p]!)).toBe(true);
+        expect(together[p], JSON.stringify(orders)).toBe(alone[0]);
+        expect(reversed[patterns.length - 1 - p], JSON.stringify(orders)).toBe(alone[0]);
+      });
+    });
+  }
+});

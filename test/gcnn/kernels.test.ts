@@ -51,10 +51,7 @@ describe('trivial group = MLP', () => {
           const a = (g.layers[i]![q] as unknown as number[]).flat(3) as number[];
           const b = (l[q] as unknown as number[]).flat(3) as number[];
           expect(a.length).toBe(b.length);
-          // smooth σ: three-input expectations come from the lattice rule, whose interpolation grid depends on the
-          // integrands computed together (all nine tensors' at once in the MLP solve, one at a time here), so
-          // the two agree to the rule's rank-3 tolerance (1e-10), not to rounding
-          expect(maxRel(a, b), `${q} layer ${i + 1}`).toBeLessThanOrEqual(act === 'relu' ? 1e-12 : 1e-10);
+          expect(maxRel(a, b), `${q} layer ${i + 1}`).toBeLessThanOrEqual(1e-12);
         }
         expect(g.layers[i]!.width).toBe(l.width);
       });

@@ -43,6 +43,8 @@ function distinctInputs(list: readonly DerivFactor[]): number {
  * grouped by subset (see the module comment). Evaluators that throw here are left to throw again in the real run.
  */
 export function collectTasks(evaluators: readonly LayerEvaluator[], ctx: RecursionContext, store: LayerExpectationStore, act: Activation): ExpectationTask[] {
+  // a task needs three distinct inputs: with fewer there is nothing to collect (skips a recording pass per layer)
+  if (ctx.m < 3) return [];
   const wanted = new Map<string, DerivFactor[]>();
   const record = (factors: readonly DerivFactor[]): number => {
     if (factors.length < 3) return 0;

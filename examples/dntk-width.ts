@@ -18,6 +18,7 @@
  * finite-width tensors on the 13 inputs ≈ 4.5 min (O(inputs⁴)); the networks ≈ 1.5 min at the default widths,
  * ≈ 25 min more for 512 and 1024 (--widths 64,128,256,512,1024).
  */
+import { weightedLogLogFit } from './power-fit.ts';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { predictInfiniteWidth } from '../src/training/theory.ts';
@@ -103,21 +104,9 @@ export function deviation(d: number[], se: number[]): Deviation {
 
 /** Weighted least squares of log RMS against log n (weights rms²/stderr²): p and its standard error. */
 export function fitPowerWeighted(ns: number[], devs: Deviation[]): PowerFit {
-  const use = devs.map((d, i) => ({ n: ns[i]!, d })).filter((q) => q.d.rms > 0);
-  if (use.length < 2) return { p: NaN, pStderr: NaN, widths: use.map((q) => q.n) };
-  const x = use.map((q) => Math.log(q.n));
-  const y = use.map((q) => Math.log(q.d.rms));
-  const w = use.map((q) => (q.d.rms / q.d.stderr) ** 2);
-  const W = w.reduce((a, b) => a + b, 0);
-  const mx = x.reduce((a, xi, i) => a + w[i]! * xi, 0) / W;
-  const my = y.reduce((a, yi, i) => a + w[i]! * yi, 0) / W;
-  let sxx = 0;
-  let sxy = 0;
-  x.forEach((xi, i) => {
-    sxx += w[i]! * (xi - mx) ** 2;
-    sxy += w[i]! * (xi - mx) * (y[i]! - my);
-  });
-  return { p: -sxy / sxx, pStderr: Math.sqrt(1 / sxx), widths: use.map((q) => q.n) };
+  const resolved = devs.map((d) => (d.rms > 0 ? d.rms : 0));
+  const f = weightedLogLogFit(ns, resolved, devs.map((d) => d.stderr));
+  return { p: f.p, pStderr: f.pStderr, widths: f.used };
 }
 
 export async function dntkWidth(opts: DntkWidthOptions = {}): Promise<DntkWidthResult> {

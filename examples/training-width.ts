@@ -40,6 +40,7 @@
  * Options: --widths 32,64,128,256 --pairs-scale 1 --seed 1 --out DIR (defaults). The full range n = 32 … 2048 takes hours
  * on two cores (the cost per network grows as n², and the pairs needed to resolve a 1/n deviation grow as n).
  */
+import { weightedLogLogFit } from './power-fit.ts';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { predictInfiniteWidth } from '../src/training/theory.ts';
@@ -139,24 +140,8 @@ export function fitPower(ns: number[], ds: number[]): number {
  * a pure power over the range).
  */
 export function fitPowerWithError(ns: number[], ys: number[], ses: number[]): PowerFit {
-  const use = ns.map((n, i) => ({ n, y: Math.abs(ys[i]!), se: ses[i]! })).filter((q) => q.y > 0 && q.se > 0);
-  if (use.length < 2) return { p: NaN, pStderr: NaN, chi2: NaN };
-  const x = use.map((q) => Math.log(q.n));
-  const y = use.map((q) => Math.log(q.y));
-  const w = use.map((q) => (q.y / q.se) ** 2);
-  const W = w.reduce((a, b) => a + b, 0);
-  const mx = x.reduce((a, xi, i) => a + w[i]! * xi, 0) / W;
-  const my = y.reduce((a, yi, i) => a + w[i]! * yi, 0) / W;
-  let sxx = 0;
-  let sxy = 0;
-  x.forEach((xi, i) => {
-    sxx += w[i]! * (xi - mx) ** 2;
-    sxy += w[i]! * (xi - mx) * (y[i]! - my);
-  });
-  const slope = sxy / sxx;
-  const nu = use.length - 2;
-  const chi2 = nu > 0 ? x.reduce((a, xi, i) => a + w[i]! * (y[i]! - my - slope * (xi - mx)) ** 2, 0) / nu : NaN;
-  return { p: -slope, pStderr: Math.sqrt(1 / sxx) * (chi2 > 1 ? Math.sqrt(chi2) : 1), chi2 };
+  const f = weightedLogLogFit(ns, ys, ses);
+  return { p: f.p, pStderr: f.chi2 > 1 ? f.pStderr * Math.sqrt(f.chi2) : f.pStderr, chi2: f.chi2 };
 }
 
 export async function trainingWidth(opts: WidthOptions = {}): Promise<WidthResult> {

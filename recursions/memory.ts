@@ -11,7 +11,9 @@
  *  - measured, not derived: each thread's heap beyond the start-up one (compiled code, the layer's scratch,
  *    garbage between collections), ~120 MB per thread, and per four-input subset of a layer ~20 KB (one integrand,
  *    V4) or ~64 KB (the eight of A, B, D, F): the tasks, the quadrature tables of the subsets in flight and the
- *    garbage they leave until a collection.
+ *    garbage they leave until a collection;
+ *  - per thread, the σ tables of the rule shared by the subsets of a rank-3 kernel (src/gaussian/shared-rule.ts;
+ *    layer 1 over inputs in 3-D): ≤ 1.5·10⁵ nodes × (3 orders per input + 5), at most 256 MB.
  * Measured peaks (tanh, depth 10, 3-D inputs; resident memory beyond the ~85 MB of a started process, two threads
  * unless said): K,Θ,V4,K1 at m = 16: 196 MB (estimate 290 MB), the CLI process at m = 32 with its JSON: 1.28 GiB
  * (estimate 1.6 GiB); Θ1,A,B,D,F at m = 8: 118 MB (estimate 250 MB), at m = 12 in one thread: 163 MB (estimate
@@ -19,6 +21,7 @@
  */
 import { QUANTITIES, type QuantityName } from '../src/quantities.ts';
 import { compileRecursionDetailed } from '../src/symbolic/derive.ts';
+import { SHARED_MAX_BYTES, SHARED_ORDERS, SHARED_TYPICAL_NODES } from '../src/gaussian/shared-rule.ts';
 
 const DOUBLE = 8;
 /** A hash-map entry (memo key string and number, or a generated table's Map entry). */
@@ -90,7 +93,8 @@ export function estimateSolveMemory(
   if (opts.json) for (const q of requested) json += keptLayers * size(q) * JSON_NUMBER;
   const threads = Math.max(1, opts.threads ?? 1);
   const perSubset = (['A', 'B', 'D', 'F'] as const).some((q) => need.has(q)) ? PER_SUBSET_NTK : PER_SUBSET;
-  return keptLayers * kept + json + 3 * working + tables + 2 * expectations * MAP_ENTRY + threads * THREAD_HEAP + perSubset * subsets4;
+  const shared = subsets3 > 0 ? Math.min(SHARED_MAX_BYTES, DOUBLE * SHARED_TYPICAL_NODES * (5 + SHARED_ORDERS * m)) : 0;
+  return keptLayers * kept + json + 3 * working + tables + 2 * expectations * MAP_ENTRY + threads * (THREAD_HEAP + shared) + perSubset * subsets4;
 }
 
 /** The largest m ≥ 1 with estimate(m) ≤ budget (0 if none). */

@@ -14,7 +14,7 @@ import { Worker } from 'node:worker_threads';
 import type { ActivationSpec } from '../src/spec.ts';
 import type { LayerExpectationStore } from '../src/gaussian/index.ts';
 import { availableCores } from '../src/resources.ts';
-import type { ExpectationTask } from './prefetch.ts';
+import { computeTasks, type ExpectationTask } from './prefetch.ts';
 
 /** Control words of a layer job (Int32Array over a SharedArrayBuffer). */
 const NEXT_BLOCK = 0;
@@ -112,16 +112,14 @@ export function runBlocks(job: LayerJob, store: LayerExpectationStore, onBlock?:
     const b = Atomics.add(job.control, NEXT_BLOCK, 1);
     if (b >= nBlocks) return;
     let w = 0;
+    const tasks: ReturnType<typeof decodeTask>[] = [];
     for (let i = job.blockStart[b]!; i < job.blockStart[b + 1]!; i++) {
-      const { inputs, patterns, result } = decodeTask(job.tasks, i);
-      try {
-        const v = store.batch(inputs, patterns);
-        job.results.set(v, result);
-      } catch {
-        // left NaN
-      }
+      tasks.push(decodeTask(job.tasks, i));
       w += job.weights[i]!;
     }
+    computeTasks(tasks, store).forEach((v, j) => {
+      if (v) job.results.set(v, tasks[j]!.result); // else left NaN
+    });
     Atomics.add(job.control, WEIGHT_DONE, w);
     Atomics.add(job.control, BLOCKS_DONE, 1);
     Atomics.notify(job.control, BLOCKS_DONE);

@@ -95,15 +95,40 @@ export function collectTasks(evaluators: readonly LayerEvaluator[], ctx: Recursi
   return [...bySubset.values()];
 }
 
-/** Compute tasks in this thread and put their finite values into the memo; tick(weight) after each task. */
+/**
+ * Compute tasks in this thread and put their finite values into the memo; tick(weight) after each chunk of tasks.
+ * A chunk goes to the store at once (store.batchMany: subsets that share a quadrature rule in one pass); when it
+ * throws, its tasks are computed one by one, and those that throw again are left to the evaluators.
+ */
 export function runTasksHere(tasks: readonly ExpectationTask[], store: LayerExpectationStore, tick?: (weight: number) => void): void {
-  for (const t of tasks) {
-    try {
-      const v = store.batch(t.inputs, t.patterns);
-      for (let p = 0; p < v.length; p++) if (Number.isFinite(v[p]!)) store.store(t.keys[p]!, v[p]!);
-    } catch {
-      // computed (and reported) again by the evaluator that needs it
-    }
-    tick?.(t.weight);
+  for (let c = 0; c < tasks.length; c += TASK_CHUNK) {
+    const chunk = tasks.slice(c, c + TASK_CHUNK);
+    const values = computeTasks(chunk, store);
+    let weight = 0;
+    chunk.forEach((t, i) => {
+      const v = values[i];
+      if (v) for (let p = 0; p < v.length; p++) if (Number.isFinite(v[p]!)) store.store(t.keys[p]!, v[p]!);
+      weight += t.weight;
+    });
+    tick?.(weight);
+  }
+}
+
+/** Tasks per store.batchMany call (a progress tick after each). */
+export const TASK_CHUNK = 256;
+
+/** Values of tasks by store.batchMany, task by task where that throws (undefined: the task throws). */
+export function computeTasks(tasks: readonly { inputs: number[]; patterns: number[][][] }[], store: LayerExpectationStore): (Float64Array | undefined)[] {
+  try {
+    return store.batchMany(tasks);
+  } catch {
+    return tasks.map((t) => {
+      try {
+        return store.batch(t.inputs, t.patterns);
+      } catch {
+        // computed (and reported) again by the evaluator that needs it
+        return undefined;
+      }
+    });
   }
 }

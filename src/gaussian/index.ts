@@ -168,7 +168,7 @@ function evalProduct(
     const fs = gs();
     return productExpectation(perm.map((p) => fs[p]!), L, rank, opts.order);
   }
-  prep.smooth ??= new SmoothLayerContext(act, prep.C, opts.rankTol ?? 1e-13, (t) => calibrationFor(act, t), DEFAULT_TOL_BY_RANK, opts.arena);
+  prep.smooth ??= new SmoothLayerContext(act, prep.C, opts.rankTol ?? 1e-13, (t) => calibrationFor(act, t), DEFAULT_TOL_BY_RANK, opts.arena, opts.sharedRule !== false);
   return prep.smooth.expect(inputs, orders, gs, opts.tol);
 }
 
@@ -221,6 +221,11 @@ export interface LayerExpectationStore {
    * src/gaussian/lattice.ts); not memoised. Throws as `expect` would for an expectation that cannot be delivered.
    */
   batch(inputs: number[], patterns: number[][][]): Float64Array;
+  /**
+   * `batch` for many subsets at once (each value as `batch` gives it for its subset alone): the subsets that share
+   * one quadrature rule (src/gaussian/shared-rule.ts) are computed in one pass over its nodes. Throws as `batch`.
+   */
+  batchMany(tasks: readonly { inputs: number[]; patterns: number[][][] }[]): Float64Array[];
   /** Whether the memo holds the sorted factor list with this key (expectationKey). */
   has(key: string): boolean;
   /** Put a value computed elsewhere (by `batch` of an identical store, e.g. on a worker thread) into the memo. */
@@ -247,7 +252,7 @@ export function makeLayerExpectationStore(act: Activation, K: number[][], opts: 
     const factorsOf = (p: number): DerivFactor[] => inputs.flatMap((a, i) => patterns[p]![i]!.map((order) => ({ input: a, order })));
     if (act.kind === 'smooth' && act.singularity === undefined && opts.order === undefined && inputs.length >= 3) {
       for (let p = 0; p < patterns.length; p++) checkFactors(act, prep.C.length, factorsOf(p));
-      prep.smooth ??= new SmoothLayerContext(act, prep.C, opts.rankTol ?? 1e-13, (t) => calibrationFor(act, t), DEFAULT_TOL_BY_RANK, opts.arena);
+      prep.smooth ??= new SmoothLayerContext(act, prep.C, opts.rankTol ?? 1e-13, (t) => calibrationFor(act, t), DEFAULT_TOL_BY_RANK, opts.arena, opts.sharedRule !== false);
       return prep.smooth.expectBatch(inputs, patterns, opts.tol);
     }
     const out = new Float64Array(patterns.length);
@@ -258,7 +263,15 @@ export function makeLayerExpectationStore(act: Activation, K: number[][], opts: 
     }
     return out;
   };
-  return { expect, batch, has: (key) => memo.has(key), store: (key, value) => void memo.set(key, value) };
+  const batchMany = (tasks: readonly { inputs: number[]; patterns: number[][][] }[]): Float64Array[] => {
+    if (act.kind === 'smooth' && act.singularity === undefined && opts.order === undefined && tasks.every((t) => t.inputs.length >= 3)) {
+      for (const t of tasks) for (const pat of t.patterns) checkFactors(act, prep.C.length, t.inputs.flatMap((a, i) => pat[i]!.map((order) => ({ input: a, order }))));
+      prep.smooth ??= new SmoothLayerContext(act, prep.C, opts.rankTol ?? 1e-13, (t) => calibrationFor(act, t), DEFAULT_TOL_BY_RANK, opts.arena, opts.sharedRule !== false);
+      return prep.smooth.expectBatchMany(tasks, opts.tol);
+    }
+    return tasks.map((t) => batch(t.inputs, t.patterns));
+  };
+  return { expect, batch, batchMany, has: (key) => memo.has(key), store: (key, value) => void memo.set(key, value) };
 }
 
 /** A memoised evaluator of ⟨Π σ^(k)(z_a)⟩ for one layer kernel K (validated once). */

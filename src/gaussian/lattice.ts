@@ -34,6 +34,8 @@
  * in the interpolation grid); test/gaussian/lattice.test.ts checks them against it and against independent quadrature.
  */
 
+import { Float64Arena } from './arena.ts';
+
 const INV_SQRT_2PI = 0.3989422804014327;
 
 /** Fills outs[f][p] = F_f(z[p]) for every distinct function f of one coordinate. */
@@ -67,6 +69,13 @@ export interface LatticeProblem {
   unitStep: number;
 }
 
+/**
+ * Scratch for the tables of one latticeProducts call (views of a few large chunks, reset at the start of each call):
+ * allocating them as separate Float64Arrays (off-heap buffers) cost ~15% of the time in garbage collection at
+ * m = 24 inputs (bench/tensors.bench.ts). Every view is written before it is read.
+ */
+const scratch = new Float64Arena();
+
 /** Limits beyond which the node-by-node rule of smooth.ts is used instead (tables larger than the work they save). */
 const MAX_TABLE = 200_000;
 
@@ -79,14 +88,21 @@ for (let j = 0; j < 10; j++) {
 }
 
 const LAMBDA6 = new Float64Array(6);
+/** Index of the argument t in the weight arrays of lagrangeWeights (length T_SLOT + 1). */
+const T_SLOT = 10;
 for (let j = 0; j < 6; j++) {
   let p = 1;
   for (let m = 0; m < 6; m++) if (m !== j) p *= j - m;
   LAMBDA6[j] = 1 / p;
 }
 
-/** 6-point Lagrange weights at t ∈ [2, 3) (nodes 0..5), into out. */
-function lagrangeWeights6(t: number, out: Float64Array): void {
+/**
+ * 6-point Lagrange weights at t = out[T_SLOT] ∈ [2, 3) (nodes 0..5), into out[0..5]. (t is passed in the array: a
+ * double argument of a call that is not inlined — these are too large — is boxed on the heap, and the rows call
+ * them millions of times.)
+ */
+function lagrangeWeights6(out: Float64Array): void {
+  const t = out[T_SLOT]!;
   const d0 = t, d1 = t - 1, d2 = t - 2, d3 = t - 3, d4 = t - 4, d5 = t - 5;
   out[0] = LAMBDA6[0]! * d1 * d2 * d3 * d4 * d5;
   out[1] = LAMBDA6[1]! * d0 * d2 * d3 * d4 * d5;
@@ -96,8 +112,9 @@ function lagrangeWeights6(t: number, out: Float64Array): void {
   out[5] = LAMBDA6[5]! * d0 * d1 * d2 * d3 * d4;
 }
 
-/** 10-point Lagrange weights at t ∈ [4, 5) (nodes 0..9), into out. */
-function lagrangeWeights(t: number, out: Float64Array): void {
+/** 10-point Lagrange weights at t = out[T_SLOT] ∈ [4, 5) (nodes 0..9), into out[0..9]. */
+function lagrangeWeights(out: Float64Array): void {
+  const t = out[T_SLOT]!;
   const d0 = t, d1 = t - 1, d2 = t - 2, d3 = t - 3, d4 = t - 4, d5 = t - 5, d6 = t - 6, d7 = t - 7, d8 = t - 8, d9 = t - 9;
   const p1 = d0, p2 = p1 * d1, p3 = p2 * d2, p4 = p3 * d3, p5 = p4 * d4, p6 = p5 * d5, p7 = p6 * d6, p8 = p7 * d7, p9 = p8 * d8;
   const s8 = d9, s7 = s8 * d8, s6 = s7 * d7, s5 = s6 * d6, s4 = s5 * d5, s3 = s4 * d4, s2 = s3 * d3, s1 = s2 * d2, s0 = s1 * d1;
@@ -116,7 +133,8 @@ function lagrangeWeights(t: number, out: Float64Array): void {
 /** Value at index coordinate y of a table (function f at offset off, nodes at integer indices). */
 function interpolateAt(tab: Float64Array, off: number, y: number, lw: Float64Array): number {
   const fl = Math.floor(y);
-  lagrangeWeights(y - fl + 4, lw);
+  lw[T_SLOT] = y - fl + 4;
+  lagrangeWeights(lw);
   const b = off + fl - 4;
   let v = 0;
   for (let j = 0; j < 10; j++) v += lw[j]! * tab[b + j]!;
@@ -126,7 +144,8 @@ function interpolateAt(tab: Float64Array, off: number, y: number, lw: Float64Arr
 /** Value at index coordinate y of a table by the 6-point stencil. */
 function interpolateAt6(tab: Float64Array, off: number, y: number, lw: Float64Array): number {
   const fl = Math.floor(y);
-  lagrangeWeights6(y - fl + 2, lw);
+  lw[T_SLOT] = y - fl + 2;
+  lagrangeWeights6(lw);
   const b = off + fl - 2;
   let v = 0;
   for (let j = 0; j < 6; j++) v += lw[j]! * tab[b + j]!;
@@ -159,19 +178,41 @@ interface CoordTable {
 
 function latticeTable(co: LatticeCoordinate, delta: number, J: number): CoordTable {
   const len = 2 * J + 1;
-  const z = new Float64Array(len);
-  for (let j = 0; j < len; j++) z[j] = (j - J) * delta;
-  const data = new Float64Array(co.count * len);
-  const outs: Float64Array[] = [];
-  for (let f = 0; f < co.count; f++) outs.push(data.subarray(f * len, (f + 1) * len));
-  co.tabulate(z, outs);
+  const data = scratch.alloc(co.count * len);
+  onGrid(co, delta, J).forEach((F, f) => data.set(F, f * len));
   return { delta, J, len, data, stencil: 10 };
+}
+
+/**
+ * A coordinate's functions on the symmetric grid z_j = (j − J)·step, j = 0..2J: when every function is even or odd,
+ * only z ≥ 0 is evaluated and the rest mirrored, F(−z) = ±F(z) (half the σ evaluations).
+ */
+function onGrid(co: LatticeCoordinate, step: number, J: number): Float64Array[] {
+  const len = 2 * J + 1;
+  let symmetric = true;
+  for (let f = 0; f < co.count; f++) if (co.parity[f] === 0) symmetric = false;
+  if (!symmetric) {
+    const z = scratch.alloc(len);
+    for (let j = 0; j < len; j++) z[j] = (j - J) * step;
+    return direct(co, z);
+  }
+  const z = scratch.alloc(J + 1);
+  for (let j = 0; j <= J; j++) z[j] = j * step;
+  return direct(co, z).map((half, f) => {
+    const F = scratch.alloc(len);
+    const par = co.parity[f]!;
+    for (let j = 0; j <= J; j++) {
+      F[J + j] = half[j]!;
+      F[J - j] = par * half[j]!;
+    }
+    return F;
+  });
 }
 
 /** Direct values of a coordinate's functions at a few points. */
 function direct(co: LatticeCoordinate, xs: Float64Array): Float64Array[] {
   const outs: Float64Array[] = [];
-  for (let f = 0; f < co.count; f++) outs.push(new Float64Array(xs.length));
+  for (let f = 0; f < co.count; f++) outs.push(scratch.alloc(xs.length));
   co.tabulate(xs, outs);
   return outs;
 }
@@ -188,7 +229,7 @@ function interpolationTables(
 ): (CoordTable | undefined)[] {
   const tables: (CoordTable | undefined)[] = new Array<CoordTable | undefined>(co.count).fill(undefined);
   let open = co.count;
-  const lw = new Float64Array(10);
+  const lw = new Float64Array(T_SLOT + 1);
   // a 6-point stencil on a finer grid where the grid is cheap against the nodes it serves, else 10 points (halving)
   const candidates: [6 | 10, number][] = [[6, dxStart * 0.4], [6, dxStart * 0.2], [10, dxStart], [10, dxStart / 2], [10, dxStart / 4], [10, dxStart / 8], [10, dxStart / 16]];
   for (const [S, dxReq] of candidates) {
@@ -206,21 +247,21 @@ function interpolationTables(
       const cost = s === 0 ? 20 * len : p >= 1 ? 20 * (len + 2 * Np * p) + len * (2 * Np + 1) : 21 * len * (2 * Np + 1);
       if (cost > budget) continue;
     }
-    const data = new Float64Array(co.count * len);
+    const data = scratch.alloc(co.count * len);
     let checkPoint: (xs: Float64Array) => Float64Array[];
     if (s > 0) {
       // the smoothing rule: step h' ≤ hSmooth; on the grid itself (a convolution) when h'·s is a multiple of dx
       const p = Math.floor((s * hSmooth) / dx);
       const hp = p >= 1 ? (p * dx) / s : hSmooth;
       const Np = Math.ceil(Rlast / hp);
-      const w = new Float64Array(Np + 1);
+      const w = scratch.alloc(Np + 1);
       for (let t = 0; t <= Np; t++) w[t] = hp * INV_SQRT_2PI * Math.exp(-0.5 * (t * hp) * (t * hp));
       const smoothAt = (xs: Float64Array): Float64Array[] => {
         const n = xs.length;
-        const zs = new Float64Array(n * (2 * Np + 1));
+        const zs = scratch.alloc(n * (2 * Np + 1));
         for (let i = 0; i < n; i++) for (let t = -Np; t <= Np; t++) zs[i * (2 * Np + 1) + t + Np] = xs[i]! + t * s * hp;
         return direct(co, zs).map((Ff) => {
-          const out = new Float64Array(n);
+          const out = scratch.alloc(n);
           for (let i = 0; i < n; i++) {
             const b = i * (2 * Np + 1) + Np;
             let sum = w[0]! * Ff[b]!;
@@ -234,39 +275,37 @@ function interpolationTables(
         const JF = J + Np * p;
         const lenF = 2 * JF + 1;
         if (lenF > 4 * MAX_TABLE) break;
-        const zF = new Float64Array(lenF);
-        for (let j = 0; j < lenF; j++) zF[j] = (j - JF) * dx;
-        const F = direct(co, zF);
+        const F = onGrid(co, dx, JF);
         for (let f = 0; f < co.count; f++) {
           if (tables[f]) continue;
           const Ff = F[f]!;
           const off = f * len;
-          for (let j = 0; j < len; j++) {
+          // G has F's parity: with a parity, x_j ≥ 0 only and the rest mirrored
+          const par = co.parity[f]!;
+          for (let j = par === 0 ? 0 : J; j < len; j++) {
             const c = j + Np * p; // index of x_j in the F lattice
             let sum = w[0]! * Ff[c]!;
             for (let t = 1; t <= Np; t++) sum += w[t]! * (Ff[c + t * p]! + Ff[c - t * p]!);
             data[off + j] = sum;
+            if (par !== 0) data[off + 2 * J - j] = par * sum;
           }
         }
       } else {
         if (len * (2 * Np + 1) > 4 * MAX_TABLE) break;
-        const x = new Float64Array(len);
+        const x = scratch.alloc(len);
         for (let j = 0; j < len; j++) x[j] = (j - J) * dx;
         const G = smoothAt(x);
         for (let f = 0; f < co.count; f++) data.set(G[f]!, f * len);
       }
       checkPoint = smoothAt;
     } else {
-      const z = new Float64Array(len);
-      for (let j = 0; j < len; j++) z[j] = (j - J) * dx;
-      const F = direct(co, z);
-      for (let f = 0; f < co.count; f++) data.set(F[f]!, f * len);
+      onGrid(co, dx, J).forEach((F, f) => data.set(F, f * len));
       checkPoint = (xs) => direct(co, xs);
     }
     // check at off-grid points (those of smooth.ts' interpolant, and points near the centre where σ varies most)
     const fr = [0.137, 0.5, 0.731, -0.29, -0.917, 0.02, 0.33, -0.061, 0.009, -0.0037];
     if (S === 6) for (let i = 0; i < 16; i++) fr.push(-0.95 + (1.9 * i) / 15);
-    const xs = new Float64Array(fr.length);
+    const xs = scratch.alloc(fr.length);
     for (let i = 0; i < fr.length; i++) xs[i] = fr[i]! * xmax + 0.37 * dx;
     const exact = checkPoint(xs);
     for (let f = 0; f < co.count; f++) {
@@ -287,7 +326,7 @@ function interpolationTables(
         } else if (!(Math.abs(interpolateAt(data, f * len, y, lw) - ex[i]!) <= tol * Math.max(mag, 1e-300))) ok = false;
       }
       if (ok) {
-        tables[f] = { delta: dx, J, len, data: data.slice(f * len, (f + 1) * len), stencil: S };
+        tables[f] = { delta: dx, J, len, data: data.subarray(f * len, (f + 1) * len), stencil: S };
         open--;
       }
     }
@@ -295,28 +334,41 @@ function interpolationTables(
   return tables;
 }
 
-/** Σ_t W[t]·F[tOff + t]·G(x_t) along an aligned row, G by the 10-point stencil from table index b, b += q per node. */
-function alignedRow10(gx: Float64Array, b: number, q: number, lw: Float64Array, W: Float64Array, tf: Float64Array, tOff: number, n: number): number {
+/**
+ * Σ_t w_t·F[tOff + t]·G(x_t) along an aligned row, G by the 10-point stencil from table index b, b += q per node;
+ * the weights by the recurrence of InnerRows.row (w_{t+1} = w_t·r_t, r_{t+1} = r_t·e^{−h²}).
+ */
+function alignedRow10(gx: Float64Array, b: number, q: number, lw: Float64Array, rw: Float64Array, tf: Float64Array, tOff: number, n: number, out: Float64Array): void {
+  const w0 = rw[0]!, r0 = rw[1]!, qh = rw[2]!;
   const l0 = lw[0]!, l1 = lw[1]!, l2 = lw[2]!, l3 = lw[3]!, l4 = lw[4]!, l5 = lw[5]!, l6 = lw[6]!, l7 = lw[7]!, l8 = lw[8]!, l9 = lw[9]!;
   let s = 0;
+  let w = w0;
+  let r = r0;
   for (let t = 0; t < n; t++) {
     const g = l0 * gx[b]! + l1 * gx[b + 1]! + l2 * gx[b + 2]! + l3 * gx[b + 3]! + l4 * gx[b + 4]! + l5 * gx[b + 5]! + l6 * gx[b + 6]! + l7 * gx[b + 7]! + l8 * gx[b + 8]! + l9 * gx[b + 9]!;
-    s += W[t]! * tf[tOff + t]! * g;
+    s += w * tf[tOff + t]! * g;
+    w *= r;
+    r *= qh;
     b += q;
   }
-  return s;
+  out[0] = s;
 }
 
 /** alignedRow10 with the 6-point stencil. */
-function alignedRow6(gx: Float64Array, b: number, q: number, lw: Float64Array, W: Float64Array, tf: Float64Array, tOff: number, n: number): number {
+function alignedRow6(gx: Float64Array, b: number, q: number, lw: Float64Array, rw: Float64Array, tf: Float64Array, tOff: number, n: number, out: Float64Array): void {
+  const w0 = rw[0]!, r0 = rw[1]!, qh = rw[2]!;
   const l0 = lw[0]!, l1 = lw[1]!, l2 = lw[2]!, l3 = lw[3]!, l4 = lw[4]!, l5 = lw[5]!;
   let s = 0;
+  let w = w0;
+  let r = r0;
   for (let t = 0; t < n; t++) {
     const g = l0 * gx[b]! + l1 * gx[b + 1]! + l2 * gx[b + 2]! + l3 * gx[b + 3]! + l4 * gx[b + 4]! + l5 * gx[b + 5]!;
-    s += W[t]! * tf[tOff + t]! * g;
+    s += w * tf[tOff + t]! * g;
+    w *= r;
+    r *= qh;
     b += q;
   }
-  return s;
+  out[0] = s;
 }
 
 /** g[o + t] = G(x_t) along an aligned row by the 10-point stencil from table index b, b += q per node. */
@@ -344,10 +396,13 @@ function alignedValues6(gx: Float64Array, b: number, q: number, lw: Float64Array
  */
 class InnerRows {
   readonly S2: Float64Array;
-  private readonly ph: Float64Array;
+  private readonly qh: number;
   private readonly W: Float64Array;
   private readonly g: Float64Array;
-  private readonly lw = new Float64Array(10);
+  private readonly lw = new Float64Array(T_SLOT + 1);
+  /** the row's weight recurrence w0, r0, e^{−h²} (for the aligned rows) */
+  private readonly rw = new Float64Array(3);
+  readonly arg = new Float64Array(3);
   /** distinct functions of x among the combinations, their tables and steps along a row (0: not aligned) */
   private readonly xTabs: CoordTable[] = [];
   private readonly xSteps: number[] = [];
@@ -365,8 +420,8 @@ class InnerRows {
   ) {
     this.maxRow = maxRow;
     this.S2 = new Float64Array(innerF.length);
-    this.ph = phiTable(h, maxRow);
-    this.W = new Float64Array(maxRow);
+    this.qh = Math.exp(-h * h);
+    this.W = scratch.alloc(maxRow);
     this.cSlot = new Int32Array(innerX.length);
     const slotOf = new Map<number, number>();
     innerX.forEach((fx, c) => {
@@ -384,10 +439,12 @@ class InnerRows {
       }
       this.cSlot[c] = u;
     });
-    this.g = new Float64Array(this.xTabs.length * maxRow);
+    this.g = scratch.alloc(this.xTabs.length * maxRow);
   }
 
-  row(dI: number, dX: number, r2: number): void {
+  /** The row with base offsets dI = arg[0], dX = arg[1] and squared radius r2 = arg[2] (doubles passed in a typed array, not boxed). */
+  row(): void {
+    const dI = this.arg[0]!, dX = this.arg[1]!, r2 = this.arg[2]!;
     const S2 = this.S2;
     const nc = S2.length;
     for (let c = 0; c < nc; c++) S2[c] = 0;
@@ -402,16 +459,16 @@ class InnerRows {
     const chi = Math.floor(delta + rr / h);
     const n = chi - clo + 1;
     if (n <= 0) return;
-    // weights h φ((c − δ) h) = h φ(|c| h)·e^{c δ h²}·e^{−δ² h²/2}, the exponential factor by recurrence from c = clo
-    const W = this.W;
-    const ph = this.ph;
-    const A = Math.exp(delta * h * h);
-    let am = Math.exp(clo * delta * h * h - 0.5 * delta * delta * h * h);
-    for (let t = 0; t < n; t++) {
-      const c = clo + t;
-      W[t] = ph[c < 0 ? -c : c]! * am;
-      am *= A;
-    }
+    // weights h φ(x_t), x_t = (clo + t − δ) h, by the recurrence w_{t+1} = w_t·r_t, r_t = e^{−x_t h − h²/2},
+    // r_{t+1} = r_t·e^{−h²} (relative error ≲ n²ε/2 ≈ 1e-13 over a row of n ≤ 50 nodes, far below the tolerances)
+    const x0 = (clo - delta) * h;
+    const w0 = h * INV_SQRT_2PI * Math.exp(-0.5 * x0 * x0);
+    const r0 = Math.exp(-x0 * h - 0.5 * h * h);
+    const qh = this.qh;
+    const rw = this.rw;
+    rw[0] = w0;
+    rw[1] = r0;
+    rw[2] = qh;
     const jBase = e + clo + tI.J; // table index of node t is jBase + t
     const xFirst = dX + this.LXI * ((clo - delta) * h);
     const tf = tI.data;
@@ -423,13 +480,25 @@ class InnerRows {
       const fl = Math.floor(yx);
       const tOff = this.innerF[0]! * tI.len + jBase;
       if (gt.stencil === 10) {
-        lagrangeWeights(yx - fl + 4, lw);
-        S2[0] = alignedRow10(gt.data, fl - 4, this.xSteps[0]!, lw, W, tf, tOff, n);
+        lw[T_SLOT] = yx - fl + 4;
+        lagrangeWeights(lw);
+        alignedRow10(gt.data, fl - 4, this.xSteps[0]!, lw, rw, tf, tOff, n, S2);
       } else {
-        lagrangeWeights6(yx - fl + 2, lw);
-        S2[0] = alignedRow6(gt.data, fl - 2, this.xSteps[0]!, lw, W, tf, tOff, n);
+        lw[T_SLOT] = yx - fl + 2;
+        lagrangeWeights6(lw);
+        alignedRow6(gt.data, fl - 2, this.xSteps[0]!, lw, rw, tf, tOff, n, S2);
       }
       return;
+    }
+    const W = this.W;
+    {
+      let w = w0;
+      let r = r0;
+      for (let t = 0; t < n; t++) {
+        W[t] = w;
+        w *= r;
+        r *= qh;
+      }
     }
     const g = this.g;
     for (let u = 0; u < this.xTabs.length; u++) {
@@ -442,10 +511,12 @@ class InnerRows {
         const yx = xFirst / dx + gt.J;
         const fl = Math.floor(yx);
         if (gt.stencil === 10) {
-          lagrangeWeights(yx - fl + 4, lw);
+          lw[T_SLOT] = yx - fl + 4;
+          lagrangeWeights(lw);
           alignedValues10(gx, fl - 4, q, lw, g, o, n);
         } else {
-          lagrangeWeights6(yx - fl + 2, lw);
+          lw[T_SLOT] = yx - fl + 2;
+          lagrangeWeights6(lw);
           alignedValues6(gx, fl - 2, q, lw, g, o, n);
         }
       } else {
@@ -473,6 +544,7 @@ class InnerRows {
  * other patterns of the call.
  */
 export function latticeProducts(p: LatticeProblem): Float64Array | undefined {
+  scratch.reset();
   const { L, rank, hs, R, coords, patterns } = p;
   const k = L.length;
   if (!((k === 3 && rank === 3) || (k === 4 && (rank === 4 || rank === 3)))) return undefined;
@@ -550,8 +622,9 @@ export function latticeProducts(p: LatticeProblem): Float64Array | undefined {
 
   const rows = new InnerRows(tabs[I]!, gts, innerF, innerX, L[X]![I]!, hs[I]!, Math.ceil((2 * R) / hs[I]!) + 4);
   const S2 = rows.S2;
-  const Spos = new Float64Array(Pa);
-  const Szero = new Float64Array(Pa);
+  const rowArg = rows.arg;
+  const Spos = scratch.alloc(Pa).fill(0);
+  const Szero = scratch.alloc(Pa).fill(0);
   const R2 = R * R;
   const h0 = hs[0]!;
   const N0 = Math.floor(R / h0);
@@ -563,7 +636,10 @@ export function latticeProducts(p: LatticeProblem): Float64Array | undefined {
     const LX0 = L[X]![0]!;
     for (let a = aStart; a <= N0; a++) {
       const u0 = a * h0;
-      rows.row(LI0 * u0, LX0 * u0, R2 - u0 * u0);
+      rowArg[0] = LI0 * u0;
+      rowArg[1] = LX0 * u0;
+      rowArg[2] = R2 - u0 * u0;
+      rows.row();
       const wa = w0[a < 0 ? -a : a]!;
       const acc = a === 0 || !allSymmetric ? Szero : Spos;
       const j0 = a + t0.J; // z0 = a·L00·h0 on coordinate 0's lattice
@@ -576,7 +652,7 @@ export function latticeProducts(p: LatticeProblem): Float64Array | undefined {
     const L10 = L[1]![0]!;
     const L20 = L[2]![0]!, L21 = L[2]![1]!;
     const LX0 = L[X]![0]!, LX1 = L[X]![1]!;
-    const M1 = new Float64Array(Math.max(1, nMid));
+    const M1 = scratch.alloc(Math.max(1, nMid));
     const t1d = t1.data;
     const t1len = t1.len;
     for (let a = aStart; a <= N0; a++) {
@@ -598,7 +674,10 @@ export function latticeProducts(p: LatticeProblem): Float64Array | undefined {
           const wb = ph1[b < 0 ? -b : b]! * am;
           am *= A;
           const u1 = (b - del1) * h1;
-          rows.row(L20 * u0 + L21 * u1, LX0 * u0 + LX1 * u1, r1sq - u1 * u1);
+          rowArg[0] = L20 * u0 + L21 * u1;
+          rowArg[1] = LX0 * u0 + LX1 * u1;
+          rowArg[2] = r1sq - u1 * u1;
+          rows.row();
           const j1 = e1 + b + t1.J;
           for (let c = 0; c < nMid; c++) M1[c] = M1[c]! + wb * t1d[midF[c]! * t1len + j1]! * S2[midC[c]!]!;
         }

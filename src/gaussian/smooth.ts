@@ -35,6 +35,7 @@ import { Float64Arena } from './arena.ts';
 import { activationFeatures, coreFeatureWidth } from './features.ts';
 import { accuracyError, describeProduct, failureError, overflowError, what } from './failures.ts';
 import { latticeProducts, type LatticeCoordinate } from './lattice.ts';
+import { SHARED_MAX_BYTES, SHARED_MAX_NODES, SHARED_ORDERS, SharedLowRankRule, orientCoordinates, sharedRuleSize } from './shared-rule.ts';
 import { buildGradedNodes, gradedNestedSum, gradedProduct, type Estimate, type GradedNodes, type GradedSettings } from './graded.ts';
 
 const INV_SQRT_2PI = 0.3989422804014327;
@@ -396,7 +397,7 @@ export function planFor(L: number[][], rank: number, cal: Calibration, act: Acti
   let powerFailure: CalibrationFailure | undefined;
   for (let d = 0; d < rank; d++) {
     let s = 0;
-    for (let i = d; i < k; i++) s = Math.max(s, Math.abs(L[i]![d]!));
+    for (let i = 0; i < k; i++) s = Math.max(s, Math.abs(L[i]![d]!)); // (L_id = 0 for i < d when L is triangular)
     const st = cal.choose(s);
     if (!st.certified) {
       const failure = st.failure!;
@@ -426,6 +427,29 @@ function radiusFor(plan: Extract<Plan, { kind: 'trapezoid' }>, power: number, fa
   // products of tame σ: the ≤ 2-factor radius is ample (the tails differ by polynomial factors)
   return R <= 1.2 * plan.R + 1 ? plan.R : R;
 }
+
+/** The σ^(k) tables of one tabulateProducts call (views, reset per call; written by the jet before use). */
+const jetScratch = new Float64Arena();
+
+/** The rule shared by the rank-3 subsets of a rank-3 kernel (shared-rule.ts) and the plan it was laid out by. */
+interface SharedRule {
+  rule: SharedLowRankRule;
+  plan: Extract<Plan, { kind: 'trapezoid' }>;
+}
+/**
+ * The patterns the shared rule covers: within the plan's certified powers, with the plan's radius (as radiusFor
+ * gives it); the others null (they go to the per-subset rules).
+ */
+function sharedPatterns(shared: SharedRule, patterns: number[][][]): (number[][] | null)[] {
+  const { plan } = shared;
+  return patterns.map((pat) => {
+    const power = maxFactors(pat);
+    const R = power <= 2 ? plan.R : power <= 4 ? plan.R4 : plan.R8;
+    return power <= plan.maxPower && R <= 1.2 * plan.R + 1 ? pat : null;
+  });
+}
+/** Inputs from which one rule for the whole kernel is used (below, a rule per subset is cheaper). */
+const SHARED_MIN_INPUTS = 6;
 
 /** Largest number of factors at one coordinate. */
 function maxFactors(orders: readonly (readonly number[])[]): number {
@@ -792,6 +816,8 @@ export class SmoothLayerContext {
     private readonly tolByRank: readonly number[],
     /** Scratch for the node and σ^(k) tables (the recursion solver passes one arena, reset per layer). */
     private readonly arena: Float64Arena = new Float64Arena(),
+    /** rank-3 subsets of a rank-3 kernel through one shared rule (shared-rule.ts); false: a rule per subset */
+    private readonly shareLowRank = true,
   ) {}
 
   private subset(inputs: number[], tol: number | undefined): SubsetInfo {
@@ -941,7 +967,35 @@ export class SmoothLayerContext {
    */
   expectBatch(inputs: number[], patterns: number[][][], tol: number | undefined, gs?: (p: number) => ((z: number) => number)[]): Float64Array {
     const sub = this.subset(inputs, tol);
-    const { perm, rank } = sub;
+    const shared = sub.rank === 3 ? this.sharedRule(sub.tol) : null;
+    return this.completeBatch(sub, patterns, tol, shared ? shared.rule.products(inputs, sharedPatterns(shared, patterns)) : undefined, gs);
+  }
+
+  /**
+   * expectBatch for many subsets: those of rank 3 under a shared rule (shared-rule.ts) in one pass over its nodes,
+   * the others one by one. Each value is the one expectBatch gives for its subset alone.
+   */
+  expectBatchMany(tasks: readonly { inputs: number[]; patterns: number[][][] }[], tol: number | undefined): Float64Array[] {
+    const out: (Float64Array | undefined)[] = new Array<Float64Array | undefined>(tasks.length);
+    const byRule = new Map<SharedRule, number[]>();
+    tasks.forEach((t, i) => {
+      const sub = this.subset(t.inputs, tol);
+      const shared = sub.rank === 3 ? this.sharedRule(sub.tol) : null;
+      if (!shared) return;
+      const list = byRule.get(shared);
+      if (list) list.push(i);
+      else byRule.set(shared, [i]);
+    });
+    for (const [shared, list] of byRule) {
+      const values = shared.rule.productsMany(list.map((i) => ({ inputs: tasks[i]!.inputs, patterns: sharedPatterns(shared, tasks[i]!.patterns) })));
+      list.forEach((i, j) => (out[i] = this.completeBatch(this.subset(tasks[i]!.inputs, tol), tasks[i]!.patterns, tol, values[j])));
+    }
+    return tasks.map((t, i) => out[i] ?? this.expectBatch(t.inputs, t.patterns, tol));
+  }
+
+  /** The values of a batch: those given (shared rule), else the lattice rule, else integrand by integrand. */
+  private completeBatch(sub: SubsetInfo, patterns: number[][][], tol: number | undefined, values: Float64Array | undefined, gs?: (p: number) => ((z: number) => number)[]): Float64Array {
+    const { perm, rank, inputs } = sub;
     const out = new Float64Array(patterns.length);
     const products = gs ?? ((p: number) => patterns[p]!.map((ks) => productFunction(this.act, ks)));
     const one = (p: number): number => {
@@ -950,13 +1004,68 @@ export class SmoothLayerContext {
       const fs = products(p);
       return smoothProduct({ gs: perm.map((i) => fs[i]!), L: sub.L, rank }, this.calFor(sub.tol), sub.tol, this.info(inputs, orders));
     };
-    let values: Float64Array | undefined;
-    if (rank >= 3) values = this.latticeBatch(sub, patterns);
+    if (rank >= 3 && (!values || values.some((v) => Number.isNaN(v)))) {
+      const lattice = this.latticeBatch(sub, patterns);
+      if (!values) values = lattice;
+      else if (lattice) for (let p = 0; p < patterns.length; p++) if (Number.isNaN(values[p]!)) values[p] = lattice[p]!;
+    }
     for (let p = 0; p < patterns.length; p++) {
       const v = values?.[p];
       out[p] = v !== undefined && Number.isFinite(v) ? v : one(p);
     }
     return out;
+  }
+
+  private readonly sharedRules = new Map<number, SharedRule | null>();
+
+  /**
+   * The rule shared by all rank-3 subsets when the whole kernel has rank 3 (shared-rule.ts), at tolerance tol; null
+   * when the kernel has another rank, when its plan is not the certified trapezoid rule, when there are fewer than
+   * SHARED_MIN_INPUTS inputs (a rule per subset is then cheaper) or when its tables would exceed SHARED_MAX_BYTES.
+   */
+  private sharedRule(tol: number): SharedRule | null {
+    let r = this.sharedRules.get(tol);
+    if (r !== undefined) return r;
+    r = null;
+    const m = this.C.length;
+    if (this.shareLowRank && m >= SHARED_MIN_INPUTS) {
+      const { L, perm, rank } = pivotedCholesky(this.C, this.rankTol);
+      if (rank === 3) {
+        const cal = this.calFor(tol);
+        const parity = activationParity(this.act);
+        const V0: number[][] = new Array<number[]>(m);
+        perm.forEach((a, i) => (V0[a] = L[i]!.slice(0, rank)));
+        const nodes = (W: number[][]): number => {
+          const p = planFor(W, rank, cal, this.act);
+          return p.kind === 'trapezoid' ? sharedRuleSize(p.hs, p.R, parity, m, 1).nodes : Infinity;
+        };
+        const V = orientCoordinates(V0, nodes);
+        const plan = planFor(V, rank, cal, this.act);
+        if (plan.kind === 'trapezoid') {
+          const size = sharedRuleSize(plan.hs, plan.R, parity, m, SHARED_ORDERS);
+          if (size.nodes <= SHARED_MAX_NODES && size.bytes <= SHARED_MAX_BYTES) {
+            const act = this.act;
+            const rule = new SharedLowRankRule({
+              V, hs: plan.hs, R: plan.R, parity,
+              derivative: (k, z, out) => {
+                if (act.jet) {
+                  const jet: Float64Array[] = [];
+                  for (let q = 0; q < k; q++) jet.push(new Float64Array(z.length));
+                  jet.push(out);
+                  act.jet(k)(z, jet);
+                } else {
+                  const f = k === 0 ? act.f : act.derivative(k);
+                  for (let q = 0; q < z.length; q++) out[q] = f(z[q]!);
+                }
+              },
+            });
+            r = { rule, plan };
+          }
+        }
+      }
+    }
+    this.sharedRules.set(tol, r);
+    return r;
   }
 
   /**
@@ -1036,7 +1145,8 @@ export class SmoothLayerContext {
     for (const ks of sets) for (const o of ks) kmax = Math.max(kmax, o);
     const n = z.length;
     const jet: Float64Array[] = [];
-    for (let q = 0; q <= kmax; q++) jet.push(new Float64Array(n));
+    jetScratch.reset();
+    for (let q = 0; q <= kmax; q++) jet.push(jetScratch.alloc(n));
     if (this.act.jet) this.act.jet(kmax)(z, jet);
     else {
       for (let q = 0; q <= kmax; q++) {

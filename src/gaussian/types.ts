@@ -23,6 +23,12 @@ export interface GaussOptions {
    * solver passes one arena and resets it between layers; an evaluator must not be used after its arena is reset.
    */
   arena?: Float64Arena;
+  /**
+   * Whether the three- and four-input expectations of a kernel of rank 3 (layer 1 over inputs that span three
+   * dimensions) share one quadrature rule over the kernel's range (src/gaussian/shared-rule.ts; default true) or
+   * each subset of inputs gets its own. Both deliver the calibrated tolerance; they differ within it.
+   */
+  sharedRule?: boolean;
 }
 
 export interface GaussResult {

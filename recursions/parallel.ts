@@ -144,7 +144,9 @@ function workers(count: number): Worker[] {
   if (workerEntry === null) return [];
   count = Math.max(0, Math.min(count, availableCores() - 1));
   while (pool.length < count) {
-    const w = new Worker(workerEntry);
+    // a young generation of 128 MB (V8's default is a few tens): the short-lived tables of the tasks die in fewer
+    // scavenges (measured at m = 32, K,Θ,V4,K1: ~7% less CPU time)
+    const w = new Worker(workerEntry, { resourceLimits: { maxYoungGenerationSizeMb: 128 } });
     w.unref();
     w.on('error', () => dropWorkers());
     pool.push(w);

@@ -217,6 +217,10 @@ function direct(co: LatticeCoordinate, xs: Float64Array): Float64Array[] {
   return outs;
 }
 
+/** Check points of an interpolation grid, as fractions of its half-width (and 16 more, evenly spread, for the finer grids). */
+const CHECK_POINTS = [0.137, 0.5, 0.731, -0.29, -0.917, 0.02, 0.33, -0.061, 0.009, -0.0037];
+const CHECK_POINTS_FINE = [...CHECK_POINTS, ...Array.from({ length: 16 }, (_, i) => -0.95 + (1.9 * i) / 15)];
+
 /**
  * The interpolated coordinate's tables, one per function f: G_f = E[F_f(x + s ε)] (s > 0) or F_f itself (s = 0) on
  * x_j = (j − J)·dx, checked at off-grid points against direct evaluation; undefined for a function for which no
@@ -303,8 +307,7 @@ function interpolationTables(
       checkPoint = (xs) => direct(co, xs);
     }
     // check at off-grid points (those of smooth.ts' interpolant, and points near the centre where σ varies most)
-    const fr = [0.137, 0.5, 0.731, -0.29, -0.917, 0.02, 0.33, -0.061, 0.009, -0.0037];
-    if (S === 6) for (let i = 0; i < 16; i++) fr.push(-0.95 + (1.9 * i) / 15);
+    const fr = S === 6 ? CHECK_POINTS_FINE : CHECK_POINTS;
     const xs = scratch.alloc(fr.length);
     for (let i = 0; i < fr.length; i++) xs[i] = fr[i]! * xmax + 0.37 * dx;
     const exact = checkPoint(xs);
@@ -408,6 +411,10 @@ class InnerRows {
   private readonly xSteps: number[] = [];
   /** per combination: the slot of its x function */
   private readonly cSlot: Int32Array;
+  /** reciprocals of the steps (multiplications in the row set-up, whose divisions were a serial latency chain) */
+  private readonly invH: number;
+  private readonly invDeltaI: number;
+  private readonly xInv: number[] = [];
   private readonly maxRow: number;
   constructor(
     private readonly tI: CoordTable,
@@ -421,6 +428,8 @@ class InnerRows {
     this.maxRow = maxRow;
     this.S2 = new Float64Array(innerF.length);
     this.qh = Math.exp(-h * h);
+    this.invH = 1 / h;
+    this.invDeltaI = 1 / tI.delta;
     this.W = scratch.alloc(maxRow);
     this.cSlot = new Int32Array(innerX.length);
     const slotOf = new Map<number, number>();
@@ -431,6 +440,7 @@ class InnerRows {
         u = this.xTabs.length;
         slotOf.set(fx, u);
         this.xTabs.push(gt);
+        this.xInv.push(1 / gt.delta);
         // x advances by LXI·h per node: a whole number of grid steps when the grid was aligned to it
         const aX = LXI * h;
         const dx = gt.delta;
@@ -452,11 +462,12 @@ class InnerRows {
     const h = this.h;
     const tI = this.tI;
     const rr = Math.sqrt(r2);
-    const y = dI / tI.delta;
+    const y = dI * this.invDeltaI;
     const e = Math.floor(y);
     const delta = y - e;
-    const clo = Math.ceil(delta - rr / h);
-    const chi = Math.floor(delta + rr / h);
+    const rh = rr * this.invH;
+    const clo = Math.ceil(delta - rh);
+    const chi = Math.floor(delta + rh);
     const n = chi - clo + 1;
     if (n <= 0) return;
     // weights h φ(x_t), x_t = (clo + t − δ) h, by the recurrence w_{t+1} = w_t·r_t, r_t = e^{−x_t h − h²/2},
@@ -476,7 +487,7 @@ class InnerRows {
     if (nc === 1 && this.xSteps[0] !== 0) {
       // one inner combination on an aligned grid: fused (the same operations, in the same order, as below)
       const gt = this.xTabs[0]!;
-      const yx = xFirst / gt.delta + gt.J;
+      const yx = xFirst * this.xInv[0]! + gt.J;
       const fl = Math.floor(yx);
       const tOff = this.innerF[0]! * tI.len + jBase;
       if (gt.stencil === 10) {
@@ -508,7 +519,7 @@ class InnerRows {
       const dx = gt.delta;
       const o = u * this.maxRow;
       if (q !== 0) {
-        const yx = xFirst / dx + gt.J;
+        const yx = xFirst * this.xInv[u]! + gt.J;
         const fl = Math.floor(yx);
         if (gt.stencil === 10) {
           lw[T_SLOT] = yx - fl + 4;

@@ -24,6 +24,9 @@
  *   all k comes from one compiled jet pass per coordinate, and each expectation is a nested dot product — a
  *   layer's dozens of 1-D/2-D expectations then cost about one σ evaluation per node in total. Measured by
  *   bench/recursions.bench.ts (tanh, 2 inputs, 100 layers: 12–16 ms warm, ≥ 12× the NumPy original form).
+ * - Rank-3 subsets of a kernel that itself has rank 3 (layer 1 over inputs in three dimensions) share one rule
+ *   over the kernel's range (shared-rule.ts) instead of a rule per subset; other subsets of rank 3 and 4 take the
+ *   lattice rule of lattice.ts.
  * - Work is bounded: at most 1000 trapezoid nodes per direction, 2·10⁶ graded nodes in two dimensions (with their σ^(k)
  *   tables, a few hundred MB at most), and a
  *   budget of node visits in three and four; beyond, the expectation is refused with the estimate.

@@ -47,7 +47,8 @@ export function formatBytes(n: number): string {
     v /= 1000;
     u++;
   }
-  return `${v >= 100 || u === 0 ? v.toFixed(0) : v.toPrecision(2)} ${units[u]}`;
+  // (from 99.5 on, two significant digits would print as 1.0e+2)
+  return `${v >= 99.5 || u === 0 ? v.toFixed(0) : v.toPrecision(2)} ${units[u]}`;
 }
 
 export function formatSeconds(s: number): string {

@@ -290,6 +290,7 @@ export function solveRecursions(spec: RecursionSpec, opts: SolveOptions = {}): R
   };
 
   const arena = new Float64Arena(); // quadrature tables, recycled layer after layer
+  let taskList: { key: string; tasks: ExpectationTask[] } | undefined;
   const evaluators = new Map<QuantityName, LayerEvaluator>();
   for (const q of ORDER) if (need.has(q)) evaluators.set(q, opts.evaluators?.[q] ?? layerEvaluator(q));
   // the last two finite layers (for the growth rates quoted when a layer overflows)
@@ -360,8 +361,13 @@ export function solveRecursions(spec: RecursionSpec, opts: SolveOptions = {}): R
     let weight = 0;
     if (act.kind === 'smooth') {
       const t0 = timings ? now() : 0;
-      const layerEvaluators = ORDER.filter((q) => need.has(q) && (isSame(q) || l < L)).map((q) => evaluators.get(q)!);
-      const tasks: ExpectationTask[] = collectTasks(layerEvaluators, ctx, store, act);
+      const layerQuantities = ORDER.filter((q) => need.has(q) && (isSame(q) || l < L));
+      // which expectations the evaluators ask for depends on m and on which evaluators run, not on the kernel's
+      // values: the list recorded for one layer serves the next ones with the same evaluators (anything missing
+      // would be computed on demand by the evaluator that asks for it)
+      const tasksKey = layerQuantities.join(',');
+      if (taskList?.key !== tasksKey) taskList = { key: tasksKey, tasks: collectTasks(layerQuantities.map((q) => evaluators.get(q)!), ctx, store, act) };
+      const tasks: ExpectationTask[] = taskList.tasks;
       for (const t of tasks) weight += t.weight;
       const nWorkers = opts.workers ?? (weight >= PARALLEL_WEIGHT ? defaultWorkers() : 0);
       if (nWorkers > 0 && tasks.length > 1) runTasksParallel(ns.activation, cur.K, m, tasks, store, nWorkers, progress);

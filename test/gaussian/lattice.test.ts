@@ -15,6 +15,7 @@ import { getActivation } from '../../src/activations/index.ts';
 import type { Activation } from '../../src/activations/types.ts';
 import { expectActivationProduct, makeLayerExpectationStore, pivotedCholesky } from '../../src/gaussian/index.ts';
 import { Calibration, smoothProduct } from '../../src/gaussian/smooth.ts';
+import { holderScale as holderOf } from './holder-scale.ts';
 
 const LONG = process.env.NNFT_LONG === '1';
 const TOL_BY_RANK = [1e-12, 1e-12, 1e-12, 1e-10, 1e-8];
@@ -46,25 +47,9 @@ function nodeByNode(act: Activation, K: number[][], orders: number[][]): number 
   return smoothProduct({ gs: perm.map((p) => gs[p]!), L, rank }, new Calibration(act, tol), tol, { act, desc: 'test', power });
 }
 
-/**
- * The scale the tolerances are relative to, bounded from above by Hölder's inequality:
- * ⟨|Π_i g_i(z_i)|⟩ ≤ Π_i ⟨|g_i(z_i)|^k⟩^{1/k} (k inputs, g_i = Π σ^(k) at input i), the 1-D moments by a fine
- * trapezoid rule (a scale, needed to ~1%).
- */
+/** The Hölder bound of ⟨|Π σ^(k)|⟩ over inputs 0..k−1 of K (holder-scale.ts). */
 function holderScale(act: Activation, K: number[][], orders: number[][]): number {
-  const k = orders.length;
-  let s = 1;
-  orders.forEach((ks, i) => {
-    const sd = Math.sqrt(K[i]![i]!);
-    let m = 0;
-    for (let u = -12; u <= 12; u += 1 / 64) {
-      const z = sd * u;
-      const g = ks.reduce((p, o) => p * (o === 0 ? act.f(z) : act.derivative(o)(z)), 1);
-      m += (Math.abs(g) ** k * Math.exp(-u * u / 2)) / 64 / Math.sqrt(2 * Math.PI);
-    }
-    s *= m ** (1 / k);
-  });
-  return s;
+  return holderOf(act, orders.map((_, i) => K[i]![i]!), orders);
 }
 
 /** Integrands of the O(1/n) tensors over four and three distinct inputs: ⟨σσσσ⟩, ⟨σσσ′σ′⟩, …, ⟨σ²σ′σ′⟩, ⟨σ″…⟩. */

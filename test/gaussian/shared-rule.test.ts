@@ -8,10 +8,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { getActivation } from '../../src/activations/index.ts';
-import type { Activation } from '../../src/activations/types.ts';
 import { expectActivationProduct, makeLayerExpectationStore, pivotedCholesky } from '../../src/gaussian/index.ts';
 import { orientCoordinates, SharedLowRankRule } from '../../src/gaussian/shared-rule.ts';
 import { solveRecursions } from '../../recursions/index.ts';
+import { holderScale } from './holder-scale.ts';
 
 function uniform(seed: number): () => number {
   let s = seed >>> 0;
@@ -30,21 +30,6 @@ function layer1Kernel(X: number[][], cw: number): number[][] {
   return X.map((x) => X.map((y) => (cw / 3) * (x[0]! * y[0]! + x[1]! * y[1]! + x[2]! * y[2]!)));
 }
 
-/** Hölder bound of ⟨|Π_i g_i(z_i)|⟩ (the scale the tolerances are relative to; see lattice.test.ts). */
-function holderScale(act: Activation, K: number[][], inputs: number[], orders: number[][]): number {
-  const k = orders.length;
-  let s = 1;
-  orders.forEach((ks, i) => {
-    const sd = Math.sqrt(K[inputs[i]!]![inputs[i]!]!);
-    let m = 0;
-    for (let u = -12; u <= 12; u += 1 / 64) {
-      const g = ks.reduce((p, o) => p * (o === 0 ? act.f(sd * u) : act.derivative(o)(sd * u)), 1);
-      m += (Math.abs(g) ** k * Math.exp((-u * u) / 2)) / 64 / Math.sqrt(2 * Math.PI);
-    }
-    s *= m ** (1 / k);
-  });
-  return s;
-}
 
 const FOUR: number[][][] = [
   [[0], [0], [0], [0]],
@@ -87,7 +72,7 @@ describe('shared rule of a rank-3 kernel', () => {
         const v = shared.batch(inputs, patterns);
         const w = perSubset.batch(inputs, patterns);
         patterns.forEach((orders, p) => {
-          const scale = holderScale(act, K, inputs, orders);
+          const scale = holderScale(act, inputs.map((a) => K[a]![a]!), orders);
           const gh = expectActivationProduct(act, K, orders.flatMap((ks, i) => ks.map((order) => ({ input: inputs[i]!, order }))), { order: 90 });
           const tag = `${JSON.stringify(inputs)} ${JSON.stringify(orders)}: shared ${v[p]}, per subset ${w[p]}, Gauss–Hermite ${gh}`;
           expect(Math.abs(v[p]! - w[p]!), tag).toBeLessThanOrEqual(2e-10 * scale);

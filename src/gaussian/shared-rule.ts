@@ -143,6 +143,8 @@ export class SharedLowRankRule {
   private readonly u: Float64Array[];
   private readonly tables = new Map<number, Float64Array>();
   private readonly z: Float64Array;
+  /** prefix buffers of one block (every slot is written before it is read within a call) */
+  private readonly slots: Float64Array[] = Array.from({ length: PREFIX_SLOTS }, () => new Float64Array(BLOCK));
 
   constructor(private readonly spec: SharedRuleSpec) {
     const { hs, R, parity } = spec;
@@ -298,8 +300,7 @@ export class SharedLowRankRule {
       });
     });
     const acc = new Float64Array(results.length);
-    const slots: Float64Array[] = [];
-    for (let i = 0; i < PREFIX_SLOTS; i++) slots.push(new Float64Array(BLOCK));
+    const slots = this.slots;
     const w = this.w;
     const Q = this.nodes;
     for (let q0 = 0; q0 < Q; q0 += BLOCK) {
